@@ -1,0 +1,42 @@
+"""Keys the annotation screen keeps for itself, so a schema hotkey can never shadow them.
+
+The TUI's bindings are checked against this set by a test; the schema validator refuses hotkeys
+in it. Letters and digits not listed here are free for labels.
+"""
+
+from __future__ import annotations
+
+RESERVED_HOTKEYS: frozenset[str] = frozenset(
+    {
+        "q",  # back to the queue / quit
+        "?",  # help
+        "u",  # undo
+        "U",  # redo
+        "x",  # delete span
+        "r",  # relabel span
+        "v",  # select mode
+        "t",  # toggle snap-to-tokens
+        "m",  # mark document status (done/skipped/flagged + comment)
+        "D",  # mark done
+        "n",  # next undone document
+        "N",  # previous undone document
+        "w",  # next word
+        "b",  # previous word
+        "(",  # previous sentence
+        ")",  # next sentence
+        "[",  # previous span
+        "]",  # next span
+        "a",  # add event argument
+        "A",  # attribution attributes
+        "S",  # attach attribution source
+        "C",  # attach attribution cue
+        "j",  # jump trigger <-> arguments / content <-> parts
+        "/",  # label picker
+        " ",  # (space) start/extend selection
+    }
+)
+
+
+def is_valid_hotkey(key: str) -> bool:
+    """A hotkey is one printable, non-space character outside the reserved set."""
+    return len(key) == 1 and key.isprintable() and not key.isspace() and key not in RESERVED_HOTKEYS
