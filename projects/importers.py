@@ -1,0 +1,223 @@
+"""Bringing documents in: .txt/.md files, folders of them, and JSONL.
+
+The text is stored exactly as decoded (line endings, non-breaking spaces, control characters and
+all) so offsets agree with what the file holds; only a leading UTF-8 byte-order mark is dropped,
+since it is an encoding artefact rather than text. Each file is all-or-nothing: a JSONL file with
+one malformed line is rejected whole, naming the line, so a fixed file can simply be re-imported
+(documents already present are recognised by their content hash and skipped).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from projects.store import Store
+
+TEXT_SUFFIXES = {".txt", ".md"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+BATCH = 500
+
+ProgressFn = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.reason}"
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    duplicates: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+    document_ids: list[int] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"imported {self.imported}, skipped as duplicate {self.duplicates}, "
+                f"rejected {len(self.rejected)}")
+
+
+class SourceError(ValueError):
+    """A file that cannot be imported; carries the line where one is known."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def decode(data: bytes) -> str:
+    """Strict UTF-8; the error names the line and byte so the user can find it."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SourceError(
+            f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} cannot be "
+            "decoded; convert the file to UTF-8 (e.g. iconv -f cp1256 -t utf-8)", line
+        ) from exc
+
+
+def title_of(text: str, suffix: str) -> str:
+    """First Markdown heading, else the first non-blank line, shortened for the queue."""
+    first = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if suffix == ".md" and line.startswith("#"):
+            return line.lstrip("#").strip()[:120]
+        if not first:
+            first = line
+            if suffix != ".md":
+                break
+    return first[:120]
+
+
+def collect(paths: Iterable[Path | str]) -> tuple[list[Path], list[Rejected]]:
+    """Files to read, in a stable order: named files as given, folders walked recursively."""
+    files: list[Path] = []
+    rejected: list[Rejected] = []
+    for item in paths:
+        path = Path(item)
+        if path.is_dir():
+            files.extend(
+                sorted(
+                    p for p in path.rglob("*")
+                    if p.is_file() and p.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
+            )
+        elif path.is_file():
+            if path.suffix.lower() in TEXT_SUFFIXES | JSONL_SUFFIXES:
+                files.append(path)
+            else:
+                rejected.append(Rejected(str(path), "unsupported file type; use .txt, .md, "
+                                         "or .jsonl"))
+        elif path.exists():
+            rejected.append(Rejected(str(path), "not a regular file"))
+        else:
+            rejected.append(Rejected(str(path), "no such file or folder"))
+    return files, rejected
+
+
+def read_text_file(path: Path) -> list[dict[str, Any]]:
+    text = decode(path.read_bytes())
+    if not text.strip():
+        raise SourceError("empty file (no text to annotate)")
+    return [{
+        "text": text, "title": title_of(text, path.suffix.lower()) or path.stem,
+        "external_id": path.stem, "source": str(path), "meta": {},
+    }]
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """One document per line: {"text": ..., "id"?: ..., "title"?: ..., "meta"?: {...}}."""
+    data = decode(path.read_bytes())
+    docs: list[dict[str, Any]] = []
+    for number, line in enumerate(data.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SourceError(f"malformed JSON ({exc.msg}, column {exc.colno})", number) from exc
+        if not isinstance(record, dict):
+            raise SourceError("each line must be a JSON object with a \"text\" field", number)
+        text = record.get("text")
+        if not isinstance(text, str):
+            raise SourceError("missing \"text\" (a string)", number)
+        if not text.strip():
+            raise SourceError("\"text\" is empty", number)
+        meta = record.get("meta", {})
+        if meta is None:
+            meta = {}
+        if not isinstance(meta, dict):
+            raise SourceError("\"meta\" must be a JSON object", number)
+        ext = record.get("id", meta.get("id"))
+        if ext is not None and not isinstance(ext, str | int):
+            raise SourceError("\"id\" must be a string or a number", number)
+        title = record.get("title", meta.get("title"))
+        if title is not None and not isinstance(title, str):
+            raise SourceError("\"title\" must be a string", number)
+        extra = {k: v for k, v in record.items() if k not in {"text", "id", "title", "meta"}}
+        docs.append({
+            "text": text, "title": title or title_of(text, ".txt"),
+            "external_id": None if ext is None else str(ext),
+            "source": f"{path}:{number}", "meta": meta, "record": extra, "line": number,
+        })
+    if not docs:
+        raise SourceError("empty file (no JSON lines)")
+    return docs
+
+
+def read_source(path: Path) -> list[dict[str, Any]]:
+    try:
+        if path.suffix.lower() in JSONL_SUFFIXES:
+            return read_jsonl(path)
+        return read_text_file(path)
+    except FileNotFoundError as exc:
+        raise SourceError("no such file") from exc
+    except IsADirectoryError as exc:
+        raise SourceError("is a folder") from exc
+    except PermissionError as exc:
+        raise SourceError("permission denied") from exc
+
+
+def _batches(docs: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def import_paths(store: Store, paths: Iterable[Path | str], *,
+                 progress: ProgressFn | None = None) -> ImportReport:
+    """Import every file under `paths`; returns counts and the reasons for each rejection."""
+    files, rejected = collect(paths)
+    report = ImportReport(rejected=list(rejected))
+    total = len(files)
+
+    def parsed() -> Iterator[dict[str, Any]]:
+        for index, path in enumerate(files, start=1):
+            try:
+                docs = read_source(path)
+            except SourceError as exc:
+                report.rejected.append(Rejected(str(path), exc.reason, exc.line))
+                docs = []
+            for doc in docs:
+                doc["content_hash"] = content_hash(doc["text"])
+                yield doc
+            if progress is not None:
+                progress(index, total)
+
+    for batch in _batches(parsed(), BATCH):
+        ids = store.add_documents(batch)
+        for doc_id in ids:
+            if doc_id is None:
+                report.duplicates += 1
+            else:
+                report.imported += 1
+                report.document_ids.append(doc_id)
+    return report

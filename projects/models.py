@@ -1,0 +1,104 @@
+"""SQLModel tables: the data that must never be lost or wrong.
+
+Span and link ids use SQLite AUTOINCREMENT so an id is never reused: undo re-inserts a removed
+row under its old id, and another annotator's new row must not have taken it meanwhile.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+STATUSES: tuple[str, ...] = ("todo", "in_progress", "done", "skipped", "flagged")
+
+
+def utcnow() -> str:
+    """ISO-8601 UTC with milliseconds: sortable as text, readable in any SQLite shell."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Document(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str | None = Field(default=None, index=True)
+    title: str = ""
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(unique=True, index=True)
+    source: str = ""
+    meta: str = "{}"
+    created_at: str = Field(default_factory=utcnow)
+
+
+class SchemaSnapshot(SQLModel, table=True):
+    __tablename__ = "schema_snapshot"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    version: str
+    sha256: str = Field(unique=True, index=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: str = Field(default_factory=utcnow)
+
+
+class AnnotationSet(SQLModel, table=True):
+    """One annotator's work on one document."""
+
+    __tablename__ = "annotation_set"
+    __table_args__ = (UniqueConstraint("document_id", "annotator"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    annotator: str = Field(index=True)
+    status: str = "todo"
+    comment: str = ""
+    created_at: str = Field(default_factory=utcnow)
+    updated_at: str = Field(default_factory=utcnow)
+
+
+class Span(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_span_set_start", "set_id", "start"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    set_id: int = Field(foreign_key="annotation_set.id")
+    document_id: int = Field(foreign_key="document.id", index=True)
+    layer: str
+    label: str = Field(index=True)
+    start: int
+    end: int
+    text: str
+    attributes: str = "{}"
+    schema_id: int | None = Field(default=None, foreign_key="schema_snapshot.id")
+    stale: str = ""
+    created_at: str = Field(default_factory=utcnow)
+
+
+class Link(SQLModel, table=True):
+    """head -> tail with a role: an event argument, or an attribution's source/cue part."""
+
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: int | None = Field(default=None, primary_key=True)
+    set_id: int = Field(foreign_key="annotation_set.id", index=True)
+    head_id: int = Field(foreign_key="span.id", index=True)
+    tail_id: int = Field(foreign_key="span.id", index=True)
+    role: str
+    schema_id: int | None = Field(default=None, foreign_key="schema_snapshot.id")
+    stale: str = ""
+    created_at: str = Field(default_factory=utcnow)
+
+
+class Action(SQLModel, table=True):
+    """Append-only log of every edit; undo and redo are themselves appended, never rewritten."""
+
+    __table_args__ = (Index("ix_action_set", "set_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    set_id: int | None = Field(default=None, foreign_key="annotation_set.id")
+    annotator: str
+    at: str = Field(default_factory=utcnow)
+    kind: str
+    payload: str = "{}"

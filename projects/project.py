@@ -1,0 +1,163 @@
+"""A project on disk: `copydesk.yaml` (name, schema path, people, settings) beside `copydesk.db`.
+
+The project folder is found the way git finds `.git`: the nearest folder upward holding
+`copydesk.yaml`. The schema is copied into the project at init so the project is
+self-contained and a later edit of the original file cannot change it behind the lead's back.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from projects.db import StoreError
+from projects.store import Store
+from schema import Schema, SchemaError, default_schema_path, load_schema
+
+CONFIG_NAME = "copydesk.yaml"
+DB_NAME = "copydesk.db"
+_KNOWN_KEYS = {"name", "schema", "annotators", "reviewers", "settings"}
+DEFAULT_SETTINGS: dict[str, Any] = {"snap_to_tokens": True, "allow_annotator_override": True}
+
+
+class ProjectError(StoreError):
+    """A project that cannot be found, made or read; the message names the file."""
+
+
+@dataclass
+class ProjectConfig:
+    name: str
+    schema: str = "schema.yaml"
+    annotators: list[str] = field(default_factory=list)
+    reviewers: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+
+    def to_yaml(self) -> str:
+        data = {
+            "name": self.name,
+            "schema": self.schema,
+            "annotators": self.annotators,
+            "reviewers": self.reviewers,
+            "settings": self.settings,
+        }
+        header = (
+            "# copydesk project. `schema` is relative to this folder; annotators and reviewers\n"
+            "# are OS user names (empty lists: anyone may annotate, nobody reviews).\n"
+        )
+        return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+    @classmethod
+    def read(cls, path: Path) -> ProjectConfig:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise ProjectError(f"{path}: no such file") from exc
+        except UnicodeDecodeError as exc:
+            raise ProjectError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or "malformed YAML"
+            raise ProjectError(f"{path}{line}: {problem}") from exc
+        if not isinstance(data, dict):
+            raise ProjectError(f"{path}: expected a mapping with at least `name` and `schema`")
+        unknown = set(data) - _KNOWN_KEYS
+        if unknown:
+            raise ProjectError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; "
+                               f"known: {', '.join(sorted(_KNOWN_KEYS))}")
+        for key in ("annotators", "reviewers"):
+            value = data.get(key) or []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ProjectError(f"{path}: `{key}` must be a list of user names")
+        settings = data.get("settings") or {}
+        if not isinstance(settings, dict):
+            raise ProjectError(f"{path}: `settings` must be a mapping")
+        name = data.get("name")
+        schema = data.get("schema", "schema.yaml")
+        if not isinstance(name, str) or not isinstance(schema, str):
+            raise ProjectError(f"{path}: `name` and `schema` must be text")
+        return cls(
+            name=name, schema=schema, annotators=list(data.get("annotators") or []),
+            reviewers=list(data.get("reviewers") or []),
+            settings={**DEFAULT_SETTINGS, **settings},
+        )
+
+
+def find_project(start: Path | str | None = None) -> Path:
+    """The nearest folder at or above `start` that holds copydesk.yaml."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ProjectError(f"no {CONFIG_NAME} in {here} or any folder above it; "
+                       "run `copydesk init DIR` or pass -p DIR")
+
+
+class Project:
+    """Config + schema + store, opened together so every caller validates the same way."""
+
+    def __init__(self, root: Path, config: ProjectConfig, schema: Schema, store: Store) -> None:
+        self.root = root
+        self.config = config
+        self.schema = schema
+        self.store = store
+
+    @property
+    def schema_path(self) -> Path:
+        return (self.root / self.config.schema).resolve()
+
+    @classmethod
+    def open(cls, root: Path | str | None = None, *, search: bool = True) -> Project:
+        if root is None or search:
+            folder = find_project(root)
+        else:
+            folder = Path(root).resolve()
+            if not (folder / CONFIG_NAME).is_file():
+                raise ProjectError(f"{folder}: not a copydesk project (no {CONFIG_NAME})")
+        config = ProjectConfig.read(folder / CONFIG_NAME)
+        schema = _load_schema(folder / config.schema)
+        db_path = folder / DB_NAME
+        if not db_path.exists():
+            raise ProjectError(f"{db_path}: the project database is missing")
+        store = Store(db_path, schema, create=True)
+        return cls(folder, config, schema, store)
+
+    @classmethod
+    def init(cls, root: Path | str, schema_file: Path | str | None = None,
+             name: str | None = None) -> Project:
+        folder = Path(root).resolve()
+        if (folder / CONFIG_NAME).exists():
+            raise ProjectError(f"{folder / CONFIG_NAME}: a project is already here")
+        source = Path(schema_file) if schema_file else default_schema_path()
+        schema = _load_schema(source)  # validate before touching the disk
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, folder / "schema.yaml")
+        config = ProjectConfig(name=name or folder.name)
+        store = Store(folder / DB_NAME, schema)
+        tmp = folder / (CONFIG_NAME + ".tmp")
+        tmp.write_text(config.to_yaml(), encoding="utf-8")
+        tmp.replace(folder / CONFIG_NAME)
+        return cls(folder, config, _load_schema(folder / "schema.yaml"), store)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Project:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _load_schema(path: Path) -> Schema:
+    try:
+        return load_schema(path)
+    except SchemaError as exc:
+        raise ProjectError(str(exc)) from exc

@@ -1,0 +1,731 @@
+"""The one write API every part of copydesk uses: spans, links, status, undo and redo.
+
+Each public write is one committed IMMEDIATE transaction that also appends to the action log, so
+what the screen confirms is on disk, and undo/redo can be rebuilt from the log after a restart.
+Every write is checked against the document text and the schema before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+from sqlalchemy import func, insert
+from sqlmodel import Session, col, select
+
+from projects.db import Database, StoreError
+from projects.models import (
+    STATUSES,
+    Action,
+    AnnotationSet,
+    Document,
+    Link,
+    SchemaSnapshot,
+    Span,
+    utcnow,
+)
+from schema.model import Schema
+
+__all__ = ["DocumentRow", "Store", "StoreError"]
+
+UNDOABLE = frozenset(
+    {"add_span", "remove_span", "relabel_span", "set_attributes", "add_link", "remove_link",
+     "set_role"}
+)
+_GRAPHEME = regex.compile(r"\X")
+_SPAN_FIELDS = ("id", "set_id", "document_id", "layer", "label", "start", "end", "text",
+                "attributes", "schema_id", "stale", "created_at")
+_LINK_FIELDS = ("id", "set_id", "head_id", "tail_id", "role", "schema_id", "stale", "created_at")
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    """A queue entry: enough to list documents without loading their text."""
+
+    id: int
+    title: str
+    external_id: str | None
+    length: int
+    status: str
+    spans: int
+    comment: str = ""
+
+
+@dataclass
+class _History:
+    undo: list[int] = field(default_factory=list)
+    redo: list[int] = field(default_factory=list)
+
+
+def _row(obj: Span | Link, fields: Sequence[str]) -> dict[str, Any]:
+    return {name: getattr(obj, name) for name in fields}
+
+
+def is_grapheme_boundary(text: str, offset: int) -> bool:
+    """True where no extended grapheme cluster straddles `offset`.
+
+    Segmentation restarts after the previous newline (always a boundary, as CR LF is the only
+    cluster holding a newline and it ends at the LF), so the cost is one line, not the text.
+    """
+    if offset <= 0 or offset >= len(text):
+        return True
+    line_start = text.rfind("\n", 0, offset) + 1
+    pos = line_start
+    while pos < offset:
+        match = _GRAPHEME.match(text, pos)
+        if match is None:  # pragma: no cover - \X matches any character
+            return True
+        pos = match.end()
+    return pos == offset
+
+
+class Store:
+    """The project database, bound to the schema that validates its writes."""
+
+    def __init__(self, path: Path | str, schema: Schema, *, create: bool = True) -> None:
+        self.db = Database(path, create=create)
+        self.schema = schema
+        self.schema_id = self._snapshot(schema)
+
+    # ----------------------------------------------------------------- schema
+    def _snapshot(self, schema: Schema) -> int:
+        def write(session: Session) -> int:
+            found = session.exec(
+                select(SchemaSnapshot).where(SchemaSnapshot.sha256 == schema.sha256)
+            ).first()
+            if found is not None:
+                return int(found.id)  # type: ignore[arg-type]
+            snap = SchemaSnapshot(
+                name=schema.name, version=str(schema.version), sha256=schema.sha256,
+                text=schema.text,
+            )
+            session.add(snap)
+            session.flush()
+            return int(snap.id)  # type: ignore[arg-type]
+
+        return self.db.run_write(write)
+
+    def use_schema(self, schema: Schema) -> None:
+        """Validate later writes against `schema` (after a `schema apply`)."""
+        self.schema = schema
+        self.schema_id = self._snapshot(schema)
+
+    # ----------------------------------------------------------------- documents
+    def add_documents(self, docs: Iterable[dict[str, Any]]) -> list[int | None]:
+        """Insert documents in one transaction; None for a text already in the project.
+
+        Each dict has text, content_hash and optionally external_id, title, source, meta (dict).
+        """
+        rows = list(docs)
+
+        def write(session: Session) -> list[int | None]:
+            hashes = [row["content_hash"] for row in rows]
+            existing: set[str] = set()
+            for i in range(0, len(hashes), 500):
+                existing.update(
+                    session.exec(
+                        select(Document.content_hash).where(
+                            col(Document.content_hash).in_(hashes[i : i + 500])
+                        )
+                    ).all()
+                )
+            fresh: list[dict[str, Any]] = []
+            seen: set[str] = set()
+            for row in rows:
+                h = row["content_hash"]
+                if h in existing or h in seen:
+                    continue
+                seen.add(h)
+                fresh.append(
+                    {
+                        "external_id": row.get("external_id"),
+                        "title": row.get("title") or "",
+                        "text": row["text"],
+                        "content_hash": h,
+                        "source": row.get("source") or "",
+                        "meta": json.dumps(row.get("meta") or {}, ensure_ascii=False,
+                                           sort_keys=True),
+                        "created_at": utcnow(),
+                    }
+                )
+            if fresh:
+                session.execute(insert(Document), fresh)
+            ids = dict(
+                session.exec(
+                    select(Document.content_hash, Document.id).where(
+                        col(Document.content_hash).in_([r["content_hash"] for r in fresh])
+                    )
+                ).all()
+            ) if fresh else {}
+            out: list[int | None] = []
+            given: set[str] = set()
+            for row in rows:
+                h = row["content_hash"]
+                if h in ids and h not in given:
+                    given.add(h)
+                    out.append(ids[h])
+                else:
+                    out.append(None)
+            return out
+
+        return self.db.run_write(write)
+
+    def document(self, doc_id: int) -> Document:
+        with self.db.read() as session:
+            doc = session.get(Document, doc_id)
+        if doc is None:
+            raise StoreError(f"no document with id {doc_id}")
+        return doc
+
+    def document_ids(self) -> list[int]:
+        with self.db.read() as session:
+            return list(session.exec(select(Document.id).order_by(Document.id)).all())  # type: ignore[arg-type]
+
+    def document_count(self) -> int:
+        with self.db.read() as session:
+            return int(session.exec(select(func.count()).select_from(Document)).one())
+
+    def queue(self, annotator: str, doc_ids: Sequence[int] | None = None) -> list[DocumentRow]:
+        """Every document (or those in `doc_ids`) with this annotator's status and span count."""
+        with self.db.read() as session:
+            counts = dict(
+                session.exec(
+                    select(AnnotationSet.document_id, func.count(Span.id))
+                    .join(Span, Span.set_id == AnnotationSet.id)
+                    .where(AnnotationSet.annotator == annotator)
+                    .group_by(AnnotationSet.document_id)
+                ).all()
+            )
+            sets = {
+                s.document_id: s
+                for s in session.exec(
+                    select(AnnotationSet).where(AnnotationSet.annotator == annotator)
+                ).all()
+            }
+            query = select(
+                Document.id, Document.title, Document.external_id, func.length(Document.text)
+            ).order_by(Document.id)
+            if doc_ids is not None:
+                query = query.where(col(Document.id).in_(list(doc_ids)))
+            rows = session.exec(query).all()
+        out = []
+        for doc_id, title, ext, length in rows:
+            aset = sets.get(doc_id)
+            out.append(
+                DocumentRow(
+                    id=doc_id, title=title, external_id=ext, length=int(length or 0),
+                    status=aset.status if aset else "todo", spans=int(counts.get(doc_id, 0)),
+                    comment=aset.comment if aset else "",
+                )
+            )
+        return out
+
+    # ----------------------------------------------------------------- reads
+    def annotation_set(self, doc_id: int, annotator: str) -> AnnotationSet | None:
+        with self.db.read() as session:
+            return session.exec(
+                select(AnnotationSet).where(
+                    AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator
+                )
+            ).first()
+
+    def annotators(self, doc_id: int | None = None) -> list[str]:
+        with self.db.read() as session:
+            query = select(AnnotationSet.annotator).distinct().order_by(AnnotationSet.annotator)
+            if doc_id is not None:
+                query = query.where(AnnotationSet.document_id == doc_id)
+            return list(session.exec(query).all())
+
+    def spans(self, doc_id: int, annotator: str, *, include_stale: bool = True) -> list[Span]:
+        with self.db.read() as session:
+            query = (
+                select(Span)
+                .join(AnnotationSet, Span.set_id == AnnotationSet.id)
+                .where(AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator)
+                .order_by(Span.start, Span.end, Span.id)
+            )
+            if not include_stale:
+                query = query.where(Span.stale == "")
+            return list(session.exec(query).all())
+
+    def span(self, span_id: int) -> Span:
+        with self.db.read() as session:
+            span = session.get(Span, span_id)
+        if span is None:
+            raise StoreError(f"no span with id {span_id}")
+        return span
+
+    def links(self, doc_id: int, annotator: str, *, include_stale: bool = True) -> list[Link]:
+        with self.db.read() as session:
+            query = (
+                select(Link)
+                .join(AnnotationSet, Link.set_id == AnnotationSet.id)
+                .where(AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator)
+                .order_by(Link.id)
+            )
+            if not include_stale:
+                query = query.where(Link.stale == "")
+            return list(session.exec(query).all())
+
+    def actions(self, doc_id: int, annotator: str) -> list[Action]:
+        with self.db.read() as session:
+            return list(
+                session.exec(
+                    select(Action)
+                    .join(AnnotationSet, Action.set_id == AnnotationSet.id)
+                    .where(
+                        AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator
+                    )
+                    .order_by(Action.id)
+                ).all()
+            )
+
+    # ----------------------------------------------------------------- helpers
+    def _set(self, session: Session, doc_id: int, annotator: str) -> AnnotationSet:
+        """The (document, annotator) set, created on first write."""
+        if not annotator or not annotator.strip():
+            raise StoreError("an annotator name is required")
+        aset = session.exec(
+            select(AnnotationSet).where(
+                AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator
+            )
+        ).first()
+        if aset is None:
+            if session.get(Document, doc_id) is None:
+                raise StoreError(f"no document with id {doc_id}")
+            aset = AnnotationSet(document_id=doc_id, annotator=annotator, status="in_progress")
+            session.add(aset)
+            session.flush()
+        elif aset.status == "todo":
+            aset.status = "in_progress"
+            aset.updated_at = utcnow()
+            session.add(aset)
+        return aset
+
+    def _log(self, session: Session, aset: AnnotationSet, kind: str, payload: dict) -> Action:
+        action = Action(
+            set_id=aset.id, annotator=aset.annotator, kind=kind,
+            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        )
+        session.add(action)
+        session.flush()
+        return action
+
+    def _check_label(self, label: str) -> str:
+        found = self.schema.label(label)
+        if found is None:
+            raise StoreError(f"unknown label {label!r}: the schema {self.schema.name!r} "
+                             f"(version {self.schema.version}) has no such label")
+        return found.layer
+
+    def _check_attributes(self, label: str, attributes: dict[str, Any]) -> dict[str, Any]:
+        spec = self.schema.label(label)
+        assert spec is not None
+        allowed = {attr.name: attr for attr in spec.attributes}
+        for name, value in attributes.items():
+            attr = allowed.get(name)
+            if attr is None:
+                raise StoreError(f"label {label!r} has no attribute {name!r}")
+            if value is not None and str(value) not in attr.values:
+                raise StoreError(f"attribute {name!r} of {label!r} takes one of "
+                                 f"{', '.join(attr.values)}, not {value!r}")
+        return {k: v for k, v in attributes.items() if v is not None}
+
+    @staticmethod
+    def _check_offsets(doc: Document, start: int, end: int, text: str | None) -> str:
+        if not (isinstance(start, int) and isinstance(end, int)):
+            raise StoreError("span offsets must be whole numbers")
+        if not 0 <= start < end <= len(doc.text):
+            raise StoreError(f"span {start}-{end} is outside document {doc.id} "
+                             f"(0-{len(doc.text)}) or empty")
+        covered = doc.text[start:end]
+        if text is not None and text != covered:
+            raise StoreError(f"span {start}-{end} of document {doc.id} covers {covered!r}, "
+                             f"not {text!r}")
+        for offset in (start, end):
+            if not is_grapheme_boundary(doc.text, offset):
+                raise StoreError(f"offset {offset} of document {doc.id} splits a character "
+                                 "(grapheme cluster) in two")
+        return covered
+
+    def _check_link(self, session: Session, head: Span, tail: Span, role: str,
+                    ignore_link: int | None = None) -> None:
+        if head.id == tail.id:
+            raise StoreError("a span cannot be linked to itself")
+        if head.set_id != tail.set_id:
+            raise StoreError("linked spans must belong to the same document and annotator")
+        head_label = self.schema.label(head.label)
+        tail_label = self.schema.label(tail.label)
+        if head_label is None or tail_label is None:
+            raise StoreError(f"cannot link {head.label!r} to {tail.label!r}: a label is not in "
+                             "the current schema")
+        valid = self.schema.valid_roles(head_label, tail_label)
+        if role not in valid:
+            if valid:
+                hint = f"valid roles: {', '.join(valid)}"
+            elif head_label.layer == "event":
+                roles = ", ".join(f"{r.name} ({'|'.join(r.accepts)})" for r in head_label.roles)
+                hint = f"{head.label} roles: {roles}" if roles else f"{head.label} has no roles"
+            else:
+                hint = "only event triggers and attribution contents take links"
+            raise StoreError(f"{tail.label!r} cannot be the {role!r} of {head.label!r} ({hint})")
+        existing = session.exec(
+            select(Link).where(Link.head_id == head.id, Link.stale == "")
+        ).all()
+        for link in existing:
+            if link.id == ignore_link:
+                continue
+            if link.tail_id == tail.id and link.role == role:
+                raise StoreError(f"that {role} link already exists")
+        spec = head_label.role(role) if head_label.layer == "event" else None
+        repeat = spec.repeat if spec is not None else False
+        if not repeat and any(
+            link.role == role and link.id != ignore_link for link in existing
+        ):
+            raise StoreError(f"{head.label!r} already has a {role!r}; the schema allows one")
+
+    def _span_in_set(self, session: Session, span_id: int, annotator: str) -> tuple[Span,
+                                                                                   AnnotationSet]:
+        span = session.get(Span, span_id)
+        if span is None:
+            raise StoreError(f"no span with id {span_id}")
+        aset = session.get(AnnotationSet, span.set_id)
+        assert aset is not None
+        if aset.annotator != annotator:
+            raise StoreError(f"span {span_id} belongs to {aset.annotator!r}, not {annotator!r}")
+        return span, aset
+
+    # ----------------------------------------------------------------- span writes
+    def add_span(self, doc_id: int, annotator: str, label: str, start: int, end: int, *,
+                 text: str | None = None, attributes: dict[str, Any] | None = None) -> Span:
+        layer = self._check_label(label)
+        attrs = self._check_attributes(label, attributes or {})
+
+        def write(session: Session) -> Span:
+            doc = session.get(Document, doc_id)
+            if doc is None:
+                raise StoreError(f"no document with id {doc_id}")
+            covered = self._check_offsets(doc, start, end, text)
+            aset = self._set(session, doc_id, annotator)
+            dup = session.exec(
+                select(Span.id).where(Span.set_id == aset.id, Span.start == start,
+                                      Span.end == end, Span.label == label)
+            ).first()
+            if dup is not None:
+                raise StoreError(f"{covered!r} is already labelled {label}")
+            span = Span(
+                set_id=aset.id, document_id=doc_id, layer=layer, label=label, start=start,
+                end=end, text=covered, attributes=json.dumps(attrs, sort_keys=True,
+                                                             ensure_ascii=False),
+                schema_id=self.schema_id,
+            )
+            session.add(span)
+            session.flush()
+            self._log(session, aset, "add_span", {"span": _row(span, _SPAN_FIELDS)})
+            return span
+
+        return self.db.run_write(write)
+
+    def remove_span(self, span_id: int, annotator: str) -> list[int]:
+        """Remove a span and, explicitly, every link that touches it; returns the link ids."""
+
+        def write(session: Session) -> list[int]:
+            span, aset = self._span_in_set(session, span_id, annotator)
+            links = session.exec(
+                select(Link).where((Link.head_id == span_id) | (Link.tail_id == span_id))
+            ).all()
+            payload = {"span": _row(span, _SPAN_FIELDS),
+                       "links": [_row(link, _LINK_FIELDS) for link in links]}
+            for link in links:
+                session.delete(link)
+            session.flush()
+            session.delete(span)
+            self._log(session, aset, "remove_span", payload)
+            return [int(link.id) for link in links]  # type: ignore[arg-type]
+
+        return self.db.run_write(write)
+
+    def relabel_span(self, span_id: int, annotator: str, label: str) -> Span:
+        """Change a span's label; links the new label cannot take are refused, not dropped."""
+        layer = self._check_label(label)
+
+        def write(session: Session) -> Span:
+            span, aset = self._span_in_set(session, span_id, annotator)
+            if span.label == label:
+                raise StoreError(f"the span is already labelled {label}")
+            old = {"label": span.label, "layer": span.layer, "attributes": span.attributes,
+                   "schema_id": span.schema_id, "stale": span.stale}
+            attrs = json.loads(span.attributes or "{}")
+            spec = self.schema.label(label)
+            assert spec is not None
+            kept = {a.name for a in spec.attributes}
+            attrs = {k: v for k, v in attrs.items() if k in kept}
+            span.label, span.layer = label, layer
+            span.attributes = json.dumps(attrs, sort_keys=True, ensure_ascii=False)
+            span.schema_id, span.stale = self.schema_id, ""
+            session.add(span)
+            session.flush()
+            links = session.exec(
+                select(Link).where((Link.head_id == span_id) | (Link.tail_id == span_id))
+            ).all()
+            for link in links:
+                head = session.get(Span, link.head_id)
+                tail = session.get(Span, link.tail_id)
+                assert head is not None and tail is not None
+                try:
+                    self._check_link(session, head, tail, link.role, ignore_link=link.id)
+                except StoreError as exc:
+                    raise StoreError(f"cannot relabel to {label}: its {link.role} link would "
+                                     f"break ({exc}); remove the link first") from exc
+            new = {"label": label, "layer": layer, "attributes": span.attributes,
+                   "schema_id": self.schema_id, "stale": ""}
+            self._log(session, aset, "relabel_span", {"span_id": span_id, "old": old,
+                                                      "new": new})
+            return span
+
+        return self.db.run_write(write)
+
+    def set_attributes(self, span_id: int, annotator: str, attributes: dict[str, Any]) -> Span:
+        """Set (or with value None, clear) attributes of a span, e.g. an attribution's type."""
+
+        def write(session: Session) -> Span:
+            span, aset = self._span_in_set(session, span_id, annotator)
+            self._check_label(span.label)
+            current = json.loads(span.attributes or "{}")
+            merged = {**current, **attributes}
+            merged = self._check_attributes(span.label, merged)
+            old = span.attributes
+            span.attributes = json.dumps(merged, sort_keys=True, ensure_ascii=False)
+            session.add(span)
+            self._log(session, aset, "set_attributes",
+                      {"span_id": span_id, "old": old, "new": span.attributes})
+            return span
+
+        return self.db.run_write(write)
+
+    # ----------------------------------------------------------------- link writes
+    def add_link(self, head_id: int, tail_id: int, role: str, annotator: str) -> Link:
+        def write(session: Session) -> Link:
+            head, aset = self._span_in_set(session, head_id, annotator)
+            tail, _ = self._span_in_set(session, tail_id, annotator)
+            self._check_link(session, head, tail, role)
+            link = Link(set_id=aset.id, head_id=head_id, tail_id=tail_id, role=role,
+                        schema_id=self.schema_id)
+            session.add(link)
+            session.flush()
+            self._log(session, aset, "add_link", {"link": _row(link, _LINK_FIELDS)})
+            return link
+
+        return self.db.run_write(write)
+
+    def remove_link(self, link_id: int, annotator: str) -> None:
+        def write(session: Session) -> None:
+            link = session.get(Link, link_id)
+            if link is None:
+                raise StoreError(f"no link with id {link_id}")
+            aset = session.get(AnnotationSet, link.set_id)
+            assert aset is not None
+            if aset.annotator != annotator:
+                raise StoreError(f"link {link_id} belongs to {aset.annotator!r}")
+            payload = {"link": _row(link, _LINK_FIELDS)}
+            session.delete(link)
+            self._log(session, aset, "remove_link", payload)
+
+        self.db.run_write(write)
+
+    def set_role(self, link_id: int, annotator: str, role: str) -> Link:
+        """Re-role an event argument (e.g. Target -> Victim) under the schema's constraints."""
+
+        def write(session: Session) -> Link:
+            link = session.get(Link, link_id)
+            if link is None:
+                raise StoreError(f"no link with id {link_id}")
+            aset = session.get(AnnotationSet, link.set_id)
+            assert aset is not None
+            if aset.annotator != annotator:
+                raise StoreError(f"link {link_id} belongs to {aset.annotator!r}")
+            head = session.get(Span, link.head_id)
+            tail = session.get(Span, link.tail_id)
+            assert head is not None and tail is not None
+            self._check_link(session, head, tail, role, ignore_link=link.id)
+            old = link.role
+            link.role = role
+            session.add(link)
+            self._log(session, aset, "set_role", {"link_id": link_id, "old": old, "new": role})
+            return link
+
+        return self.db.run_write(write)
+
+    # ----------------------------------------------------------------- status
+    def set_status(self, doc_id: int, annotator: str, status: str,
+                   comment: str | None = None) -> AnnotationSet:
+        if status not in STATUSES:
+            raise StoreError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+
+        def write(session: Session) -> AnnotationSet:
+            aset = self._set(session, doc_id, annotator)
+            old = {"status": aset.status, "comment": aset.comment}
+            aset.status = status
+            if comment is not None:
+                aset.comment = comment
+            aset.updated_at = utcnow()
+            session.add(aset)
+            self._log(session, aset, "set_status",
+                      {"old": old, "new": {"status": status, "comment": aset.comment}})
+            return aset
+
+        return self.db.run_write(write)
+
+    # ----------------------------------------------------------------- undo / redo
+    @staticmethod
+    def _history(session: Session, set_id: int) -> tuple[_History, dict[int, Action]]:
+        """Rebuild the undo and redo stacks by replaying the set's log."""
+        history = _History()
+        by_id: dict[int, Action] = {}
+        for action in session.exec(
+            select(Action).where(Action.set_id == set_id).order_by(Action.id)
+        ).all():
+            by_id[int(action.id)] = action  # type: ignore[arg-type]
+            if action.kind in UNDOABLE:
+                history.undo.append(int(action.id))  # type: ignore[arg-type]
+                history.redo.clear()
+            elif action.kind == "undo" and history.undo:
+                history.redo.append(history.undo.pop())
+            elif action.kind == "redo" and history.redo:
+                history.undo.append(history.redo.pop())
+        return history, by_id
+
+    def can_undo(self, doc_id: int, annotator: str) -> tuple[bool, bool]:
+        """(can undo, can redo) for this document and annotator."""
+        with self.db.read() as session:
+            aset = session.exec(
+                select(AnnotationSet).where(
+                    AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator
+                )
+            ).first()
+            if aset is None:
+                return False, False
+            history, _ = self._history(session, int(aset.id))  # type: ignore[arg-type]
+            return bool(history.undo), bool(history.redo)
+
+    def undo(self, doc_id: int, annotator: str) -> Action | None:
+        """Revert the newest edit not yet undone; returns it, or None when there is none."""
+        return self._step(doc_id, annotator, redo=False)
+
+    def redo(self, doc_id: int, annotator: str) -> Action | None:
+        return self._step(doc_id, annotator, redo=True)
+
+    def _step(self, doc_id: int, annotator: str, *, redo: bool) -> Action | None:
+        def write(session: Session) -> Action | None:
+            aset = session.exec(
+                select(AnnotationSet).where(
+                    AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator
+                )
+            ).first()
+            if aset is None:
+                return None
+            history, by_id = self._history(session, int(aset.id))  # type: ignore[arg-type]
+            stack = history.redo if redo else history.undo
+            if not stack:
+                return None
+            target = by_id[stack[-1]]
+            self._apply(session, target, forward=redo)
+            self._log(session, aset, "redo" if redo else "undo", {"target": target.id,
+                                                                  "kind": target.kind})
+            return target
+
+        return self.db.run_write(write)
+
+    @staticmethod
+    def _apply(session: Session, action: Action, *, forward: bool) -> None:
+        """Replay (`forward`) or revert an action, restoring rows under their original ids."""
+        data = json.loads(action.payload)
+        kind = action.kind
+
+        def put_span(row: dict[str, Any]) -> None:
+            session.add(Span(**row))
+            session.flush()
+
+        def put_link(row: dict[str, Any]) -> None:
+            session.add(Link(**row))
+            session.flush()
+
+        def drop(model: type[Span] | type[Link], row_id: int) -> None:
+            obj = session.get(model, row_id)
+            if obj is not None:
+                session.delete(obj)
+                session.flush()
+
+        if kind == "add_span":
+            if forward:
+                put_span(data["span"])
+            else:
+                drop(Span, data["span"]["id"])
+        elif kind == "remove_span":
+            if forward:
+                for link in data["links"]:
+                    drop(Link, link["id"])
+                drop(Span, data["span"]["id"])
+            else:
+                put_span(data["span"])
+                for link in data["links"]:
+                    put_link(link)
+        elif kind in ("relabel_span", "set_attributes"):
+            span = session.get(Span, data["span_id"])
+            if span is None:
+                raise StoreError(f"span {data['span_id']} is gone; cannot undo")
+            values = data["new" if forward else "old"]
+            if kind == "set_attributes":
+                span.attributes = values
+            else:
+                for key, value in values.items():
+                    setattr(span, key, value)
+            session.add(span)
+        elif kind == "add_link":
+            if forward:
+                put_link(data["link"])
+            else:
+                drop(Link, data["link"]["id"])
+        elif kind == "remove_link":
+            if forward:
+                drop(Link, data["link"]["id"])
+            else:
+                put_link(data["link"])
+        elif kind == "set_role":
+            link = session.get(Link, data["link_id"])
+            if link is None:
+                raise StoreError(f"link {data['link_id']} is gone; cannot undo")
+            link.role = data["new" if forward else "old"]
+            session.add(link)
+        else:  # pragma: no cover - guarded by UNDOABLE
+            raise StoreError(f"cannot undo a {kind!r} action")
+
+    # ----------------------------------------------------------------- stats
+    def status_counts(self) -> dict[str, dict[str, int]]:
+        """annotator -> status -> documents."""
+        with self.db.read() as session:
+            rows = session.exec(
+                select(AnnotationSet.annotator, AnnotationSet.status, func.count())
+                .group_by(AnnotationSet.annotator, AnnotationSet.status)
+            ).all()
+        out: dict[str, dict[str, int]] = {}
+        for annotator, status, count in rows:
+            out.setdefault(annotator, {})[status] = int(count)
+        return out
+
+    def label_counts(self) -> dict[tuple[str, str], int]:
+        """(layer, label) -> spans, stale spans excluded."""
+        with self.db.read() as session:
+            rows = session.exec(
+                select(Span.layer, Span.label, func.count())
+                .where(Span.stale == "")
+                .group_by(Span.layer, Span.label)
+            ).all()
+        return {(layer, label): int(n) for layer, label, n in rows}
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,71 @@
+"""The `copydesk` command: parses arguments, hands off to one module per command.
+
+User mistakes (bad files, bad schema, refused writes) end as one line on stderr and a non-zero
+exit; a traceback is reserved for our own bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Each module defines `register(subparsers)` and sets `func` on its parsers.
+COMMAND_MODULES: tuple[str, ...] = (
+    "tui.commands.init",
+    "tui.commands.importing",
+    "tui.commands.annotate",
+    "tui.commands.export",
+    "tui.commands.schema_cmd",
+    "tui.commands.stats",
+)
+
+EXIT_USER_ERROR = 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="copydesk",
+        description="Annotate news text in the terminal; export it as training data.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:  # a command not built yet
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from projects.db import StoreError
+    from schema import SchemaError
+
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        result = args.func(args)
+    except (StoreError, SchemaError, OSError) as exc:
+        print(f"copydesk: error: {one_line(exc)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("copydesk: interrupted; everything confirmed before this was saved",
+              file=sys.stderr)
+        return 130
+    return int(result or 0)
+
+
+def one_line(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0] if "\n" in text and not text.startswith("(") else text
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

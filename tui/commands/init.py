@@ -1,0 +1,24 @@
+"""`copydesk init DIR [--schema FILE]`."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("init", help="make a new project folder")
+    parser.add_argument("dir", help="folder to create (may exist, but not hold a project)")
+    parser.add_argument("--schema", metavar="FILE", default=None,
+                        help="label schema YAML (default: the bundled newsroom schema)")
+    parser.add_argument("--name", default=None, help="project name (default: folder name)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from projects.project import Project
+
+    with Project.init(args.dir, args.schema, args.name) as project:
+        print(f"created project {project.config.name!r} in {project.root} "
+              f"(schema {project.schema.name} {project.schema.version}, "
+              f"{len(project.schema.labels)} labels)")
+    return 0

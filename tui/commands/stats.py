@@ -1,0 +1,45 @@
+"""`copydesk stats [-p DIR]`: progress per annotator and counts per label."""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.commands.common import add_project_arg, open_project
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("stats", help="documents by status per annotator; spans per label")
+    add_project_arg(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from projects.models import STATUSES
+    from projects.stats import project_stats
+
+    with open_project(args) as project:
+        stats = project_stats(project.store)
+    print(f"project {project.config.name}: {stats.documents} documents, "
+          f"schema {project.schema.name} {project.schema.version}")
+    print()
+    header = ["annotator", *STATUSES]
+    rows = [[name, *(str(by.get(s, 0)) for s in STATUSES)]
+            for name, by in sorted(stats.status.items())]
+    print(_table(header, rows) if rows else "no annotation yet")
+    print()
+    label_rows = [[layer, label, str(n)] for (layer, label), n in sorted(stats.labels.items())]
+    print(_table(["layer", "label", "spans"], label_rows) if label_rows else "no spans yet")
+    for title, counts in stats.sections():
+        if counts:
+            print()
+            print(_table([title, "count"], [[k, str(v)] for k, v in sorted(counts.items())]))
+    return 0
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+              for r in rows]
+    return "\n".join(lines)
