@@ -1,0 +1,44 @@
+"""The label schema: YAML in, validated `Schema` out.
+
+This package imports nothing else of ours and never imports textual, so `copydesk schema check`,
+the store and the exporters can all read schemas without a terminal.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from schema.loader import (
+    Problem,
+    SchemaError,
+    check_schema_file,
+    check_schema_text,
+    load_schema,
+    parse_schema,
+)
+from schema.model import Attribute, Label, Role, Schema
+
+__all__ = [
+    "Attribute",
+    "Label",
+    "Problem",
+    "Role",
+    "Schema",
+    "SchemaError",
+    "check_schema_file",
+    "check_schema_text",
+    "default_schema_path",
+    "load_default_schema",
+    "load_schema",
+    "parse_schema",
+]
+
+
+def default_schema_path() -> Path:
+    """Where the bundled newsroom schema lives (shipped as package data beside this file)."""
+    return Path(__file__).with_name("newsroom.yaml")
+
+
+def load_default_schema() -> Schema:
+    """The bundled newsroom schema, validated like any user schema."""
+    return load_schema(default_schema_path())
