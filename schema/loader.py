@@ -78,7 +78,7 @@ def _yaml_problem(err: yaml.YAMLError, text: str, path: str) -> Problem:
         line = mark.line + 1 if mark is not None else 0
         message = err.problem or err.context or "unreadable YAML"
         if err.context and err.problem and err.context_mark is not None:
-            message += f" ({err.context} at line {err.context_mark.line + 1})"
+            message = f"{err.context} at line {err.context_mark.line + 1}: {err.problem}"
         return Problem(path, line, f"YAML syntax error: {message}")
     if isinstance(err, yaml.reader.ReaderError):
         line = text.count("\n", 0, max(err.position, 0)) + 1
@@ -95,15 +95,18 @@ def _compose(text: str, path: str) -> tuple[Node | None, list[Problem], bool]:
     if len(text) > MAX_BYTES:
         too_large = Problem(path, 0, f"file is too large for a schema ({len(text)} chars)")
         return None, [too_large], False
-    loader = _SafeComposer(text)
+    loader: _SafeComposer | None = None
     try:
+        # The constructor already scans for unprintable characters, so it belongs in the try.
+        loader = _SafeComposer(text)
         root = loader.get_single_node()
     except yaml.YAMLError as err:
         return None, [_yaml_problem(err, text, path)], False
     except RecursionError:
         return None, [Problem(path, 0, "YAML is nested too deeply to be a schema")], False
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if root is None or (isinstance(root, ScalarNode) and root.tag == YAML_TAG + "null"):
         return None, [Problem(path, 0, "schema is empty: expected name, version and labels")], False
 
