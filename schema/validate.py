@@ -323,7 +323,7 @@ class _Checker:
         for layer_key, layer in LAYER_KEYS.items():
             if layer_key in fields:
                 drafts.extend(self.layer(layer_key, layer, fields[layer_key][1]))
-        if not drafts and isinstance(root, MappingNode):
+        if not drafts and not any(key in fields for key in LAYER_KEYS):
             self.add(root, "the schema defines no labels: add entities, events or attribution")
         self.cross_check(drafts, fields.get("attribution"))
 
