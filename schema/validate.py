@@ -143,6 +143,11 @@ def describe(node: Node) -> str:
     }.get(tag, f"a value tagged {node.tag.replace(YAML_TAG, '!!')}")
 
 
+def _a(word: str) -> str:
+    """`word` with its indefinite article, for messages ('an entity', 'a event' reads badly)."""
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
 def _suggest(word: str, choices: Sequence[str]) -> str:
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -194,6 +199,9 @@ class _Checker:
         self.path = path
         self.problems: list[Problem] = []
         self.visits = 0
+        # (id of mapping node, key) for each misspelt key we already suggested a fix for, so
+        # "unknown key 'colour' (did you mean 'color'?)" is not followed by "missing 'color'".
+        self.misspelt: set[tuple[int, str]] = set()
 
     # -- bookkeeping -------------------------------------------------------------------------
 
@@ -251,12 +259,19 @@ class _Checker:
             seen[key] = line_of(key_node)
             if allowed is not None and key not in allowed:
                 hint = _suggest(key, allowed)
-                if not hint:
+                if hint:
+                    self.misspelt.add((id(node), hint.split("'")[1]))
+                else:
                     hint = f"; allowed: {', '.join(allowed)}"
                 self.add(key_node, f"{what}: unknown key '{key}'{hint}")
                 continue
             items.append((key, key_node, value_node))
         return items
+
+    def missing(self, mapping: Node, at: Node, key: str, message: str) -> None:
+        """Report a missing required key, unless a misspelling of it was already reported."""
+        if (id(mapping), key) not in self.misspelt:
+            self.add(at, message)
 
     def string(self, node: Node, what: str, allow_empty: bool = True) -> str | None:
         """A plain string value; numbers, booleans and dates must be quoted to count."""
@@ -310,11 +325,13 @@ class _Checker:
         if "name" in fields:
             name = self.string(fields["name"][1], "name", allow_empty=False)
         else:
-            self.add(root, "missing required key 'name' (the schema's name, e.g. name: newsroom)")
+            self.missing(root, root, "name", "missing required key 'name' (e.g. name: newsroom)")
         if "version" in fields:
             version = self.version(fields["version"][1])
         else:
-            self.add(root, "missing required key 'version' (e.g. version: \"1.0\")")
+            self.missing(
+                root, root, "version", "missing required key 'version' (e.g. version: \"1.0\")"
+            )
         description = ""
         if "description" in fields:
             description = (self.string(fields["description"][1], "description") or "").strip()
@@ -384,10 +401,14 @@ class _Checker:
         items = self.mapping(spec, where, LABEL_KEYS)
         fields = {key: (k, v) for key, k, v in items}
         if "color" not in fields and isinstance(spec, MappingNode):
-            self.add(key_node, f"{where}: missing required key 'color' (e.g. color: \"#e5c07b\")")
+            self.missing(
+                spec, key_node, "color", f"{where}: missing required key 'color' (e.g. color: red)"
+            )
         if layer == ATTRIBUTION and "part" not in fields and isinstance(spec, MappingNode):
-            self.add(
+            self.missing(
+                spec,
                 key_node,
+                "part",
                 f"{where}: missing required key 'part' (one of {', '.join(ATTRIBUTION_PARTS)})",
             )
         for key, k_node, v_node in items:
@@ -481,8 +502,10 @@ class _Checker:
             fields = {key: v for key, _, v in self.mapping(spec, role_where, ROLE_KEYS)}
             accepts: list[str] = []
             if "accepts" not in fields:
-                self.add(
+                self.missing(
+                    spec,
                     key_node,
+                    "accepts",
                     f"{role_where}: missing required key 'accepts' "
                     "(the entity labels that may fill it, e.g. accepts: [PERSON, ORG])",
                 )
@@ -539,7 +562,9 @@ class _Checker:
             fields = {key: v for key, _, v in self.mapping(spec, attr_where, ATTRIBUTE_KEYS)}
             values: list[str] = []
             if "values" not in fields:
-                self.add(key_node, f"{attr_where}: missing required key 'values'")
+                self.missing(
+                    spec, key_node, "values", f"{attr_where}: missing required key 'values'"
+                )
             else:
                 listed = self.string_list(fields["values"], f"{attr_where}: values")
                 if listed is not None and not listed:
@@ -623,7 +648,7 @@ class _Checker:
                     self.add(
                         line,
                         f"role '{role}' of event '{draft.name}' accepts '{accepted}', which is "
-                        f"{'an' if target.layer[0] in 'ae' else 'a'} {target.layer} label; "
+                        f"{_a(target.layer)} label; "
                         "roles accept entity labels only",
                     )
 
@@ -670,7 +695,7 @@ class _Checker:
                     self.add(
                         line,
                         f"label '{draft.name}' ({draft.layer}) cannot merge into "
-                        f"'{target_name}', a {target.layer} label; merge within one layer",
+                        f"'{target_name}', {_a(target.layer)} label; merge within one layer",
                     )
             for old, line in draft.renamed_from:
                 if old in by_name:
