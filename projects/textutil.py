@@ -1,0 +1,409 @@
+"""Character offsets, graphemes, tokens and sentences over the exact stored text.
+
+Every offset in copydesk is a Python ``str`` index into the document text as stored, end
+exclusive. This module is the one place that decides where graphemes, words and sentences begin
+and end, so the TUI (cursor moves, selection snapping) and the exporters (token indices) can never
+disagree. It is plain Python (``regex`` + stdlib, no Textual) so tests and exporters run without a
+terminal.
+
+Speed matters: a 100,000-word article (~600k characters) is indexed once when opened. The work is
+done by C-level regex scans and list building; per-offset queries are ``bisect`` lookups.
+Grapheme boundaries are computed lazily per logical line, with a fast path for lines whose every
+character is a stand-alone single-cell grapheme (plain Latin, Cyrillic, Greek, most Arabic).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from functools import lru_cache
+
+import regex
+
+__all__ = [
+    "TextIndex",
+    "grapheme_bounds",
+    "is_simple_char",
+    "line_spans",
+    "snap_to_graphemes",
+    "tokenize",
+]
+
+_GRAPHEME = regex.compile(r"\X")
+
+# Characters that form words. CJK ideographs and kana are excluded: those scripts use no spaces,
+# so each such character is a token of its own (the usual choice of newswire tokenizers).
+_CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
+_WORD_CHAR = rf"[[\w\p{{M}}]--[{_CJK}]]"
+# A token is, in order of preference:
+#  1. a word: a run of graphemes that start with a letter/digit/mark, which may continue over one
+#     internal apostrophe or hyphen ("don't", "al-Assad"; "Toilers'" gives "Toilers" + "'") or
+#     over ZWNJ/ZWJ, which Persian and Sorani Kurdish write inside words ("کورد\u200cستان" is one
+#     token);
+#  2. one CJK ideograph or kana (with whatever the grapheme cluster carries);
+#  3. any other grapheme that is not whitespace (punctuation, symbols, emoji, flags, controls);
+#     whitespace is what `str.isspace` says, so the separators \x1c-\x1f are not tokens either.
+# Every alternative consumes whole `\X` clusters, and whitespace clusters are matched too (group
+# "ws", then dropped) so the scan never restarts inside a cluster: token edges are always
+# grapheme boundaries.
+_WORD_G = rf"(?:(?={_WORD_CHAR})\X)+"
+_TOKEN = regex.compile(
+    rf"(?V1)(?P<ws>(?:(?=[\s\x1c-\x1f])\X)+)"
+    rf"|{_WORD_G}(?:(?:[’'\-]|[\u200c\u200d]+){_WORD_G})*"
+    rf"|(?=[{_CJK}])\X"
+    r"|\X"
+)
+
+# Sentence ends: a terminator run, optional closing quotes/brackets, then whitespace or the end.
+# CJK full stops need no following space. Blank lines always end a sentence.
+_SENT_END = regex.compile(
+    r"(?:[.!?…؟۔]+[\"'”’»)\]]*(?=\s|\Z)|[。！？]+[」』”’）]*)"
+    r"|\n[ \t\r\f\v]*\n|\r[ \t\f\v]*\r(?!\n)"
+)
+# Word before a period that does not end a sentence (keep short: newswire abbreviations).
+_ABBREVIATIONS = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "gen",
+        "lt",
+        "col",
+        "sgt",
+        "capt",
+        "maj",
+        "cmdr",
+        "adm",
+        "gov",
+        "sen",
+        "rep",
+        "st",
+        "mt",
+        "ft",
+        "jr",
+        "sr",
+        "inc",
+        "co",
+        "corp",
+        "ltd",
+        "no",
+        "vs",
+        "etc",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "e.g",
+        "i.e",
+        "u.s",
+        "u.k",
+        "u.n",
+    ]
+)
+_LINE_BREAK = regex.compile(r"\r\n|\r|\n")
+
+
+@lru_cache(maxsize=65536)
+def is_simple_char(ch: str) -> bool:
+    """True if ``ch`` is always a grapheme on its own and always one terminal cell wide.
+
+    Lines made only of such characters need no grapheme segmentation and map cells to characters
+    one to one, which is the fast path for most newswire text. Decided empirically per character
+    (cached) with the same ``regex`` ``\\X`` rules used everywhere else, so the fast path can never
+    disagree with the slow one.
+    """
+    if ch in " \t\n\r":
+        return ch == " "
+    cat = unicodedata.category(ch)
+    if cat[0] in "MCZ" and ch != " ":
+        return False  # marks, controls, format chars, surrogates, line/para separators
+    from rich.cells import get_character_cell_size  # local: keep import cost off cold paths
+
+    if get_character_cell_size(ch) != 1:
+        return False
+    probe = f"a{ch}a{ch}{ch}"
+    return len(_GRAPHEME.findall(probe)) == 5
+
+
+def _all_simple(text: str) -> bool:
+    """True if every distinct character in ``text`` is simple (see ``is_simple_char``)."""
+    return all(is_simple_char(ch) for ch in set(text))
+
+
+def grapheme_bounds(text: str) -> list[int]:
+    """Sorted extended-grapheme-cluster boundaries of ``text``, from 0 to ``len(text)`` inclusive.
+
+    Uses ``regex``'s ``\\X`` (UAX #29): ZWJ emoji families, combining marks, Hangul syllables
+    and regional-indicator flag pairs each form one cluster; "\\r\\n" is one cluster.
+    """
+    if not text:
+        return [0]
+    if _all_simple(text):
+        return list(range(len(text) + 1))
+    bounds = [m.start() for m in _GRAPHEME.finditer(text)]
+    bounds.append(len(text))
+    return bounds
+
+
+def snap_to_graphemes(text_or_bounds: str | Sequence[int], start: int, end: int) -> tuple[int, int]:
+    """Widen ``[start, end)`` so that it never cuts a grapheme cluster in two.
+
+    ``text_or_bounds`` is the text itself or its ``grapheme_bounds``. ``start`` moves left to the
+    cluster start, ``end`` moves right to the cluster end. An empty range stays empty (at the
+    start of the cluster holding it).
+    """
+    bounds = grapheme_bounds(text_or_bounds) if isinstance(text_or_bounds, str) else text_or_bounds
+    start = max(0, start)
+    end = min(bounds[-1], end)
+    s = bounds[bisect_right(bounds, start) - 1]
+    if end <= start:
+        return s, s
+    i = bisect_left(bounds, end)
+    e = bounds[i] if i < len(bounds) else bounds[-1]
+    return s, e
+
+
+def tokenize(text: str) -> list[tuple[int, int]]:
+    """Word tokens of ``text`` as ``(start, end)`` character offsets, in order.
+
+    Rules (kept simple on purpose, and shared by the TUI and every exporter):
+    - a word is a run of letters, digits and combining marks, joined over one internal
+      apostrophe/hyphen ("don't", "al-Assad") or over ZWNJ/ZWJ (Sorani, Persian);
+    - each CJK ideograph or kana is its own token (those scripts use no spaces);
+    - every other non-whitespace grapheme is its own token (punctuation, symbols, emoji, flags);
+    - whitespace is never a token.
+    Token edges always fall on grapheme boundaries (a property test checks this).
+    """
+    return [m.span() for m in _TOKEN.finditer(text) if m.start("ws") < 0]
+
+
+def line_spans(text: str) -> tuple[list[int], list[int]]:
+    """Logical lines of ``text``: ``(starts, content_ends)``.
+
+    Lines end at "\\n", "\\r\\n" or a lone "\\r" (universal newlines, like Python's ``open``); the
+    terminator is not part of the line's content and is never displayed. Unicode separators
+    (U+2028, U+2029, U+0085, form feed, vertical tab) are *not* line breaks here: they stay in the
+    line and are shown as placeholders, unlike ``str.splitlines``.
+    """
+    starts = [0]
+    ends: list[int] = []
+    for m in _LINE_BREAK.finditer(text):
+        ends.append(m.start())
+        starts.append(m.end())
+    ends.append(len(text))
+    return starts, ends
+
+
+class TextIndex:
+    """Everything about one document's text that needs more than ``str`` indexing.
+
+    Built once per document (tokens and sentences eagerly, grapheme boundaries lazily per line),
+    then every query is a ``bisect``. All offsets are character offsets into ``text``.
+    """
+
+    __slots__ = (
+        "_grapheme_cache",
+        "line_ends",
+        "line_starts",
+        "sentence_starts",
+        "sentences",
+        "text",
+        "token_ends",
+        "token_starts",
+        "tokens",
+    )
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line_starts, self.line_ends = line_spans(text)
+        self.tokens: list[tuple[int, int]] = tokenize(text)
+        self.token_starts: list[int] = [s for s, _ in self.tokens]
+        self.token_ends: list[int] = [e for _, e in self.tokens]
+        self.sentences: list[tuple[int, int]] = self._split_sentences()
+        self.sentence_starts: list[int] = [s for s, _ in self.sentences]
+        self._grapheme_cache: dict[int, list[int]] = {}
+
+    # -- lines ---------------------------------------------------------------------------------
+
+    @property
+    def line_count(self) -> int:
+        """Number of logical lines (an empty text has one empty line)."""
+        return len(self.line_starts)
+
+    def line_of(self, offset: int) -> int:
+        """Index of the logical line holding ``offset`` (a terminator belongs to its line)."""
+        return max(0, bisect_right(self.line_starts, offset) - 1)
+
+    def line_range(self, line: int) -> tuple[int, int]:
+        """``(start, content_end)`` of a logical line, terminator excluded."""
+        return self.line_starts[line], self.line_ends[line]
+
+    # -- graphemes -----------------------------------------------------------------------------
+
+    def line_graphemes(self, line: int) -> list[int]:
+        """Document-level grapheme boundaries of one line's content (cached).
+
+        Includes the line start and content end. The terminator is a boundary unit of its own.
+        """
+        cached = self._grapheme_cache.get(line)
+        if cached is None:
+            start, end = self.line_range(line)
+            cached = [start + b for b in grapheme_bounds(self.text[start:end])]
+            self._grapheme_cache[line] = cached
+        return cached
+
+    def is_grapheme_boundary(self, offset: int) -> bool:
+        """True if ``offset`` does not fall inside a grapheme cluster (or a "\\r\\n")."""
+        if offset <= 0 or offset >= len(self.text):
+            return offset in (0, len(self.text))
+        line = self.line_of(offset)
+        end = self.line_ends[line]
+        if offset > end:  # inside the terminator: only "\r|\n" is inside
+            return False
+        bounds = self.line_graphemes(line)
+        i = bisect_left(bounds, offset)
+        return i < len(bounds) and bounds[i] == offset
+
+    def next_grapheme(self, offset: int) -> int:
+        """Offset of the next grapheme boundary after ``offset`` (a line break counts as one)."""
+        n = len(self.text)
+        if offset >= n:
+            return n
+        line = self.line_of(offset)
+        end = self.line_ends[line]
+        if offset >= end:  # on the terminator: jump to the next line
+            return self.line_starts[line + 1] if line + 1 < self.line_count else n
+        bounds = self.line_graphemes(line)
+        return bounds[bisect_right(bounds, offset)]
+
+    def prev_grapheme(self, offset: int) -> int:
+        """Offset of the previous grapheme boundary before ``offset``."""
+        if offset <= 0:
+            return 0
+        offset = min(offset, len(self.text))
+        line = self.line_of(offset)
+        start, end = self.line_range(line)
+        if offset == start and line > 0:
+            return self.line_ends[line - 1]
+        if offset > end:  # inside a "\r\n" terminator
+            return end
+        bounds = self.line_graphemes(line)
+        return bounds[bisect_left(bounds, offset) - 1]
+
+    def snap_to_graphemes(self, start: int, end: int) -> tuple[int, int]:
+        """Widen ``[start, end)`` to whole graphemes (see ``snap_to_graphemes``)."""
+        n = len(self.text)
+        start, end = max(0, min(start, n)), max(0, min(end, n))
+        if not self.is_grapheme_boundary(start):
+            start = self.prev_grapheme(start)
+        if end > start and not self.is_grapheme_boundary(end):
+            end = self.next_grapheme(end)
+        return start, max(start, end)
+
+    # -- tokens --------------------------------------------------------------------------------
+
+    def token_at(self, offset: int) -> int | None:
+        """Index of the token containing ``offset`` (start <= offset < end), or None."""
+        i = bisect_right(self.token_starts, offset) - 1
+        if i >= 0 and offset < self.token_ends[i]:
+            return i
+        return None
+
+    def token_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """``(first, last)`` token indices (last inclusive) overlapping ``[start, end)``, or None.
+
+        This is what exporters write as ``token_start``/``token_end`` (Prodigy, spaCy).
+        """
+        if end <= start:
+            i = self.token_at(start)
+            return None if i is None else (i, i)
+        first = bisect_right(self.token_ends, start)
+        last = bisect_left(self.token_starts, end) - 1
+        if first > last:
+            return None
+        return first, last
+
+    def snap_to_tokens(self, start: int, end: int) -> tuple[int, int]:
+        """Widen ``[start, end)`` to whole tokens.
+
+        A range touching part of a token takes the whole token; a range that covers only
+        whitespace comes back unchanged; an empty range inside a token becomes that token.
+        """
+        span = self.token_span(start, end)
+        if span is None:
+            return start, end
+        first, last = span
+        return min(start, self.token_starts[first]), max(end, self.token_ends[last])
+
+    def next_word(self, offset: int) -> int:
+        """Start of the first token after ``offset`` (vi ``w``), or the end of the text."""
+        i = bisect_right(self.token_starts, offset)
+        return self.token_starts[i] if i < len(self.tokens) else len(self.text)
+
+    def prev_word(self, offset: int) -> int:
+        """Start of the last token before ``offset`` (vi ``b``), or 0."""
+        i = bisect_left(self.token_starts, offset) - 1
+        return self.token_starts[i] if i >= 0 else 0
+
+    # -- sentences -----------------------------------------------------------------------------
+
+    def _split_sentences(self) -> list[tuple[int, int]]:
+        """Rule-based sentence spans, whitespace trimmed; good enough for newswire.
+
+        Splits after . ! ? … ؟ ۔ (followed by space or the end, closing quotes allowed) and after
+        。！？, and at blank lines. A period after a known abbreviation or a single letter ("U.S.",
+        "J.") does not split, nor does one followed by a lowercase letter.
+        """
+        text = self.text
+        cuts: list[int] = []
+        for m in _SENT_END.finditer(text):
+            s, e = m.span()
+            if text[s] == ".":
+                w = regex.search(r"([\w.]+)\.*$", text[max(0, s - 12) : s])
+                word = w.group(1).lower() if w else ""
+                if word.rstrip(".") in _ABBREVIATIONS or len(word.replace(".", "")) == 1:
+                    continue
+                nxt = regex.match(r"\s*(\S)", text[e : e + 20])
+                if nxt and nxt.group(1).islower():
+                    continue
+            cuts.append(e)
+        cuts.append(len(text))
+        sentences: list[tuple[int, int]] = []
+        prev = 0
+        for cut in cuts:
+            chunk = text[prev:cut]
+            stripped = chunk.strip()
+            if stripped:
+                lead = len(chunk) - len(chunk.lstrip())
+                s = prev + lead
+                sentences.append((s, s + len(stripped)))
+            prev = cut
+        return sentences
+
+    def sentence_at(self, offset: int) -> int | None:
+        """Index of the sentence holding ``offset``, or None between sentences."""
+        i = bisect_right(self.sentence_starts, offset) - 1
+        if i >= 0 and offset < self.sentences[i][1]:
+            return i
+        return None
+
+    def next_sentence(self, offset: int) -> int:
+        """Start of the first sentence after ``offset``, or the end of the text."""
+        i = bisect_right(self.sentence_starts, offset)
+        return self.sentence_starts[i] if i < len(self.sentence_starts) else len(self.text)
+
+    def prev_sentence(self, offset: int) -> int:
+        """Start of the last sentence that starts before ``offset``, or 0."""
+        i = bisect_left(self.sentence_starts, offset) - 1
+        return self.sentence_starts[i] if i >= 0 else 0
