@@ -31,6 +31,7 @@ RESERVED_HOTKEYS: frozenset[str] = frozenset(
         "S",  # attach attribution source
         "C",  # attach attribution cue
         "j",  # jump trigger <-> arguments / content <-> parts
+        "L",  # links of the span under the cursor: remove or re-role
         "/",  # label picker
         " ",  # (space) start/extend selection
     }

@@ -1,0 +1,75 @@
+"""The copydesk Textual application: a document queue and the annotation screen.
+
+The app holds the open project and the annotator's name; screens do the rest. Every edit goes
+through `projects.store.Store` synchronously inside the key handler, so a change is committed
+before the screen shows it as saved.
+"""
+
+from __future__ import annotations
+
+import signal
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from projects.project import Project
+from tui.screens.queue import QueueScreen
+
+
+class CopydeskApp(App[None]):
+    """`copydesk annotate`: one project, one annotator."""
+
+    CSS_PATH = "copydesk.tcss"
+    TITLE = "copydesk"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("question_mark", "help", "Help", id="app.help"),
+    ]
+
+    def __init__(self, project: Project, annotator: str, *, open_document: int | None = None,
+                 doc_ids: list[int] | None = None) -> None:
+        super().__init__()
+        self.project = project
+        self.annotator = annotator
+        self.doc_ids = doc_ids
+        self._open_document = open_document
+        self.sub_title = f"{project.config.name} · {annotator}"
+
+    def on_mount(self) -> None:
+        self._watch_hangup()
+        self.push_screen(QueueScreen())
+        if self._open_document is not None:
+            self.call_after_refresh(self.open_document, self._open_document)
+
+    def _watch_hangup(self) -> None:
+        """A dropped SSH connection sends SIGHUP: leave cleanly (every edit is already saved)."""
+        try:
+            import asyncio
+
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGHUP, self.exit)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+            pass  # not the main thread (tests) or no SIGHUP on this platform
+
+    def open_document(self, doc_id: int) -> None:
+        from tui.screens.annotate import AnnotateScreen
+
+        self.push_screen(AnnotateScreen(doc_id))
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def queue_ids(self) -> list[int] | None:
+        """Documents this annotator sees (their assignments), or None for every document."""
+        if self.doc_ids is not None:
+            return self.doc_ids
+        try:
+            from projects.assign import assigned_documents
+        except ImportError:
+            return None
+        return assigned_documents(self.project.store, self.annotator)

@@ -1,0 +1,88 @@
+"""`copydesk annotate` (the TUI on a project) and `copydesk demo` (on a scratch copy of the demo)."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from tui.commands.common import add_project_arg, default_annotator, open_project
+
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("annotate", help="open the annotation TUI")
+    add_project_arg(parser)
+    parser.add_argument("--annotator", default=None,
+                        help="annotator name (default: the OS user)")
+    parser.add_argument("--doc", type=int, default=None, help="open this document id at once")
+    parser.set_defaults(func=run_annotate)
+
+    demo = sub.add_parser("demo", help="the TUI on a fresh copy of the bundled demo project")
+    demo.add_argument("--dir", default=None,
+                      help="where to make the demo project (default: a new temporary folder)")
+    demo.add_argument("--annotator", default=None)
+    demo.add_argument("--no-tui", action="store_true",
+                      help="make the demo project and print its folder, without the TUI")
+    demo.set_defaults(func=run_demo)
+
+
+def run_annotate(args: argparse.Namespace) -> int:
+    project = open_project(args)
+    annotator = resolve_annotator(project, args.annotator)
+    if args.doc is not None:
+        project.store.document(args.doc)  # a clear error before the screen takes over
+    return _run_app(project, annotator, args.doc)
+
+
+def resolve_annotator(project, requested: str | None) -> str:  # type: ignore[no-untyped-def]
+    from projects.project import ProjectError
+
+    user = default_annotator()
+    if requested and requested != user and not project.config.settings.get(
+        "allow_annotator_override", True
+    ):
+        raise ProjectError(f"this project does not allow --annotator (you are {user!r}); "
+                           "ask the lead to set allow_annotator_override: true")
+    name = requested or user
+    allowed = project.config.annotators + project.config.reviewers
+    if project.config.annotators and name not in allowed:
+        raise ProjectError(f"{name!r} is not an annotator of this project "
+                           f"(copydesk.yaml lists: {', '.join(allowed)})")
+    return name
+
+
+def _run_app(project, annotator: str, doc: int | None) -> int:  # type: ignore[no-untyped-def]
+    from tui.app import CopydeskApp
+
+    try:
+        CopydeskApp(project, annotator, open_document=doc).run()
+    finally:
+        project.close()
+    return 0
+
+
+def make_demo(folder: Path) -> Path:
+    """A project holding the bundled demo articles (original newsroom-style pieces)."""
+    import projects
+    from projects.importers import import_paths
+    from projects.project import Project
+
+    demo_dir = Path(projects.__file__).parent / "demo"
+    with Project.init(folder, name="copydesk-demo") as project:
+        import_paths(project.store, sorted(demo_dir.glob("*.txt")))
+    return folder
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from projects.project import Project
+
+    folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="copydesk-demo-"))
+    if not (folder / "copydesk.yaml").exists():
+        make_demo(folder)
+    if args.no_tui:
+        print(folder)
+        return 0
+    print(f"demo project in {folder}")
+    project = Project.open(folder)
+    return _run_app(project, args.annotator or default_annotator(), None)

@@ -1,0 +1,529 @@
+"""The annotation screen: read one article, select spans, label and link them.
+
+The article view owns cursor and selection keys; this screen owns the editing keys and turns
+each into one Store call. A write that the store refuses is shown in the status line and
+changes nothing; a write that succeeds is re-read from the database before it is shown.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from projects.db import StoreError
+from projects.models import Link, Span
+from schema.model import ATTRIBUTION, CONTENT, EVENT, Label
+from tui.layout import SpanView
+from tui.text import safe_text
+from tui.widgets.article_view import ArticleView
+
+if TYPE_CHECKING:
+    from tui.app import CopydeskApp
+
+UNDONE = ("todo", "in_progress")
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A link being made: the head span waits while the annotator moves to the tail."""
+
+    kind: str  # "argument", "source" or "cue"
+    head_id: int
+
+
+def span_view(span: Span, label: Label | None) -> SpanView:
+    color = label.color if label is not None else "grey50"
+    return SpanView(id=int(span.id), start=span.start, end=span.end,  # type: ignore[arg-type]
+                    label=span.label, layer=span.layer, color=color)
+
+
+class AnnotateScreen(Screen[None]):
+    """One document for one annotator."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "back", "Queue", id="annotate.back"),
+        Binding("slash,enter", "pick_label", "Label", id="annotate.pick"),
+        Binding("r", "relabel", "Relabel", id="annotate.relabel"),
+        Binding("x,delete", "delete", "Delete", id="annotate.delete"),
+        Binding("u,ctrl+z", "undo", "Undo", id="annotate.undo"),
+        Binding("U,ctrl+y", "redo", "Redo", id="annotate.redo"),
+        Binding("D", "status('done')", "Done", id="annotate.done"),
+        Binding("m", "mark", "Mark…", id="annotate.mark"),
+        Binding("n", "next_doc(1)", "Next doc", id="annotate.next_doc"),
+        Binding("N", "next_doc(-1)", "Prev doc", show=False, id="annotate.prev_doc"),
+        Binding("a", "link('argument')", "Argument", id="annotate.argument"),
+        Binding("S", "link('source')", "Source", show=False, id="annotate.source"),
+        Binding("C", "link('cue')", "Cue", show=False, id="annotate.cue"),
+        Binding("A", "attributes", "Attributes", show=False, id="annotate.attributes"),
+        Binding("L", "links", "Links", show=False, id="annotate.links"),
+        Binding("j", "jump", "Jump", show=False, id="annotate.jump"),
+    ]
+
+    app: CopydeskApp  # type: ignore[assignment]
+
+    def __init__(self, doc_id: int) -> None:
+        super().__init__()
+        self.doc_id = doc_id
+        self.spans: dict[int, Span] = {}
+        self.links: list[Link] = []
+        self.pending: Pending | None = None
+        self.status = "todo"
+
+    # ------------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Static(id="doc-title")
+        with Horizontal(id="annotate-body"):
+            yield ArticleView(id="article")
+            with Vertical(id="side"):
+                yield Static(id="side-span")
+                yield Static(id="side-links")
+        yield Static(id="status-line")
+        yield Footer()
+
+    @property
+    def view(self) -> ArticleView:
+        return self.query_one(ArticleView)
+
+    @property
+    def store(self):  # type: ignore[no-untyped-def]
+        return self.app.project.store
+
+    @property
+    def schema(self):  # type: ignore[no-untyped-def]
+        return self.app.project.store.schema
+
+    def on_mount(self) -> None:
+        doc = self.store.document(self.doc_id)
+        self.text = doc.text
+        self.title = doc.title or doc.external_id or f"document {doc.id}"
+        snap = bool(self.app.project.config.settings.get("snap_to_tokens", True))
+        self.view.snap_tokens = snap
+        self.view.load(doc.text, [])
+        self.reload(keep_cursor=False)
+        self.view.focus()
+        self.say("Select with shift+arrows (or v / space), then press a label key or / to pick.")
+
+    # ------------------------------------------------------------------ state
+    def reload(self, *, keep_cursor: bool = True) -> None:
+        """Re-read this set's spans and links from the database and show them."""
+        spans = self.store.spans(self.doc_id, self.app.annotator)
+        self.spans = {int(s.id): s for s in spans}  # type: ignore[arg-type]
+        self.links = self.store.links(self.doc_id, self.app.annotator)
+        self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in spans])
+        aset = self.store.annotation_set(self.doc_id, self.app.annotator)
+        self.status = aset.status if aset else "todo"
+        self.refresh_title()
+        self.refresh_side()
+
+    def refresh_title(self) -> None:
+        rows = self.store.queue(self.app.annotator, self.app.queue_ids())
+        finished = sum(1 for r in rows if r.status not in UNDONE)
+        title = safe_text(self.title, limit=60, style="bold")
+        title.append(f"  [{self.status}]", style="italic")
+        title.append(f"  {finished}/{len(rows)} finished  ·  {len(self.spans)} spans",
+                     style="dim")
+        self.query_one("#doc-title", Static).update(title)
+
+    def say(self, message: str | Text, *, error: bool = False) -> None:
+        line = message if isinstance(message, Text) else Text(message)
+        if error:
+            line.stylize("bold red")
+            self.app.bell()
+        self.query_one("#status-line", Static).update(line)
+
+    def spans_here(self) -> list[Span]:
+        """Spans under the cursor, innermost first."""
+        views = self.view.spans_at(self.view.cursor)
+        found = [self.spans[v.id] for v in views if v.id in self.spans]
+        return sorted(found, key=lambda s: (s.end - s.start, s.start))
+
+    def span_here(self, *, layer: str | None = None, part: str | None = None) -> Span | None:
+        for span in self.spans_here():
+            label = self.schema.label(span.label)
+            if layer is not None and span.layer != layer:
+                continue
+            if part is not None and (label is None or label.part != part):
+                continue
+            return span
+        return None
+
+    def links_of(self, span_id: int) -> list[Link]:
+        return [lk for lk in self.links if span_id in (lk.head_id, lk.tail_id)]
+
+    def describe(self, span: Span) -> Text:
+        out = Text()
+        out.append(span.label, style="bold")
+        out.append(f" ({span.layer}) ", style="dim")
+        out.append_text(safe_text(span.text, limit=60))
+        out.append(f"  {span.start}–{span.end}", style="dim")
+        attrs = json.loads(span.attributes or "{}")
+        if attrs:
+            out.append("  " + ", ".join(f"{k}={v}" for k, v in sorted(attrs.items())),
+                       style="italic")
+        if span.stale:
+            out.append(f"  needs review: {span.stale}", style="bold red")
+        return out
+
+    def refresh_side(self) -> None:
+        here = self.spans_here()
+        side = Text()
+        if not here:
+            side.append("No span under the cursor.", style="dim")
+        for span in here:
+            side.append_text(self.describe(span))
+            side.append("\n")
+        self.query_one("#side-span", Static).update(side)
+        links = Text()
+        highlight: set[int] = set()
+        for span in here[:1]:
+            for link in self.links_of(int(span.id)):  # type: ignore[arg-type]
+                other_id = link.tail_id if link.head_id == span.id else link.head_id
+                other = self.spans.get(other_id)
+                if other is None:
+                    continue
+                highlight.add(other_id)
+                arrow = "→" if link.head_id == span.id else "←"
+                links.append(f"{arrow} {link.role}: ", style="bold")
+                links.append_text(safe_text(other.text, limit=30))
+                links.append(f" ({other.label})\n", style="dim")
+        if self.pending is not None:
+            head = self.spans.get(self.pending.head_id)
+            links.append(f"\nAdding {self.pending.kind} to {head.label if head else '?'}: "
+                         "move to the span, press enter (esc cancels)", style="bold yellow")
+        self.query_one("#side-links", Static).update(links)
+        self.view.highlight_ids = highlight
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < 100, "-narrow")
+
+    # ------------------------------------------------------------------ view events
+    def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
+        self.refresh_side()
+        here = self.spans_here()
+        if here and self.pending is None:
+            self.say(self.describe(here[0]))
+
+    def on_key(self, event: events.Key) -> None:
+        """Schema hotkeys: one dict lookup, so the schema, not code, decides the keys."""
+        if event.character is None or self.pending is not None:
+            return
+        label = self.schema.hotkeys().get(event.character)
+        if label is not None:
+            event.stop()
+            event.prevent_default()
+            self.apply_label(label.name)
+
+    # ------------------------------------------------------------------ labelling
+    def target_range(self) -> tuple[int, int] | None:
+        """The selection, or the token under the cursor when nothing is selected."""
+        selected = self.view.selected_range()
+        if selected is not None:
+            return selected
+        token = self.view.token_range_at(self.view.cursor)
+        return token
+
+    def apply_label(self, label: str) -> None:
+        target = self.target_range()
+        if target is None:
+            self.say("Nothing to label here: select some text first.", error=True)
+            return
+        start, end = target
+        try:
+            span = self.store.add_span(self.doc_id, self.app.annotator, label, start, end)
+        except StoreError as exc:
+            self.say(f"Not saved: {exc}", error=True)
+            return
+        self.view.clear_selection()
+        self.reload()
+        line = Text("Saved ", style="green")
+        line.append_text(self.describe(span))
+        self.say(line)
+
+    def action_pick_label(self) -> None:
+        if self.pending is not None:
+            self.finish_link()
+            return
+        from tui.screens.picker import LabelPicker
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self.apply_label(name)
+
+        self.app.push_screen(LabelPicker(self.schema.labels, title="Label"), chosen)
+
+    def action_relabel(self) -> None:
+        span = self.span_here()
+        if span is None:
+            self.say("No span under the cursor to relabel.", error=True)
+            return
+        from tui.screens.picker import LabelPicker
+
+        same_layer = [lb for lb in self.schema.labels if lb.layer == span.layer]
+
+        def chosen(name: str | None) -> None:
+            if not name:
+                return
+            try:
+                self.store.relabel_span(int(span.id), self.app.annotator, name)  # type: ignore[arg-type]
+            except StoreError as exc:
+                self.say(f"Not saved: {exc}", error=True)
+                return
+            self.reload()
+            self.say(f"Saved: relabelled {span.label} → {name}")
+
+        self.app.push_screen(LabelPicker(same_layer, title=f"Relabel {span.label}"), chosen)
+
+    def action_delete(self) -> None:
+        span = self.span_here()
+        if span is None:
+            self.say("No span under the cursor to delete.", error=True)
+            return
+        try:
+            links = self.store.remove_span(int(span.id), self.app.annotator)  # type: ignore[arg-type]
+        except StoreError as exc:
+            self.say(f"Not saved: {exc}", error=True)
+            return
+        self.reload()
+        extra = f" and its {len(links)} link(s)" if links else ""
+        self.say(f"Saved: deleted {span.label} {span.text[:40]!r}{extra} (u undoes)")
+
+    def action_undo(self) -> None:
+        self._history(redo=False)
+
+    def action_redo(self) -> None:
+        self._history(redo=True)
+
+    def _history(self, *, redo: bool) -> None:
+        try:
+            step = (self.store.redo if redo else self.store.undo)(self.doc_id, self.app.annotator)
+        except StoreError as exc:
+            self.say(f"Not saved: {exc}", error=True)
+            return
+        if step is None:
+            self.say("Nothing to redo." if redo else "Nothing to undo.")
+            return
+        self.reload()
+        self.say(f"Saved: {'redid' if redo else 'undid'} {step.kind.replace('_', ' ')}")
+
+    # ------------------------------------------------------------------ document status
+    def action_status(self, status: str, comment: str | None = None) -> None:
+        try:
+            self.store.set_status(self.doc_id, self.app.annotator, status, comment)
+        except StoreError as exc:
+            self.say(f"Not saved: {exc}", error=True)
+            return
+        self.reload()
+        self.say(f"Saved: document marked {status}" + (f" — {comment}" if comment else ""))
+
+    def action_mark(self) -> None:
+        from tui.screens.status import StatusScreen
+
+        aset = self.store.annotation_set(self.doc_id, self.app.annotator)
+
+        def chosen(result: tuple[str, str] | None) -> None:
+            if result is not None:
+                self.action_status(*result)
+
+        self.app.push_screen(StatusScreen(self.status, aset.comment if aset else ""), chosen)
+
+    def action_next_doc(self, step: int) -> None:
+        rows = self.store.queue(self.app.annotator, self.app.queue_ids())
+        ids = [r.id for r in rows]
+        if self.doc_id not in ids:
+            return
+        here = ids.index(self.doc_id)
+        order = ids[here + 1:] + ids[:here] if step > 0 else ids[:here][::-1] + ids[here + 1:][::-1]
+        undone = {r.id for r in rows if r.status in UNDONE}
+        for doc_id in order:
+            if doc_id in undone:
+                self.app.switch_screen(AnnotateScreen(doc_id))
+                return
+        self.say("No other undone document.")
+
+    def action_back(self) -> None:
+        if self.pending is not None:
+            self.cancel_link()
+            return
+        self.app.pop_screen()
+
+    # ------------------------------------------------------------------ links
+    def action_link(self, kind: str) -> None:
+        if kind == "argument":
+            head = self.span_here(layer=EVENT)
+            if head is None:
+                self.say("Put the cursor on an event trigger to add an argument.", error=True)
+                return
+        else:
+            head = self.span_here(layer=ATTRIBUTION, part=CONTENT)
+            if head is None:
+                self.say(f"Put the cursor on an attribution content span to attach a {kind}.",
+                         error=True)
+                return
+        self.pending = Pending(kind, int(head.id))  # type: ignore[arg-type]
+        self.refresh_side()
+        self.say(f"Move to the {kind} span and press enter; esc cancels.")
+
+    def cancel_link(self) -> None:
+        self.pending = None
+        self.refresh_side()
+        self.say("Link cancelled.")
+
+    def on_article_view_escape(self, event: ArticleView.Escape) -> None:
+        if self.pending is not None:
+            self.cancel_link()
+
+    def finish_link(self) -> None:
+        pending = self.pending
+        assert pending is not None
+        head = self.spans.get(pending.head_id)
+        if head is None:
+            self.pending = None
+            self.say("The span the link started from is gone.", error=True)
+            return
+        head_label = self.schema.label(head.label)
+        options: list[tuple[Span, str]] = []
+        for tail in self.spans_here():
+            tail_label = self.schema.label(tail.label)
+            if tail.id == head.id or head_label is None or tail_label is None:
+                continue
+            for role in self.schema.valid_roles(head_label, tail_label):
+                if pending.kind == "argument" or role == pending.kind:
+                    options.append((tail, role))
+        if not options:
+            wanted = (f"a {pending.kind.upper()} span" if pending.kind != "argument"
+                      else "an entity span this event takes as an argument")
+            self.say(f"No valid target here: move to {wanted} (esc cancels).", error=True)
+            return
+        if len(options) == 1:
+            self.make_link(head, *options[0])
+            return
+        from tui.screens.picker import Choice, ChoicePicker
+
+        choices = [Choice(f"{role} ← {tail.label} {tail.text[:30]}", (tail, role),
+                          self._role_help(head_label, role)) for tail, role in options]
+
+        def chosen(value: object) -> None:
+            if value is not None:
+                tail, role = value  # type: ignore[misc]
+                self.make_link(head, tail, role)
+
+        self.app.push_screen(ChoicePicker(choices, title=f"Role in {head.label}"), chosen)
+
+    @staticmethod
+    def _role_help(label: Label | None, role: str) -> str:
+        spec = label.role(role) if label is not None else None
+        if spec is None:
+            return ""
+        return f"accepts {' | '.join(spec.accepts)}" + (" (may repeat)" if spec.repeat else "") \
+            + (f"\n{spec.guideline}" if spec.guideline else "")
+
+    def make_link(self, head: Span, tail: Span, role: str) -> None:
+        try:
+            self.store.add_link(int(head.id), int(tail.id), role, self.app.annotator)  # type: ignore[arg-type]
+        except StoreError as exc:
+            self.say(f"Not saved: {exc}", error=True)
+            return
+        self.pending = None
+        self.reload()
+        self.say(f"Saved: {tail.label} {tail.text[:30]!r} is the {role} of {head.label}")
+
+    def action_links(self) -> None:
+        span = self.span_here()
+        if span is None or not self.links_of(int(span.id)):  # type: ignore[arg-type]
+            self.say("No links on the span under the cursor.", error=True)
+            return
+        from tui.screens.picker import Choice, ChoicePicker
+
+        choices = []
+        for link in self.links_of(int(span.id)):  # type: ignore[arg-type]
+            head, tail = self.spans.get(link.head_id), self.spans.get(link.tail_id)
+            if head is None or tail is None:
+                continue
+            text = f"{head.label} —{link.role}→ {tail.label} {tail.text[:24]}"
+            choices.append(Choice(f"remove: {text}", ("remove", link, None), ""))
+            head_label, tail_label = self.schema.label(head.label), self.schema.label(tail.label)
+            if head.layer == EVENT and head_label and tail_label:
+                for role in self.schema.valid_roles(head_label, tail_label):
+                    if role != link.role:
+                        choices.append(Choice(f"re-role as {role}: {text}",
+                                              ("role", link, role), ""))
+
+        def chosen(value: object) -> None:
+            if value is None:
+                return
+            what, link, role = value  # type: ignore[misc]
+            try:
+                if what == "remove":
+                    self.store.remove_link(int(link.id), self.app.annotator)
+                    message = f"Saved: removed the {link.role} link"
+                else:
+                    self.store.set_role(int(link.id), self.app.annotator, role)
+                    message = f"Saved: {link.role} → {role}"
+            except StoreError as exc:
+                self.say(f"Not saved: {exc}", error=True)
+                return
+            self.reload()
+            self.say(message)
+
+        self.app.push_screen(ChoicePicker(choices, title="Links"), chosen)
+
+    def action_attributes(self) -> None:
+        span = next((s for s in self.spans_here()
+                     if (lb := self.schema.label(s.label)) is not None and lb.attributes), None)
+        if span is None:
+            self.say("No span with attributes under the cursor.", error=True)
+            return
+        label = self.schema.label(span.label)
+        assert label is not None
+        from tui.screens.picker import Choice, ChoicePicker
+
+        current = json.loads(span.attributes or "{}")
+        choices = [
+            Choice(f"{attr.name}: {value}" + ("  ✓" if current.get(attr.name) == value else ""),
+                   (attr.name, value), attr.guideline)
+            for attr in label.attributes for value in attr.values
+        ]
+
+        def chosen(value: object) -> None:
+            if value is None:
+                return
+            name, val = value  # type: ignore[misc]
+            try:
+                self.store.set_attributes(int(span.id), self.app.annotator, {name: val})  # type: ignore[arg-type]
+            except StoreError as exc:
+                self.say(f"Not saved: {exc}", error=True)
+                return
+            self.reload()
+            self.say(f"Saved: {span.label} {name}={val}")
+
+        self.app.push_screen(ChoicePicker(choices, title=f"Attributes of {span.label}"), chosen)
+
+    def action_jump(self) -> None:
+        """Trigger/content -> next linked span; argument/part -> its head."""
+        span = self.span_here()
+        if span is None:
+            return
+        links = self.links_of(int(span.id))  # type: ignore[arg-type]
+        if not links:
+            self.say("This span has no links to jump along.")
+            return
+        outgoing = sorted((lk for lk in links if lk.head_id == span.id),
+                          key=lambda lk: self.spans[lk.tail_id].start if lk.tail_id in self.spans
+                          else 0)
+        if outgoing:
+            targets = [self.spans[lk.tail_id] for lk in outgoing if lk.tail_id in self.spans]
+            after = [t for t in targets if t.start > self.view.cursor]
+            target = (after or targets)[0]
+        else:
+            target = self.spans[links[0].head_id]
+        self.view.move_cursor(target.start)
+

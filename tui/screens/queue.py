@@ -1,0 +1,103 @@
+"""The document queue: what to annotate next, and how far along this annotator is."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+
+from tui.text import safe_text
+
+if TYPE_CHECKING:
+    from projects.store import DocumentRow
+    from tui.app import CopydeskApp
+
+STATUS_STYLE = {
+    "todo": "dim",
+    "in_progress": "yellow",
+    "done": "green",
+    "skipped": "blue",
+    "flagged": "bold red",
+}
+UNDONE = ("todo", "in_progress")
+
+
+class QueueScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="queue.open"),
+        Binding("n", "next_undone", "Next undone", id="queue.next"),
+        Binding("q", "app.quit", "Quit", id="queue.quit"),
+    ]
+
+    app: CopydeskApp  # type: ignore[assignment]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="queue-summary")
+        yield ProgressBar(id="queue-progress", show_eta=False)
+        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_column("#", key="id")
+        table.add_column("title", key="title")
+        table.add_column("status", key="status")
+        table.add_column("spans", key="spans")
+        table.add_column("chars", key="chars")
+        self.reload()
+        table.focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload()
+
+    @property
+    def rows(self) -> list[DocumentRow]:
+        return self.app.project.store.queue(self.app.annotator, self.app.queue_ids())
+
+    def reload(self) -> None:
+        rows = self.rows
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for row in rows:
+            table.add_row(
+                str(row.id),
+                safe_text(row.title or row.external_id or f"document {row.id}", limit=70),
+                Text(row.status, style=STATUS_STYLE.get(row.status, "")),
+                str(row.spans),
+                str(row.length),
+                key=str(row.id),
+            )
+        if rows:
+            table.move_cursor(row=min(keep, len(rows) - 1))
+        done = sum(1 for row in rows if row.status not in UNDONE)
+        bar = self.query_one(ProgressBar)
+        bar.update(total=max(len(rows), 1), progress=done)
+        summary = (f"{self.app.project.config.name} — {self.app.annotator}: {done} of "
+                   f"{len(rows)} documents finished (done, skipped or flagged)")
+        if not rows:
+            summary += "\nNo documents yet: import some with `copydesk import PATH`."
+        self.query_one("#queue-summary", Static).update(Text(summary))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key.value is not None:
+            self.app.open_document(int(event.row_key.value))
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count:
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            if row_key.value is not None:
+                self.app.open_document(int(row_key.value))
+
+    def action_next_undone(self) -> None:
+        for row in self.rows:
+            if row.status in UNDONE:
+                self.app.open_document(row.id)
+                return
+        self.notify("Every document is finished.", title="Queue")
