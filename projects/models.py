@@ -91,6 +91,22 @@ class Link(SQLModel, table=True):
     created_at: str = Field(default_factory=utcnow)
 
 
+class Assignment(SQLModel, table=True):
+    """A lead's decision that `annotator` should annotate `document_id` (see projects.assign).
+
+    Kept apart from AnnotationSet: an assignment is a plan, a set is work, and re-planning must
+    never touch work already done.
+    """
+
+    __table_args__ = (UniqueConstraint("document_id", "annotator"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    annotator: str = Field(index=True)
+    assigned_by: str = ""
+    created_at: str = Field(default_factory=utcnow)
+
+
 class Action(SQLModel, table=True):
     """Append-only log of every edit; undo and redo are themselves appended, never rewritten."""
 

@@ -1,0 +1,328 @@
+"""Adjudication: merging finished annotation sets into one `gold` set, one logged decision each.
+
+The gold set is an ordinary annotation set whose owner is the reserved name `gold`
+(`projects.permissions.GOLD`), so exporters read it with `--annotator gold` like anyone else's,
+and every gold span/link is written through the Store API: it is validated against the text and
+schema and undoable like any edit. The Store logs those rows with `annotator = "gold"` (the set
+owner), so each decision is *also* appended as its own action in the gold set, of kind `accept`
+or `reject`, whose `annotator` column is the reviewer: the log therefore says who decided what,
+from which annotators' marks, and which gold rows it produced.
+
+The decision row is written just after the gold rows, in a second transaction; a crash in
+between leaves a gold span without its decision row, which `candidates` still shows as accepted
+(decided by nobody) rather than losing it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session, func, select
+
+from projects.agreement import SpanKey
+from projects.models import Action, AnnotationSet, Document, Link, Span
+from projects.permissions import GOLD, Policy, check_review
+from projects.store import Store, StoreError
+
+OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
+DECISIONS = ("accept", "reject")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One distinct span (same layer, label, start, end) and everyone who marked it."""
+
+    key: SpanKey
+    text: str
+    annotators: tuple[str, ...]
+    span_ids: tuple[tuple[str, int], ...]
+    attributes: str = "{}"
+    attribute_conflict: bool = False
+    unanimous: bool = False
+    status: str = OPEN
+    gold_span_id: int | None = None
+    decided_by: str | None = None
+
+    @property
+    def layer(self) -> str:
+        return self.key.layer
+
+    @property
+    def label(self) -> str:
+        return self.key.label
+
+    @property
+    def start(self) -> int:
+        return self.key.start
+
+    @property
+    def end(self) -> int:
+        return self.key.end
+
+
+@dataclass
+class DocumentReview:
+    """A document's merged candidates and the annotators whose done sets they came from."""
+
+    doc_id: int
+    annotators: list[str]
+    candidates: list[Candidate]
+    gold_status: str | None = None
+
+    @property
+    def open(self) -> list[Candidate]:
+        return [c for c in self.candidates if c.status == OPEN]
+
+    @property
+    def disagreements(self) -> list[Candidate]:
+        return [c for c in self.candidates if not c.unanimous]
+
+    def find(self, key: SpanKey) -> Candidate | None:
+        for c in self.candidates:
+            if c.key == key:
+                return c
+        return None
+
+
+@dataclass
+class AcceptResult:
+    span_id: int
+    link_ids: list[int] = field(default_factory=list)
+    skipped_links: list[str] = field(default_factory=list)
+
+
+def done_annotators(store: Store, doc_id: int) -> list[str]:
+    """Annotators (gold excluded) whose set for this document is done."""
+    with store.db.read() as session:
+        rows = session.exec(
+            select(AnnotationSet.annotator).where(
+                AnnotationSet.document_id == doc_id, AnnotationSet.status == "done",
+                AnnotationSet.annotator != GOLD,
+            ).order_by(AnnotationSet.annotator)
+        ).all()
+    return list(rows)
+
+
+def review_queue(store: Store, *, min_annotators: int = 1) -> list[tuple[int, str, int, str]]:
+    """Documents with at least `min_annotators` done sets: (id, title, done count, gold status).
+
+    Gold status is "todo" when no reviewer has touched the document yet.
+    """
+    with store.db.read() as session:
+        counts = session.exec(
+            select(AnnotationSet.document_id, func.count())
+            .where(AnnotationSet.status == "done", AnnotationSet.annotator != GOLD)
+            .group_by(AnnotationSet.document_id)
+        ).all()
+        gold = dict(session.exec(
+            select(AnnotationSet.document_id, AnnotationSet.status)
+            .where(AnnotationSet.annotator == GOLD)
+        ).all())
+        out = []
+        for doc_id, n in sorted(counts):
+            if n < min_annotators:
+                continue
+            doc = session.get(Document, doc_id)
+            title = doc.title if doc is not None else ""
+            out.append((int(doc_id), title, int(n), gold.get(doc_id, "todo")))
+    return out
+
+
+def _key(span: Span) -> SpanKey:
+    return SpanKey(span.layer, span.label, span.start, span.end)
+
+
+def _decisions(store: Store, doc_id: int) -> dict[SpanKey, tuple[str, str]]:
+    """Last decision per span key in the gold set's log: key -> (kind, reviewer)."""
+    out: dict[SpanKey, tuple[str, str]] = {}
+    for action in store.actions(doc_id, GOLD):
+        if action.kind in DECISIONS:
+            data = json.loads(action.payload)
+            out[SpanKey(*data["key"])] = (action.kind, data.get("reviewer", action.annotator))
+    return out
+
+
+def candidates(store: Store, doc_id: int) -> DocumentReview:
+    """Merge the done sets of a document into candidates, with their review status.
+
+    Sorted by position then label. Spans only the gold set has (added by a reviewer some other
+    way) appear too, with no annotators, so the screen shows the whole gold set.
+    """
+    store.document(doc_id)  # a clear error for a missing document
+    names = done_annotators(store, doc_id)
+    marks: dict[SpanKey, list[Span]] = {}
+    owner: dict[int, str] = {}
+    for name in names:
+        for span in store.spans(doc_id, name, include_stale=False):
+            marks.setdefault(_key(span), []).append(span)
+            owner[int(span.id)] = name  # type: ignore[arg-type]
+    gold = {_key(s): s for s in store.spans(doc_id, GOLD)}
+    decided = _decisions(store, doc_id)
+    aset = store.annotation_set(doc_id, GOLD)
+    out: list[Candidate] = []
+    for key in sorted(marks.keys() | gold.keys(), key=lambda k: (k.start, k.end, k.layer,
+                                                                  k.label)):
+        spans = marks.get(key, [])
+        who = tuple(sorted(owner[int(s.id)] for s in spans))  # type: ignore[arg-type]
+        attrs = Counter(s.attributes for s in spans)
+        ranked = sorted(attrs.items(), key=lambda kv: (-kv[1], kv[0]))
+        gold_span = gold.get(key)
+        last = decided.get(key)
+        if gold_span is not None:
+            status = ACCEPTED
+            by = last[1] if last and last[0] == "accept" else None
+        elif last and last[0] == "reject":
+            status, by = REJECTED, last[1]
+        else:
+            status, by = OPEN, None
+        text = gold_span.text if gold_span is not None else spans[0].text
+        out.append(Candidate(
+            key=key, text=text, annotators=who,
+            span_ids=tuple(sorted((owner[int(s.id)], int(s.id)) for s in spans)),  # type: ignore[arg-type]
+            attributes=(gold_span.attributes if gold_span is not None
+                        else ranked[0][0] if ranked else "{}"),
+            attribute_conflict=len(attrs) > 1,
+            unanimous=len(names) >= 2 and set(who) == set(names),
+            status=status,
+            gold_span_id=int(gold_span.id) if gold_span is not None else None,  # type: ignore[arg-type]
+            decided_by=by,
+        ))
+    return DocumentReview(doc_id, names, out, aset.status if aset else None)
+
+
+def _log_decision(store: Store, doc_id: int, reviewer: str, kind: str,
+                  payload: dict[str, Any]) -> None:
+    """Append an accept/reject row to the gold set's log, with the reviewer as its actor."""
+
+    def write(session: Session) -> None:
+        aset = session.exec(
+            select(AnnotationSet).where(AnnotationSet.document_id == doc_id,
+                                        AnnotationSet.annotator == GOLD)
+        ).first()
+        if aset is None:  # pragma: no cover - callers create the set first
+            raise StoreError(f"document {doc_id} has no gold set yet")
+        session.add(Action(set_id=aset.id, annotator=reviewer, kind=kind,
+                           payload=json.dumps({**payload, "reviewer": reviewer},
+                                              ensure_ascii=False, sort_keys=True)))
+
+    store.db.run_write(write)
+
+
+def _authorise(reviewer: str, policy: Policy | None) -> None:
+    if not reviewer or not reviewer.strip():
+        raise StoreError("a reviewer name is required")
+    if reviewer == GOLD:
+        raise StoreError(f"{GOLD!r} is the set being written, not a reviewer's name")
+    if policy is not None:
+        check_review(policy, reviewer)
+
+
+def _copy_links(store: Store, doc_id: int, key: SpanKey, annotators: Sequence[str]
+                ) -> tuple[list[int], list[str]]:
+    """Copy into gold every annotator link touching `key` whose other end is also in gold."""
+    gold = {_key(s): int(s.id) for s in store.spans(doc_id, GOLD)}  # type: ignore[arg-type]
+    have = set()
+    for link in store.links(doc_id, GOLD):
+        have.add((link.head_id, link.tail_id, link.role))
+    wanted: list[tuple[int, int, str]] = []
+    for name in annotators:
+        by_id = {int(s.id): _key(s) for s in store.spans(doc_id, name)}  # type: ignore[arg-type]
+        for link in store.links(doc_id, name, include_stale=False):
+            head, tail = by_id.get(link.head_id), by_id.get(link.tail_id)
+            if head is None or tail is None or key not in (head, tail):
+                continue
+            if head in gold and tail in gold:
+                triple = (gold[head], gold[tail], link.role)
+                if triple not in have and triple not in wanted:
+                    wanted.append(triple)
+    added: list[int] = []
+    skipped: list[str] = []
+    for head_id, tail_id, role in wanted:
+        try:
+            link = store.add_link(head_id, tail_id, role, GOLD)
+        except StoreError as exc:  # e.g. two annotators gave a one-only role to different spans
+            skipped.append(f"{role} {head_id}->{tail_id}: {exc}")
+            continue
+        added.append(int(link.id))  # type: ignore[arg-type]
+    return added, skipped
+
+
+def _finish_if_complete(store: Store, doc_id: int) -> None:
+    """Mark the gold set done once no candidate is open, so `export --status done` sees it."""
+    review = candidates(store, doc_id)
+    if not review.open and review.gold_status != "done":
+        store.set_status(doc_id, GOLD, "done")
+
+
+def accept(store: Store, doc_id: int, reviewer: str, candidate: Candidate | SpanKey, *,
+           policy: Policy | None = None) -> AcceptResult:
+    """Copy a candidate span (and its links whose both ends are gold) into the gold set."""
+    _authorise(reviewer, policy)
+    key = candidate.key if isinstance(candidate, Candidate) else candidate
+    current = candidates(store, doc_id).find(key)
+    if current is None:
+        raise StoreError(f"no candidate {key.label} {key.start}-{key.end} in document {doc_id}")
+    if current.gold_span_id is not None:
+        span_id = current.gold_span_id
+    else:
+        span = store.add_span(doc_id, GOLD, key.label, key.start, key.end, text=current.text,
+                              attributes=json.loads(current.attributes or "{}"))
+        span_id = int(span.id)  # type: ignore[arg-type]
+    link_ids, skipped = _copy_links(store, doc_id, key, current.annotators)
+    _log_decision(store, doc_id, reviewer, "accept", {
+        "key": list(key), "annotators": list(current.annotators), "span_id": span_id,
+        "link_ids": link_ids, "skipped_links": skipped,
+    })
+    _finish_if_complete(store, doc_id)
+    return AcceptResult(span_id, link_ids, skipped)
+
+
+def reject(store: Store, doc_id: int, reviewer: str, candidate: Candidate | SpanKey, *,
+           policy: Policy | None = None) -> None:
+    """Keep a candidate out of gold (removing it, logged, if it was accepted before)."""
+    _authorise(reviewer, policy)
+    key = candidate.key if isinstance(candidate, Candidate) else candidate
+    current = candidates(store, doc_id).find(key)
+    if current is None:
+        raise StoreError(f"no candidate {key.label} {key.start}-{key.end} in document {doc_id}")
+    removed_links: list[int] = []
+    if current.gold_span_id is not None:
+        removed_links = store.remove_span(current.gold_span_id, GOLD)
+    elif store.annotation_set(doc_id, GOLD) is None:
+        store.set_status(doc_id, GOLD, "in_progress")
+    _log_decision(store, doc_id, reviewer, "reject", {
+        "key": list(key), "annotators": list(current.annotators),
+        "removed_span_id": current.gold_span_id, "removed_link_ids": removed_links,
+    })
+    _finish_if_complete(store, doc_id)
+
+
+def auto_accept_unanimous(store: Store, doc_id: int, reviewer: str, *,
+                          policy: Policy | None = None) -> list[AcceptResult]:
+    """Accept every open candidate that all (two or more) done annotators marked.
+
+    Each acceptance is its own logged decision, so the log does not hide bulk choices. With a
+    single done annotator nothing is unanimous: one person's marks are not agreement.
+    """
+    _authorise(reviewer, policy)
+    return [accept(store, doc_id, reviewer, c, policy=policy)
+            for c in candidates(store, doc_id).open if c.unanimous]
+
+
+def decision_log(store: Store, doc_id: int) -> list[dict[str, Any]]:
+    """Every accept/reject in order: who, when, what (for audit and tests)."""
+    out = []
+    for action in store.actions(doc_id, GOLD):
+        if action.kind in DECISIONS:
+            out.append({"kind": action.kind, "reviewer": action.annotator, "at": action.at,
+                        **json.loads(action.payload)})
+    return out
+
+
+def gold_rows(store: Store, doc_id: int) -> tuple[list[Span], list[Link]]:
+    """The gold set's spans and links (what exporters read with `--annotator gold`)."""
+    return store.spans(doc_id, GOLD), store.links(doc_id, GOLD)
