@@ -1,4 +1,4 @@
-"""`copydesk annotate` (the TUI on a project) and `copydesk demo` (on a scratch copy of the demo)."""
+"""`copydesk annotate` (the TUI on a project) and `copydesk demo` (a scratch demo project)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import tempfile
 from pathlib import Path
 
 from tui.commands.common import add_project_arg, default_annotator, open_project
-
 
 
 def register(sub: argparse._SubParsersAction) -> None:
