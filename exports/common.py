@@ -1,0 +1,140 @@
+"""Shared pieces: atomic output, token lookups, and IOB2 tagging with overlap reports.
+
+Tokens always come from `projects.textutil.tokenize`, the one tokenizer the annotation screen
+also snaps to, so `token_start`/`token_end` in every format agree with what annotators saw.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+from exports.model import ExportError, ExportSpan, ExportSummary, Record
+from projects.textutil import tokenize
+
+__all__ = ["atomic_dir", "atomic_file", "iob_tags", "token_span", "tokens_of"]
+
+
+class TokenCache:
+    """Tokens of the last document seen: records come sorted by document, so annotators of one
+    document share one tokenization instead of redoing it."""
+
+    def __init__(self) -> None:
+        self._doc: int | None = None
+        self._value: tuple[list[tuple[int, int]], list[int], list[int]] = ([], [], [])
+
+    def get(self, rec: Record) -> tuple[list[tuple[int, int]], list[int], list[int]]:
+        if rec.doc_id != self._doc:
+            toks = tokenize(rec.text)
+            self._value = (toks, [s for s, _ in toks], [e for _, e in toks])
+            self._doc = rec.doc_id
+        return self._value
+
+
+def tokens_of(text: str) -> list[tuple[int, int]]:
+    return tokenize(text)
+
+
+def token_span(starts: Sequence[int], ends: Sequence[int], start: int,
+               end: int) -> tuple[int, int] | None:
+    """(first, last) token indices overlapping [start, end), last inclusive (as Prodigy), or None.
+
+    Same rule as `TextIndex.token_span`; repeated here over plain lists so exporters need not
+    build a full TextIndex (sentences, lines) when they only want tokens.
+    """
+    first = bisect_right(ends, start)
+    last = bisect_left(starts, end) - 1
+    if first > last:
+        return None
+    return first, last
+
+
+def iob_tags(rec: Record, spans: Sequence[ExportSpan], starts: Sequence[int],
+             ends: Sequence[int], summary: ExportSummary) -> list[str]:
+    """IOB2 tags over the record's tokens, one layer's spans.
+
+    Overlapping spans cannot share tokens in IOB: the earliest-starting span wins, the longest
+    on a tie, and every span dropped is reported (document, span, the span it lost to) in the
+    summary warnings. A span that covers no token at all is reported too.
+    """
+    tags = ["O"] * len(starts)
+    ranked = []
+    for span in spans:
+        ts = token_span(starts, ends, span.start, span.end)
+        if ts is None:
+            summary.skipped["spans covering no token"] += 1
+            summary.warnings.append(f"document {rec.key} ({rec.annotator}): span "
+                                    f"{span.label} {span.start}-{span.end} {span.text!r} covers "
+                                    "no token; left out")
+            continue
+        ranked.append((ts[0], -(ts[1] - ts[0]), span.start, span.label, ts, span))
+    ranked.sort(key=lambda item: item[:4])
+    last_end = -1
+    kept: ExportSpan | None = None
+    for first, _neg, _s, _l, (a, b), span in ranked:
+        if first <= last_end and kept is not None:
+            summary.skipped["overlapping spans (IOB keeps the first, longest)"] += 1
+            summary.warnings.append(
+                f"document {rec.key} ({rec.annotator}): span {span.label} "
+                f"{span.start}-{span.end} {span.text!r} overlaps {kept.label} "
+                f"{kept.start}-{kept.end} {kept.text!r}; kept the first (longest), dropped it")
+            continue
+        tags[a] = f"B-{span.label}"
+        for i in range(a + 1, b + 1):
+            tags[i] = f"I-{span.label}"
+        last_end = b
+        kept = span
+        summary.labels[span.label] += 1
+        summary.spans += 1
+    return tags
+
+
+def _tmp_sibling(out: Path, suffix: str) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", suffix=suffix, dir=out.parent))
+
+
+@contextmanager
+def atomic_file(out: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `out`; on success it replaces `out` in one rename."""
+    if out.is_dir():
+        raise ExportError(f"{out}: is a folder; this export writes one file there "
+                          "(pass a file name, or use --split for a folder)")
+    folder = _tmp_sibling(out, "")
+    tmp = folder / out.name
+    try:
+        yield tmp
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def atomic_dir(out: Path, *, force: bool) -> Iterator[Path]:
+    """Yield an empty temporary folder beside `out`, renamed to `out` on success.
+
+    An existing non-empty `out` is replaced only with --force, and then only after the new
+    folder is complete (old moved aside, new renamed in, old deleted).
+    """
+    if out.exists() and not out.is_dir():
+        raise ExportError(f"{out}: is a file; this export writes a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise ExportError(f"{out}: folder exists and is not empty; pass --force to replace it")
+    tmp = _tmp_sibling(out, "")
+    try:
+        yield tmp
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)

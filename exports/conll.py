@@ -1,0 +1,119 @@
+"""CoNLL-2003-style IOB2 (`conll`) and Hugging Face `datasets` folders (`hf`).
+
+Both tag one layer (entities unless `--layer` says otherwise) over our tokens, sentence by
+sentence (the same rule-based sentences the annotation screen uses). Overlapping spans cannot
+share IOB tags: the first-starting, longest span is kept and each dropped span is reported.
+
+CoNLL lines are `TOKEN _ _ TAG` (four columns like CoNLL-2003's word/POS/chunk/NER, the middle
+two unused), `-DOCSTART- -X- -X- O` and a blank line open each (document, annotator) set, and a
+blank line ends each sentence.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from exports.common import iob_tags
+from exports.model import ExportError, ExportSummary, Record
+from projects.textutil import TextIndex
+from schema.model import Schema
+
+HF_SPLITS = {"": "train", "train": "train", "dev": "validation", "test": "test"}
+
+
+def sentences(rec: Record, layer: str, summary: ExportSummary
+              ) -> Iterator[tuple[list[str], list[str]]]:
+    """(tokens, IOB2 tags) per sentence of one record."""
+    index = TextIndex(rec.text)
+    starts, ends = index.token_starts, index.token_ends
+    spans = [s for s in rec.spans if s.layer == layer]
+    tags = iob_tags(rec, spans, starts, ends, summary)
+    sent_starts = index.sentence_starts
+    groups: list[list[int]] = [[] for _ in sent_starts] or [[]]
+    for i, start in enumerate(starts):
+        groups[max(0, bisect_right(sent_starts, start) - 1)].append(i)
+    text = rec.text
+    for group in groups:
+        if not group:
+            continue
+        toks = [text[starts[i]:ends[i]] for i in group]
+        sent_tags = [tags[i] for i in group]
+        if sent_tags[0].startswith("I-"):  # a span crossing a sentence break: restart it
+            sent_tags[0] = "B-" + sent_tags[0][2:]
+        yield toks, sent_tags
+
+
+def write_conll(records: list[Record], path: Path, layer: str, summary: ExportSummary,
+                tick: Callable[[], None]) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        for rec in records:
+            fh.write("-DOCSTART- -X- -X- O\n\n")
+            for toks, tags in sentences(rec, layer, summary):
+                fh.write("".join(f"{t} _ _ {g}\n" for t, g in zip(toks, tags, strict=True)))
+                fh.write("\n")
+            tick()
+
+
+def hf_rows(records: list[Record], layer: str, summary: ExportSummary,
+            tick: Callable[[], None], counts: Counter[str]) -> list[dict[str, Any]]:
+    rows = []
+    for rec in records:
+        for n, (toks, tags) in enumerate(sentences(rec, layer, summary)):
+            rows.append({"id": f"{rec.key}/{rec.annotator}/{n}", "document": rec.key,
+                         "annotator": rec.annotator, "tokens": toks, "ner_tags": tags})
+            counts.update(t[2:] for t in tags if t.startswith("B-"))
+        tick()
+    return rows
+
+
+def write_hf(groups: dict[str, list[Record]], root: Path, layer: str, schema: Schema,
+             fmt: str, summary: ExportSummary, tick: Callable[[], None]) -> None:
+    """One file per split (`train`, `validation`, `test`) plus a dataset card README.md."""
+    if fmt not in ("jsonl", "parquet"):
+        raise ExportError(f"--hf-format {fmt!r}: use jsonl or parquet")
+    files: list[tuple[str, str, int, Counter[str]]] = []
+    for split in sorted(groups, key=lambda s: ("train", "dev", "test", "").index(s)):
+        name = HF_SPLITS[split]
+        counts: Counter[str] = Counter()
+        rows = hf_rows(groups[split], layer, summary, tick, counts)
+        fname = f"{name}.{fmt}"
+        if fmt == "jsonl":
+            with open(root / fname, "w", encoding="utf-8", newline="\n") as fh:
+                for row in rows:
+                    fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.Table.from_pylist(rows, schema=pa.schema([
+                ("id", pa.string()), ("document", pa.string()), ("annotator", pa.string()),
+                ("tokens", pa.list_(pa.string())), ("ner_tags", pa.list_(pa.string())),
+            ]))
+            pq.write_table(table, root / fname)
+        files.append((name, fname, len(rows), counts))
+    (root / "README.md").write_text(dataset_card(files, layer, schema), encoding="utf-8")
+
+
+def dataset_card(files: list[tuple[str, str, int, Counter[str]]], layer: str,
+                 schema: Schema) -> str:
+    labels = [lab.name for lab in schema.layer(layer)]
+    lines = ["---", "configs:", "- config_name: default", "  data_files:"]
+    for name, fname, _n, _c in files:
+        lines += [f"  - split: {name}", f"    path: {fname}"]
+    lines += ["task_categories:", "- token-classification", "tags:", "- ner", "- copydesk",
+              "---", "", f"# {schema.name} {layer} spans (copydesk export)", "",
+              f"Schema: **{schema.name}** version **{schema.version}**; layer `{layer}`. "
+              "One row per sentence: `tokens` and `ner_tags` (IOB2 label names as strings, "
+              "e.g. `B-PERSON`), `id` = `document/annotator/sentence`.", "",
+              f"Labels: {', '.join(f'`{label}`' for label in labels)}", "",
+              "| split | rows | " + " | ".join(labels) + " |",
+              "|---|---|" + "---|" * len(labels)]
+    for name, _f, n, counts in files:
+        lines.append(f"| {name} | {n} | " + " | ".join(str(counts.get(lab, 0))
+                                                      for lab in labels) + " |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,103 @@
+"""JSONL in the shape Prodigy and spaCy users read: one (document, annotator) set per line.
+
+    {"text": ..., "meta": {id, title, source, annotator, status, schema, schema_version, ...},
+     "tokens": [{"text", "start", "end", "id"}],
+     "spans": [{"start", "end", "token_start", "token_end", "label", "layer", "text",
+                "attributes", "id"}],
+     "relations": [{"head", "child", "head_span", "child_span", "label"}]}
+
+`token_end` is inclusive, as Prodigy writes it. A relation's `head`/`child` are token indices
+(the last token of each span, as Prodigy's relation UI stores them) and `head_span`/`child_span`
+carry the character offsets, label and span `id` (the span's position in `spans`). Event
+arguments go trigger -> argument with the role as label; attribution parts go content -> source
+or cue with `source`/`cue` as label. Span ids are positions, not database ids, so a re-export of
+an imported export is byte-identical. The document's own metadata (from import) is kept in `meta`
+under our keys.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TextIO
+
+from exports.common import TokenCache, token_span
+from exports.model import ExportSummary, Record
+from schema.model import Schema
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_string = _dumps  # a str encodes to a JSON string literal
+META_KEYS = ("id", "title", "source", "annotator", "status", "schema", "schema_version")
+
+
+def record_meta(rec: Record, schema: Schema) -> dict[str, Any]:
+    meta = {k: v for k, v in rec.meta.items() if k not in META_KEYS}
+    meta.update({
+        "id": rec.key, "title": rec.title, "source": rec.source, "annotator": rec.annotator,
+        "status": rec.status, "schema": schema.name, "schema_version": str(schema.version),
+    })
+    return dict(sorted(meta.items()))
+
+
+def record_line(rec: Record, schema: Schema, cache: TokenCache) -> str:
+    """One JSON line (no newline). Tokens are formatted by hand: they are most of the bytes."""
+    toks, starts, ends = cache.get(rec)
+    text = rec.text
+    tok_json = ",".join(
+        f'{{"text":{_string(text[s:e])},"start":{s},"end":{e},"id":{i}}}'
+        for i, (s, e) in enumerate(toks)
+    )
+    spans_out = []
+    tok_of: list[tuple[int, int] | None] = []
+    for span in rec.spans:
+        ts = token_span(starts, ends, span.start, span.end)
+        tok_of.append(ts)
+        spans_out.append(
+            f'{{"start":{span.start},"end":{span.end},'
+            f'"token_start":{"null" if ts is None else ts[0]},'
+            f'"token_end":{"null" if ts is None else ts[1]},'
+            f'"label":{_string(span.label)},"layer":{_string(span.layer)},'
+            f'"text":{_string(span.text)},'
+            f'"attributes":{_dumps(dict(sorted(span.attributes.items())))},"id":{span.index}}}'
+        )
+    rels_out = []
+    for link in rec.links:
+        head, child = rec.spans[link.head], rec.spans[link.tail]
+        hts, cts = tok_of[link.head], tok_of[link.tail]
+        rels_out.append(_dumps({
+            "head": None if hts is None else hts[1],
+            "child": None if cts is None else cts[1],
+            "head_span": _span_ref(head, hts), "child_span": _span_ref(child, cts),
+            "label": link.role,
+        }))
+    return (f'{{"text":{_string(text)},"meta":{_dumps(record_meta(rec, schema))},'
+            f'"tokens":[{tok_json}],"spans":[{",".join(spans_out)}],'
+            f'"relations":[{",".join(rels_out)}]}}')
+
+
+def _span_ref(span: Any, ts: tuple[int, int] | None) -> dict[str, Any]:
+    return {"start": span.start, "end": span.end,
+            "token_start": None if ts is None else ts[0],
+            "token_end": None if ts is None else ts[1],
+            "label": span.label, "id": span.index}
+
+
+def write_jsonl(records: Iterable[Record], path: Path, schema: Schema, summary: ExportSummary,
+                tick: Callable[[], None]) -> None:
+    """Write the records to `path` (already a temporary path; the caller renames it)."""
+    cache = TokenCache()
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        _write(fh, records, schema, summary, cache, tick)
+
+
+def _write(fh: TextIO, records: Iterable[Record], schema: Schema, summary: ExportSummary,
+           cache: TokenCache, tick: Callable[[], None]) -> None:
+    for rec in records:
+        fh.write(record_line(rec, schema, cache))
+        fh.write("\n")
+        summary.spans += len(rec.spans)
+        summary.links += len(rec.links)
+        for span in rec.spans:
+            summary.labels[span.label] += 1
+        tick()

@@ -1,0 +1,104 @@
+"""What every exporter reads: one `Record` per (document, annotator) set, plus the options.
+
+The reader fills these from the store once, with a few SQLAlchemy Core queries, so each format
+writer is a plain function of records and never touches the database (and can be tested alone).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from projects.db import StoreError
+
+FORMATS: tuple[str, ...] = ("jsonl", "spacy", "brat", "conll", "hf")
+SPLIT_NAMES: tuple[str, ...] = ("train", "dev", "test")
+
+
+class ExportError(StoreError):
+    """An export that cannot be written; nothing was written. The message is for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSpan:
+    """A span as exported; `index` is its position in the record (0-based), a stable id."""
+
+    index: int
+    db_id: int
+    layer: str
+    label: str
+    start: int
+    end: int
+    text: str
+    attributes: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ExportLink:
+    """head -> tail by role, as span indices within the same record."""
+
+    head: int
+    tail: int
+    role: str
+
+
+@dataclass(slots=True)
+class Record:
+    """One annotator's work on one document, spans sorted by (start, end, layer, label)."""
+
+    doc_id: int
+    key: str
+    external_id: str | None
+    title: str
+    source: str
+    meta: dict[str, Any]
+    text: str
+    annotator: str
+    status: str
+    spans: list[ExportSpan] = field(default_factory=list)
+    links: list[ExportLink] = field(default_factory=list)
+
+
+@dataclass
+class ExportOptions:
+    """Filters and layout choices shared by every format (see `copydesk export --help`)."""
+
+    status: str = "done"
+    annotators: tuple[str, ...] = ()
+    layers: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    split: tuple[int, ...] | None = None
+    seed: int = 0
+    lang: str = "en"
+    hf_format: str = "jsonl"
+    force: bool = False
+
+
+@dataclass
+class ExportSummary:
+    """Counts for the closing line, and every warning (overlaps dropped, stale spans, ...)."""
+
+    fmt: str = ""
+    out: str = ""
+    documents: int = 0
+    records: int = 0
+    spans: int = 0
+    links: int = 0
+    labels: Counter[str] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    splits: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """One summary line: documents, spans per label, and what was skipped and why."""
+        labels = ", ".join(f"{name} {n}" for name, n in sorted(self.labels.items())) or "none"
+        text = (f"exported {self.documents} documents ({self.records} annotation sets), "
+                f"{self.spans} spans, {self.links} links as {self.fmt} to {self.out}; "
+                f"spans per label: {labels}")
+        if self.splits:
+            text += "; splits: " + ", ".join(f"{k} {v}" for k, v in self.splits.items())
+        if self.skipped:
+            text += "; skipped: " + ", ".join(f"{n} {why}" for why, n in
+                                              sorted(self.skipped.items()))
+        return text

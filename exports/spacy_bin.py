@@ -1,0 +1,134 @@
+"""spaCy `DocBin` (`.spacy`): one Doc per (document, annotator) set, built on `spacy.blank(lang)`.
+
+The Doc is built from our tokens, not spaCy's tokenizer: `Doc(vocab, words, spaces)` where a
+token is also cut at any span edge that falls inside it (so every span is token-aligned and
+`doc.char_span(..., alignment_mode="strict")` finds it), and whitespace other than one space
+after a token becomes a whitespace token, as spaCy's own tokenizer does, so `doc.text` is the
+document text character for character and every offset matches the store.
+
+- `doc.spans[layer]` holds every span of each layer (`entity`, `event`, `attribution`, ...);
+- `doc.ents` holds the entity layer where spans do not overlap (`spacy.util.filter_spans`:
+  longest kept, then earliest; the others are reported in the summary and stay in
+  `doc.spans["entity"]`);
+- `doc.user_data["copydesk"]` (DocBin stores user data) holds what spaCy has no slot for:
+  `meta` (id, title, source, annotator, status, schema, schema_version), `relations`
+  (`[{"head": [start, end, label], "child": [start, end, label], "label": role}]`, event
+  trigger -> argument and attribution content -> source/cue, by character offsets) and
+  `attributes` (`[{"start", "end", "label", "attributes"}]` for spans that carry any).
+`--lang` picks the blank pipeline's vocabulary (default `en`; `xx` for multilingual corpora).
+No model is ever downloaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from exports.common import TokenCache
+from exports.jsonl import record_meta
+from exports.model import ExportError, ExportSummary, Record
+from schema.model import ENTITY, Schema
+
+INSTALL_HINT = "the spacy format needs spaCy: pip install 'copydesk[spacy]'"
+
+
+def require_spacy() -> Any:
+    try:
+        import spacy
+    except ImportError as exc:
+        raise ExportError(INSTALL_HINT) from exc
+    return spacy
+
+
+def words_and_spaces(text: str, tokens: list[tuple[int, int]],
+                     cuts: set[int]) -> tuple[list[str], list[bool], list[int]]:
+    """spaCy words/spaces reproducing `text` exactly, cut at every token and span edge."""
+    points = {0, len(text)} | cuts
+    for s, e in tokens:
+        points.add(s)
+        points.add(e)
+    ordered = sorted(p for p in points if 0 <= p <= len(text))
+    words: list[str] = []
+    spaces: list[bool] = []
+    starts: list[int] = []
+    for a, b in pairwise(ordered):
+        piece = text[a:b]
+        if piece.isspace():
+            if piece.startswith(" ") and words and not spaces[-1] and not words[-1].isspace():
+                spaces[-1] = True
+                piece = piece[1:]
+                a += 1
+            if not piece:
+                continue
+        words.append(piece)
+        spaces.append(False)
+        starts.append(a)
+    return words, spaces, starts
+
+
+def write_spacy(groups: dict[str, list[Record]], paths: dict[str, Path], schema: Schema,
+                lang: str, summary: ExportSummary, tick: Callable[[], None]) -> None:
+    spacy = require_spacy()
+    from spacy.tokens import Doc, DocBin, Span
+    from spacy.util import filter_spans
+
+    try:
+        nlp = spacy.blank(lang)
+    except Exception as exc:  # spaCy raises its own ImportError/KeyError subclasses
+        raise ExportError(f"--lang {lang!r}: spaCy has no language with that code ({exc})"
+                          ) from exc
+    cache = TokenCache()
+    for split, records in groups.items():
+        docbin = DocBin(store_user_data=True)
+        for rec in records:
+            toks, _s, _e = cache.get(rec)
+            cuts = {s.start for s in rec.spans} | {s.end for s in rec.spans}
+            words, spaces, starts = words_and_spaces(rec.text, toks, cuts)
+            doc = Doc(nlp.vocab, words=words, spaces=spaces)
+            if doc.text != rec.text:  # pragma: no cover - words_and_spaces guarantees it
+                raise ExportError(f"document {rec.key}: spaCy text differs from the document")
+            first = {s: i for i, s in enumerate(starts)}
+            after = {s + len(w): i + 1 for i, (s, w) in enumerate(zip(starts, words,
+                                                                     strict=True))}
+            by_layer: dict[str, list[Any]] = {}
+            for span in rec.spans:
+                sp = Span(doc, first[span.start], after[span.end], label=span.label)
+                by_layer.setdefault(span.layer, []).append(sp)
+                summary.labels[span.label] += 1
+            for layer, group in sorted(by_layer.items()):
+                doc.spans[layer] = group
+            ents = by_layer.get(ENTITY, [])
+            kept = filter_spans(ents)  # longest first, then earliest
+            if len(kept) < len(ents):
+                dropped = [sp for sp in ents if sp not in kept]
+                summary.skipped["overlapping entities left out of doc.ents (kept in "
+                                "doc.spans)"] += len(dropped)
+                for sp in dropped:
+                    summary.warnings.append(
+                        f"document {rec.key} ({rec.annotator}): entity {sp.label_} "
+                        f"{sp.start_char}-{sp.end_char} {sp.text!r} overlaps another; left out "
+                        "of doc.ents, kept in doc.spans['entity']")
+            doc.ents = sorted(kept, key=lambda sp: sp.start)
+            doc.user_data["copydesk"] = {
+                "meta": record_meta(rec, schema),
+                "relations": [
+                    {"head": [rec.spans[ln.head].start, rec.spans[ln.head].end,
+                              rec.spans[ln.head].label],
+                     "child": [rec.spans[ln.tail].start, rec.spans[ln.tail].end,
+                               rec.spans[ln.tail].label],
+                     "label": ln.role}
+                    for ln in rec.links
+                ],
+                "attributes": [
+                    {"start": s.start, "end": s.end, "label": s.label,
+                     "attributes": dict(sorted(s.attributes.items()))}
+                    for s in rec.spans if s.attributes
+                ],
+            }
+            docbin.add(doc)
+            summary.spans += len(rec.spans)
+            summary.links += len(rec.links)
+            tick()
+        docbin.to_disk(paths[split])

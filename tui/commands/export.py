@@ -1,0 +1,100 @@
+"""`copydesk export FORMAT OUT [-p DIR] [filters] [--split 80,10,10 --seed N]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tui.commands.common import add_project_arg, open_project
+
+EPILOG = """\
+formats and where they go (OUT):
+  jsonl  Prodigy/spaCy-style JSONL, one (document, annotator) set per line; OUT is a file,
+         with --split a folder of train.jsonl/dev.jsonl/test.jsonl
+  spacy  spaCy DocBin built on spacy.blank(--lang); OUT is a .spacy file, with --split a
+         folder of train.spacy/dev.spacy/test.spacy (needs: pip install 'copydesk[spacy]')
+  brat   OUT/ANNOTATOR/NAME.txt + .ann, OUT/annotation.conf, OUT/copydesk-meta.jsonl;
+         with --split OUT/train/ANNOTATOR/..., OUT/dev/..., OUT/test/...
+  conll  CoNLL-2003-style IOB2 of one layer; OUT is a file, with --split a folder of
+         train.conll/dev.conll/test.conll
+  hf     Hugging Face datasets folder: OUT/train.jsonl (with --split also validation and
+         test), or .parquet with --hf-format parquet, and a README.md dataset card
+
+--split 80,10,10 splits by document (train,dev,test; two numbers: train,test) with a seeded
+shuffle: the same project and --seed always give byte-identical files.
+A folder OUT that exists and is not empty is replaced only with --force.
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "export", help="write training data: jsonl, spacy, brat, conll, hf",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("format", choices=("jsonl", "spacy", "brat", "conll", "hf"),
+                        metavar="FORMAT", help="jsonl | spacy | brat | conll | hf")
+    parser.add_argument("out", metavar="OUT", help="output file or folder (see below)")
+    add_project_arg(parser)
+    parser.add_argument("--status", default="done",
+                        help="export sets with this status (default: done; 'all' for every "
+                             "status)")
+    parser.add_argument("--annotator", action="append", default=[], metavar="NAME",
+                        help="only this annotator's sets (repeatable; default: all)")
+    parser.add_argument("--layer", action="append", default=[], metavar="LAYER",
+                        help="only spans of this layer (repeatable); conll/hf tag this one "
+                             "layer (default: entity)")
+    parser.add_argument("--label", action="append", default=[], metavar="LABEL",
+                        help="only spans with this label (repeatable)")
+    parser.add_argument("--split", default=None, metavar="TRAIN,DEV,TEST",
+                        help="split by document, e.g. 80,10,10 (OUT becomes a folder)")
+    parser.add_argument("--seed", type=int, default=0, help="shuffle seed for --split "
+                        "(default: 0)")
+    parser.add_argument("--lang", default="en",
+                        help="spacy: language of spacy.blank() (default: en; xx = multilingual)")
+    parser.add_argument("--hf-format", choices=("jsonl", "parquet"), default="jsonl",
+                        help="hf: file format per split (default: jsonl)")
+    parser.add_argument("--force", action="store_true",
+                        help="replace an existing non-empty OUT folder")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="print every warning, not just the first ten")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from exports import ExportOptions, run_export
+    from exports.reader import parse_split
+    from projects.models import STATUSES
+
+    if args.status != "all" and args.status not in STATUSES:
+        print(f"copydesk: error: --status {args.status!r}: use one of "
+              f"{', '.join(STATUSES)} or all", file=sys.stderr)
+        return 1
+    options = ExportOptions(
+        status=args.status, annotators=tuple(args.annotator), layers=tuple(args.layer),
+        labels=tuple(args.label), split=parse_split(args.split) if args.split else None,
+        seed=args.seed, lang=args.lang, hf_format=args.hf_format, force=args.force,
+    )
+    console = Console(stderr=True)
+    with open_project(args) as project, Progress(
+        TextColumn(f"exporting {args.format}"), BarColumn(), MofNCompleteColumn(),
+        console=console, transient=True, disable=not console.is_terminal,
+    ) as bar:
+        task = bar.add_task("export", total=None)
+
+        def progress(done: int, total: int) -> None:
+            if done % 200 == 0 or done == total:
+                bar.update(task, completed=done, total=total)
+
+        summary = run_export(project.store, project.schema, args.format, args.out, options,
+                             progress)
+    shown = summary.warnings if args.verbose else summary.warnings[:10]
+    for warning in shown:
+        print(f"copydesk: warning: {warning}", file=sys.stderr)
+    if len(summary.warnings) > len(shown):
+        print(f"copydesk: ... and {len(summary.warnings) - len(shown)} more warnings "
+              "(-v shows all)", file=sys.stderr)
+    print(summary.line())
+    return 0
