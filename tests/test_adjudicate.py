@@ -1,0 +1,212 @@
+"""Adjudication into the gold set: domain functions, then the review screen through Pilot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from projects.adjudicate import (
+    ACCEPTED,
+    OPEN,
+    REJECTED,
+    accept,
+    auto_accept_unanimous,
+    candidates,
+    decision_log,
+    gold_rows,
+    reject,
+    review_queue,
+)
+from projects.agreement import SpanKey
+from projects.permissions import GOLD, PermissionDenied, Policy
+from projects.store import Store, StoreError
+from schema.model import Label, Role, Schema
+
+TEXT = "Ann attacked Paris ."  # Ann 0-3, attacked 4-12, Paris 13-18
+POLICY = Policy(annotators=("ann", "bob"), reviewers=("rita",))
+PERSON = SpanKey("entity", "PERSON", 0, 3)
+ATTACK = SpanKey("event", "Conflict.Attack", 4, 12)
+GPE = SpanKey("entity", "GPE", 13, 18)
+ORG = SpanKey("entity", "ORG", 13, 18)
+
+
+def make_schema() -> Schema:
+    return Schema(
+        name="tiny", version="1", text="tiny-adjudicate",
+        labels=(
+            Label("PERSON", "entity", "yellow"),
+            Label("ORG", "entity", "blue"),
+            Label("GPE", "entity", "green"),
+            Label("Conflict.Attack", "event", "red",
+                  roles=(Role("Attacker", ("PERSON", "ORG")), Role("Place", ("GPE", "ORG")))),
+        ),
+    )
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "a.db", make_schema())
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def doc(store: Store) -> int:
+    """ann and bob agree on Ann and the attack (and its Attacker); differ on Paris GPE vs ORG."""
+    (doc_id,) = store.add_documents([{"text": TEXT, "content_hash": "h"}])
+    assert doc_id is not None
+    for who, place in (("ann", "GPE"), ("bob", "ORG")):
+        person = store.add_span(doc_id, who, "PERSON", 0, 3).id
+        trig = store.add_span(doc_id, who, "Conflict.Attack", 4, 12).id
+        paris = store.add_span(doc_id, who, place, 13, 18).id
+        store.add_link(trig, person, "Attacker", who)
+        store.add_link(trig, paris, "Place", who)
+        store.set_status(doc_id, who, "done")
+    return doc_id
+
+
+def gold_keys(store: Store, doc_id: int) -> tuple[set[SpanKey], set[tuple[SpanKey, SpanKey, str]]]:
+    spans, links = gold_rows(store, doc_id)
+    by_id = {s.id: SpanKey(s.layer, s.label, s.start, s.end) for s in spans}
+    return set(by_id.values()), {(by_id[x.head_id], by_id[x.tail_id], x.role) for x in links}
+
+
+def test_candidates_merge_and_mark_disagreements(store: Store, doc: int) -> None:
+    review = candidates(store, doc)
+    assert review.annotators == ["ann", "bob"]
+    assert [c.key for c in review.candidates] == [PERSON, ATTACK, GPE, ORG]
+    assert [c.annotators for c in review.candidates] == [("ann", "bob"), ("ann", "bob"),
+                                                          ("ann",), ("bob",)]
+    assert [c.unanimous for c in review.candidates] == [True, True, False, False]
+    assert [c.key for c in review.disagreements] == [GPE, ORG]
+    assert all(c.status == OPEN for c in review.candidates)
+
+
+def test_sets_not_done_are_not_merged(store: Store, doc: int) -> None:
+    store.set_status(doc, "bob", "in_progress")
+    review = candidates(store, doc)
+    assert review.annotators == ["ann"]
+    assert not any(c.unanimous for c in review.candidates)  # one person is not agreement
+    assert auto_accept_unanimous(store, doc, "rita", policy=POLICY) == []
+
+
+def test_accept_copies_span_and_links_whose_both_ends_are_gold(store: Store, doc: int) -> None:
+    accept(store, doc, "rita", ATTACK, policy=POLICY)
+    assert gold_keys(store, doc) == ({ATTACK}, set())  # no link: the other ends are not gold
+    result = accept(store, doc, "rita", PERSON, policy=POLICY)
+    assert len(result.link_ids) == 1
+    assert gold_keys(store, doc) == ({ATTACK, PERSON}, {(ATTACK, PERSON, "Attacker")})
+    assert candidates(store, doc).find(PERSON).status == ACCEPTED  # type: ignore[union-attr]
+
+
+def test_every_decision_is_logged_with_the_reviewer(store: Store, doc: int) -> None:
+    accept(store, doc, "rita", PERSON, policy=POLICY)
+    reject(store, doc, "rita", ORG, policy=POLICY)
+    log = decision_log(store, doc)
+    assert [(e["kind"], e["reviewer"], tuple(e["key"])) for e in log] == [
+        ("accept", "rita", tuple(PERSON)), ("reject", "rita", tuple(ORG))]
+    assert log[0]["annotators"] == ["ann", "bob"]
+    kinds = [a.kind for a in store.actions(doc, GOLD)]
+    assert kinds.count("add_span") == 1 and "accept" in kinds and "reject" in kinds
+    assert candidates(store, doc).find(ORG).decided_by == "rita"  # type: ignore[union-attr]
+
+
+def test_reject_after_accept_removes_the_gold_span(store: Store, doc: int) -> None:
+    accept(store, doc, "rita", PERSON, policy=POLICY)
+    accept(store, doc, "rita", ATTACK, policy=POLICY)
+    reject(store, doc, "rita", PERSON, policy=POLICY)
+    assert gold_keys(store, doc) == ({ATTACK}, set())  # its link went with it
+    assert candidates(store, doc).find(PERSON).status == REJECTED  # type: ignore[union-attr]
+    accept(store, doc, "rita", PERSON, policy=POLICY)  # change of mind is allowed and logged
+    assert gold_keys(store, doc)[0] == {ATTACK, PERSON}
+
+
+def test_gold_set_is_done_once_nothing_is_open(store: Store, doc: int) -> None:
+    assert len(auto_accept_unanimous(store, doc, "rita", policy=POLICY)) == 2
+    assert store.annotation_set(doc, GOLD).status == "in_progress"  # type: ignore[union-attr]
+    accept(store, doc, "rita", GPE, policy=POLICY)
+    reject(store, doc, "rita", ORG, policy=POLICY)
+    assert store.annotation_set(doc, GOLD).status == "done"  # type: ignore[union-attr]
+    assert review_queue(store) == [(doc, "", 2, "done")]
+
+
+def test_only_reviewers_adjudicate(store: Store, doc: int) -> None:
+    with pytest.raises(PermissionDenied, match="not a reviewer"):
+        accept(store, doc, "ann", PERSON, policy=POLICY)
+    with pytest.raises(PermissionDenied):
+        reject(store, doc, "bob", ORG, policy=POLICY)
+    with pytest.raises(PermissionDenied):
+        auto_accept_unanimous(store, doc, "ann", policy=POLICY)
+    with pytest.raises(StoreError, match="not a reviewer's name"):
+        accept(store, doc, GOLD, PERSON)
+    assert store.annotation_set(doc, GOLD) is None  # nothing was written
+
+
+def test_unknown_candidate_is_a_clear_error(store: Store, doc: int) -> None:
+    with pytest.raises(StoreError, match="no candidate PERSON 5-9"):
+        accept(store, doc, "rita", SpanKey("entity", "PERSON", 5, 9), policy=POLICY)
+
+
+# ------------------------------------------------------------------ the review screen
+async def test_review_screen_produces_the_exact_gold_rows(store: Store, doc: int) -> None:
+    from textual.widgets import DataTable
+
+    from tui.screens.review import ReviewApp, ReviewScreen
+
+    app = ReviewApp(store, "rita", [doc], policy=POLICY)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        table = screen.query_one(DataTable)
+        assert table.row_count == 4
+        assert {b.id for b in screen.BINDINGS if hasattr(b, "id")} >= {
+            "review.accept", "review.reject", "review.accept_unanimous",
+            "review.next_document", "review.previous_document"}
+        await pilot.press("A")  # Ann and the attack, with the Attacker link
+        await pilot.pause()
+        assert gold_keys(store, doc) == ({PERSON, ATTACK}, {(ATTACK, PERSON, "Attacker")})
+        await pilot.press("down", "down")  # GPE row
+        await pilot.press("a")  # cursor moves on to the ORG row
+        await pilot.press("r")
+        await pilot.pause()
+        assert table.row_count == 4
+        assert [c.status for c in screen.review.candidates] == [  # type: ignore[union-attr]
+            ACCEPTED, ACCEPTED, ACCEPTED, REJECTED]
+
+    spans, _links = gold_rows(store, doc)
+    assert sorted((s.layer, s.label, s.start, s.end, s.text) for s in spans) == [
+        ("entity", "GPE", 13, 18, "Paris"),
+        ("entity", "PERSON", 0, 3, "Ann"),
+        ("event", "Conflict.Attack", 4, 12, "attacked"),
+    ]
+    assert gold_keys(store, doc)[1] == {(ATTACK, PERSON, "Attacker"), (ATTACK, GPE, "Place")}
+    assert store.annotation_set(doc, GOLD).status == "done"  # type: ignore[union-attr]
+    assert [(e["kind"], e["reviewer"]) for e in decision_log(store, doc)] == [
+        ("accept", "rita"), ("accept", "rita"), ("accept", "rita"), ("reject", "rita")]
+
+
+async def test_review_screen_shows_refusals_and_moves_between_documents(store: Store,
+                                                                        doc: int) -> None:
+    from textual.widgets import Static
+
+    from tui.screens.review import ReviewApp, ReviewScreen
+
+    (second,) = store.add_documents([{"text": "Bob .", "content_hash": "h2"}])
+    app = ReviewApp(store, "ann", [doc, second], policy=POLICY)  # ann is no reviewer
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("a")
+        message = screen.query_one("#review-message", Static)
+        assert "not a reviewer" in str(message.render())
+        assert message.has_class("-error")
+        await pilot.press("n")
+        assert screen.doc_id == second
+        await pilot.press("n")
+        assert screen.doc_id == second
+        await pilot.press("p")
+        assert screen.doc_id == doc
+    assert store.annotation_set(doc, GOLD) is None
