@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "tui.commands.export",
     "tui.commands.schema_cmd",
     "tui.commands.stats",
+    "tui.commands.assign", "tui.commands.agreement", "tui.commands.review",
 )
 
 EXIT_USER_ERROR = 1

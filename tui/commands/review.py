@@ -1,0 +1,62 @@
+"""`copydesk review [-p DIR] [--reviewer NAME] [--doc ID] [--list] [--accept-unanimous]`.
+
+Opens the adjudication screen (`tui.screens.review`) for a reviewer listed in copydesk.yaml;
+`--list` and `--accept-unanimous` work without a terminal UI (batch use over SSH or cron).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tui.commands.common import add_project_arg, default_annotator, open_project
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("review", help="adjudicate finished annotation into the gold set")
+    add_project_arg(parser)
+    parser.add_argument("--reviewer", default=None,
+                        help="reviewer name (default: the OS user; must be in `reviewers`)")
+    parser.add_argument("--doc", type=int, default=None, help="start at this document id")
+    parser.add_argument("--min-annotators", type=int, default=1, metavar="N",
+                        help="only documents with at least N done sets (default 1)")
+    parser.add_argument("--list", action="store_true",
+                        help="print the documents waiting for review and exit")
+    parser.add_argument("--accept-unanimous", action="store_true",
+                        help="accept every span all done annotators agree on, then exit")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from projects.adjudicate import auto_accept_unanimous, review_queue
+    from projects.permissions import Policy, check_review, resolve_annotator
+    from projects.store import StoreError
+
+    project = open_project(args)
+    try:
+        policy = Policy.from_config(project.config)
+        reviewer = resolve_annotator(policy, args.reviewer, default_annotator())
+        queue = review_queue(project.store, min_annotators=args.min_annotators)
+        if args.list:
+            for doc_id, title, done, gold in queue:
+                print(f"{doc_id}\t{done} done\tgold {gold}\t{title}")
+            if not queue:
+                print("nothing to review: no document has a done annotation set")
+            return 0
+        check_review(policy, reviewer)
+        doc_ids = [row[0] for row in queue]
+        start = 0
+        if args.doc is not None:
+            if args.doc not in doc_ids:
+                raise StoreError(f"document {args.doc} has no done annotation set to review")
+            start = doc_ids.index(args.doc)
+        if args.accept_unanimous:
+            total = sum(len(auto_accept_unanimous(project.store, d, reviewer, policy=policy))
+                        for d in doc_ids)
+            print(f"accepted {total} unanimous spans into gold over {len(doc_ids)} documents")
+            return 0
+        from tui.screens.review import ReviewApp
+
+        ReviewApp(project.store, reviewer, doc_ids, policy=policy, start=start).run()
+        return 0
+    finally:
+        project.close()
