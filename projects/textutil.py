@@ -335,16 +335,17 @@ class TextIndex:
         return first, last
 
     def snap_to_tokens(self, start: int, end: int) -> tuple[int, int]:
-        """Widen ``[start, end)`` to whole tokens.
+        """The whole tokens that ``[start, end)`` touches, from the first's start to the last's end.
 
-        A range touching part of a token takes the whole token; a range that covers only
-        whitespace comes back unchanged; an empty range inside a token becomes that token.
+        A range touching part of a token takes the whole token, and whitespace at either edge is
+        dropped (a word-jump selection "army " labels "army"); a range covering only whitespace
+        comes back unchanged; an empty range inside a token becomes that token.
         """
         span = self.token_span(start, end)
         if span is None:
             return start, end
         first, last = span
-        return min(start, self.token_starts[first]), max(end, self.token_ends[last])
+        return self.token_starts[first], self.token_ends[last]
 
     def next_word(self, offset: int) -> int:
         """Start of the first token after ``offset`` (vi ``w``), or the end of the text."""

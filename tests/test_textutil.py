@@ -105,6 +105,7 @@ def test_token_span_and_snap() -> None:
     assert ti.token_span(5, 12) == (1, 2)
     assert ti.snap_to_tokens(5, 11) == (4, 13)
     assert ti.snap_to_tokens(3, 4) == (3, 4)  # whitespace only: unchanged
+    assert ti.snap_to_tokens(2, 9) == (0, 8)  # edge whitespace dropped
     assert ti.snap_to_tokens(17, 17) == (17, 24)  # empty inside a token -> the token
     assert ti.token_span(3, 4) is None
 

@@ -30,7 +30,9 @@ Decisions, and why:
 from __future__ import annotations
 
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
 import regex
@@ -42,7 +44,10 @@ __all__ = [
     "TAB_SIZE",
     "Layout",
     "Row",
+    "SpanIndex",
+    "SpanView",
     "display_grapheme",
+    "display_string",
     "sanitize",
     "wrap_line",
 ]
@@ -132,6 +137,11 @@ def sanitize(text: str) -> str:
             out.append(d)
         col += w
     return "".join(out)
+
+
+def display_string(text: str) -> str:
+    """Alias of ``sanitize`` for one-line labels outside the article view (titles, status)."""
+    return sanitize(text)
 
 
 @lru_cache(maxsize=65536)
@@ -397,3 +407,73 @@ class Layout:
         if x >= r.width and not r.last:
             return r.last_grapheme_start()
         return r.cell_to_offset(x)
+
+
+@dataclass(frozen=True, slots=True)
+class SpanView:
+    """What the article view needs to paint one span: offsets, label, layer and colour.
+
+    ``color`` is "#rrggbb" or a colour name Rich understands. ``layer`` decides the look
+    ("entity" tints the background, "event" is bold, any other layer is italic), so overlapping
+    layers stay visible together.
+    """
+
+    id: int
+    start: int
+    end: int
+    label: str
+    layer: str
+    color: str
+
+
+class SpanIndex:
+    """Spans bucketed by fixed-size chunks of the text, for per-row queries.
+
+    Each span is listed in every chunk it touches, so finding the spans on a screen row costs the
+    spans near that row, not the document's. Sorted starts give next/previous span moves.
+    """
+
+    CHUNK = 512
+
+    def __init__(self, spans: Iterable[SpanView] = ()) -> None:
+        self.spans: list[SpanView] = sorted(spans, key=lambda s: (s.start, -s.end, s.id))
+        self.starts: list[int] = [s.start for s in self.spans]
+        self._buckets: dict[int, list[SpanView]] = {}
+        chunk = self.CHUNK
+        for span in self.spans:
+            for b in range(span.start // chunk, max(span.start, span.end - 1) // chunk + 1):
+                self._buckets.setdefault(b, []).append(span)
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def overlapping(self, start: int, end: int) -> list[SpanView]:
+        """Spans with at least one character in ``[start, end)``, in start order."""
+        chunk = self.CHUNK
+        first, last = start // chunk, max(start, end - 1) // chunk
+        if first == last:
+            bucket = self._buckets.get(first, ())
+            return [s for s in bucket if s.start < end and s.end > start]
+        seen: set[int] = set()
+        found: list[SpanView] = []
+        for b in range(first, last + 1):
+            for s in self._buckets.get(b, ()):
+                if s.start < end and s.end > start and s.id not in seen:
+                    seen.add(s.id)
+                    found.append(s)
+        found.sort(key=lambda s: (s.start, -s.end, s.id))
+        return found
+
+    def at(self, offset: int) -> list[SpanView]:
+        """Spans covering the character at ``offset``."""
+        return self.overlapping(offset, offset + 1)
+
+    def next_start(self, offset: int) -> int | None:
+        """The first span start after ``offset``, or None."""
+        i = bisect_right(self.starts, offset)
+        return self.starts[i] if i < len(self.starts) else None
+
+    def prev_start(self, offset: int) -> int | None:
+        """The last span start before ``offset``, or None."""
+        i = bisect_left(self.starts, offset) - 1
+        return self.starts[i] if i >= 0 else None

@@ -1,0 +1,728 @@
+"""The article view: read-only text with labelled spans, a cursor and a selection.
+
+A ``ScrollView`` on Textual's line API: ``render_line`` paints one screen row from the ``Layout``
+(wrapping and the cell <-> offset maps live in ``tui.layout``, offsets and snapping in
+``projects.textutil``). Every cost is per screen row, never per document: spans are found per row
+through a chunked ``SpanIndex``, painted rows are cached under a key holding everything that
+changes them, and a key press refreshes only the rows whose cursor or selection changed.
+
+State is character offsets into the exact stored text (``cursor``, ``anchor``); the screen reads
+``selected_range()`` (snapped to graphemes, and to tokens when ``snap_tokens``) to make spans.
+Keys that edit (labels, undo, delete...) belong to the screen; this widget binds only movement
+and selection, each ``Binding`` with an id so a user keymap can remap it.
+
+Looks, chosen to survive ``NO_COLOR`` (Textual then drops colours but keeps attributes):
+entity = background tint + underline, event = bold in the label colour, attribution and other
+layers = italic in the label colour, emphasised spans (``highlight_ids``) = bold, underline,
+overline and a highlight background, selection = reverse video, cursor = reverse video toggled
+(so it shows inside a selection too) plus bold underline, control-character placeholders = dim in
+the error colour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from itertools import pairwise
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.color import Color
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from projects.textutil import TextIndex
+from tui.layout import Layout, SpanIndex, SpanView
+
+__all__ = ["ArticleView", "SpanView"]
+
+# Paint order: later layers win the foreground colour (an event trigger inside a quote shows the
+# event colour); attributes (italic, underline, bold) add up, so every layer stays visible.
+_LAYER_ORDER = {"entity": 1, "event": 2}
+
+
+def _layer_rank(span: SpanView) -> int:
+    return _LAYER_ORDER.get(span.layer, 0)
+
+
+class ArticleView(ScrollView, can_focus=True):
+    """Wrapped article text with spans, cursor and selection, painted one row at a time."""
+
+    DEFAULT_CSS = """
+    ArticleView {
+        overflow-y: scroll;
+        overflow-x: hidden;
+        background: $surface;
+        color: $foreground;
+        padding: 0 1;
+    }
+    ArticleView:focus {
+        background-tint: $foreground 3%;
+    }
+    ArticleView > .article-view--cursor {
+        text-style: reverse bold underline;
+    }
+    ArticleView > .article-view--selection {
+        text-style: reverse;
+    }
+    ArticleView > .article-view--highlight {
+        background: $warning 45%;
+        text-style: bold underline;
+    }
+    ArticleView > .article-view--placeholder {
+        color: $error;
+        text-style: dim;
+    }
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "article-view--cursor",
+        "article-view--selection",
+        "article-view--highlight",
+        "article-view--placeholder",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "cursor_left", "Left", show=False, id="cursor.left"),
+        Binding("right", "cursor_right", "Right", show=False, id="cursor.right"),
+        Binding("up", "cursor_up", "Up", show=False, id="cursor.up"),
+        Binding("down", "cursor_down", "Down", show=False, id="cursor.down"),
+        Binding("home", "cursor_row_start", "Row start", show=False, id="cursor.row_start"),
+        Binding("end", "cursor_row_end", "Row end", show=False, id="cursor.row_end"),
+        Binding("ctrl+home", "cursor_doc_start", "Top", show=False, id="cursor.doc_start"),
+        Binding("ctrl+end", "cursor_doc_end", "Bottom", show=False, id="cursor.doc_end"),
+        Binding("pageup", "cursor_page_up", "Page up", show=False, id="cursor.page_up"),
+        Binding("pagedown", "cursor_page_down", "Page down", show=False, id="cursor.page_down"),
+        Binding("w,ctrl+right", "cursor_next_word", "Next word", show=False, id="cursor.next_word"),
+        Binding("b,ctrl+left", "cursor_prev_word", "Prev word", show=False, id="cursor.prev_word"),
+        Binding(")", "cursor_next_sentence", "Sentence +", show=False, id="cursor.next_sentence"),
+        Binding("(", "cursor_prev_sentence", "Sentence -", show=False, id="cursor.prev_sentence"),
+        Binding("]", "cursor_next_span", "Next span", show=False, id="cursor.next_span"),
+        Binding("[", "cursor_prev_span", "Prev span", show=False, id="cursor.prev_span"),
+        Binding("shift+left", "select_left", "Select left", show=False, id="select.left"),
+        Binding("shift+right", "select_right", "Select right", show=False, id="select.right"),
+        Binding("shift+up", "select_up", "Select up", show=False, id="select.up"),
+        Binding("shift+down", "select_down", "Select down", show=False, id="select.down"),
+        Binding(
+            "shift+home",
+            "select_row_start",
+            "Select to row start",
+            show=False,
+            id="select.row_start",
+        ),
+        Binding(
+            "shift+end", "select_row_end", "Select to row end", show=False, id="select.row_end"
+        ),
+        Binding(
+            "ctrl+shift+right", "select_next_word", "Select word", show=False, id="select.next_word"
+        ),
+        Binding(
+            "ctrl+shift+left",
+            "select_prev_word",
+            "Select word back",
+            show=False,
+            id="select.prev_word",
+        ),
+        Binding("v", "toggle_select_mode", "Select mode", id="select.mode"),
+        Binding("space", "set_anchor", "Start selection", show=False, id="select.anchor"),
+        Binding("escape", "clear_selection", "Clear", show=False, id="select.clear"),
+        Binding("t", "toggle_snap", "Snap tokens", show=False, id="select.snap_tokens"),
+    ]
+
+    class CursorMoved(Message):
+        """The cursor moved to a new offset (or the spans under it changed)."""
+
+        def __init__(self, view: ArticleView, offset: int, spans: list[SpanView]) -> None:
+            super().__init__()
+            self.article_view = view
+            self.offset = offset
+            self.spans = spans
+
+        @property
+        def control(self) -> ArticleView:
+            return self.article_view
+
+    class SelectionChanged(Message):
+        """The range a label would cover changed: ``selection`` is snapped, or None."""
+
+        def __init__(self, view: ArticleView, selection: tuple[int, int] | None) -> None:
+            super().__init__()
+            self.article_view = view
+            self.selection = selection
+
+        @property
+        def control(self) -> ArticleView:
+            return self.article_view
+
+    class Escape(Message):
+        """Escape was pressed (after clearing the selection): lets the screen cancel a mode."""
+
+        def __init__(self, view: ArticleView) -> None:
+            super().__init__()
+            self.article_view = view
+
+        @property
+        def control(self) -> ArticleView:
+            return self.article_view
+
+    def __init__(
+        self,
+        text: str = "",
+        spans: Sequence[SpanView] = (),
+        *,
+        snap_tokens: bool = True,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._index = TextIndex(text)
+        self._spans = SpanIndex(spans)
+        self._layout: Layout | None = None
+        self._cursor = 0
+        self.anchor: int | None = None
+        self.select_mode = False
+        self._snap_tokens = snap_tokens
+        self._highlight_ids: frozenset[int] = frozenset()
+        self._goal_x: int | None = None
+        self._spans_version = 0
+        self._highlight_version = 0
+        self._style_version = 0
+        self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._styles: dict[str, Style] = {}
+        self._span_styles: dict[tuple[str, str], Style] = {}
+        self._posted_cursor: tuple[int, tuple[int, ...]] | None = None
+        self._posted_selection: tuple[int, int] | None = None
+        self._drag_anchor: int | None = None
+        self.rows_rendered = 0  # rows painted (cache misses): lets tests check per-key cost
+
+    # ------------------------------------------------------------------ public state
+
+    @property
+    def text(self) -> str:
+        """The exact stored text being shown."""
+        return self._index.text
+
+    @property
+    def index(self) -> TextIndex:
+        """Token, sentence and grapheme index of the text."""
+        return self._index
+
+    @property
+    def layout(self) -> Layout:
+        """The text wrapped at the current width (built on demand)."""
+        return self._ensure_layout()
+
+    @property
+    def cursor(self) -> int:
+        """Cursor offset (always on a grapheme boundary)."""
+        return self._cursor
+
+    @cursor.setter
+    def cursor(self, offset: int) -> None:
+        self.move_cursor(offset)
+
+    @property
+    def selection(self) -> tuple[int, int] | None:
+        """Raw ``(start, end)`` between anchor and cursor, or None if nothing is selected."""
+        if self.anchor is None or self.anchor == self._cursor:
+            return None
+        return min(self.anchor, self._cursor), max(self.anchor, self._cursor)
+
+    @property
+    def snap_tokens(self) -> bool:
+        """Whether ``selected_range`` widens to whole tokens (graphemes are always whole)."""
+        return self._snap_tokens
+
+    @snap_tokens.setter
+    def snap_tokens(self, value: bool) -> None:
+        if value != self._snap_tokens:
+            old = self.selected_range()
+            self._snap_tokens = value
+            self._refresh_selection_change(old, self.selected_range())
+            self._post_selection()
+
+    @property
+    def highlight_ids(self) -> frozenset[int]:
+        """Span ids to emphasise (an attribution's parts, an event's arguments)."""
+        return self._highlight_ids
+
+    @highlight_ids.setter
+    def highlight_ids(self, ids: Iterable[int]) -> None:
+        new = frozenset(ids)
+        if new != self._highlight_ids:
+            self._highlight_ids = new
+            self._highlight_version += 1
+            self.refresh()
+
+    @property
+    def spans(self) -> list[SpanView]:
+        """All spans shown, sorted by start."""
+        return list(self._spans.spans)
+
+    def selected_range(self) -> tuple[int, int] | None:
+        """The range a label would get: the selection snapped to graphemes (and tokens)."""
+        sel = self.selection
+        if sel is None:
+            return None
+        start, end = sel
+        if self._snap_tokens:
+            start, end = self._index.snap_to_tokens(start, end)
+        return self._index.snap_to_graphemes(start, end)
+
+    def token_range_at(self, offset: int) -> tuple[int, int] | None:
+        """``(start, end)`` of the token at ``offset``, or None on whitespace."""
+        i = self._index.token_at(offset)
+        return None if i is None else self._index.tokens[i]
+
+    def spans_at(self, offset: int) -> list[SpanView]:
+        """Spans covering the character at ``offset``, outermost first."""
+        return self._spans.at(offset)
+
+    # ------------------------------------------------------------------ loading
+
+    def load(self, text: str, spans: Sequence[SpanView] = ()) -> None:
+        """Show a new document: resets cursor, selection and scroll."""
+        self._index = TextIndex(text)
+        self._spans = SpanIndex(spans)
+        self._spans_version += 1
+        self._layout = None
+        self._cursor = 0
+        self.anchor = None
+        self.select_mode = False
+        self._goal_x = None
+        self._line_cache.clear()
+        if self.is_mounted:
+            self._ensure_layout()
+            self.scroll_to(0, 0, animate=False)
+            self.refresh()
+        self._post_cursor()
+        self._post_selection()
+
+    def set_spans(self, spans: Sequence[SpanView]) -> None:
+        """Replace the spans shown (after any edit); cursor and selection stay."""
+        self._spans = SpanIndex(spans)
+        self._spans_version += 1
+        self.refresh()
+        self._post_cursor()
+
+    # ------------------------------------------------------------------ moving
+
+    def move_cursor(self, offset: int, *, extend: bool = False, keep_goal: bool = False) -> None:
+        """Put the cursor at ``offset`` (snapped to a grapheme start) and keep it on screen.
+
+        ``extend`` (or select mode) grows the selection from the anchor; otherwise a plain move
+        drops the selection.
+        """
+        n = len(self._index.text)
+        offset = max(0, min(offset, n))
+        if not self._index.is_grapheme_boundary(offset):
+            offset = self._index.prev_grapheme(offset)
+        old_cursor = self._cursor
+        old_sel = self.selected_range()
+        if extend or self.select_mode:
+            if self.anchor is None:
+                self.anchor = old_cursor
+        else:
+            self.anchor = None
+        self._cursor = offset
+        if not keep_goal:
+            self._goal_x = None
+        if self.is_mounted and self._layout is not None:
+            layout = self._layout
+            self._refresh_rows(layout.row_of(old_cursor), layout.row_of(offset))
+            self._refresh_selection_change(old_sel, self.selected_range())
+            self._scroll_cursor_into_view()
+        self._post_cursor()
+        self._post_selection()
+
+    def clear_selection(self) -> None:
+        """Drop the selection and leave select mode."""
+        old = self.selected_range()
+        self.anchor = None
+        self.select_mode = False
+        self._refresh_selection_change(old, None)
+        self._post_selection()
+
+    def _vertical(self, rows: int, extend: bool) -> None:
+        """Move by visual rows, keeping the goal column like an editor."""
+        layout = self._ensure_layout()
+        row, x = layout.cell_of(self._cursor)
+        if self._goal_x is None:
+            self._goal_x = x
+        target = row + rows
+        if target < 0:
+            self.move_cursor(0, extend=extend)
+            return
+        if target >= len(layout):
+            self.move_cursor(len(self._index.text), extend=extend)
+            return
+        self.move_cursor(layout.offset_at(target, self._goal_x), extend=extend, keep_goal=True)
+
+    def _row_edge(self, end: bool) -> int:
+        layout = self._ensure_layout()
+        row = layout.rows[layout.row_of(self._cursor)]
+        if not end:
+            return row.start
+        return row.end if row.last else row.last_grapheme_start()
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def action_cursor_left(self) -> None:
+        self.move_cursor(self._index.prev_grapheme(self._cursor))
+
+    def action_cursor_right(self) -> None:
+        self.move_cursor(self._index.next_grapheme(self._cursor))
+
+    def action_cursor_up(self) -> None:
+        self._vertical(-1, False)
+
+    def action_cursor_down(self) -> None:
+        self._vertical(1, False)
+
+    def action_cursor_row_start(self) -> None:
+        self.move_cursor(self._row_edge(False))
+
+    def action_cursor_row_end(self) -> None:
+        self.move_cursor(self._row_edge(True))
+
+    def action_cursor_doc_start(self) -> None:
+        self.move_cursor(0)
+
+    def action_cursor_doc_end(self) -> None:
+        self.move_cursor(len(self._index.text))
+
+    def action_cursor_page_up(self) -> None:
+        self._vertical(-self._page(), False)
+
+    def action_cursor_page_down(self) -> None:
+        self._vertical(self._page(), False)
+
+    def action_cursor_next_word(self) -> None:
+        self.move_cursor(self._index.next_word(self._cursor))
+
+    def action_cursor_prev_word(self) -> None:
+        self.move_cursor(self._index.prev_word(self._cursor))
+
+    def action_cursor_next_sentence(self) -> None:
+        self.move_cursor(self._index.next_sentence(self._cursor))
+
+    def action_cursor_prev_sentence(self) -> None:
+        self.move_cursor(self._index.prev_sentence(self._cursor))
+
+    def action_cursor_next_span(self) -> None:
+        target = self._spans.next_start(self._cursor)
+        if target is not None:
+            self.move_cursor(target)
+
+    def action_cursor_prev_span(self) -> None:
+        target = self._spans.prev_start(self._cursor)
+        if target is not None:
+            self.move_cursor(target)
+
+    def action_select_left(self) -> None:
+        self.move_cursor(self._index.prev_grapheme(self._cursor), extend=True)
+
+    def action_select_right(self) -> None:
+        self.move_cursor(self._index.next_grapheme(self._cursor), extend=True)
+
+    def action_select_up(self) -> None:
+        self._vertical(-1, True)
+
+    def action_select_down(self) -> None:
+        self._vertical(1, True)
+
+    def action_select_row_start(self) -> None:
+        self.move_cursor(self._row_edge(False), extend=True)
+
+    def action_select_row_end(self) -> None:
+        self.move_cursor(self._row_edge(True), extend=True)
+
+    def action_select_next_word(self) -> None:
+        self.move_cursor(self._index.next_word(self._cursor), extend=True)
+
+    def action_select_prev_word(self) -> None:
+        self.move_cursor(self._index.prev_word(self._cursor), extend=True)
+
+    def action_toggle_select_mode(self) -> None:
+        """Select mode: plain moves extend the selection (for terminals without shift+arrows)."""
+        self.select_mode = not self.select_mode
+        if self.select_mode and self.anchor is None:
+            self.anchor = self._cursor
+
+    def action_set_anchor(self) -> None:
+        """Start a selection at the cursor; following moves extend it."""
+        old = self.selected_range()
+        self.anchor = self._cursor
+        self.select_mode = True
+        self._refresh_selection_change(old, self.selected_range())
+        self._post_selection()
+
+    def action_clear_selection(self) -> None:
+        self.clear_selection()
+        self.post_message(self.Escape(self))
+
+    def action_toggle_snap(self) -> None:
+        self.snap_tokens = not self.snap_tokens
+        self.notify(f"Snap to tokens {'on' if self.snap_tokens else 'off'}", timeout=2)
+
+    # ------------------------------------------------------------------ mouse
+
+    def _offset_at_event(self, event: events.MouseEvent) -> int | None:
+        where = event.get_content_offset_capture(self)
+        layout = self._ensure_layout()
+        if not len(layout):
+            return None
+        scroll_x, scroll_y = self.scroll_offset
+        row = min(max(where.y + scroll_y, 0), len(layout) - 1)
+        return layout.offset_at(row, max(0, where.x + scroll_x))
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button != 1 or event.get_content_offset(self) is None:
+            return
+        offset = self._offset_at_event(event)
+        if offset is None:
+            return
+        self.focus()
+        self.select_mode = False
+        self.move_cursor(offset)
+        self._drag_anchor = self._cursor
+        self.capture_mouse()
+        event.stop()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._drag_anchor is None:
+            return
+        offset = self._offset_at_event(event)
+        if offset is None:
+            return
+        if self.anchor is None:
+            self.anchor = self._drag_anchor
+        self.move_cursor(offset, extend=True)
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self._drag_anchor is not None:
+            self._drag_anchor = None
+            self.release_mouse()
+
+    # ------------------------------------------------------------------ messages
+
+    def _post_cursor(self) -> None:
+        spans = self._spans.at(self._cursor)
+        key = (self._cursor, tuple(s.id for s in spans))
+        if key != self._posted_cursor:
+            self._posted_cursor = key
+            self.post_message(self.CursorMoved(self, self._cursor, spans))
+
+    def _post_selection(self) -> None:
+        sel = self.selected_range()
+        if sel != self._posted_selection:
+            self._posted_selection = sel
+            self.post_message(self.SelectionChanged(self, sel))
+
+    # ------------------------------------------------------------------ layout and scrolling
+
+    def _content_width(self) -> int:
+        return self.scrollable_content_region.width
+
+    def _ensure_layout(self) -> Layout:
+        """The layout for the current width; one column is kept for the end-of-line cursor."""
+        width = max(1, self._content_width() - 1)
+        if self._layout is None or self._layout.width != width:
+            rewrap = self._layout is not None
+            self._layout = Layout(self._index, width)
+            self._line_cache.clear()
+            self.virtual_size = Size(self._content_width(), len(self._layout))
+            if rewrap:
+                # the new virtual size bounds scrolling only after the next refresh
+                self.call_after_refresh(self._scroll_cursor_into_view)
+        return self._layout
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Re-wrap at the new width (``_ensure_layout`` keeps the cursor in view)."""
+        old = self._layout
+        if self._ensure_layout() is not old:
+            self.refresh()
+
+    def on_mount(self) -> None:
+        self._ensure_layout()
+        self._post_cursor()
+
+    def _scroll_cursor_into_view(self) -> None:
+        layout = self._ensure_layout()
+        row = layout.row_of(self._cursor)
+        height = self.scrollable_content_region.height
+        top = self.scroll_offset.y
+        if height <= 0:
+            return
+        if row < top:
+            self.scroll_to(y=row, animate=False)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False)
+
+    def _refresh_rows(self, *rows: int) -> None:
+        for row in set(rows):
+            self.refresh_line(row)
+
+    def _refresh_selection_change(
+        self, old: tuple[int, int] | None, new: tuple[int, int] | None
+    ) -> None:
+        """Refresh only the visible rows whose selected part changed."""
+        if old == new or not self.is_mounted or self._layout is None:
+            return
+        layout = self._layout
+        changed: list[tuple[int, int]] = []
+        if old is None or new is None:
+            a, b = old or new  # type: ignore[misc]
+            changed.append((a, b))
+        else:
+            changed.append((min(old[0], new[0]), max(old[0], new[0])))
+            changed.append((min(old[1], new[1]), max(old[1], new[1])))
+        top = self.scroll_offset.y
+        bottom = top + self.scrollable_content_region.height
+        for a, b in changed:
+            first = max(layout.row_of(a), top)
+            last = min(layout.row_of(b), bottom)
+            if first <= last:
+                self.refresh_lines(first, last - first + 1)
+
+    def notify_style_update(self) -> None:
+        """Theme or CSS changed: drop cached styles and painted rows."""
+        super().notify_style_update()
+        self._styles.clear()
+        self._span_styles.clear()
+        self._style_version += 1
+        self._line_cache.clear()
+
+    # ------------------------------------------------------------------ painting
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            if name == "base":
+                style = self.rich_style
+            else:
+                style = self.get_component_rich_style(f"article-view--{name}", partial=True)
+                if name == "highlight":
+                    style += Style(overline=True)
+            self._styles[name] = style
+        return style
+
+    def _span_style(self, span: SpanView) -> Style:
+        """The look of one span by layer (see the module docstring)."""
+        key = (span.layer, span.color)
+        style = self._span_styles.get(key)
+        if style is None:
+            try:
+                color = Color.parse(span.color)
+            except Exception:  # a bad colour in a schema must not break drawing
+                color = Color.parse("grey")
+            if span.layer == "entity":
+                background = self.background_colors[1]
+                tint = background.blend(color, 0.35)
+                style = Style(bgcolor=tint.rich_color, underline=True)
+            elif span.layer == "event":
+                style = Style(color=color.rich_color, bold=True)
+            else:
+                style = Style(color=color.rich_color, italic=True)
+            self._span_styles[key] = style
+        return style
+
+    def render_line(self, y: int) -> Strip:
+        """Paint screen row ``y`` (cached; see ``_row_key``)."""
+        layout = self._ensure_layout()
+        width = self._content_width()
+        scroll_y = self.scroll_offset.y
+        row_index = scroll_y + y
+        if row_index >= len(layout):
+            return Strip.blank(width, self._style("base"))
+        key = self._row_key(layout, row_index)
+        strip = self._line_cache.get(key)
+        if strip is None:
+            strip = self._render_row(layout, row_index).crop_extend(0, width, self._style("base"))
+            self._line_cache[key] = strip
+        return strip
+
+    def _row_key(self, layout: Layout, row_index: int) -> tuple[object, ...]:
+        """Everything that changes how a row looks."""
+        row = layout.rows[row_index]
+        cursor = self._cursor if layout.row_of(self._cursor) == row_index else -1
+        sel = self.selected_range()
+        row_sel: tuple[int, int] | None = None
+        if sel is not None:
+            a, b = max(sel[0], row.start), min(sel[1], row.end)
+            if a < b:
+                row_sel = (a, b)
+        return (
+            row_index,
+            layout.width,
+            self._content_width(),
+            self._spans_version,
+            self._highlight_version,
+            self._style_version,
+            cursor,
+            row_sel,
+        )
+
+    def _render_row(self, layout: Layout, row_index: int) -> Strip:
+        """Build the segments of one row: cost is the row's length plus the spans on it."""
+        self.rows_rendered += 1
+        row = layout.rows[row_index]
+        start, end = row.start, row.end
+        display = row.display
+        base = self._style("base")
+        spans = [s for s in self._spans.overlapping(start, max(end, start + 1)) if s.end > s.start]
+        spans.sort(key=_layer_rank)
+        specials = row.specials
+        sel = self.selected_range()
+        cursor_here = layout.row_of(self._cursor) == row_index
+        cursor_end = self._index.next_grapheme(self._cursor) if cursor_here else -1
+
+        cuts = {start, end}
+        for s in spans:
+            cuts.add(min(max(s.start, start), end))
+            cuts.add(min(max(s.end, start), end))
+        for a, b in specials:
+            cuts.add(a)
+            cuts.add(b)
+        if sel is not None:
+            cuts.add(min(max(sel[0], start), end))
+            cuts.add(min(max(sel[1], start), end))
+        if cursor_here:
+            cuts.add(self._cursor)
+            cuts.add(min(cursor_end, end))
+        ordered = sorted(c for c in cuts if start <= c <= end)
+
+        highlight = self._highlight_ids
+        segments: list[Segment] = []
+        for a, b in pairwise(ordered):
+            text = display[row.display_index(a) : row.display_index(b)]
+            if not text:
+                continue
+            style = base
+            emphasise = False
+            for s in spans:
+                if s.start <= a < s.end:
+                    style += self._span_style(s)
+                    emphasise = emphasise or s.id in highlight
+            if emphasise:
+                style += self._style("highlight")
+            if specials and any(p <= a < q for p, q in specials):
+                style += self._style("placeholder")
+            in_sel = sel is not None and sel[0] <= a < sel[1]
+            if in_sel:
+                style += self._style("selection")
+            if cursor_here and a == self._cursor:
+                style += self._style("cursor") + Style(reverse=not in_sel)
+            segments.append(Segment(text, style))
+        if cursor_here and self._cursor >= end:
+            # end of line (or empty line): the cursor sits on the reserved last column
+            segments.append(Segment(" ", base + self._style("cursor") + Style(reverse=True)))
+        return Strip(segments)
