@@ -73,7 +73,11 @@ def hf_rows(records: list[Record], layer: str, summary: ExportSummary,
 
 def write_hf(groups: dict[str, list[Record]], root: Path, layer: str, schema: Schema,
              fmt: str, summary: ExportSummary, tick: Callable[[], None]) -> None:
-    """One file per split (`train`, `validation`, `test`) plus a dataset card README.md."""
+    """One file per split (`train`, `validation`, `test`) plus a dataset card README.md.
+
+    `datasets` names the dev split `validation`, so that is the file name here. An empty split
+    is left out (`load_dataset` fails on an empty file) and so not listed in the card.
+    """
     if fmt not in ("jsonl", "parquet"):
         raise ExportError(f"--hf-format {fmt!r}: use jsonl or parquet")
     files: list[tuple[str, str, int, Counter[str]]] = []
@@ -81,6 +85,8 @@ def write_hf(groups: dict[str, list[Record]], root: Path, layer: str, schema: Sc
         name = HF_SPLITS[split]
         counts: Counter[str] = Counter()
         rows = hf_rows(groups[split], layer, summary, tick, counts)
+        if not rows and split:
+            continue  # `datasets` cannot load an empty JSON file: an empty split is left out
         fname = f"{name}.{fmt}"
         if fmt == "jsonl":
             with open(root / fname, "w", encoding="utf-8", newline="\n") as fh:

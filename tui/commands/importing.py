@@ -9,9 +9,22 @@ from tui.commands.common import add_project_arg, open_project
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("import", help="import .txt/.md files, folders and JSONL")
+    parser = sub.add_parser(
+        "import", help="import .txt/.md files, folders, JSONL and brat, annotations included",
+        description="Documents come in once (same text = same document). Annotations in "
+        "JSONL (our export, Prodigy/spaCy-style spans/relations) and brat (.ann + .txt, or a "
+        "folder of them) come in too, under the annotator and status the file gives, else "
+        "--annotator/--status. A file with a label the schema lacks is rejected whole. For a "
+        "document already here, an annotator's annotations are attached only if they have "
+        "none on it yet.",
+    )
     parser.add_argument("paths", nargs="+", metavar="PATH")
     add_project_arg(parser)
+    parser.add_argument("--annotator", default=None, metavar="NAME",
+                        help="annotator for annotations whose file names none "
+                             "(default: 'import', keeping pre-annotations apart)")
+    parser.add_argument("--status", default=None, metavar="STATUS",
+                        help="status for annotation sets whose file gives none (default: todo)")
     parser.set_defaults(func=run)
 
 
@@ -25,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
-    from projects.importers import import_paths
+    from exports.importing import import_annotated
 
     console = Console(stderr=True)
     with open_project(args) as project, Progress(
@@ -37,9 +50,13 @@ def run(args: argparse.Namespace) -> int:
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        report = import_paths(project.store, args.paths, progress=progress)
+        report = import_annotated(project.store, project.schema, args.paths,
+                                  annotator=args.annotator, status=args.status,
+                                  progress=progress)
     for rejected in report.rejected:
         print(f"copydesk: rejected {rejected}", file=sys.stderr)
+    for note in report.notes:
+        print(f"copydesk: note: {note}", file=sys.stderr)
     print(report.summary())
     return 1 if report.rejected else 0
 
