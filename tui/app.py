@@ -13,6 +13,7 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
+from projects.assign import assigned_documents
 from projects.project import Project
 from tui.screens.queue import QueueScreen
 
@@ -68,8 +69,4 @@ class CopydeskApp(App[None]):
         """Documents this annotator sees (their assignments), or None for every document."""
         if self.doc_ids is not None:
             return self.doc_ids
-        try:
-            from projects.assign import assigned_documents
-        except ImportError:
-            return None
         return assigned_documents(self.project.store, self.annotator)

@@ -35,19 +35,12 @@ def run_annotate(args: argparse.Namespace) -> int:
 
 
 def resolve_annotator(project, requested: str | None) -> str:  # type: ignore[no-untyped-def]
-    from projects.project import ProjectError
+    """The name to work under, refused in one line where the project's policy says no."""
+    from projects.permissions import check_annotate
+    from projects.permissions import resolve_annotator as resolve
 
-    user = default_annotator()
-    if requested and requested != user and not project.config.settings.get(
-        "allow_annotator_override", True
-    ):
-        raise ProjectError(f"this project does not allow --annotator (you are {user!r}); "
-                           "ask the lead to set allow_annotator_override: true")
-    name = requested or user
-    allowed = project.config.annotators + project.config.reviewers
-    if project.config.annotators and name not in allowed:
-        raise ProjectError(f"{name!r} is not an annotator of this project "
-                           f"(copydesk.yaml lists: {', '.join(allowed)})")
+    name = resolve(project.config, requested, default_annotator())
+    check_annotate(project.config, name)
     return name
 
 
@@ -84,4 +77,4 @@ def run_demo(args: argparse.Namespace) -> int:
         return 0
     print(f"demo project in {folder}")
     project = Project.open(folder)
-    return _run_app(project, args.annotator or default_annotator(), None)
+    return _run_app(project, resolve_annotator(project, args.annotator), None)
