@@ -26,7 +26,8 @@ from sqlmodel import Session
 
 from projects.db import StoreError
 from projects.models import STATUSES, Action, AnnotationSet, Document, Link, Span, utcnow
-from projects.store import Store, is_grapheme_boundary
+from projects.store import Store
+from projects.textutil import grapheme_bounds
 
 _DOC = Document.__table__  # type: ignore[attr-defined]
 _SET = AnnotationSet.__table__  # type: ignore[attr-defined]
@@ -86,8 +87,11 @@ def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "")
                                  f"{', '.join(STATUSES)}")
             if not aset.annotator.strip():
                 raise StoreError("an annotator name is required")
+            bounds: set[int] | None = None
             for span in aset.spans:
-                _check(doc, span)
+                if bounds is None:  # once per document: per-offset segmentation is slow
+                    bounds = set(grapheme_bounds(doc.text))
+                _check(doc, span, bounds)
             for head, tail, _role in aset.links:
                 if not (0 <= head < len(aset.spans) and 0 <= tail < len(aset.spans)):
                     raise StoreError("a link points at a span that is not in the file")
@@ -138,13 +142,13 @@ def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "")
     return store.db.run_write(write)
 
 
-def _check(doc: NewDocument, span: NewSpan) -> None:
+def _check(doc: NewDocument, span: NewSpan, bounds: set[int]) -> None:
     if not (isinstance(span.start, int) and isinstance(span.end, int)
             and 0 <= span.start < span.end <= len(doc.text)):
         raise StoreError(f"span {span.start}-{span.end} ({span.label}) is outside the text "
                          f"(0-{len(doc.text)}) or empty")
     for offset in (span.start, span.end):
-        if not is_grapheme_boundary(doc.text, offset):
+        if offset not in bounds:
             raise StoreError(f"span {span.start}-{span.end} ({span.label}): offset {offset} "
                              "splits a character (grapheme cluster) in two")
 

@@ -1,0 +1,140 @@
+"""`copydesk import` with annotations: Prodigy-style JSONL, brat folders, rejections, duplicates."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from projects.project import Project
+from tui.cli import main
+
+TEXT = "Leyla Aziz said the road to Erbil had reopened.\n"
+
+
+@pytest.fixture()
+def root(tmp_path: Path) -> Path:
+    Project.init(tmp_path / "p").close()
+    return tmp_path / "p"
+
+
+def _spans(root: Path, annotator: str) -> list[tuple[str, int, int]]:
+    with Project.open(root) as proj:
+        return [(s.label, s.start, s.end) for s in proj.store.spans(1, annotator)]
+
+
+def _write(path: Path, *records: dict) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
+                    encoding="utf-8")
+    return path
+
+
+def test_prodigy_preannotations_default_annotator(root: Path, tmp_path: Path) -> None:
+    f = _write(tmp_path / "pre.jsonl",
+               {"text": TEXT, "spans": [{"start": 0, "end": 10, "label": "PERSON"},
+                                        {"start": 28, "end": 33, "label": "GPE"}]})
+    assert main(["import", str(f), "-p", str(root)]) == 0
+    assert _spans(root, "import") == [("PERSON", 0, 10), ("GPE", 28, 33)]
+    with Project.open(root) as proj:
+        aset = proj.store.annotation_set(1, "import")
+        assert aset is not None and aset.status == "todo"
+        assert [a.kind for a in proj.store.actions(1, "import")] == ["import"]
+
+
+def test_annotator_and_status_options_and_prodigy_answer(root: Path, tmp_path: Path) -> None:
+    f = _write(tmp_path / "pre.jsonl",
+               {"text": TEXT, "answer": "accept",
+                "spans": [{"start": 0, "end": 10, "label": "PERSON"}]},
+               {"text": "Another text about Mosul.", "spans": []})
+    assert main(["import", str(f), "-p", str(root), "--annotator", "alice", "--status",
+                 "in_progress"]) == 0
+    with Project.open(root) as proj:
+        assert proj.store.annotation_set(1, "alice").status == "done"  # answer wins
+        assert proj.store.annotation_set(2, "alice").status == "in_progress"
+
+
+def test_unknown_label_rejects_whole_file(root: Path, tmp_path: Path, capsys) -> None:
+    f = _write(tmp_path / "bad.jsonl",
+               {"text": "First text here.", "spans": []},
+               {"text": TEXT, "spans": [{"start": 0, "end": 10, "label": "CELEBRITY"}]})
+    assert main(["import", str(f), "-p", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert f"{f}:2:" in err and "'CELEBRITY'" in err
+    with Project.open(root) as proj:
+        assert proj.store.document_count() == 0
+
+
+def test_relations_by_offsets_and_bad_role(root: Path, tmp_path: Path, capsys) -> None:
+    text = "Militants attacked Kirkuk on Monday.\n"
+    rec = {"text": text, "spans": [{"start": 10, "end": 18, "label": "Conflict.Attack"},
+                                   {"start": 19, "end": 25, "label": "GPE"}],
+           "relations": [{"head_span": {"start": 10, "end": 18, "label": "Conflict.Attack"},
+                          "child_span": {"start": 19, "end": 25, "label": "GPE"},
+                          "label": "Place"}]}
+    assert main(["import", str(_write(tmp_path / "ok.jsonl", rec)), "-p", str(root)]) == 0
+    with Project.open(root) as proj:
+        links = proj.store.links(1, "import")
+        assert [link.role for link in links] == ["Place"]
+    rec["text"] = "Militants attacked Kirkuk on Sunday.\n"
+    rec["relations"][0]["label"] = "Victim"
+    assert main(["import", str(_write(tmp_path / "no.jsonl", rec)), "-p", str(root)]) == 1
+    assert "cannot be the 'Victim'" in capsys.readouterr().err
+
+
+def test_duplicate_document_attaches_only_missing_annotators(root: Path, tmp_path: Path,
+                                                              capsys) -> None:
+    plain = tmp_path / "a.txt"
+    plain.write_text(TEXT, encoding="utf-8")
+    assert main(["import", str(plain), "-p", str(root)]) == 0
+    with Project.open(root) as proj:
+        proj.store.add_span(1, "alice", "GPE", 28, 33)
+    f = _write(tmp_path / "pre.jsonl",
+               {"text": TEXT, "meta": {"annotator": "alice"},
+                "spans": [{"start": 0, "end": 10, "label": "PERSON"}]},
+               {"text": TEXT, "meta": {"annotator": "bob"},
+                "spans": [{"start": 0, "end": 10, "label": "PERSON"}]})
+    assert main(["import", str(f), "-p", str(root)]) == 0
+    captured = capsys.readouterr()
+    assert "alice already has 1 spans" in captured.err
+    assert _spans(root, "alice") == [("GPE", 28, 33)]  # untouched
+    assert _spans(root, "bob") == [("PERSON", 0, 10)]  # attached
+    with Project.open(root) as proj:
+        assert proj.store.document_count() == 1
+
+
+def test_brat_folder_without_conf(root: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    text = "Police in Erbil\narrested Omar Haddad.\n"
+    (folder / "n1.txt").write_text(text, encoding="utf-8", newline="")
+    (folder / "n1.ann").write_text(
+        "T1\tGPE 10 15\tErbil\n"
+        "T2\tJustice-Arrest 16 24\tarrested\n"
+        "T3\tPERSON 25 36\tOmar Haddad\n"
+        "T4\tORG 0 6;7 9;10 15\tPolice in Erbil\n"
+        "E1\tJustice-Arrest:T2 Person:T3 Place:T1\n"
+        "A1\trealis E1 actual\n"
+        "#1\tAnnotatorNotes T1\tcity\n", encoding="utf-8")
+    assert main(["import", str(folder), "-p", str(root), "--annotator", "carol",
+                 "--status", "done"]) == 0
+    with Project.open(root) as proj:
+        spans = proj.store.spans(1, "carol")
+        assert [(s.label, s.start, s.end) for s in spans] == [
+            ("ORG", 0, 15), ("GPE", 10, 15), ("Justice.Arrest", 16, 24), ("PERSON", 25, 36)]
+        arrest = next(s for s in spans if s.label == "Justice.Arrest")
+        assert json.loads(arrest.attributes) == {"realis": "actual"}
+        assert sorted(link.role for link in proj.store.links(1, "carol")) == ["Person", "Place"]
+        assert proj.store.annotation_set(1, "carol").status == "done"
+        assert proj.store.document(1).external_id == "n1"
+
+
+def test_brat_unknown_type_rejected(root: Path, tmp_path: Path, capsys) -> None:
+    (tmp_path / "x.txt").write_text("Some text.", encoding="utf-8")
+    ann = tmp_path / "x.ann"
+    ann.write_text("T1\tCelebrity 0 4\tSome\n", encoding="utf-8")
+    assert main(["import", str(ann), "-p", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert f"{ann}:1:" in err and "'Celebrity'" in err
+    with Project.open(root) as proj:
+        assert proj.store.document_count() == 0
