@@ -208,31 +208,36 @@ def line_spans(text: str) -> tuple[list[int], list[int]]:
 class TextIndex:
     """Everything about one document's text that needs more than ``str`` indexing.
 
-    Built once per document (tokens and sentences eagerly, grapheme boundaries lazily per line),
-    then every query is a ``bisect``. All offsets are character offsets into ``text``.
+    Built once per document. Only the line table is computed up front; tokens and grapheme
+    boundaries are computed per logical line on first use (a token never crosses a line break),
+    and sentences on the first sentence query, so opening a 100k-word article costs one
+    ``str.find``-speed scan. The whole-document token list (``tokens``, ``token_starts``,
+    ``token_ends``: what exporters index) is built lazily too. Every query is a ``bisect``.
     """
 
     __slots__ = (
         "_grapheme_cache",
+        "_line_token_cache",
+        "_sentence_starts",
+        "_sentences",
+        "_token_ends",
+        "_token_starts",
+        "_tokens",
         "line_ends",
         "line_starts",
-        "sentence_starts",
-        "sentences",
         "text",
-        "token_ends",
-        "token_starts",
-        "tokens",
     )
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.line_starts, self.line_ends = line_spans(text)
-        self.tokens: list[tuple[int, int]] = tokenize(text)
-        self.token_starts: list[int] = [s for s, _ in self.tokens]
-        self.token_ends: list[int] = [e for _, e in self.tokens]
-        self.sentences: list[tuple[int, int]] = self._split_sentences()
-        self.sentence_starts: list[int] = [s for s, _ in self.sentences]
         self._grapheme_cache: dict[int, list[int]] = {}
+        self._line_token_cache: dict[int, tuple[list[int], list[int]]] = {}
+        self._tokens: list[tuple[int, int]] | None = None
+        self._token_starts: list[int] = []
+        self._token_ends: list[int] = []
+        self._sentences: list[tuple[int, int]] | None = None
+        self._sentence_starts: list[int] = []
 
     # -- lines ---------------------------------------------------------------------------------
 
@@ -311,13 +316,85 @@ class TextIndex:
             end = self.next_grapheme(end)
         return start, max(start, end)
 
-    # -- tokens --------------------------------------------------------------------------------
+    # -- tokens ------------------------------------------------------------------------------
+
+    def line_tokens(self, line: int) -> tuple[list[int], list[int]]:
+        """``(starts, ends)`` of the tokens on one logical line (cached)."""
+        cached = self._line_token_cache.get(line)
+        if cached is None:
+            start, end = self.line_range(line)
+            starts: list[int] = []
+            ends: list[int] = []
+            for m in _TOKEN.finditer(self.text, start, end):
+                if m.start("ws") < 0:
+                    starts.append(m.start())
+                    ends.append(m.end())
+            cached = (starts, ends)
+            self._line_token_cache[line] = cached
+        return cached
+
+    def _build_tokens(self) -> None:
+        tokens: list[tuple[int, int]] = []
+        for line in range(self.line_count):
+            starts, ends = self.line_tokens(line)
+            tokens.extend(zip(starts, ends, strict=True))
+        self._tokens = tokens
+        self._token_starts = [t[0] for t in tokens]
+        self._token_ends = [t[1] for t in tokens]
+
+    @property
+    def tokens(self) -> list[tuple[int, int]]:
+        """Every token of the document, in order (same as ``tokenize(text)``)."""
+        if self._tokens is None:
+            self._build_tokens()
+        assert self._tokens is not None
+        return self._tokens
+
+    @property
+    def token_starts(self) -> list[int]:
+        """Start offset of each token in ``tokens``."""
+        if self._tokens is None:
+            self._build_tokens()
+        return self._token_starts
+
+    @property
+    def token_ends(self) -> list[int]:
+        """End offset of each token in ``tokens``."""
+        if self._tokens is None:
+            self._build_tokens()
+        return self._token_ends
 
     def token_at(self, offset: int) -> int | None:
-        """Index of the token containing ``offset`` (start <= offset < end), or None."""
-        i = bisect_right(self.token_starts, offset) - 1
-        if i >= 0 and offset < self.token_ends[i]:
-            return i
+        """Document-wide index of the token containing ``offset``, or None."""
+        rng = self.token_range_at(offset)
+        if rng is None:
+            return None
+        return bisect_left(self.token_starts, rng[0])
+
+    def token_range_at(self, offset: int) -> tuple[int, int] | None:
+        """``(start, end)`` of the token containing ``offset``, or None (no global index)."""
+        starts, ends = self.line_tokens(self.line_of(offset))
+        i = bisect_right(starts, offset) - 1
+        if i >= 0 and offset < ends[i]:
+            return starts[i], ends[i]
+        return None
+
+    def _first_token_ending_after(self, offset: int) -> tuple[int, int] | None:
+        """The first token with ``end > offset``, scanning forward over lines."""
+        for line in range(self.line_of(offset), self.line_count):
+            starts, ends = self.line_tokens(line)
+            i = bisect_right(ends, offset)
+            if i < len(ends):
+                return starts[i], ends[i]
+        return None
+
+    def _last_token_starting_before(self, offset: int) -> tuple[int, int] | None:
+        """The last token with ``start < offset``, scanning backward over lines."""
+        for line in range(min(self.line_of(offset), self.line_count - 1), -1, -1):
+            starts, ends = self.line_tokens(line)
+            i = bisect_left(starts, offset) - 1
+            if i >= 0:
+                return starts[i], ends[i]
         return None
 
     def token_span(self, start: int, end: int) -> tuple[int, int] | None:
@@ -340,24 +417,47 @@ class TextIndex:
         A range touching part of a token takes the whole token, and whitespace at either edge is
         dropped (a word-jump selection "army " labels "army"); a range covering only whitespace
         comes back unchanged; an empty range inside a token becomes that token.
+        Costs the lines the range touches, not the document.
         """
-        span = self.token_span(start, end)
-        if span is None:
+        if end <= start:
+            rng = self.token_range_at(start)
+            return rng if rng is not None else (start, end)
+        first = self._first_token_ending_after(start)
+        last = self._last_token_starting_before(end)
+        if first is None or last is None or first[0] >= end or last[1] <= start:
             return start, end
-        first, last = span
-        return self.token_starts[first], self.token_ends[last]
+        return first[0], last[1]
 
     def next_word(self, offset: int) -> int:
         """Start of the first token after ``offset`` (vi ``w``), or the end of the text."""
-        i = bisect_right(self.token_starts, offset)
-        return self.token_starts[i] if i < len(self.tokens) else len(self.text)
+        for line in range(self.line_of(offset), self.line_count):
+            starts, _ = self.line_tokens(line)
+            i = bisect_right(starts, offset)
+            if i < len(starts):
+                return starts[i]
+        return len(self.text)
 
     def prev_word(self, offset: int) -> int:
         """Start of the last token before ``offset`` (vi ``b``), or 0."""
-        i = bisect_left(self.token_starts, offset) - 1
-        return self.token_starts[i] if i >= 0 else 0
+        found = self._last_token_starting_before(offset)
+        return found[0] if found is not None else 0
 
     # -- sentences -----------------------------------------------------------------------------
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        """Sentence spans, whitespace trimmed (computed on first use)."""
+        if self._sentences is None:
+            self._sentences = self._split_sentences()
+            self._sentence_starts = [s for s, _ in self._sentences]
+        return self._sentences
+
+    @property
+    def sentence_starts(self) -> list[int]:
+        """Start offset of each sentence."""
+        if self._sentences is None:
+            _ = self.sentences
+        return self._sentence_starts
 
     def _split_sentences(self) -> list[tuple[int, int]]:
         """Rule-based sentence spans, whitespace trimmed; good enough for newswire.

@@ -6,12 +6,21 @@ import itertools
 import time
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from projects.textutil import TextIndex, grapheme_bounds
-from tui.layout import Layout, Row, _wrap_general, _wrap_simple, sanitize, wrap_line
+from tui.layout import (
+    _GLUED,
+    Layout,
+    Row,
+    _wrap_general,
+    _wrap_simple,
+    _wrap_words,
+    sanitize,
+    wrap_line,
+)
 
 FAMILY = "👨\u200d👩\u200d👧"
 FLAG = "🇮🇶"
@@ -230,3 +239,15 @@ def test_round_trip_property(text: str, width: int) -> None:
 @given(st.text(alphabet="ab .", max_size=60), st.integers(min_value=1, max_value=15))
 def test_fast_path_matches_general_property(text: str, width: int) -> None:
     assert _wrap_simple(text, 0, len(text), width) == _wrap_general(text, 0, len(text), width)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b", " ", " ", FAMILY, "中", E_ACUTE, "\u200c"]), max_size=40
+    ).map("".join),
+    st.integers(min_value=1, max_value=12),
+)
+def test_word_path_matches_general_property(text: str, width: int) -> None:
+    assume(not _GLUED.search(text))  # wrap_line sends glued clusters to the general path
+    assert _wrap_words(text, 0, len(text), width) == _wrap_general(text, 0, len(text), width)

@@ -110,6 +110,16 @@ def test_token_span_and_snap() -> None:
     assert ti.token_span(3, 4) is None
 
 
+def test_snap_across_lines_and_blank_lines() -> None:
+    text = "end of one.\n\n  Start two here"
+    ti = TextIndex(text)
+    assert ti.snap_to_tokens(9, 18) == (7, 20)  # "ne.\n\n  Sta" -> "one.\n\n  Start"
+    assert ti.snap_to_tokens(11, 15) == (11, 15)  # only whitespace
+    assert ti.next_word(text.index(".")) == text.index("Start")
+    assert ti.prev_word(text.index("Start")) == text.index(".")
+    assert ti.token_span(9, 18) == (2, 4)
+
+
 def test_word_and_sentence_moves() -> None:
     text = 'Dr. Smith said: "We won." The U.S. army left! Next.\n\nNew para'
     ti = TextIndex(text)
@@ -147,8 +157,10 @@ def test_big_document_indexes_fast() -> None:
     t0 = time.perf_counter()
     ti = TextIndex(text)
     elapsed = time.perf_counter() - t0
-    assert len(ti.tokens) > 100_000
     assert elapsed < 1.0, elapsed
+    assert ti.next_word(len(text) // 2) > len(text) // 2
+    assert ti.next_sentence(len(text) // 2) > len(text) // 2
+    assert len(ti.tokens) > 100_000
 
 
 hard_text = st.lists(
@@ -167,8 +179,11 @@ hard_text = st.lists(
 @given(st.one_of(hard_text, st.text(max_size=40)))
 def test_tokens_and_moves_respect_graphemes(text: str) -> None:
     ti = TextIndex(text)
+    assert ti.tokens == tokenize(text)  # per-line lazy tokens == one whole-text scan
     bounds = set(grapheme_bounds(text))
     for s, e in ti.tokens:
+        assert ti.token_range_at(s) == (s, e) == ti.snap_to_tokens(s, e)
+        assert ti.snap_to_tokens(s, s) == (s, e)
         assert s < e
         assert s in bounds and e in bounds, (text, s, e)
         assert not text[s:e].isspace()

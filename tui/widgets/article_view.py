@@ -278,8 +278,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def token_range_at(self, offset: int) -> tuple[int, int] | None:
         """``(start, end)`` of the token at ``offset``, or None on whitespace."""
-        i = self._index.token_at(offset)
-        return None if i is None else self._index.tokens[i]
+        return self._index.token_range_at(offset)
 
     def spans_at(self, offset: int) -> list[SpanView]:
         """Spans covering the character at ``offset``, outermost first."""
