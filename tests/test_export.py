@@ -447,3 +447,16 @@ def test_filters(project: Project, tmp_path: Path) -> None:
     assert {rel["label"] for r in events for rel in r["relations"]} == {"Attacker", "Place"}
     assert _cli(project, "export", "jsonl", str(tmp_path / "x"), "--label", "NOPE") == 1
     assert _cli(project, "export", "jsonl", str(tmp_path / "x"), "--status", "nope") == 1
+
+
+def test_exports_never_import_textual() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, exports, exports.run, exports.jsonl, exports.brat, exports.conll, "
+            "exports.spacy_bin, exports.importing, projects.bulk; "
+            "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'tui')]; "
+            "print(bad); sys.exit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
