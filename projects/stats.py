@@ -20,6 +20,10 @@ class ProjectStats:
     roles: dict[str, int] = field(default_factory=dict)
     attributions: dict[str, int] = field(default_factory=dict)
     stale: int = 0
+    # Links kept but needing review after a schema change, and (kind, reason) -> rows, where
+    # kind is "span" or "link" (see projects.migrate for the reasons).
+    stale_links: int = 0
+    stale_reasons: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def sections(self) -> list[tuple[str, dict[str, int]]]:
         return [
@@ -72,4 +76,12 @@ def project_stats(store: Store) -> ProjectStats:
         stats.stale = int(session.exec(
             select(func.count()).select_from(Span).where(Span.stale != "")
         ).one())
+        stats.stale_links = int(session.exec(
+            select(func.count()).select_from(Link).where(Link.stale != "")
+        ).one())
+        for kind, model in (("span", Span), ("link", Link)):
+            for reason, n in session.exec(
+                select(model.stale, func.count()).where(model.stale != "").group_by(model.stale)
+            ).all():
+                stats.stale_reasons[(kind, str(reason))] = int(n)
     return stats

@@ -36,6 +36,8 @@ UNDOABLE = frozenset(
     {"add_span", "remove_span", "relabel_span", "set_attributes", "add_link", "remove_link",
      "set_role"}
 )
+# Project-wide schema changes, logged per set by projects.migrate; undo never crosses them.
+UNDO_BARRIERS = frozenset({"schema_apply", "schema_undo"})
 _GRAPHEME = regex.compile(r"\X")
 _SPAN_FIELDS = ("id", "set_id", "document_id", "layer", "label", "start", "end", "text",
                 "attributes", "schema_id", "stale", "created_at")
@@ -597,6 +599,11 @@ class Store:
                 history.redo.append(history.undo.pop())
             elif action.kind == "redo" and history.redo:
                 history.undo.append(history.redo.pop())
+            elif action.kind in UNDO_BARRIERS:
+                # A schema apply/undo rewrote labels under a new schema: stepping back over it
+                # could restore a label that schema no longer has (see projects.migrate).
+                history.undo.clear()
+                history.redo.clear()
         return history, by_id
 
     def can_undo(self, doc_id: int, annotator: str) -> tuple[bool, bool]:

@@ -1,18 +1,67 @@
-"""`copydesk schema check FILE` (and the other schema subcommands as they arrive)."""
+"""`copydesk schema check|diff|apply|undo|history|docs`: validate, compare and change schemas.
+
+`apply` and `undo` change a live project, so both take `--dry-run` (print the same report,
+write nothing) and both refuse with one line rather than half-apply; the rules for renames,
+merges and stale annotations are in `schema.diff` and `projects.migrate`.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+from pathlib import Path
+
+from tui.commands.common import add_project_arg, default_annotator
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("schema", help="check, compare and apply label schemas")
+    parser = sub.add_parser("schema", help="check, compare, apply and document label schemas")
     schema_sub = parser.add_subparsers(dest="schema_command", metavar="SUBCOMMAND")
     schema_sub.required = True
     check = schema_sub.add_parser("check", help="validate a schema; every problem with its line")
     check.add_argument("file")
     check.set_defaults(func=run_check)
+
+    diff = schema_sub.add_parser(
+        "diff", help="what changes from OLD to NEW (with -p: how many spans and links each "
+                     "change touches)")
+    diff.add_argument("files", nargs="+", metavar="FILE",
+                      help="OLD NEW, or just NEW to compare with the project's schema")
+    add_project_arg(diff)
+    diff.add_argument("--json", action="store_true", help="print JSON instead of lines")
+    diff.set_defaults(func=run_diff)
+
+    apply = schema_sub.add_parser(
+        "apply", help="install NEW as the project's schema and carry annotations over")
+    apply.add_argument("file", metavar="NEW")
+    add_project_arg(apply)
+    apply.add_argument("--dry-run", action="store_true",
+                       help="print what would change; write nothing")
+    apply.add_argument("--json", action="store_true", help="print the report as JSON")
+    apply.set_defaults(func=run_apply)
+
+    undo = schema_sub.add_parser(
+        "undo", help="revert the last `schema apply`: labels, stale marks and the schema file")
+    add_project_arg(undo)
+    undo.add_argument("--dry-run", action="store_true",
+                      help="print what would be restored; write nothing")
+    undo.add_argument("--force", action="store_true",
+                      help="restore what is untouched even if some rows were edited since")
+    undo.set_defaults(func=run_undo)
+
+    history = schema_sub.add_parser("history", help="every schema apply and undo, oldest first")
+    add_project_arg(history)
+    history.set_defaults(func=run_history)
+
+    docs = schema_sub.add_parser("docs", help="write the annotation guidelines as Markdown")
+    docs.add_argument("file", nargs="?", default=None,
+                      help="schema file (default: the project's schema)")
+    add_project_arg(docs)
+    docs.add_argument("-o", "--output", metavar="OUT.md", default=None,
+                      help="write here (default: standard output)")
+    docs.set_defaults(func=run_docs)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -25,4 +74,148 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"{args.file}: {len(problems)} problem(s)", file=sys.stderr)
         return 1
     print(f"{args.file}: ok")
+    return 0
+
+
+def _load_or_report(path: str):  # type: ignore[no-untyped-def]
+    """The schema at `path`, or None after printing every problem (one line each)."""
+    from schema import SchemaError, load_schema
+
+    try:
+        return load_schema(path)
+    except SchemaError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{path}: {len(exc.problems)} problem(s); nothing was changed", file=sys.stderr)
+        return None
+
+
+def _project(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from projects.project import Project, find_project
+
+    return Project.open(find_project(Path(args.project) if args.project else None))
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from projects.migrate import touched_counts
+    from schema.diff import diff_schemas
+
+    if len(args.files) > 2:
+        print("copydesk: error: schema diff takes OLD NEW, or NEW with a project",
+              file=sys.stderr)
+        return 1
+    project = _project(args) if (args.project or len(args.files) == 1) else None
+    try:
+        if len(args.files) == 2:
+            old = _load_or_report(args.files[0])
+            if old is None:
+                return 1
+        else:
+            assert project is not None
+            old = project.schema
+        new = _load_or_report(args.files[-1])
+        if new is None:
+            return 1
+        diff = diff_schemas(old, new)
+        counts = touched_counts(project.store, diff) if project is not None else None
+    finally:
+        if project is not None:
+            project.close()
+    if args.json:
+        changes = []
+        for i, change in enumerate(diff.changes):
+            row = change.to_json()
+            if counts is not None:
+                row["spans"], row["links"] = counts[i]
+            changes.append(row)
+        print(json.dumps({"from": {"name": old.name, "version": old.version},
+                          "to": {"name": new.name, "version": new.version},
+                          "changes": changes}, ensure_ascii=False, indent=2))
+        return 0
+    print(diff.header())
+    for i, change in enumerate(diff.changes):
+        suffix = ""
+        if counts is not None and change.touches_data:
+            spans, links = counts[i]
+            suffix = f"  [{spans} span(s), {links} link(s)]"
+        print(f"  {change.text}{suffix}")
+    if diff.empty:
+        print("  no differences")
+    return 0
+
+
+def run_apply(args: argparse.Namespace) -> int:
+    from projects.migrate import apply_schema
+
+    if _load_or_report(args.file) is None:
+        return 1
+    with _project(args) as project:
+        report = apply_schema(project, args.file, dry_run=args.dry_run,
+                              who=default_annotator())
+        if args.json:
+            print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+            return 0
+        for line in report.lines():
+            print(line)
+        if args.dry_run:
+            print("dry run: nothing was changed")
+        else:
+            print(f"applied {report.diff.new.name} {report.diff.new.version} to "
+                  f"{project.root}; `copydesk schema undo` reverts it")
+    return 0
+
+
+def run_undo(args: argparse.Namespace) -> int:
+    from projects.migrate import undo_apply
+
+    with _project(args) as project:
+        report = undo_apply(project, dry_run=args.dry_run, force=args.force,
+                            who=default_annotator())
+        for line in report.lines():
+            print(line)
+        if args.dry_run:
+            print("dry run: nothing was changed")
+        else:
+            print(f"the project's schema is {project.schema.name} {project.schema.version} "
+                  "again")
+    return 0
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from projects.migrate import apply_history
+
+    with _project(args) as project:
+        rows = apply_history(project.store)
+    if not rows:
+        print("no schema applies yet")
+    for row in rows:
+        if row["kind"] == "schema_apply":
+            mark = "  (undo reverts this)" if row["undoable"] else ""
+            print(f"{row['at']}  {row['who']}: apply {row.get('from_version')} -> "
+                  f"{row.get('to_version')} from {row.get('path')}{mark}")
+        else:
+            print(f"{row['at']}  {row['who']}: undo of apply #{row.get('target')} "
+                  f"({row.get('restored', 0)} row(s) restored)")
+    return 0
+
+
+def run_docs(args: argparse.Namespace) -> int:
+    from schema.docs import schema_markdown
+
+    if args.file is not None:
+        schema = _load_or_report(args.file)
+        if schema is None:
+            return 1
+    else:
+        with _project(args) as project:
+            schema = project.schema
+    text = schema_markdown(schema)
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.output)
+    tmp = out.with_name(f".{out.name}.copydesk-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    print(f"wrote the {schema.name} {schema.version} guidelines to {out}", file=sys.stderr)
     return 0

@@ -33,6 +33,13 @@ def run(args: argparse.Namespace) -> int:
         if counts:
             print()
             print(_table([title, "count"], [[k, str(v)] for k, v in sorted(counts.items())]))
+    if stats.stale or stats.stale_links:
+        print()
+        print(f"stale (kept for review, left out of exports): {stats.stale} span(s), "
+              f"{stats.stale_links} link(s)")
+        reason_rows = [[kind, str(n), reason] for (kind, reason), n in
+                       sorted(stats.stale_reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
+        print(_table(["row", "count", "reason"], reason_rows))
     return 0
 
 
