@@ -69,6 +69,9 @@ class Change:
 
     @property
     def touches_data(self) -> bool:
+        """True when existing spans or links may change (allowing repeats breaks nothing)."""
+        if self.kind == "role_repeat_changed":
+            return not self.data.get("new")
         return self.kind in DATA_KINDS
 
     def to_json(self) -> dict[str, Any]:

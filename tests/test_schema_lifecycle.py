@@ -402,3 +402,18 @@ def test_schema_changed_and_reload(project, tmp_path) -> None:
     assert schema_changed(project)
     assert reload_schema(project).version == "2.0"
     assert not schema_changed(project)
+
+
+def test_diff_against_a_project_counts_rows_and_speaks_json(project, annotated, tmp_path,
+                                                            capsys) -> None:
+    new = tmp_path / "new.yaml"
+    new.write_text(remove_loc_text(), encoding="utf-8")
+    code = main(["schema", "diff", str(new), "-p", str(project.root), "--json"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0 and data["to"]["version"] == "2.0"
+    [removed] = [c for c in data["changes"] if c["kind"] == "label_removed"]
+    assert (removed["label"], removed["spans"], removed["links"]) == ("LOC", 1, 1)
+    code = main(["schema", "diff", str(default_schema_path()), str(new)])
+    out = capsys.readouterr().out
+    assert code == 0 and "label LOC (entity) removed" in out and "span(s)" not in out
+    assert rows(project)[0][annotated["qandil"]][2] == ""  # diff never writes
