@@ -144,7 +144,11 @@ class ChoicePicker(_Picker):
 
     def refill(self, query: str) -> None:
         words = query.lower().split()
-        self.shown = [c for c in self.choices if all(w in c.text.lower() for w in words)]
+        hits = [c for c in self.choices if all(w in c.text.lower() for w in words)]
+        # What the annotator types is usually the start of the choice (a role, an attribute):
+        # those come first, so enter picks them even when the rest of a line also matches.
+        prefix = query.lower().strip()
+        self.shown = sorted(hits, key=lambda c: not c.text.lower().startswith(prefix))
         options = self.query_one(OptionList)
         options.clear_options()
         for choice in self.shown:
