@@ -322,6 +322,9 @@ class Store:
         if found is None:
             raise StoreError(f"unknown label {label!r}: the schema {self.schema.name!r} "
                              f"(version {self.schema.version}) has no such label")
+        if found.merged_into:
+            raise StoreError(f"label {label!r} is retired (merged into {found.merged_into!r}); "
+                             f"use {found.merged_into}")
         return found.layer
 
     def _check_attributes(self, label: str, attributes: dict[str, Any]) -> dict[str, Any]:

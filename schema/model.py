@@ -121,8 +121,13 @@ class Schema:
                 return label
         return None
 
+    @property
+    def active_labels(self) -> list[Label]:
+        """Labels new spans may take: retired ones (`merged_into`) only await migration."""
+        return [label for label in self.labels if not label.merged_into]
+
     def hotkeys(self) -> dict[str, Label]:
-        return {label.hotkey: label for label in self.labels if label.hotkey}
+        return {label.hotkey: label for label in self.active_labels if label.hotkey}
 
     def valid_roles(self, head: Label, tail: Label) -> list[str]:
         """Roles by which a span labelled `tail` may join a span labelled `head`.

@@ -349,3 +349,39 @@ async def test_help_lists_keys_and_guidelines(project: Project, sample_doc: int)
             assert description in keys
         for label in project.schema.labels:
             assert label.name in guide
+
+
+
+async def test_an_applied_schema_is_picked_up_without_a_restart(project: Project,
+                                                                sample_doc: int,
+                                                                sample_text: str,
+                                                                tmp_path: Path) -> None:
+    import re
+
+    from projects.migrate import apply_schema
+
+    old = project.schema_path.read_text(encoding="utf-8")
+    new = re.sub(r"(?m)^version: .*$", 'version: "2.0"', old)
+    new = new.replace("GPE", "PLACE").replace("  PLACE:\n", "  PLACE:\n    renamed_from: GPE\n", 1)
+    new_path = tmp_path / "v2.yaml"
+    new_path.write_text(new, encoding="utf-8")
+
+    app = CopydeskApp(project, "tester", open_document=sample_doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        start, _ = await select(pilot, sample_text, "Kirkuk")
+        await pilot.press("g")
+        await pilot.pause()
+        # the lead applies the new schema from another process
+        with Project.open(project.root) as lead:
+            apply_schema(lead, new_path)
+        app.check_schema()  # what the app's timer does every few seconds
+        await pilot.pause()
+        assert app.project.store.schema.version == "2.0"
+        view = app.screen.query_one(ArticleView)
+        assert [s.label for s in view.spans_at(start)] == ["PLACE"]
+        await select(pilot, sample_text, "Iraq")
+        await pilot.press("g")  # the hotkey now makes a PLACE span under schema 2.0
+        await pilot.pause()
+    assert ("PLACE", *find(sample_text, "Iraq")) in rows(
+        project, 'SELECT label, start, "end" FROM span')

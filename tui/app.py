@@ -14,8 +14,12 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 
 from projects.assign import assigned_documents
+from projects.migrate import reload_schema, schema_changed
 from projects.project import Project
+from schema import SchemaError
 from tui.screens.queue import QueueScreen
+
+SCHEMA_POLL_SECONDS = 3.0
 
 
 class CopydeskApp(App[None]):
@@ -36,10 +40,12 @@ class CopydeskApp(App[None]):
         self.annotator = annotator
         self.doc_ids = doc_ids
         self._open_document = open_document
+        self._schema_warned = False
         self.sub_title = f"{project.config.name} · {annotator}"
 
     def on_mount(self) -> None:
         self._watch_hangup()
+        self.set_interval(SCHEMA_POLL_SECONDS, self.check_schema)
         self.push_screen(QueueScreen())
         if self._open_document is not None:
             self.call_after_refresh(self.open_document, self._open_document)
@@ -53,6 +59,26 @@ class CopydeskApp(App[None]):
             loop.add_signal_handler(signal.SIGHUP, self.exit)
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):
             pass  # not the main thread (tests) or no SIGHUP on this platform
+
+    def check_schema(self) -> None:
+        """Pick up a `copydesk schema apply` made while the app is open, without a restart."""
+        if not schema_changed(self.project):
+            return
+        try:
+            schema = reload_schema(self.project)
+        except SchemaError as exc:
+            if not self._schema_warned:  # say it once, not every poll
+                self._schema_warned = True
+                message = exc.problems[0] if exc.problems else exc
+                self.notify(f"The schema file is invalid; still using the old one: {message}",
+                            severity="error", timeout=10)
+            return
+        self._schema_warned = False
+        self.notify(f"Schema updated to {schema.name} {schema.version}", timeout=6)
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "schema_reloaded", None)
+            if refresh is not None:
+                refresh()
 
     def open_document(self, doc_id: int) -> None:
         from tui.screens.annotate import AnnotateScreen

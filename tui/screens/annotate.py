@@ -202,6 +202,10 @@ class AnnotateScreen(Screen[None]):
         self.query_one("#side-links", Static).update(links)
         self.view.highlight_ids = highlight
 
+    def schema_reloaded(self) -> None:
+        """The project's schema changed under us: recolour and re-check what is shown."""
+        self.reload()
+
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < 100, "-narrow")
 
@@ -258,7 +262,7 @@ class AnnotateScreen(Screen[None]):
             if name:
                 self.apply_label(name)
 
-        self.app.push_screen(LabelPicker(self.schema.labels, title="Label"), chosen)
+        self.app.push_screen(LabelPicker(self.schema.active_labels, title="Label"), chosen)
 
     def action_relabel(self) -> None:
         span = self.span_here()
@@ -267,7 +271,7 @@ class AnnotateScreen(Screen[None]):
             return
         from tui.screens.picker import LabelPicker
 
-        same_layer = [lb for lb in self.schema.labels if lb.layer == span.layer]
+        same_layer = [lb for lb in self.schema.active_labels if lb.layer == span.layer]
 
         def chosen(name: str | None) -> None:
             if not name:
