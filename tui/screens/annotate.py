@@ -16,6 +16,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -77,6 +78,7 @@ class AnnotateScreen(Screen[None]):
         self.links: list[Link] = []
         self.pending: Pending | None = None
         self.status = "todo"
+        self._label_keys: list[str] = []
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -108,6 +110,7 @@ class AnnotateScreen(Screen[None]):
         snap = bool(self.app.project.config.settings.get("snap_to_tokens", True))
         self.view.snap_tokens = snap
         self.view.load(doc.text, [])
+        self.bind_label_hotkeys()
         self.reload(keep_cursor=False)
         self.view.focus()
         self.say("Select with shift+arrows (or v / space), then press a label key or / to pick.")
@@ -203,7 +206,8 @@ class AnnotateScreen(Screen[None]):
         self.view.highlight_ids = highlight
 
     def schema_reloaded(self) -> None:
-        """The project's schema changed under us: recolour and re-check what is shown."""
+        """The project's schema changed under us: new hotkeys, recolour what is shown."""
+        self.bind_label_hotkeys()
         self.reload()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -216,15 +220,31 @@ class AnnotateScreen(Screen[None]):
         if here and self.pending is None:
             self.say(self.describe(here[0]))
 
-    def on_key(self, event: events.Key) -> None:
-        """Schema hotkeys: one dict lookup, so the schema, not code, decides the keys."""
-        if event.character is None or self.pending is not None:
-            return
-        label = self.schema.hotkeys().get(event.character)
-        if label is not None:
-            event.stop()
-            event.prevent_default()
-            self.apply_label(label.name)
+    def bind_label_hotkeys(self) -> None:
+        """Schema hotkeys become real bindings on this screen.
+
+        They must go through Textual's binding dispatch like the cursor keys do: a key handled
+        in `on_key` here runs when the event reaches the screen, ahead of cursor keys still
+        queued for binding dispatch, so a typed-ahead burst (SSH) would label the wrong text.
+        """
+        for key in self._label_keys:
+            self._bindings.key_to_bindings.pop(key, None)
+        self._label_keys = []
+        for hotkey, label in self.schema.hotkeys().items():
+            key = _character_to_key(hotkey)
+            self._bindings.key_to_bindings[key] = [
+                Binding(key, f"label({label.name!r})", label.name, show=False,
+                        id=f"label.{label.name}")
+            ]
+            self._label_keys.append(key)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While a link waits for its tail, a label key must not create spans by accident.
+        return not (action == "label" and self.pending is not None)
+
+    def action_label(self, name: str) -> None:
+        self.apply_label(name)
 
     # ------------------------------------------------------------------ labelling
     def target_range(self) -> tuple[int, int] | None:
