@@ -202,3 +202,14 @@ def test_tokens_and_moves_respect_graphemes(text: str) -> None:
     assert seen == back[::-1]
     for p in seen:
         assert ti.is_grapheme_boundary(p)
+
+
+@given(st.text(alphabet=st.sampled_from(list(
+    "abc XYZ019_'’-.,!?\n\r\t\x1c\x1f\u00a0é"
+    "\u0301\u200c\u200d\ufe0fكوردستان日本語かカ👨👩🇮🇶\U0001f3fd"
+)), max_size=80))
+@settings(max_examples=400, deadline=None)
+def test_tokenize_fast_path_agrees_with_the_general_rules(text: str) -> None:
+    from projects.textutil import tokenize_general
+
+    assert tokenize(text) == tokenize_general(text)
