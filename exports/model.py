@@ -73,6 +73,9 @@ class ExportOptions:
     lang: str = "en"
     hf_format: str = "jsonl"
     force: bool = False
+    # One set per document: this annotator's (e.g. "gold") where it exists, else the first of
+    # `annotators` that has one, else the alphabetically first annotator's.
+    prefer: str | None = None
 
 
 @dataclass

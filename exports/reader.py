@@ -53,7 +53,10 @@ def read_records(store: Store, options: ExportOptions,
     if options.status != "all":
         set_query = set_query.where(_SET.c.status == options.status)
     if options.annotators:
-        set_query = set_query.where(_SET.c.annotator.in_(list(options.annotators)))
+        wanted_annotators = list(options.annotators)
+        if options.prefer:
+            wanted_annotators.append(options.prefer)
+        set_query = set_query.where(_SET.c.annotator.in_(wanted_annotators))
 
     records: dict[int, Record] = {}
     with store.db.engine.connect() as conn:
@@ -69,6 +72,8 @@ def read_records(store: Store, options: ExportOptions,
                 meta=meta_dict if isinstance(meta_dict, dict) else {},
                 text=text, annotator=annotator, status=status,
             )
+        if options.prefer:
+            records = _one_set_per_document(records, options)
         if not records:
             return []
         wanted = _set_filter(options)
@@ -138,7 +143,8 @@ def _set_filter(options: ExportOptions) -> list:
     if options.status != "all":
         clauses.append(_SET.c.status == options.status)
     if options.annotators:
-        clauses.append(_SET.c.annotator.in_(list(options.annotators)))
+        names = [*options.annotators, *([options.prefer] if options.prefer else [])]
+        clauses.append(_SET.c.annotator.in_(names))
     return clauses
 
 
@@ -185,3 +191,22 @@ def parse_split(text: str) -> tuple[int, ...]:
 
 
 ProgressFn = Callable[[int, int], None]
+
+
+def _one_set_per_document(records: dict[int, Record], options: ExportOptions) -> dict[int, Record]:
+    """`--prefer NAME`: keep NAME's set of each document, or one fallback set where it has none.
+
+    The fallback is the first `--annotator` (in the order given) with a set on that document,
+    else the alphabetically first annotator, so the choice is deterministic.
+    """
+    order = {name: rank for rank, name in enumerate(options.annotators)}
+    by_doc: dict[int, list[tuple[int, Record]]] = defaultdict(list)
+    for set_id, rec in records.items():
+        by_doc[rec.doc_id].append((set_id, rec))
+
+    def rank(item: tuple[int, Record]) -> tuple[int, int, str]:
+        name = item[1].annotator
+        return (0 if name == options.prefer else 1, order.get(name, len(order)), name)
+
+    kept = dict(min(sets, key=rank) for sets in by_doc.values())
+    return {set_id: rec for set_id, rec in records.items() if set_id in kept}

@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "status)")
     parser.add_argument("--annotator", action="append", default=[], metavar="NAME",
                         help="only this annotator's sets (repeatable; default: all)")
+    parser.add_argument("--prefer", default=None, metavar="NAME",
+                        help="one set per document: NAME's (e.g. gold) where it exists, else "
+                             "the first --annotator with one, else the alphabetically first")
     parser.add_argument("--layer", action="append", default=[], metavar="LAYER",
                         help="only spans of this layer (repeatable); conll/hf tag this one "
                              "layer (default: entity)")
@@ -76,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         status=args.status, annotators=tuple(args.annotator), layers=tuple(args.layer),
         labels=tuple(args.label), split=parse_split(args.split) if args.split else None,
         seed=args.seed, lang=args.lang, hf_format=args.hf_format, force=args.force,
+        prefer=args.prefer,
     )
     console = Console(stderr=True)
     with open_project(args) as project, Progress(
