@@ -226,6 +226,21 @@ class Store:
             )
         return out
 
+    def progress(self, annotator: str, doc_ids: Sequence[int] | None = None) -> tuple[int, int]:
+        """(finished, total) documents for an annotator: two counts, no per-document rows, so
+        a screen can show it after every save without growing with the project."""
+        finished_statuses = ("done", "skipped", "flagged")
+        with self.db.read() as session:
+            query = select(func.count()).select_from(AnnotationSet).where(
+                AnnotationSet.annotator == annotator,
+                col(AnnotationSet.status).in_(finished_statuses),
+            )
+            if doc_ids is not None:
+                query = query.where(col(AnnotationSet.document_id).in_(list(doc_ids)))
+            finished = int(session.exec(query).one())
+        total = len(doc_ids) if doc_ids is not None else self.document_count()
+        return finished, total
+
     # ----------------------------------------------------------------- reads
     def annotation_set(self, doc_id: int, annotator: str) -> AnnotationSet | None:
         with self.db.read() as session:

@@ -198,3 +198,15 @@ def test_writes_survive_a_new_connection_immediately(project: Project, doc: int)
     project.store.add_span(doc, "ann", "PERSON", *find(TEXT, "Irena Kostava"))
     raw = sqlite3.connect(project.store.db.path)
     assert raw.execute("SELECT count(*) FROM span").fetchone()[0] == 1
+
+
+def test_progress_counts_finished_documents(project: Project, doc: int) -> None:
+    other = add_text(project, "Another story.", "o")
+    third = add_text(project, "A third story.", "3")
+    project.store.set_status(doc, "ann", "done")
+    project.store.set_status(other, "ann", "in_progress")
+    project.store.set_status(third, "ann", "flagged")
+    project.store.set_status(other, "bob", "done")
+    assert project.store.progress("ann") == (2, 3)
+    assert project.store.progress("ann", [doc, other]) == (1, 2)
+    assert project.store.progress("bob") == (1, 3)

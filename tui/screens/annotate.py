@@ -109,6 +109,7 @@ class AnnotateScreen(Screen[None]):
         self.title = doc.title or doc.external_id or f"document {doc.id}"
         snap = bool(self.app.project.config.settings.get("snap_to_tokens", True))
         self.view.snap_tokens = snap
+        self._queue_ids = self.app.queue_ids()
         self.view.load(doc.text, [])
         self.bind_label_hotkeys()
         self.reload(keep_cursor=False)
@@ -128,11 +129,10 @@ class AnnotateScreen(Screen[None]):
         self.refresh_side()
 
     def refresh_title(self) -> None:
-        rows = self.store.queue(self.app.annotator, self.app.queue_ids())
-        finished = sum(1 for r in rows if r.status not in UNDONE)
+        finished, total = self.store.progress(self.app.annotator, self._queue_ids)
         title = safe_text(self.title, limit=60, style="bold")
         title.append(f"  [{self.status}]", style="italic")
-        title.append(f"  {finished}/{len(rows)} finished  ·  {len(self.spans)} spans",
+        title.append(f"  {finished}/{total} finished  ·  {len(self.spans)} spans",
                      style="dim")
         self.query_one("#doc-title", Static).update(title)
 
