@@ -269,6 +269,25 @@ class Store:
                 query = query.where(Span.stale == "")
             return list(session.exec(query).all())
 
+    def spans_by_id(self, span_ids: Iterable[int]) -> list[Span]:
+        """The spans among `span_ids` that still exist (a screen refreshing what an edit
+        touched reads these few rows instead of the whole document's)."""
+        ids = list(span_ids)
+        if not ids:
+            return []
+        with self.db.read() as session:
+            return list(session.exec(select(Span).where(col(Span.id).in_(ids))).all())
+
+    @staticmethod
+    def touched_spans(action: Action) -> list[int]:
+        """Ids of the spans an action (and so its undo or redo) changed."""
+        data = json.loads(action.payload)
+        if "span" in data:
+            return [int(data["span"]["id"])]
+        if "span_id" in data:
+            return [int(data["span_id"])]
+        return []
+
     def span(self, span_id: int) -> Span:
         with self.db.read() as session:
             span = session.get(Span, span_id)

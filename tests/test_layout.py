@@ -251,3 +251,36 @@ def test_fast_path_matches_general_property(text: str, width: int) -> None:
 def test_word_path_matches_general_property(text: str, width: int) -> None:
     assume(not _GLUED.search(text))  # wrap_line sends glued clusters to the general path
     assert _wrap_words(text, 0, len(text), width) == _wrap_general(text, 0, len(text), width)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 3000), st.integers(1, 700)), min_size=0, max_size=40),
+    st.lists(st.tuples(st.booleans(), st.integers(0, 3000), st.integers(1, 700)), max_size=30),
+)
+@settings(max_examples=200, deadline=None)
+def test_span_index_edits_in_place_answer_like_a_rebuilt_index(initial, edits) -> None:
+    """update_spans edits the index in place; every query must match a fresh build."""
+    from tui.layout import SpanIndex, SpanView
+
+    def view(i: int, start: int, length: int) -> SpanView:
+        return SpanView(id=i, start=start, end=start + length, label="L", layer="entity",
+                        color="#ffffff")
+
+    live = {i: view(i, s, n) for i, (s, n) in enumerate(initial)}
+    index = SpanIndex(live.values())
+    next_id = len(live)
+    for add, start, length in edits:
+        if add or not live:
+            span = view(next_id, start, length)
+            next_id += 1
+            live[span.id] = span
+            index.add(span)
+        else:
+            victim = sorted(live)[start % len(live)]
+            del live[victim]
+            assert index.remove(victim) is not None
+    fresh = SpanIndex(live.values())
+    assert index.spans == fresh.spans and index.starts == fresh.starts
+    for probe in range(0, 3800, 97):
+        assert index.overlapping(probe, probe + 40) == fresh.overlapping(probe, probe + 40)
+        assert index.next_start(probe) == fresh.next_start(probe)

@@ -505,6 +505,33 @@ class SpanIndex:
     def __len__(self) -> int:
         return len(self.spans)
 
+    @staticmethod
+    def _order(span: SpanView) -> tuple[int, int, int]:
+        return (span.start, -span.end, span.id)
+
+    def add(self, span: SpanView) -> None:
+        """Insert one span in place: an edit costs the span's chunks, not the document's spans."""
+        i = bisect_left(self.spans, self._order(span), key=self._order)
+        self.spans.insert(i, span)
+        self.starts.insert(i, span.start)
+        chunk = self.CHUNK
+        for b in range(span.start // chunk, max(span.start, span.end - 1) // chunk + 1):
+            bucket = self._buckets.setdefault(b, [])
+            bucket.insert(bisect_left(bucket, self._order(span), key=self._order), span)
+
+    def remove(self, span_id: int) -> SpanView | None:
+        """Drop the span with this id (if shown) and return it."""
+        for i, span in enumerate(self.spans):
+            if span.id == span_id:
+                del self.spans[i]
+                del self.starts[i]
+                chunk = self.CHUNK
+                for b in range(span.start // chunk, max(span.start, span.end - 1) // chunk + 1):
+                    bucket = self._buckets.get(b, [])
+                    bucket[:] = [s for s in bucket if s.id != span_id]
+                return span
+        return None
+
     def overlapping(self, start: int, end: int) -> list[SpanView]:
         """Spans with at least one character in ``[start, end)``, in start order."""
         chunk = self.CHUNK

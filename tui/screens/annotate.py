@@ -8,6 +8,7 @@ changes nothing; a write that succeeds is re-read from the database before it is
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -123,6 +124,23 @@ class AnnotateScreen(Screen[None]):
         self.spans = {int(s.id): s for s in spans}  # type: ignore[arg-type]
         self.links = self.store.links(self.doc_id, self.app.annotator)
         self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in spans])
+        aset = self.store.annotation_set(self.doc_id, self.app.annotator)
+        self.status = aset.status if aset else "todo"
+        self.refresh_title()
+        self.refresh_side()
+
+    def refresh_spans(self, span_ids: Iterable[int]) -> None:
+        """After a confirmed edit: re-read only the spans it touched (and the links), so a save
+        costs the edit, not the document's thousands of spans."""
+        ids = list(span_ids)
+        fresh = {int(s.id): s for s in self.store.spans_by_id(ids)}  # type: ignore[arg-type]
+        removed = [i for i in ids if self.spans.pop(i, None) is not None]
+        self.spans.update(fresh)
+        self.links = self.store.links(self.doc_id, self.app.annotator)
+        self.view.update_spans(
+            added=[span_view(s, self.schema.label(s.label)) for s in fresh.values()],
+            removed=removed,
+        )
         aset = self.store.annotation_set(self.doc_id, self.app.annotator)
         self.status = aset.status if aset else "todo"
         self.refresh_title()
@@ -267,7 +285,7 @@ class AnnotateScreen(Screen[None]):
             self.say(f"Not saved: {exc}", error=True)
             return
         self.view.clear_selection()
-        self.reload()
+        self.refresh_spans([int(span.id)])  # type: ignore[arg-type]
         line = Text("Saved ", style="green")
         line.append_text(self.describe(span))
         self.say(line)
@@ -301,7 +319,7 @@ class AnnotateScreen(Screen[None]):
             except StoreError as exc:
                 self.say(f"Not saved: {exc}", error=True)
                 return
-            self.reload()
+            self.refresh_spans([int(span.id)])  # type: ignore[arg-type]
             self.say(f"Saved: relabelled {span.label} → {name}")
 
         self.app.push_screen(LabelPicker(same_layer, title=f"Relabel {span.label}"), chosen)
@@ -316,7 +334,7 @@ class AnnotateScreen(Screen[None]):
         except StoreError as exc:
             self.say(f"Not saved: {exc}", error=True)
             return
-        self.reload()
+        self.refresh_spans([int(span.id)])  # type: ignore[arg-type]
         extra = f" and its {len(links)} link(s)" if links else ""
         self.say(f"Saved: deleted {span.label} {span.text[:40]!r}{extra} (u undoes)")
 
@@ -335,7 +353,7 @@ class AnnotateScreen(Screen[None]):
         if step is None:
             self.say("Nothing to redo." if redo else "Nothing to undo.")
             return
-        self.reload()
+        self.refresh_spans(self.store.touched_spans(step))
         self.say(f"Saved: {'redid' if redo else 'undid'} {step.kind.replace('_', ' ')}")
 
     # ------------------------------------------------------------------ document status
@@ -345,7 +363,7 @@ class AnnotateScreen(Screen[None]):
         except StoreError as exc:
             self.say(f"Not saved: {exc}", error=True)
             return
-        self.reload()
+        self.refresh_spans([])
         self.say(f"Saved: document marked {status}" + (f" — {comment}" if comment else ""))
 
     def action_mark(self) -> None:
@@ -457,7 +475,7 @@ class AnnotateScreen(Screen[None]):
             self.say(f"Not saved: {exc}", error=True)
             return
         self.pending = None
-        self.reload()
+        self.refresh_spans([])
         self.say(f"Saved: {tail.label} {tail.text[:30]!r} is the {role} of {head.label}")
 
     def action_links(self) -> None:
@@ -495,7 +513,7 @@ class AnnotateScreen(Screen[None]):
             except StoreError as exc:
                 self.say(f"Not saved: {exc}", error=True)
                 return
-            self.reload()
+            self.refresh_spans([])
             self.say(message)
 
         self.app.push_screen(ChoicePicker(choices, title="Links"), chosen)
@@ -526,7 +544,7 @@ class AnnotateScreen(Screen[None]):
             except StoreError as exc:
                 self.say(f"Not saved: {exc}", error=True)
                 return
-            self.reload()
+            self.refresh_spans([int(span.id)])  # type: ignore[arg-type]
             self.say(f"Saved: {span.label} {name}={val}")
 
         self.app.push_screen(ChoicePicker(choices, title=f"Attributes of {span.label}"), chosen)

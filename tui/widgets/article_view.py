@@ -305,8 +305,22 @@ class ArticleView(ScrollView, can_focus=True):
         self._post_selection()
 
     def set_spans(self, spans: Sequence[SpanView]) -> None:
-        """Replace the spans shown (after any edit); cursor and selection stay."""
+        """Replace the spans shown (a new document or schema); cursor and selection stay."""
         self._spans = SpanIndex(spans)
+        self._spans_version += 1
+        self.refresh()
+        self._post_cursor()
+
+    def update_spans(self, added: Sequence[SpanView] = (), removed: Sequence[int] = ()) -> None:
+        """Apply an edit: drop `removed` ids, then add `added` (a changed span is both).
+
+        Costs the edited spans, not the document's, so a label key stays fast on an article
+        with thousands of spans.
+        """
+        for span_id in removed:
+            self._spans.remove(span_id)
+        for span in added:
+            self._spans.add(span)
         self._spans_version += 1
         self.refresh()
         self._post_cursor()
