@@ -92,6 +92,20 @@ class Store:
         self.db = Database(path, create=create)
         self.schema = schema
         self.schema_id = self._snapshot(schema)
+        # Document text never changes after import, so checking a span's offsets need not
+        # read a long article from disk on every keystroke.
+        self._texts: dict[int, str] = {}
+
+    def document_text(self, session: Session, doc_id: int) -> str:
+        text = self._texts.get(doc_id)
+        if text is None:
+            text = session.exec(select(Document.text).where(Document.id == doc_id)).first()
+            if text is None:
+                raise StoreError(f"no document with id {doc_id}")
+            if len(self._texts) >= 16:
+                self._texts.pop(next(iter(self._texts)))
+            self._texts[doc_id] = text
+        return text
 
     # ----------------------------------------------------------------- schema
     def _snapshot(self, schema: Schema) -> int:
@@ -375,19 +389,20 @@ class Store:
         return {k: v for k, v in attributes.items() if v is not None}
 
     @staticmethod
-    def _check_offsets(doc: Document, start: int, end: int, text: str | None) -> str:
+    def _check_offsets(doc_id: int, doc_text: str, start: int, end: int,
+                       text: str | None) -> str:
         if not (isinstance(start, int) and isinstance(end, int)):
             raise StoreError("span offsets must be whole numbers")
-        if not 0 <= start < end <= len(doc.text):
-            raise StoreError(f"span {start}-{end} is outside document {doc.id} "
-                             f"(0-{len(doc.text)}) or empty")
-        covered = doc.text[start:end]
+        if not 0 <= start < end <= len(doc_text):
+            raise StoreError(f"span {start}-{end} is outside document {doc_id} "
+                             f"(0-{len(doc_text)}) or empty")
+        covered = doc_text[start:end]
         if text is not None and text != covered:
-            raise StoreError(f"span {start}-{end} of document {doc.id} covers {covered!r}, "
+            raise StoreError(f"span {start}-{end} of document {doc_id} covers {covered!r}, "
                              f"not {text!r}")
         for offset in (start, end):
-            if not is_grapheme_boundary(doc.text, offset):
-                raise StoreError(f"offset {offset} of document {doc.id} splits a character "
+            if not is_grapheme_boundary(doc_text, offset):
+                raise StoreError(f"offset {offset} of document {doc_id} splits a character "
                                  "(grapheme cluster) in two")
         return covered
 
@@ -445,10 +460,8 @@ class Store:
         attrs = self._check_attributes(label, attributes or {})
 
         def write(session: Session) -> Span:
-            doc = session.get(Document, doc_id)
-            if doc is None:
-                raise StoreError(f"no document with id {doc_id}")
-            covered = self._check_offsets(doc, start, end, text)
+            covered = self._check_offsets(doc_id, self.document_text(session, doc_id), start,
+                                          end, text)
             aset = self._set(session, doc_id, annotator)
             dup = session.exec(
                 select(Span.id).where(Span.set_id == aset.id, Span.start == start,

@@ -79,6 +79,7 @@ class AnnotateScreen(Screen[None]):
         self.links: list[Link] = []
         self.pending: Pending | None = None
         self.status = "todo"
+        self._progress = (0, 0)
         self._label_keys: list[str] = []
 
     # ------------------------------------------------------------------ layout
@@ -113,41 +114,48 @@ class AnnotateScreen(Screen[None]):
         self._queue_ids = self.app.queue_ids()
         self.view.load(doc.text, [])
         self.bind_label_hotkeys()
-        self.reload(keep_cursor=False)
+        self.reload()
         self.view.focus()
         self.say("Select with shift+arrows (or v / space), then press a label key or / to pick.")
 
     # ------------------------------------------------------------------ state
-    def reload(self, *, keep_cursor: bool = True) -> None:
+    def reload(self) -> None:
         """Re-read this set's spans and links from the database and show them."""
         spans = self.store.spans(self.doc_id, self.app.annotator)
         self.spans = {int(s.id): s for s in spans}  # type: ignore[arg-type]
         self.links = self.store.links(self.doc_id, self.app.annotator)
         self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in spans])
-        aset = self.store.annotation_set(self.doc_id, self.app.annotator)
-        self.status = aset.status if aset else "todo"
-        self.refresh_title()
+        self.refresh_status()
         self.refresh_side()
 
-    def refresh_spans(self, span_ids: Iterable[int]) -> None:
-        """After a confirmed edit: re-read only the spans it touched (and the links), so a save
-        costs the edit, not the document's thousands of spans."""
+    def refresh_spans(self, span_ids: Iterable[int], *, links: bool = True) -> None:
+        """After a confirmed edit: re-read only the spans it touched (and, where the edit can
+        change them, the links), so a save costs the edit, not the document's spans."""
         ids = list(span_ids)
         fresh = {int(s.id): s for s in self.store.spans_by_id(ids)}  # type: ignore[arg-type]
         removed = [i for i in ids if self.spans.pop(i, None) is not None]
         self.spans.update(fresh)
-        self.links = self.store.links(self.doc_id, self.app.annotator)
+        if links:
+            self.links = self.store.links(self.doc_id, self.app.annotator)
         self.view.update_spans(
             added=[span_view(s, self.schema.label(s.label)) for s in fresh.values()],
             removed=removed,
         )
-        aset = self.store.annotation_set(self.doc_id, self.app.annotator)
-        self.status = aset.status if aset else "todo"
-        self.refresh_title()
+        if self.status == "todo":  # the first edit starts the document
+            self.refresh_status()
+        else:
+            self.refresh_title()
         self.refresh_side()
 
+    def refresh_status(self) -> None:
+        """Re-read this document's status and the queue's progress (after a status change)."""
+        aset = self.store.annotation_set(self.doc_id, self.app.annotator)
+        self.status = aset.status if aset else "todo"
+        self._progress = self.store.progress(self.app.annotator, self._queue_ids)
+        self.refresh_title()
+
     def refresh_title(self) -> None:
-        finished, total = self.store.progress(self.app.annotator, self._queue_ids)
+        finished, total = self._progress
         title = safe_text(self.title, limit=60, style="bold")
         title.append(f"  [{self.status}]", style="italic")
         title.append(f"  {finished}/{total} finished  ·  {len(self.spans)} spans",
@@ -285,7 +293,7 @@ class AnnotateScreen(Screen[None]):
             self.say(f"Not saved: {exc}", error=True)
             return
         self.view.clear_selection()
-        self.refresh_spans([int(span.id)])  # type: ignore[arg-type]
+        self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
         line = Text("Saved ", style="green")
         line.append_text(self.describe(span))
         self.say(line)
@@ -319,7 +327,7 @@ class AnnotateScreen(Screen[None]):
             except StoreError as exc:
                 self.say(f"Not saved: {exc}", error=True)
                 return
-            self.refresh_spans([int(span.id)])  # type: ignore[arg-type]
+            self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
             self.say(f"Saved: relabelled {span.label} → {name}")
 
         self.app.push_screen(LabelPicker(same_layer, title=f"Relabel {span.label}"), chosen)
@@ -363,7 +371,7 @@ class AnnotateScreen(Screen[None]):
         except StoreError as exc:
             self.say(f"Not saved: {exc}", error=True)
             return
-        self.refresh_spans([])
+        self.refresh_status()
         self.say(f"Saved: document marked {status}" + (f" — {comment}" if comment else ""))
 
     def action_mark(self) -> None:
@@ -544,7 +552,7 @@ class AnnotateScreen(Screen[None]):
             except StoreError as exc:
                 self.say(f"Not saved: {exc}", error=True)
                 return
-            self.refresh_spans([int(span.id)])  # type: ignore[arg-type]
+            self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
             self.say(f"Saved: {span.label} {name}={val}")
 
         self.app.push_screen(ChoicePicker(choices, title=f"Attributes of {span.label}"), chosen)

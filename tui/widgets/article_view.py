@@ -50,6 +50,8 @@ def _layer_rank(span: SpanView) -> int:
     return _LAYER_ORDER.get(span.layer, 0)
 
 
+_UNSIZED = Layout("", 1)  # stands in until the widget has a width
+
 class ArticleView(ScrollView, can_focus=True):
     """Wrapped article text with spans, cursor and selection, painted one row at a time."""
 
@@ -192,6 +194,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._highlight_ids: frozenset[int] = frozenset()
         self._goal_x: int | None = None
         self._spans_version = 0
+        self._row_versions: dict[int, int] = {}  # rows repainted after an in-place span edit
         self._highlight_version = 0
         self._style_version = 0
         self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
@@ -317,12 +320,29 @@ class ArticleView(ScrollView, can_focus=True):
         Costs the edited spans, not the document's, so a label key stays fast on an article
         with thousands of spans.
         """
+        touched: list[SpanView] = []
         for span_id in removed:
-            self._spans.remove(span_id)
+            gone = self._spans.remove(span_id)
+            if gone is not None:
+                touched.append(gone)
         for span in added:
             self._spans.add(span)
-        self._spans_version += 1
-        self.refresh()
+            touched.append(span)
+        layout = self._layout
+        if layout is None:
+            self._spans_version += 1
+        else:
+            # Only the rows under the edited spans look different: repaint just those.
+            rows: set[int] = set()
+            for span in touched:
+                rows.update(range(layout.row_of(span.start),
+                                  layout.row_of(max(span.start, span.end - 1)) + 1))
+            top = self.scroll_offset.y
+            bottom = top + self.scrollable_content_region.height
+            for row in rows:
+                self._row_versions[row] = self._row_versions.get(row, 0) + 1
+                if top <= row < bottom:
+                    self.refresh_line(row)
         self._post_cursor()
 
     # ------------------------------------------------------------------ moving
@@ -547,6 +567,10 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _ensure_layout(self) -> Layout:
         """The layout for the current width; one column is kept for the end-of-line cursor."""
+        if self._layout is None and self._content_width() <= 1:
+            # Not laid out yet (mounting): wrapping now would cut the whole document into
+            # one-character rows (seconds on a long article) only to throw them away.
+            return _UNSIZED
         width = max(1, self._content_width() - 1)
         if self._layout is None or self._layout.width != width:
             rewrap = self._layout is not None
@@ -678,6 +702,7 @@ class ArticleView(ScrollView, can_focus=True):
             layout.width,
             self._content_width(),
             self._spans_version,
+            self._row_versions.get(row_index, 0),
             self._highlight_version,
             self._style_version,
             cursor,
