@@ -70,7 +70,8 @@ async def test_select_label_relabel_delete_undo_redo(project: Project, sample_do
         await pilot.press("p")  # PERSON's hotkey
         await pilot.pause()
         assert spans(project) == [("PERSON", "entity", start, end, "Nashat Shawes")]
-        assert "Saved" in str(screen(app).query_one("#status-line").render())
+        await pilot.pause()  # the view's CursorMoved for the new span must not hide "Saved"
+        assert "Saved PERSON" in str(screen(app).query_one("#status-line").render())
 
         # relabel through the picker, filtering as we type
         await goto(pilot, sample_text, "Nashat Shawes")

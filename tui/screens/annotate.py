@@ -80,6 +80,7 @@ class AnnotateScreen(Screen[None]):
         self.pending: Pending | None = None
         self.status = "todo"
         self._progress = (0, 0)
+        self._said_at = -1
         self._label_keys: list[str] = []
 
     # ------------------------------------------------------------------ layout
@@ -163,6 +164,8 @@ class AnnotateScreen(Screen[None]):
         self.query_one("#doc-title", Static).update(title)
 
     def say(self, message: str | Text, *, error: bool = False) -> None:
+        """Show an action's outcome; it stays until the cursor moves (see cursor_moved)."""
+        self._said_at = self.view.cursor
         line = message if isinstance(message, Text) else Text(message)
         if error:
             line.stylize("bold red")
@@ -242,6 +245,8 @@ class AnnotateScreen(Screen[None]):
     # ------------------------------------------------------------------ view events
     def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
         self.refresh_side()
+        if event.offset == self._said_at:
+            return  # an edit changed the spans here: keep its "Saved"/"Not saved" line
         here = self.spans_here()
         if here and self.pending is None:
             self.say(self.describe(here[0]))
