@@ -123,6 +123,8 @@ async def test_label_picker_and_word_under_cursor(project: Project, sample_doc: 
         await pilot.pause()
         start, end = find(sample_text, "Kirkuk")
         assert spans(project) == [("GPE", "entity", start, end, "Kirkuk")]
+        await pilot.pause()  # the cursor is inside the new span: "Saved" must stay visible
+        assert "Saved GPE" in str(screen(app).query_one("#status-line").render())
 
         await select(pilot, sample_text, "Hamrin Mountain range")
         await pilot.press("slash")
