@@ -110,9 +110,14 @@ def _compose(text: str, path: str) -> tuple[Node | None, list[Problem], bool]:
     if root is None or (isinstance(root, ScalarNode) and root.tag == YAML_TAG + "null"):
         return None, [Problem(path, 0, "schema is empty: expected name, version and labels")], False
 
+    # One problem per anchor, at its first use: a billion-laughs file repeats the same few
+    # aliases dozens of times, and the user needs to hear about each anchor once.
+    first_use: dict[str, int] = {}
+    for line, anchor in loader.aliases:
+        first_use.setdefault(anchor, line)
     problems = [
         Problem(path, line, f"aliases (*{anchor}) are not allowed in a schema: write the value out")
-        for line, anchor in loader.aliases
+        for anchor, line in first_use.items()
     ]
     problems += _check_tags(root, path)
     return root, problems, not loader.aliases
