@@ -67,9 +67,16 @@ class Tmux:
         return int(self._tmux("display-message", "-p", "-t", self.target, "#{pane_pid}").stdout)
 
     def dead(self) -> bool:
-        out = self._tmux("display-message", "-p", "-t", self.target, "#{pane_dead}",
-                         check=False).stdout.strip()
-        return out in ("1", "")
+        """True once the app's process has ended (the pane stays, remain-on-exit).
+
+        Only a definite answer counts: under load a query can fail and print nothing, which
+        must not pass for "dead"; a server that is gone (the session ended) is dead, though.
+        """
+        done = self._tmux("display-message", "-p", "-t", self.target, "#{pane_dead}",
+                          check=False)
+        if done.returncode != 0:
+            return "no server running" in done.stderr or "can't find" in done.stderr
+        return done.stdout.strip() == "1"
 
     def wait_for(self, needle: str, timeout: float = 20.0) -> str:
         deadline = time.monotonic() + timeout
