@@ -453,6 +453,18 @@ class Store:
             raise StoreError(f"span {span_id} belongs to {aset.annotator!r}, not {annotator!r}")
         return span, aset
 
+    @staticmethod
+    def _link_in_set(session: Session, link_id: int, annotator: str) -> tuple[Link,
+                                                                             AnnotationSet]:
+        link = session.get(Link, link_id)
+        if link is None:
+            raise StoreError(f"no link with id {link_id}")
+        aset = session.get(AnnotationSet, link.set_id)
+        assert aset is not None
+        if aset.annotator != annotator:
+            raise StoreError(f"link {link_id} belongs to {aset.annotator!r}")
+        return link, aset
+
     # ----------------------------------------------------------------- span writes
     def add_span(self, doc_id: int, annotator: str, label: str, start: int, end: int, *,
                  text: str | None = None, attributes: dict[str, Any] | None = None) -> Span:
@@ -576,13 +588,7 @@ class Store:
 
     def remove_link(self, link_id: int, annotator: str) -> None:
         def write(session: Session) -> None:
-            link = session.get(Link, link_id)
-            if link is None:
-                raise StoreError(f"no link with id {link_id}")
-            aset = session.get(AnnotationSet, link.set_id)
-            assert aset is not None
-            if aset.annotator != annotator:
-                raise StoreError(f"link {link_id} belongs to {aset.annotator!r}")
+            link, aset = self._link_in_set(session, link_id, annotator)
             payload = {"link": _row(link, _LINK_FIELDS)}
             session.delete(link)
             self._log(session, aset, "remove_link", payload)
@@ -593,13 +599,7 @@ class Store:
         """Re-role an event argument (e.g. Target -> Victim) under the schema's constraints."""
 
         def write(session: Session) -> Link:
-            link = session.get(Link, link_id)
-            if link is None:
-                raise StoreError(f"no link with id {link_id}")
-            aset = session.get(AnnotationSet, link.set_id)
-            assert aset is not None
-            if aset.annotator != annotator:
-                raise StoreError(f"link {link_id} belongs to {aset.annotator!r}")
+            link, aset = self._link_in_set(session, link_id, annotator)
             head = session.get(Span, link.head_id)
             tail = session.get(Span, link.tail_id)
             assert head is not None and tail is not None

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from tui.commands.common import add_project_arg, open_project
+from tui.commands.common import add_project_arg, open_project, table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,14 +43,6 @@ def _num(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-              for r in rows]
-    return "\n".join(lines)
-
 
 def render(report) -> str:  # type: ignore[no-untyped-def]
     """The report as plain tables (the JSON holds the same figures, unrounded to 4 places)."""
@@ -72,25 +64,25 @@ def render(report) -> str:  # type: ignore[no-untyped-def]
         rows = [[layer, label, *prf(c)] for (layer, label), c in sorted(counts.items())]
         rows.append(["all", "(micro)", *prf(micro(counts.values()))])
         out += [f"spans, {title} (all pairs pooled)",
-                _table(["layer", "label", *head], rows), ""]
+                table(["layer", "label", *head], rows), ""]
     links = report.pooled("links")
     if links:
         rows = [[kind, role, *prf(c)] for (kind, role), c in sorted(links.items())]
         rows.append(["all", "(micro)", *prf(micro(links.values()))])
         out += ["links (head, tail and role; spans exact)",
-                _table(["kind", "role", *head], rows), ""]
+                table(["kind", "role", *head], rows), ""]
     rows = []
     for pair in report.pairs:
         ex, ov = micro(pair.exact.values()), micro(pair.overlap.values())
         rows.append([f"{pair.a} / {pair.b}", str(pair.documents), _num(ex.f1), _num(ov.f1),
                      *(_num(pair.kappa[layer]) for layer in report.layers)])
     out += ["pairs (P and R take the first name as reference)",
-            _table(["pair", "docs", "exact F1", "overlap F1",
+            table(["pair", "docs", "exact F1", "overlap F1",
                     *(f"kappa {layer}" for layer in report.layers)], rows), ""]
     rows = [[layer, _num(report.alpha[layer]), _num(report.fleiss[layer])]
             for layer in report.layers]
     out += ["token level, all annotators",
-            _table(["layer", "Krippendorff alpha", "Fleiss kappa"], rows)]
+            table(["layer", "Krippendorff alpha", "Fleiss kappa"], rows)]
     if report.fleiss_note:
         out.append(f"({report.fleiss_note})")
     if report.per_document:
@@ -98,6 +90,6 @@ def render(report) -> str:  # type: ignore[no-untyped-def]
                  _num(d.overlap.f1), *(_num(d.alpha[layer]) for layer in report.layers)]
                 for d in report.per_document]
         out += ["", "documents, worst agreement first",
-                _table(["#", "title", "annotators", "exact F1", "overlap F1",
+                table(["#", "title", "annotators", "exact F1", "overlap F1",
                         *(f"alpha {layer}" for layer in report.layers)], rows)]
     return "\n".join(out)

@@ -35,3 +35,13 @@ def default_annotator() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "annotator"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """Plain aligned columns: readable in a terminal, greppable, no colour codes in pipes."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+              for r in rows]
+    return "\n".join(lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands.common import add_project_arg, open_project
+from tui.commands.common import add_project_arg, open_project, table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,28 +25,20 @@ def run(args: argparse.Namespace) -> int:
     header = ["annotator", *STATUSES]
     rows = [[name, *(str(by.get(s, 0)) for s in STATUSES)]
             for name, by in sorted(stats.status.items())]
-    print(_table(header, rows) if rows else "no annotation yet")
+    print(table(header, rows) if rows else "no annotation yet")
     print()
     label_rows = [[layer, label, str(n)] for (layer, label), n in sorted(stats.labels.items())]
-    print(_table(["layer", "label", "spans"], label_rows) if label_rows else "no spans yet")
+    print(table(["layer", "label", "spans"], label_rows) if label_rows else "no spans yet")
     for title, counts in stats.sections():
         if counts:
             print()
-            print(_table([title, "count"], [[k, str(v)] for k, v in sorted(counts.items())]))
+            print(table([title, "count"], [[k, str(v)] for k, v in sorted(counts.items())]))
     if stats.stale or stats.stale_links:
         print()
         print(f"stale (kept for review, left out of exports): {stats.stale} span(s), "
               f"{stats.stale_links} link(s)")
         reason_rows = [[kind, str(n), reason] for (kind, reason), n in
                        sorted(stats.stale_reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
-        print(_table(["row", "count", "reason"], reason_rows))
+        print(table(["row", "count", "reason"], reason_rows))
     return 0
 
-
-def _table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(header, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-              for r in rows]
-    return "\n".join(lines)
