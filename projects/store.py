@@ -442,28 +442,27 @@ class Store:
         ):
             raise StoreError(f"{head.label!r} already has a {role!r}; the schema allows one")
 
-    def _span_in_set(self, session: Session, span_id: int, annotator: str) -> tuple[Span,
-                                                                                   AnnotationSet]:
-        span = session.get(Span, span_id)
-        if span is None:
-            raise StoreError(f"no span with id {span_id}")
-        aset = session.get(AnnotationSet, span.set_id)
-        assert aset is not None
-        if aset.annotator != annotator:
-            raise StoreError(f"span {span_id} belongs to {aset.annotator!r}, not {annotator!r}")
-        return span, aset
-
     @staticmethod
-    def _link_in_set(session: Session, link_id: int, annotator: str) -> tuple[Link,
-                                                                             AnnotationSet]:
-        link = session.get(Link, link_id)
-        if link is None:
-            raise StoreError(f"no link with id {link_id}")
-        aset = session.get(AnnotationSet, link.set_id)
+    def _owned(session: Session, model: type[Span] | type[Link], row_id: int,
+               annotator: str) -> tuple[Any, AnnotationSet]:
+        """The span or link `row_id` and its set, refused unless `annotator` owns the set."""
+        kind = model.__name__.lower()
+        row = session.get(model, row_id)
+        if row is None:
+            raise StoreError(f"no {kind} with id {row_id}")
+        aset = session.get(AnnotationSet, row.set_id)
         assert aset is not None
         if aset.annotator != annotator:
-            raise StoreError(f"link {link_id} belongs to {aset.annotator!r}")
-        return link, aset
+            raise StoreError(f"{kind} {row_id} belongs to {aset.annotator!r}, not {annotator!r}")
+        return row, aset
+
+    def _span_in_set(self, session: Session, span_id: int,
+                     annotator: str) -> tuple[Span, AnnotationSet]:
+        return self._owned(session, Span, span_id, annotator)
+
+    def _link_in_set(self, session: Session, link_id: int,
+                     annotator: str) -> tuple[Link, AnnotationSet]:
+        return self._owned(session, Link, link_id, annotator)
 
     # ----------------------------------------------------------------- span writes
     def add_span(self, doc_id: int, annotator: str, label: str, start: int, end: int, *,
