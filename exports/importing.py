@@ -51,7 +51,7 @@ from projects.importers import (
     title_of,
 )
 from projects.models import STATUSES
-from projects.store import Store
+from projects.store import Store, validate_span
 from schema.model import CUE, SOURCE, Schema
 
 DEFAULT_ANNOTATOR = "import"
@@ -116,29 +116,16 @@ def _check_span(schema: Schema, text: str, raw: Any, line: int | None, where: st
         raise SourceError(f"{where}: span start/end must be whole numbers", line)
     if not isinstance(label, str):
         raise SourceError(f"{where}: span {start}-{end} has no label", line)
-    spec = schema.label(label)
-    if spec is None:
-        raise SourceError(f"{where}: unknown label {label!r} (schema {schema.name} "
-                          f"{schema.version} has no such label); add it to the schema or fix "
-                          "the file", line)
-    if not 0 <= start < end <= len(text):
-        raise SourceError(f"{where}: span {label} {start}-{end} is outside the text "
-                          f"(0-{len(text)}) or empty", line)
-    given = raw.get("text")
-    if given is not None and given != text[start:end]:
-        raise SourceError(f"{where}: span {label} {start}-{end} says {given!r} but the text "
-                          f"there is {text[start:end]!r}", line)
     attrs = raw.get("attributes") or {}
-    if not isinstance(attrs, dict):
-        raise SourceError(f"{where}: span {label} {start}-{end}: attributes must be an object",
-                          line)
-    allowed = {a.name: a for a in spec.attributes}
-    for name, value in attrs.items():
-        attr = allowed.get(name)
-        if attr is None or str(value) not in attr.values:
-            raise SourceError(f"{where}: span {label} {start}-{end}: attribute "
-                              f"{name}={value!r} is not in the schema for {label}", line)
-    return NewSpan(layer=spec.layer, label=label, start=start, end=end,
+    if not isinstance(attrs, dict) or None in attrs.values():
+        raise SourceError(f"{where}: span {label} {start}-{end}: attributes must be an object "
+                          "of values", line)
+    try:  # the store's own rules: label, offsets, covered text, graphemes, attributes
+        layer, _, attrs = validate_span(schema, where, text, label, start, end,
+                                        text=raw.get("text"), attributes=attrs)
+    except StoreError as exc:
+        raise SourceError(f"{where}: span {label} {start}-{end}: {exc}", line) from exc
+    return NewSpan(layer=layer, label=label, start=start, end=end,
                    attributes=dict(sorted(attrs.items())))
 
 

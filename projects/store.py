@@ -30,7 +30,7 @@ from projects.models import (
 )
 from schema.model import Schema
 
-__all__ = ["DocumentRow", "Store", "StoreError"]
+__all__ = ["DocumentRow", "Store", "StoreError", "validate_span"]
 
 UNDOABLE = frozenset(
     {"add_span", "remove_span", "relabel_span", "set_attributes", "add_link", "remove_link",
@@ -83,6 +83,64 @@ def is_grapheme_boundary(text: str, offset: int) -> bool:
             return True
         pos = match.end()
     return pos == offset
+
+
+def check_label(schema: Schema, label: str) -> str:
+    """The layer of a label new spans may take; refused if unknown or retired."""
+    found = schema.label(label)
+    if found is None:
+        raise StoreError(f"unknown label {label!r}: the schema {schema.name!r} "
+                         f"(version {schema.version}) has no such label")
+    if found.merged_into:
+        raise StoreError(f"label {label!r} is retired (merged into {found.merged_into!r}); "
+                         f"use {found.merged_into}")
+    return found.layer
+
+
+def check_attributes(schema: Schema, label: str, attributes: dict[str, Any]) -> dict[str, Any]:
+    """Attributes the label declares, with values from its list; None values are dropped."""
+    spec = schema.label(label)
+    assert spec is not None
+    allowed = {attr.name: attr for attr in spec.attributes}
+    for name, value in attributes.items():
+        attr = allowed.get(name)
+        if attr is None:
+            raise StoreError(f"label {label!r} has no attribute {name!r}")
+        if value is not None and str(value) not in attr.values:
+            raise StoreError(f"attribute {name!r} of {label!r} takes one of "
+                             f"{', '.join(attr.values)}, not {value!r}")
+    return {k: v for k, v in attributes.items() if v is not None}
+
+
+def check_offsets(doc_id: int | str, doc_text: str, start: int, end: int,
+                  text: str | None) -> str:
+    """The text a span covers, refused if out of range, mismatched or splitting a grapheme."""
+    if not (isinstance(start, int) and isinstance(end, int)):
+        raise StoreError("span offsets must be whole numbers")
+    if not 0 <= start < end <= len(doc_text):
+        raise StoreError(f"span {start}-{end} is outside document {doc_id} "
+                         f"(0-{len(doc_text)}) or empty")
+    covered = doc_text[start:end]
+    if text is not None and text != covered:
+        raise StoreError(f"span {start}-{end} of document {doc_id} covers {covered!r}, "
+                         f"not {text!r}")
+    for offset in (start, end):
+        if not is_grapheme_boundary(doc_text, offset):
+            raise StoreError(f"offset {offset} of document {doc_id} splits a character "
+                             "(grapheme cluster) in two")
+    return covered
+
+
+def validate_span(schema: Schema, doc_id: int | str, doc_text: str, label: str, start: int,
+                  end: int, *, text: str | None = None,
+                  attributes: dict[str, Any] | None = None) -> tuple[str, str, dict[str, Any]]:
+    """Every rule a new span must meet, in one place for the store and the bulk importers.
+
+    Returns (layer, covered text, attributes); raises StoreError naming what is wrong.
+    """
+    layer = check_label(schema, label)
+    attrs = check_attributes(schema, label, attributes or {})
+    return layer, check_offsets(doc_id, doc_text, start, end, text), attrs
 
 
 class Store:
@@ -365,47 +423,6 @@ class Store:
         session.flush()
         return action
 
-    def _check_label(self, label: str) -> str:
-        found = self.schema.label(label)
-        if found is None:
-            raise StoreError(f"unknown label {label!r}: the schema {self.schema.name!r} "
-                             f"(version {self.schema.version}) has no such label")
-        if found.merged_into:
-            raise StoreError(f"label {label!r} is retired (merged into {found.merged_into!r}); "
-                             f"use {found.merged_into}")
-        return found.layer
-
-    def _check_attributes(self, label: str, attributes: dict[str, Any]) -> dict[str, Any]:
-        spec = self.schema.label(label)
-        assert spec is not None
-        allowed = {attr.name: attr for attr in spec.attributes}
-        for name, value in attributes.items():
-            attr = allowed.get(name)
-            if attr is None:
-                raise StoreError(f"label {label!r} has no attribute {name!r}")
-            if value is not None and str(value) not in attr.values:
-                raise StoreError(f"attribute {name!r} of {label!r} takes one of "
-                                 f"{', '.join(attr.values)}, not {value!r}")
-        return {k: v for k, v in attributes.items() if v is not None}
-
-    @staticmethod
-    def _check_offsets(doc_id: int, doc_text: str, start: int, end: int,
-                       text: str | None) -> str:
-        if not (isinstance(start, int) and isinstance(end, int)):
-            raise StoreError("span offsets must be whole numbers")
-        if not 0 <= start < end <= len(doc_text):
-            raise StoreError(f"span {start}-{end} is outside document {doc_id} "
-                             f"(0-{len(doc_text)}) or empty")
-        covered = doc_text[start:end]
-        if text is not None and text != covered:
-            raise StoreError(f"span {start}-{end} of document {doc_id} covers {covered!r}, "
-                             f"not {text!r}")
-        for offset in (start, end):
-            if not is_grapheme_boundary(doc_text, offset):
-                raise StoreError(f"offset {offset} of document {doc_id} splits a character "
-                                 "(grapheme cluster) in two")
-        return covered
-
     def _check_link(self, session: Session, head: Span, tail: Span, role: str,
                     ignore_link: int | None = None) -> None:
         if head.id == tail.id:
@@ -467,12 +484,12 @@ class Store:
     # ----------------------------------------------------------------- span writes
     def add_span(self, doc_id: int, annotator: str, label: str, start: int, end: int, *,
                  text: str | None = None, attributes: dict[str, Any] | None = None) -> Span:
-        layer = self._check_label(label)
-        attrs = self._check_attributes(label, attributes or {})
+        check_label(self.schema, label)  # before the write transaction: cheap refusals
 
         def write(session: Session) -> Span:
-            covered = self._check_offsets(doc_id, self.document_text(session, doc_id), start,
-                                          end, text)
+            layer, covered, attrs = validate_span(
+                self.schema, doc_id, self.document_text(session, doc_id), label, start, end,
+                text=text, attributes=attributes)
             aset = self._set(session, doc_id, annotator)
             dup = session.exec(
                 select(Span.id).where(Span.set_id == aset.id, Span.start == start,
@@ -514,7 +531,7 @@ class Store:
 
     def relabel_span(self, span_id: int, annotator: str, label: str) -> Span:
         """Change a span's label; links the new label cannot take are refused, not dropped."""
-        layer = self._check_label(label)
+        layer = check_label(self.schema, label)
 
         def write(session: Session) -> Span:
             span, aset = self._span_in_set(session, span_id, annotator)
@@ -557,10 +574,10 @@ class Store:
 
         def write(session: Session) -> Span:
             span, aset = self._span_in_set(session, span_id, annotator)
-            self._check_label(span.label)
+            check_label(self.schema, span.label)
             current = json.loads(span.attributes or "{}")
             merged = {**current, **attributes}
-            merged = self._check_attributes(span.label, merged)
+            merged = check_attributes(self.schema, span.label, merged)
             old = span.attributes
             span.attributes = json.dumps(merged, sort_keys=True, ensure_ascii=False)
             session.add(span)

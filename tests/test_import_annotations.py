@@ -65,6 +65,24 @@ def test_unknown_label_rejects_whole_file(root: Path, tmp_path: Path, capsys) ->
         assert proj.store.document_count() == 0
 
 
+def test_imported_spans_meet_the_store_rules(root: Path, tmp_path: Path, capsys) -> None:
+    """Bulk import bypasses the Store API, so it must refuse what the store refuses: a span
+    splitting a grapheme, a retired label, a null attribute."""
+    text = "Family 👨\u200d👩\u200d👧 visited Erbil.\n"
+    half = text.index("👨") + 1  # inside the ZWJ family
+    for spans, expected in [
+        ([{"start": 0, "end": half, "label": "PERSON"}], "splits a character"),
+        ([{"start": 0, "end": 6, "label": "CONTENT", "attributes": {"type": None}}],
+         "attributes must be an object of values"),
+    ]:
+        f = _write(tmp_path / "bad.jsonl", {"text": text, "spans": spans})
+        assert main(["import", str(f), "-p", str(root)]) == 1
+        err = capsys.readouterr().err
+        assert f"{f}:1:" in err and expected in err
+    with Project.open(root) as proj:
+        assert proj.store.document_count() == 0
+
+
 def test_relations_by_offsets_and_bad_role(root: Path, tmp_path: Path, capsys) -> None:
     text = "Militants attacked Kirkuk on Monday.\n"
     rec = {"text": text, "spans": [{"start": 10, "end": 18, "label": "Conflict.Attack"},
