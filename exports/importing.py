@@ -51,7 +51,7 @@ from projects.importers import (
     title_of,
 )
 from projects.models import STATUSES
-from projects.store import Store, validate_span
+from projects.store import Store, validate_link, validate_span
 from schema.model import CUE, SOURCE, Schema
 
 DEFAULT_ANNOTATOR = "import"
@@ -129,13 +129,16 @@ def _check_span(schema: Schema, text: str, raw: Any, line: int | None, where: st
                    attributes=dict(sorted(attrs.items())))
 
 
-def _check_link(schema: Schema, spans: list[NewSpan], head: int, tail: int, role: str,
-                line: int | None, where: str) -> tuple[int, int, str]:
-    h, t = schema.label(spans[head].label), schema.label(spans[tail].label)
-    assert h is not None and t is not None
-    if role not in schema.valid_roles(h, t):
-        raise SourceError(f"{where}: {t.name} cannot be the {role!r} of {h.name} in schema "
-                          f"{schema.name}", line)
+def _check_link(schema: Schema, spans: list[NewSpan], links: list[tuple[int, int, str]],
+                head: int, tail: int, role: str, line: int | None,
+                where: str) -> tuple[int, int, str]:
+    """One link, checked by the store's rules against the links already read for its head."""
+    try:
+        validate_link(schema, spans[head].label, spans[tail].label, role,
+                      same_span=head == tail, tail_key=tail,
+                      siblings=[(t, r) for h, t, r in links if h == head])
+    except StoreError as exc:
+        raise SourceError(f"{where}: {exc}", line) from exc
     return head, tail, role
 
 
@@ -198,7 +201,7 @@ def parse_jsonl(path: Path, schema: Schema, defaults: _Defaults) -> list[NewDocu
             role = rel.get("label")
             if not isinstance(role, str):
                 raise SourceError("relation without a label (role)", line)
-            links.append(_check_link(schema, spans, ends[0], ends[1], role, line, where))
+            links.append(_check_link(schema, spans, links, ends[0], ends[1], role, line, where))
         if any(s.annotator == annotator for s in new.sets):
             raise SourceError(f"a second set of annotations by {annotator!r} for the same "
                               "text", line)
@@ -280,10 +283,10 @@ def parse_brat(ann: Path, schema: Schema, defaults: _Defaults,
                 if content is None:
                     raise SourceError(f"{kind}: Attribution without a Content", number)
                 eids[kind] = content
-                links.append(_check_link(schema, spans, content, tids[trigger], CUE, number,
+                links.append(_check_link(schema, spans, links, content, tids[trigger], CUE, number,
                                          kind))
                 if args.get(SOURCE_ROLE) is not None:
-                    links.append(_check_link(schema, spans, content, args[SOURCE_ROLE],
+                    links.append(_check_link(schema, spans, links, content, args[SOURCE_ROLE],
                                              SOURCE, number, kind))
                 continue
             head = tids[trigger]
@@ -293,13 +296,13 @@ def parse_brat(ann: Path, schema: Schema, defaults: _Defaults,
                 if role is None or ref not in tids:
                     raise SourceError(f"{kind}: unknown role {brole!r} of "
                                       f"{spans[head].label} or argument {ref}", number)
-                links.append(_check_link(schema, spans, head, tids[ref], role, number, kind))
+                links.append(_check_link(schema, spans, links, head, tids[ref], role, number, kind))
         elif kind.startswith("R"):
             rtype, arg1, arg2 = fields[0], fields[1].split(":")[1], fields[2].split(":")[1]
             if rtype not in (SOURCE_ROLE, brat_name(SOURCE)) or arg1 not in tids or \
                     arg2 not in tids:
                 raise SourceError(f"{kind}: unknown relation {rtype!r}", number)
-            links.append(_check_link(schema, spans, tids[arg1], tids[arg2], SOURCE, number,
+            links.append(_check_link(schema, spans, links, tids[arg1], tids[arg2], SOURCE, number,
                                      kind))
         elif kind.startswith(("A", "M")):
             name, target = fields[0], fields[1]

@@ -30,7 +30,7 @@ from projects.models import (
 )
 from schema.model import Schema
 
-__all__ = ["DocumentRow", "Store", "StoreError", "validate_span"]
+__all__ = ["DocumentRow", "Store", "StoreError", "validate_link", "validate_span"]
 
 UNDOABLE = frozenset(
     {"add_span", "remove_span", "relabel_span", "set_attributes", "add_link", "remove_link",
@@ -141,6 +141,37 @@ def validate_span(schema: Schema, doc_id: int | str, doc_text: str, label: str, 
     layer = check_label(schema, label)
     attrs = check_attributes(schema, label, attributes or {})
     return layer, check_offsets(doc_id, doc_text, start, end, text), attrs
+
+
+def validate_link(schema: Schema, head: str, tail: str, role: str, *, same_span: bool,
+                  tail_key: object, siblings: Iterable[tuple[object, str]]) -> None:
+    """Every rule a new link must meet, for the store and the bulk importers alike.
+
+    `siblings` are the head's other live links as (tail key, role): they decide duplicates and
+    whether a one-filler role is already taken.
+    """
+    if same_span:
+        raise StoreError("a span cannot be linked to itself")
+    head_label, tail_label = schema.label(head), schema.label(tail)
+    if head_label is None or tail_label is None:
+        raise StoreError(f"cannot link {head!r} to {tail!r}: a label is not in the current "
+                         "schema")
+    valid = schema.valid_roles(head_label, tail_label)
+    if role not in valid:
+        if valid:
+            hint = f"valid roles: {', '.join(valid)}"
+        elif head_label.layer == "event":
+            roles = ", ".join(f"{r.name} ({'|'.join(r.accepts)})" for r in head_label.roles)
+            hint = f"{head} roles: {roles}" if roles else f"{head} has no roles"
+        else:
+            hint = "only event triggers and attribution contents take links"
+        raise StoreError(f"{tail!r} cannot be the {role!r} of {head!r} ({hint})")
+    taken = list(siblings)
+    if (tail_key, role) in taken:
+        raise StoreError(f"that {role} link already exists")
+    spec = head_label.role(role) if head_label.layer == "event" else None
+    if not (spec is not None and spec.repeat) and any(r == role for _, r in taken):
+        raise StoreError(f"{head!r} already has a {role!r}; the schema allows one")
 
 
 class Store:
@@ -425,39 +456,14 @@ class Store:
 
     def _check_link(self, session: Session, head: Span, tail: Span, role: str,
                     ignore_link: int | None = None) -> None:
-        if head.id == tail.id:
-            raise StoreError("a span cannot be linked to itself")
         if head.set_id != tail.set_id:
             raise StoreError("linked spans must belong to the same document and annotator")
-        head_label = self.schema.label(head.label)
-        tail_label = self.schema.label(tail.label)
-        if head_label is None or tail_label is None:
-            raise StoreError(f"cannot link {head.label!r} to {tail.label!r}: a label is not in "
-                             "the current schema")
-        valid = self.schema.valid_roles(head_label, tail_label)
-        if role not in valid:
-            if valid:
-                hint = f"valid roles: {', '.join(valid)}"
-            elif head_label.layer == "event":
-                roles = ", ".join(f"{r.name} ({'|'.join(r.accepts)})" for r in head_label.roles)
-                hint = f"{head.label} roles: {roles}" if roles else f"{head.label} has no roles"
-            else:
-                hint = "only event triggers and attribution contents take links"
-            raise StoreError(f"{tail.label!r} cannot be the {role!r} of {head.label!r} ({hint})")
         existing = session.exec(
             select(Link).where(Link.head_id == head.id, Link.stale == "")
         ).all()
-        for link in existing:
-            if link.id == ignore_link:
-                continue
-            if link.tail_id == tail.id and link.role == role:
-                raise StoreError(f"that {role} link already exists")
-        spec = head_label.role(role) if head_label.layer == "event" else None
-        repeat = spec.repeat if spec is not None else False
-        if not repeat and any(
-            link.role == role and link.id != ignore_link for link in existing
-        ):
-            raise StoreError(f"{head.label!r} already has a {role!r}; the schema allows one")
+        validate_link(self.schema, head.label, tail.label, role,
+                      same_span=head.id == tail.id, tail_key=tail.id,
+                      siblings=[(lk.tail_id, lk.role) for lk in existing if lk.id != ignore_link])
 
     @staticmethod
     def _owned(session: Session, model: type[Span] | type[Link], row_id: int,

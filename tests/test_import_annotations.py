@@ -83,6 +83,24 @@ def test_imported_spans_meet_the_store_rules(root: Path, tmp_path: Path, capsys)
         assert proj.store.document_count() == 0
 
 
+def test_imported_links_meet_the_store_rules(root: Path, tmp_path: Path, capsys) -> None:
+    """A one-filler role given twice is refused on import as the store refuses it."""
+    text = "Militants attacked Kirkuk and Erbil on Monday.\n"
+    attack, kirkuk, erbil = (text.index(w) for w in ("attacked", "Kirkuk", "Erbil"))
+    spans = [{"start": attack, "end": attack + 8, "label": "Conflict.Attack", "id": 0},
+             {"start": kirkuk, "end": kirkuk + 6, "label": "GPE", "id": 1},
+             {"start": erbil, "end": erbil + 5, "label": "GPE", "id": 2}]
+    relations = [{"head_span": {"id": 0}, "child_span": {"id": i}, "label": "Place"}
+                 for i in (1, 2)]
+    f = _write(tmp_path / "two-places.jsonl",
+               {"text": text, "spans": spans, "relations": relations})
+    assert main(["import", str(f), "-p", str(root)]) == 1
+    err = capsys.readouterr().err
+    assert f"{f}:1:" in err and "the schema allows one" in err
+    with Project.open(root) as proj:
+        assert proj.store.document_count() == 0
+
+
 def test_relations_by_offsets_and_bad_role(root: Path, tmp_path: Path, capsys) -> None:
     text = "Militants attacked Kirkuk on Monday.\n"
     rec = {"text": text, "spans": [{"start": 10, "end": 18, "label": "Conflict.Attack"},
