@@ -21,8 +21,8 @@ from collections.abc import Callable
 
 from textual.app import App, ComposeResult
 
-from tui.layout import SpanView
-from tui.widgets.article_view import ArticleView
+from copydesk.tui.layout import SpanView
+from copydesk.tui.widgets.article_view import ArticleView
 
 SIZE = (120, 40)
 VOCAB = [

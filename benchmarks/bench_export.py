@@ -21,11 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from exports import ExportOptions, run_export
-from projects.bulk import NewDocument, NewSet, NewSpan, insert_documents
-from projects.importers import content_hash
-from projects.project import Project
-from projects.textutil import tokenize
+from copydesk.exports import ExportOptions, run_export
+from copydesk.projects.bulk import NewDocument, NewSet, NewSpan, insert_documents
+from copydesk.projects.importers import content_hash
+from copydesk.projects.project import Project
+from copydesk.projects.textutil import tokenize
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / \
     "kurdistan24-kirkuk-isis.txt"

@@ -88,10 +88,10 @@ def seed_project(root: Path, words: int, spans: int) -> tuple[Any, int, str]:
     """A project holding one article of `words` words with `spans` stored spans (bulk insert)."""
     import bench_article_view as bav
 
-    from projects.bulk import NewDocument, NewSet, NewSpan, insert_documents
-    from projects.importers import content_hash
-    from projects.project import Project
-    from projects.textutil import tokenize
+    from copydesk.projects.bulk import NewDocument, NewSet, NewSpan, insert_documents
+    from copydesk.projects.importers import content_hash
+    from copydesk.projects.project import Project
+    from copydesk.projects.textutil import tokenize
 
     text, _ = bav.make_article(words)
     labels = ("PERSON", "ORG", "GPE", "LOC")
@@ -113,9 +113,9 @@ def seed_project(root: Path, words: int, spans: int) -> tuple[Any, int, str]:
 
 
 async def _label_samples(project: Any, doc_id: int, text: str, n: int) -> list[float]:
-    from tui.app import CopydeskApp
-    from tui.screens.annotate import AnnotateScreen
-    from tui.widgets.article_view import ArticleView
+    from copydesk.tui.app import CopydeskApp
+    from copydesk.tui.screens.annotate import AnnotateScreen
+    from copydesk.tui.widgets.article_view import ArticleView
 
     app = CopydeskApp(project, "bench", open_document=doc_id)
     samples: list[float] = []
@@ -224,8 +224,8 @@ def _articles(n: int) -> list[str]:
 
 
 def bench_import(quick: bool) -> list[Row]:
-    from projects.importers import import_paths
-    from projects.project import Project
+    from copydesk.projects.importers import import_paths
+    from copydesk.projects.project import Project
 
     n = 2_000 if quick else 10_000
     repeats = 2 if quick else 3
@@ -251,7 +251,7 @@ def bench_import(quick: bool) -> list[Row]:
 def bench_export(quick: bool) -> list[Row]:
     import bench_export as be
 
-    from exports import ExportOptions, run_export
+    from copydesk.exports import ExportOptions, run_export
 
     n = 1_000 if quick else 10_000
     repeats = 1  # one pass per format already covers ~400k spans; three took 4 minutes
@@ -287,9 +287,9 @@ def bench_db_size(quick: bool) -> list[Row]:
 
     import bench_article_view as bav
 
-    from projects.importers import content_hash
-    from projects.project import Project
-    from projects.textutil import tokenize
+    from copydesk.projects.importers import content_hash
+    from copydesk.projects.project import Project
+    from copydesk.projects.textutil import tokenize
 
     n = 1_000 if quick else 3_000
     with tempfile.TemporaryDirectory() as tmp:

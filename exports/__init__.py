@@ -3,7 +3,7 @@
 Imports flow schema <- projects <- exports <- tui: nothing here imports textual or tui.
 """
 
-from exports.model import FORMATS, ExportError, ExportOptions, ExportSummary
-from exports.run import run_export
+from copydesk.exports.model import FORMATS, ExportError, ExportOptions, ExportSummary
+from copydesk.exports.run import run_export
 
 __all__ = ["FORMATS", "ExportError", "ExportOptions", "ExportSummary", "run_export"]

@@ -29,8 +29,8 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from exports.model import ExportError, ExportSpan, ExportSummary, Record
-from schema.model import ATTRIBUTION, CONTENT, CUE, EVENT, SOURCE, Schema
+from copydesk.exports.model import ExportError, ExportSpan, ExportSummary, Record
+from copydesk.schema.model import ATTRIBUTION, CONTENT, CUE, EVENT, SOURCE, Schema
 
 ATTRIBUTION_TYPE = "Attribution"
 SOURCE_ROLE = "Source"

@@ -14,8 +14,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from exports.model import ExportError, ExportSpan, ExportSummary, Record
-from projects.textutil import tokenize
+from copydesk.exports.model import ExportError, ExportSpan, ExportSummary, Record
+from copydesk.projects.textutil import tokenize
 
 __all__ = ["atomic_dir", "atomic_file", "iob_tags", "token_span", "tokens_of"]
 

@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from exports.common import iob_tags
-from exports.model import ExportError, ExportSummary, Record
-from projects.textutil import TextIndex
-from schema.model import Schema
+from copydesk.exports.common import iob_tags
+from copydesk.exports.model import ExportError, ExportSummary, Record
+from copydesk.projects.textutil import TextIndex
+from copydesk.schema.model import Schema
 
 HF_SPLITS = {"": "train", "train": "train", "dev": "validation", "test": "test"}
 

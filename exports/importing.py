@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from exports.brat import (
+from copydesk.exports.brat import (
     ATTRIBUTION_TYPE,
     CONTENT_ROLE,
     META_FILE,
@@ -35,10 +35,10 @@ from exports.brat import (
     BratNames,
     brat_name,
 )
-from exports.jsonl import META_KEYS
-from projects.bulk import BulkResult, NewDocument, NewSet, NewSpan, insert_documents
-from projects.db import StoreError
-from projects.importers import (
+from copydesk.exports.jsonl import META_KEYS
+from copydesk.projects.bulk import BulkResult, NewDocument, NewSet, NewSpan, insert_documents
+from copydesk.projects.db import StoreError
+from copydesk.projects.importers import (
     JSONL_SUFFIXES,
     TEXT_SUFFIXES,
     Rejected,
@@ -50,9 +50,9 @@ from projects.importers import (
     read_text_file,
     title_of,
 )
-from projects.models import STATUSES
-from projects.store import Store, validate_link, validate_span
-from schema.model import CUE, SOURCE, Schema
+from copydesk.projects.models import STATUSES
+from copydesk.projects.store import Store, validate_link, validate_span
+from copydesk.schema.model import CUE, SOURCE, Schema
 
 DEFAULT_ANNOTATOR = "import"
 DEFAULT_STATUS = "todo"

@@ -22,9 +22,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from exports.common import TokenCache, token_span
-from exports.model import ExportSummary, Record
-from schema.model import Schema
+from copydesk.exports.common import TokenCache, token_span
+from copydesk.exports.model import ExportSummary, Record
+from copydesk.schema.model import Schema
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _string = _dumps  # a str encodes to a JSON string literal

@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from projects.db import StoreError
+from copydesk.projects.db import StoreError
 
 FORMATS: tuple[str, ...] = ("jsonl", "spacy", "brat", "conll", "hf")
 SPLIT_NAMES: tuple[str, ...] = ("train", "dev", "test")

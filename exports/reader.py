@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy import select
 
-from exports.model import ExportError, ExportLink, ExportOptions, ExportSpan, Record
-from projects.models import AnnotationSet, Document, Link, Span
-from projects.store import Store
+from copydesk.exports.model import ExportError, ExportLink, ExportOptions, ExportSpan, Record
+from copydesk.projects.models import AnnotationSet, Document, Link, Span
+from copydesk.projects.store import Store
 
 _DOC = Document.__table__  # type: ignore[attr-defined]
 _SET = AnnotationSet.__table__  # type: ignore[attr-defined]

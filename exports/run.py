@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from exports.common import atomic_dir, atomic_file
-from exports.model import FORMATS, ExportError, ExportOptions, ExportSummary, Record
-from exports.reader import assign_splits, read_records
-from projects.store import Store
-from schema.model import ENTITY, Schema
+from copydesk.exports.common import atomic_dir, atomic_file
+from copydesk.exports.model import FORMATS, ExportError, ExportOptions, ExportSummary, Record
+from copydesk.exports.reader import assign_splits, read_records
+from copydesk.projects.store import Store
+from copydesk.schema.model import ENTITY, Schema
 
 ProgressFn = Callable[[int, int], None]
 EXTENSIONS = {"jsonl": "jsonl", "spacy": "spacy", "conll": "conll"}
@@ -44,7 +44,7 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
             raise ExportError(f"{fmt} tags one layer at a time; give one --layer")
         tag_layer = options.layers[0] if options.layers else ENTITY
     if fmt == "spacy":
-        from exports.spacy_bin import require_spacy
+        from copydesk.exports.spacy_bin import require_spacy
 
         require_spacy()  # before reading anything: one clear line, nothing written
     summary = ExportSummary(fmt=fmt, out=str(out))
@@ -73,12 +73,12 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
             progress(done, total)
 
     if fmt == "brat":
-        from exports.brat import write_brat
+        from copydesk.exports.brat import write_brat
 
         with atomic_dir(out, force=options.force) as tmp:
             write_brat(groups, tmp, schema, summary, tick)
     elif fmt == "hf":
-        from exports.conll import write_hf
+        from copydesk.exports.conll import write_hf
 
         with atomic_dir(out, force=options.force) as tmp:
             write_hf(groups, tmp, tag_layer, schema, options.hf_format, summary, tick)
@@ -97,17 +97,17 @@ def _write_files(fmt: str, groups: dict[str, list[Record]], paths: dict[str, Pat
                  schema: Schema, options: ExportOptions, tag_layer: str,
                  summary: ExportSummary, tick: Callable[[], None]) -> None:
     if fmt == "jsonl":
-        from exports.jsonl import write_jsonl
+        from copydesk.exports.jsonl import write_jsonl
 
         for name, recs in groups.items():
             write_jsonl(recs, paths[name], schema, summary, tick)
     elif fmt == "conll":
-        from exports.conll import write_conll
+        from copydesk.exports.conll import write_conll
 
         for name, recs in groups.items():
             write_conll(recs, paths[name], tag_layer, summary, tick)
     elif fmt == "spacy":
-        from exports.spacy_bin import write_spacy
+        from copydesk.exports.spacy_bin import write_spacy
 
         write_spacy(groups, paths, schema, options.lang, summary, tick)
     else:  # pragma: no cover - guarded above

@@ -26,10 +26,10 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from exports.common import TokenCache
-from exports.jsonl import record_meta
-from exports.model import ExportError, ExportSummary, Record
-from schema.model import ENTITY, Schema
+from copydesk.exports.common import TokenCache
+from copydesk.exports.jsonl import record_meta
+from copydesk.exports.model import ExportError, ExportSummary, Record
+from copydesk.schema.model import ENTITY, Schema
 
 INSTALL_HINT = "the spacy format needs spaCy: pip install 'copydesk[spacy]'"
 

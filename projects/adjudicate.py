@@ -23,10 +23,10 @@ from typing import Any
 
 from sqlmodel import Session, func, select
 
-from projects.agreement import SpanKey
-from projects.models import Action, AnnotationSet, Document, Link, Span
-from projects.permissions import GOLD, Policy, check_review
-from projects.store import Store, StoreError
+from copydesk.projects.agreement import SpanKey
+from copydesk.projects.models import Action, AnnotationSet, Document, Link, Span
+from copydesk.projects.permissions import GOLD, Policy, check_review
+from copydesk.projects.store import Store, StoreError
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
 DECISIONS = ("accept", "reject")

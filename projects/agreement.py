@@ -47,11 +47,11 @@ from typing import Any, NamedTuple
 
 from sqlmodel import col, select
 
-from projects.models import AnnotationSet, Document, Link, Span
-from projects.permissions import GOLD
-from projects.store import Store, StoreError
-from projects.textutil import tokenize
-from schema.model import ATTRIBUTION, EVENT, LAYERS
+from copydesk.projects.models import AnnotationSet, Document, Link, Span
+from copydesk.projects.permissions import GOLD
+from copydesk.projects.store import Store, StoreError
+from copydesk.projects.textutil import tokenize
+from copydesk.schema.model import ATTRIBUTION, EVENT, LAYERS
 
 OUTSIDE = "O"
 LINK_KINDS: tuple[str, ...] = ("event_argument", "attribution")

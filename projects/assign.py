@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
-from projects.db import StoreError
-from projects.models import AnnotationSet, Assignment, Document, utcnow
-from projects.permissions import RESERVED_NAMES
-from projects.store import Store
+from copydesk.projects.db import StoreError
+from copydesk.projects.models import AnnotationSet, Assignment, Document, utcnow
+from copydesk.projects.permissions import RESERVED_NAMES
+from copydesk.projects.store import Store
 
 
 @dataclass

@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
-from projects.db import StoreError
-from projects.models import STATUSES, Action, AnnotationSet, Document, Link, Span, utcnow
-from projects.store import Store
-from projects.textutil import grapheme_bounds
+from copydesk.projects.db import StoreError
+from copydesk.projects.models import STATUSES, Action, AnnotationSet, Document, Link, Span, utcnow
+from copydesk.projects.store import Store
+from copydesk.projects.textutil import grapheme_bounds
 
 _DOC = Document.__table__  # type: ignore[attr-defined]
 _SET = AnnotationSet.__table__  # type: ignore[attr-defined]

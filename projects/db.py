@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel, create_engine
 
-from projects import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from copydesk.projects import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "copydesk_begin"

@@ -39,15 +39,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table, bindparam, func, update
 from sqlmodel import Session, col, select
 
-from projects.db import StoreError
-from projects.models import Action, AnnotationSet, Link, SchemaSnapshot, Span
-from schema import Schema, load_schema, parse_schema
-from schema.diff import Change, SchemaDiff, diff_schemas, label_map
-from schema.model import EVENT
+from copydesk.projects.db import StoreError
+from copydesk.projects.models import Action, AnnotationSet, Link, SchemaSnapshot, Span
+from copydesk.schema import Schema, load_schema, parse_schema
+from copydesk.schema.diff import Change, SchemaDiff, diff_schemas, label_map
+from copydesk.schema.model import EVENT
 
 if TYPE_CHECKING:
-    from projects.project import Project
-    from projects.store import Store
+    from copydesk.projects.project import Project
+    from copydesk.projects.store import Store
 
 __all__ = [
     "ApplyReport",

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from projects.db import StoreError
+from copydesk.projects.db import StoreError
 
 GOLD = "gold"
 RESERVED_NAMES: frozenset[str] = frozenset({GOLD})

@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from projects.db import StoreError
-from projects.store import Store
-from schema import Schema, SchemaError, default_schema_path, load_schema
+from copydesk.projects.db import StoreError
+from copydesk.projects.store import Store
+from copydesk.schema import Schema, SchemaError, default_schema_path, load_schema
 
 CONFIG_NAME = "copydesk.yaml"
 DB_NAME = "copydesk.db"

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import select
 
-from projects.models import Link, Span
-from projects.store import Store
+from copydesk.projects.models import Link, Span
+from copydesk.projects.store import Store
 
 
 @dataclass

@@ -17,8 +17,8 @@ import regex
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
-from projects.db import Database, StoreError
-from projects.models import (
+from copydesk.projects.db import Database, StoreError
+from copydesk.projects.models import (
     STATUSES,
     Action,
     AnnotationSet,
@@ -28,7 +28,7 @@ from projects.models import (
     Span,
     utcnow,
 )
-from schema.model import Schema
+from copydesk.schema.model import Schema
 
 __all__ = ["DocumentRow", "Store", "StoreError", "validate_link", "validate_span"]
 

@@ -6,9 +6,10 @@ the store and the exporters can all read schemas without a terminal.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
-from schema.loader import (
+from copydesk.schema.loader import (
     Problem,
     SchemaError,
     check_schema_file,
@@ -16,7 +17,7 @@ from schema.loader import (
     load_schema,
     parse_schema,
 )
-from schema.model import Attribute, Label, Role, Schema
+from copydesk.schema.model import Attribute, Label, Role, Schema
 
 __all__ = [
     "Attribute",
@@ -36,7 +37,7 @@ __all__ = [
 
 def default_schema_path() -> Path:
     """Where the bundled newsroom schema lives (shipped as package data beside this file)."""
-    return Path(__file__).with_name("newsroom.yaml")
+    return Path(str(files("copydesk.schema") / "newsroom.yaml"))
 
 
 def load_default_schema() -> Schema:

@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from schema.model import Label, Role, Schema
+from copydesk.schema.model import Label, Role, Schema
 
 __all__ = ["Change", "SchemaDiff", "diff_schemas", "label_map", "resolve_label"]
 

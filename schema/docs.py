@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from schema.model import (
+from copydesk.schema.model import (
     ATTRIBUTION,
     CONTENT,
     CUE,

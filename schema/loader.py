@@ -15,8 +15,8 @@ import yaml
 from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from schema.model import Schema
-from schema.validate import MAX_NODES, YAML_TAG, Problem, SchemaError, build_schema
+from copydesk.schema.model import Schema
+from copydesk.schema.validate import MAX_NODES, YAML_TAG, Problem, SchemaError, build_schema
 
 __all__ = [
     "Problem",

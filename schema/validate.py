@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from schema.keys import RESERVED_HOTKEYS
-from schema.model import (
+from copydesk.schema.keys import RESERVED_HOTKEYS
+from copydesk.schema.model import (
     ATTRIBUTION,
     ATTRIBUTION_PARTS,
     ENTITY,

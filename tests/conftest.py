@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from projects.project import Project
+from copydesk.projects.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "samples"
@@ -42,7 +42,7 @@ def _isolate_annotator(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def add_text(project: Project, text: str, title: str = "") -> int:
-    from projects.importers import content_hash
+    from copydesk.projects.importers import content_hash
 
     [doc_id] = project.store.add_documents(
         [{"text": text, "content_hash": content_hash(text), "title": title}]

@@ -313,8 +313,8 @@ def read_state(db_path: Path | str, annotator: str) -> tuple[dict[int, dict[str,
 def main(argv: list[str]) -> int:
     """The worker: COUNT seeded operations, each index printed once the store call returned."""
     sys.path.insert(0, str(REPO))
-    from projects.db import StoreBusy
-    from projects.project import Project
+    from copydesk.projects.db import StoreBusy
+    from copydesk.projects.project import Project
 
     project_dir, annotator, seed, count, mirror_in, mirror_out = argv
     mirror = Mirror.from_json(Path(mirror_in).read_text()) if mirror_in != "-" else Mirror()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from projects.adjudicate import (
+from copydesk.projects.adjudicate import (
     ACCEPTED,
     OPEN,
     REJECTED,
@@ -18,10 +18,10 @@ from projects.adjudicate import (
     reject,
     review_queue,
 )
-from projects.agreement import SpanKey
-from projects.permissions import GOLD, PermissionDenied, Policy
-from projects.store import Store, StoreError
-from schema.model import Label, Role, Schema
+from copydesk.projects.agreement import SpanKey
+from copydesk.projects.permissions import GOLD, PermissionDenied, Policy
+from copydesk.projects.store import Store, StoreError
+from copydesk.schema.model import Label, Role, Schema
 
 TEXT = "Ann attacked Paris ."  # Ann 0-3, attacked 4-12, Paris 13-18
 POLICY = Policy(annotators=("ann", "bob"), reviewers=("rita",))
@@ -152,7 +152,7 @@ def test_unknown_candidate_is_a_clear_error(store: Store, doc: int) -> None:
 async def test_review_screen_produces_the_exact_gold_rows(store: Store, doc: int) -> None:
     from textual.widgets import DataTable
 
-    from tui.screens.review import ReviewApp, ReviewScreen
+    from copydesk.tui.screens.review import ReviewApp, ReviewScreen
 
     app = ReviewApp(store, "rita", [doc], policy=POLICY)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -191,7 +191,7 @@ async def test_review_screen_shows_refusals_and_moves_between_documents(store: S
                                                                         doc: int) -> None:
     from textual.widgets import Static
 
-    from tui.screens.review import ReviewApp, ReviewScreen
+    from copydesk.tui.screens.review import ReviewApp, ReviewScreen
 
     (second,) = store.add_documents([{"text": "Bob .", "content_hash": "h2"}])
     app = ReviewApp(store, "ann", [doc, second], policy=POLICY)  # ann is no reviewer

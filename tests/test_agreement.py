@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from projects.agreement import (
+from copydesk.projects.agreement import (
     Counts,
     LinkKey,
     SpanKey,
@@ -26,8 +26,8 @@ from projects.agreement import (
     overlap_pairs,
     token_labels,
 )
-from projects.store import Store, StoreError
-from schema.model import Label, Role, Schema
+from copydesk.projects.store import Store, StoreError
+from copydesk.schema.model import Label, Role, Schema
 
 
 def make_schema() -> Schema:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from projects.permissions import GOLD
-from projects.project import Project
-from tui.cli import main
+from copydesk.projects.permissions import GOLD
+from copydesk.projects.project import Project
+from copydesk.tui.cli import main
 
 TEXT = "Ann met Bob in Paris ."
 

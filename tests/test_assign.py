@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projects.assign import (
+from copydesk.projects.assign import (
     assign,
     assigned_documents,
     assignment_count,
@@ -17,8 +17,8 @@ from projects.assign import (
     plan_assignments,
     unassign,
 )
-from projects.store import Store, StoreError
-from schema.model import Label, Schema
+from copydesk.projects.store import Store, StoreError
+from copydesk.schema.model import Label, Schema
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.cli import main
+from copydesk.tui.cli import main
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -36,7 +36,7 @@ def test_init_import_stats(tmp_path: Path, capsys, sample_path: Path, monkeypatc
     code, out, _ = run(capsys, "import", str(sample_path))
     assert code == 0 and "imported 0, skipped as duplicate 1" in out
 
-    from projects.project import Project
+    from copydesk.projects.project import Project
     with Project.open(proj) as project:
         [doc] = project.store.document_ids()
         text = project.store.document(doc).text

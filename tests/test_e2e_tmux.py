@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from tmux import Tmux, copydesk_command, require_tmux
 
-from projects.textutil import TextIndex
-from tui.cli import main
+from copydesk.projects.textutil import TextIndex
+from copydesk.tui.cli import main
 
 pytestmark = pytest.mark.e2e
 

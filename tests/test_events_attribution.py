@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from conftest import find
 
-from projects.db import StoreError
-from projects.importers import import_paths
-from projects.project import Project
-from projects.stats import project_stats
-from tui.cli import main
+from copydesk.projects.db import StoreError
+from copydesk.projects.importers import import_paths
+from copydesk.projects.project import Project
+from copydesk.projects.stats import project_stats
+from copydesk.tui.cli import main
 
 QUOTE = "This proves ISIS controls a large geographical area despite ongoing operations,"
 

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from exports import ExportOptions, run_export
-from exports.brat import annotation_conf
-from exports.model import ExportError
-from projects.importers import import_paths
-from projects.project import Project
-from projects.textutil import TextIndex
-from tui.cli import main
+from copydesk.exports import ExportOptions, run_export
+from copydesk.exports.brat import annotation_conf
+from copydesk.exports.model import ExportError
+from copydesk.projects.importers import import_paths
+from copydesk.projects.project import Project
+from copydesk.projects.textutil import TextIndex
+from copydesk.tui.cli import main
 
 SAMPLES = Path(__file__).parents[2] / "shared" / "samples"
 ARTICLE = SAMPLES / "kurdistan24-kirkuk-isis.txt"
@@ -453,9 +453,11 @@ def test_exports_never_import_textual() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, exports, exports.run, exports.jsonl, exports.brat, exports.conll, "
-            "exports.spacy_bin, exports.importing, projects.bulk; "
-            "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'tui')]; "
+    code = ("import sys, copydesk.exports, copydesk.exports.run, copydesk.exports.jsonl, "
+            "copydesk.exports.brat, copydesk.exports.conll, copydesk.exports.spacy_bin, "
+            "copydesk.exports.importing, copydesk.projects.bulk; "
+            "bad = [m for m in sys.modules if m.split('.')[0] == 'textual' "
+            "or m.startswith('copydesk.tui')]; "
             "print(bad); sys.exit(1 if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1],
                           capture_output=True, text=True, check=False)

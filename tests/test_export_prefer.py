@@ -7,8 +7,8 @@ from pathlib import Path
 
 from conftest import add_text, find
 
-from projects.project import Project
-from tui.cli import main
+from copydesk.projects.project import Project
+from copydesk.tui.cli import main
 
 TEXT = "Irena Kostava spoke in Valmora."
 

@@ -20,9 +20,9 @@ import pytest
 from e2e_helpers import Mirror, doc_text, plan, read_state, word_keys
 from sqlalchemy import event
 
-from projects.db import StoreBusy, StoreError
-from projects.importers import content_hash
-from projects.project import Project
+from copydesk.projects.db import StoreBusy, StoreError
+from copydesk.projects.importers import content_hash
+from copydesk.projects.project import Project
 
 HELPER = Path(__file__).with_name("e2e_helpers.py")
 REPO = Path(__file__).resolve().parents[1]

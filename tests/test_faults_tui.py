@@ -21,8 +21,8 @@ from sqlalchemy import event
 from textual.widgets import Static
 from tmux import Tmux, copydesk_command
 
-from projects.importers import content_hash
-from projects.project import Project
+from copydesk.projects.importers import content_hash
+from copydesk.projects.project import Project
 
 # Entity hotkeys of the default schema: one label per round, so no round repeats a span.
 HOTKEYS = {"p": "PERSON", "o": "ORG", "g": "GPE", "l": "LOC", "f": "FAC", "k": "NORP",
@@ -194,7 +194,7 @@ def test_sighup_exits_cleanly_and_keeps_confirmed_edits(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------ Pilot: refused writes
 async def _open(project: Project, doc_id: int):  # type: ignore[no-untyped-def]
-    from tui.app import CopydeskApp
+    from copydesk.tui.app import CopydeskApp
 
     return CopydeskApp(project, ANNOTATOR, open_document=doc_id)
 
@@ -204,8 +204,8 @@ def _status_line(app) -> str:  # type: ignore[no-untyped-def]
 
 
 async def _refused_label(project: Project, doc_id: int, break_db, expect: str) -> None:  # type: ignore[no-untyped-def]
-    from tui.screens.annotate import AnnotateScreen
-    from tui.widgets.article_view import ArticleView
+    from copydesk.tui.screens.annotate import AnnotateScreen
+    from copydesk.tui.widgets.article_view import ArticleView
 
     app = await _open(project, doc_id)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -267,7 +267,7 @@ async def test_full_disk_says_not_saved_and_keeps_selection(tmp_path: Path) -> N
 
             event.listen(engine, "connect", cap)
             engine.dispose()
-            from projects.db import StoreError
+            from copydesk.projects.db import StoreError
 
             for start, end in filler[20:]:  # bounded by the document's 300 words
                 try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from tmux import Tmux, copydesk_command
 
-from projects.project import Project
+from copydesk.projects.project import Project
 
 REPO = Path(__file__).resolve().parents[1]
 HOSTILE = Path(__file__).with_name("hostile")
@@ -38,7 +38,7 @@ YAML = sorted(p.name for p in HOSTILE.glob("*.yaml"))
 
 
 def cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "copydesk.tui.cli", *args], capture_output=True,
                           text=True, cwd=REPO, timeout=timeout)
 
 

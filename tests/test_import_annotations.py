@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from projects.project import Project
-from tui.cli import main
+from copydesk.projects.project import Project
+from copydesk.tui.cli import main
 
 TEXT = "Leyla Aziz said the road to Erbil had reopened.\n"
 

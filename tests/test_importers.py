@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from projects.importers import content_hash, import_paths
-from projects.project import Project
+from copydesk.projects.importers import content_hash, import_paths
+from copydesk.projects.project import Project
 
 
 def test_sample_article_is_stored_byte_exact(project: Project, sample_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from projects.permissions import (
+from copydesk.projects.permissions import (
     GOLD,
     PermissionDenied,
     Policy,
@@ -15,8 +15,8 @@ from projects.permissions import (
     readable_owners,
     resolve_annotator,
 )
-from projects.project import ProjectConfig
-from projects.store import StoreError
+from copydesk.projects.project import ProjectConfig
+from copydesk.projects.store import StoreError
 
 TEAM = Policy(annotators=("ann", "bob"), reviewers=("rita",))
 OPEN = Policy()

@@ -23,10 +23,10 @@ from e2e_helpers import Mirror, doc_text, run_op, word_keys
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from projects.db import StoreError
-from projects.importers import content_hash
-from projects.project import Project
-from projects.store import Store
+from copydesk.projects.db import StoreError
+from copydesk.projects.importers import content_hash
+from copydesk.projects.project import Project
+from copydesk.projects.store import Store
 
 ANN = "prop"
 HOSTILE_TEXT = (

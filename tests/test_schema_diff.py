@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from schema import load_default_schema, parse_schema
-from schema.diff import diff_schemas, label_map
+from copydesk.schema import load_default_schema, parse_schema
+from copydesk.schema.diff import diff_schemas, label_map
 
 BASE = """\
 name: mini

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from schema import load_default_schema, parse_schema
-from schema.docs import code, escape, schema_markdown
-from tui.cli import main
+from copydesk.schema import load_default_schema, parse_schema
+from copydesk.schema.docs import code, escape, schema_markdown
+from copydesk.tui.cli import main
 
 
 def render(md: str) -> str:

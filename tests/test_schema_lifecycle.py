@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import add_text, find
 
-from projects.migrate import reload_schema, schema_changed, undo_apply
-from projects.project import Project
-from schema import default_schema_path
-from tui.cli import main
+from copydesk.projects.migrate import reload_schema, schema_changed, undo_apply
+from copydesk.projects.project import Project
+from copydesk.schema import default_schema_path
+from copydesk.tui.cli import main
 
 ANN = "ann"
 TEXT = (

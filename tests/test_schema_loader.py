@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from schema import (
+from copydesk.schema import (
     Problem,
     Schema,
     SchemaError,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from schema import check_schema_file, default_schema_path, load_default_schema
-from schema.keys import RESERVED_HOTKEYS
-from schema.model import ATTRIBUTION_PARTS
+from copydesk.schema import check_schema_file, default_schema_path, load_default_schema
+from copydesk.schema.keys import RESERVED_HOTKEYS
+from copydesk.schema.model import ATTRIBUTION_PARTS
 
 
 def test_newsroom_has_no_problems() -> None:

@@ -10,7 +10,7 @@ import textwrap
 
 import pytest
 
-from schema import Problem, SchemaError, check_schema_text, parse_schema
+from copydesk.schema import Problem, SchemaError, check_schema_text, parse_schema
 
 BASE = textwrap.dedent(
     """\

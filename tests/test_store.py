@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 from conftest import add_text, find
 
-from projects.db import StoreError
-from projects.project import Project
+from copydesk.projects.db import StoreError
+from copydesk.projects.project import Project
 
 TEXT = "Police detained Irena Kostava in Valmora on Tuesday. 👨‍👩‍👧 cafe\u0301 done."
 

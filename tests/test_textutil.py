@@ -9,7 +9,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projects.textutil import (
+from copydesk.projects.textutil import (
     TextIndex,
     grapheme_bounds,
     line_spans,
@@ -210,6 +210,6 @@ def test_tokens_and_moves_respect_graphemes(text: str) -> None:
 )), max_size=80))
 @settings(max_examples=400, deadline=None)
 def test_tokenize_fast_path_agrees_with_the_general_rules(text: str) -> None:
-    from projects.textutil import tokenize_general
+    from copydesk.projects.textutil import tokenize_general
 
     assert tokenize(text) == tokenize_general(text)

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from conftest import add_text, find
 
-from projects.importers import import_paths
-from projects.project import Project
-from tui.app import CopydeskApp
-from tui.screens.annotate import AnnotateScreen
-from tui.screens.picker import ChoicePicker, LabelPicker
-from tui.screens.queue import QueueScreen
-from tui.widgets.article_view import ArticleView
+from copydesk.projects.importers import import_paths
+from copydesk.projects.project import Project
+from copydesk.tui.app import CopydeskApp
+from copydesk.tui.screens.annotate import AnnotateScreen
+from copydesk.tui.screens.picker import ChoicePicker, LabelPicker
+from copydesk.tui.screens.queue import QueueScreen
+from copydesk.tui.widgets.article_view import ArticleView
 
 SIZE = (120, 40)
 
@@ -361,7 +361,7 @@ async def test_an_applied_schema_is_picked_up_without_a_restart(project: Project
                                                                 tmp_path: Path) -> None:
     import re
 
-    from projects.migrate import apply_schema
+    from copydesk.projects.migrate import apply_schema
 
     old = project.schema_path.read_text(encoding="utf-8")
     new = re.sub(r"(?m)^version: .*$", 'version: "2.0"', old)

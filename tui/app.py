@@ -13,11 +13,11 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from projects.assign import assigned_documents
-from projects.migrate import reload_schema, schema_changed
-from projects.project import Project
-from schema import SchemaError
-from tui.screens.queue import QueueScreen
+from copydesk.projects.assign import assigned_documents
+from copydesk.projects.migrate import reload_schema, schema_changed
+from copydesk.projects.project import Project
+from copydesk.schema import SchemaError
+from copydesk.tui.screens.queue import QueueScreen
 
 SCHEMA_POLL_SECONDS = 3.0
 
@@ -81,12 +81,12 @@ class CopydeskApp(App[None]):
                 refresh()
 
     def open_document(self, doc_id: int) -> None:
-        from tui.screens.annotate import AnnotateScreen
+        from copydesk.tui.screens.annotate import AnnotateScreen
 
         self.push_screen(AnnotateScreen(doc_id))
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from copydesk.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())

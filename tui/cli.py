@@ -13,13 +13,15 @@ from collections.abc import Sequence
 
 # Each module defines `register(subparsers)` and sets `func` on its parsers.
 COMMAND_MODULES: tuple[str, ...] = (
-    "tui.commands.init",
-    "tui.commands.importing",
-    "tui.commands.annotate",
-    "tui.commands.export",
-    "tui.commands.schema_cmd",
-    "tui.commands.stats",
-    "tui.commands.assign", "tui.commands.agreement", "tui.commands.review",
+    "copydesk.tui.commands.init",
+    "copydesk.tui.commands.importing",
+    "copydesk.tui.commands.annotate",
+    "copydesk.tui.commands.export",
+    "copydesk.tui.commands.schema_cmd",
+    "copydesk.tui.commands.stats",
+    "copydesk.tui.commands.assign",
+    "copydesk.tui.commands.agreement",
+    "copydesk.tui.commands.review",
 )
 
 EXIT_USER_ERROR = 1
@@ -44,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from projects.db import StoreError
-    from schema import SchemaError
+    from copydesk.projects.db import StoreError
+    from copydesk.schema import SchemaError
 
     parser = build_parser()
     args = parser.parse_args(argv)

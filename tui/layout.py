@@ -38,7 +38,7 @@ from functools import lru_cache
 import regex
 from rich.cells import cell_len
 
-from projects.textutil import TextIndex, is_simple_char
+from copydesk.projects.textutil import TextIndex, is_simple_char
 
 __all__ = [
     "TAB_SIZE",

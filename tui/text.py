@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from tui.layout import display_string
+from copydesk.tui.layout import display_string
 
 
 def safe_text(value: str, *, limit: int | None = None, style: str = "") -> Text:

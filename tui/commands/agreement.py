@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from tui.commands.common import add_project_arg, open_project, table
+from copydesk.tui.commands.common import add_project_arg, open_project, table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from projects.agreement import agreement
+    from copydesk.projects.agreement import agreement
 
     with open_project(args) as project:
         report = agreement(project.store, layer=args.layer, per_document=args.per_document)
@@ -46,7 +46,7 @@ def _num(value: float | None) -> str:
 
 def render(report) -> str:  # type: ignore[no-untyped-def]
     """The report as plain tables (the JSON holds the same figures, unrounded to 4 places)."""
-    from projects.agreement import micro
+    from copydesk.projects.agreement import micro
 
     if report.documents == 0:
         return ("no document is done by two or more annotators yet; agreement needs "

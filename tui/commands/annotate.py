@@ -6,7 +6,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from tui.commands.common import add_project_arg, default_annotator, open_project
+from copydesk.tui.commands.common import add_project_arg, default_annotator, open_project
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,8 +36,8 @@ def run_annotate(args: argparse.Namespace) -> int:
 
 def resolve_annotator(project, requested: str | None) -> str:  # type: ignore[no-untyped-def]
     """The name to work under, refused in one line where the project's policy says no."""
-    from projects.permissions import check_annotate
-    from projects.permissions import resolve_annotator as resolve
+    from copydesk.projects.permissions import check_annotate
+    from copydesk.projects.permissions import resolve_annotator as resolve
 
     name = resolve(project.config, requested, default_annotator())
     check_annotate(project.config, name)
@@ -45,7 +45,7 @@ def resolve_annotator(project, requested: str | None) -> str:  # type: ignore[no
 
 
 def _run_app(project, annotator: str, doc: int | None) -> int:  # type: ignore[no-untyped-def]
-    from tui.app import CopydeskApp
+    from copydesk.tui.app import CopydeskApp
 
     try:
         CopydeskApp(project, annotator, open_document=doc).run()
@@ -56,18 +56,19 @@ def _run_app(project, annotator: str, doc: int | None) -> int:  # type: ignore[n
 
 def make_demo(folder: Path) -> Path:
     """A project holding the bundled demo articles (original newsroom-style pieces)."""
-    import projects
-    from projects.importers import import_paths
-    from projects.project import Project
+    from importlib.resources import files
 
-    demo_dir = Path(projects.__file__).parent / "demo"
+    from copydesk.projects.importers import import_paths
+    from copydesk.projects.project import Project
+
+    demo_dir = Path(str(files("copydesk.projects") / "demo"))
     with Project.init(folder, name="copydesk-demo") as project:
         import_paths(project.store, sorted(demo_dir.glob("*.txt")))
     return folder
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from projects.project import Project
+    from copydesk.projects.project import Project
 
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="copydesk-demo-"))
     if not (folder / "copydesk.yaml").exists():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands.common import add_project_arg, default_annotator, open_project
+from copydesk.tui.commands.common import add_project_arg, default_annotator, open_project
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from projects.assign import assign
+    from copydesk.projects.assign import assign
 
     with open_project(args) as project:
         names = ([n.strip() for n in args.annotators.split(",") if n.strip()]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from projects.project import Project
+    from copydesk.projects.project import Project
 
 
 def add_project_arg(parser: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def add_project_arg(parser: argparse.ArgumentParser) -> None:
 
 
 def open_project(args: argparse.Namespace) -> Project:
-    from projects.project import Project, find_project
+    from copydesk.projects.project import Project, find_project
 
     start = Path(args.project) if args.project else None
     return Project.open(find_project(start))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui.commands.common import add_project_arg, open_project
+from copydesk.tui.commands.common import add_project_arg, open_project
 
 EPILOG = """\
 formats and where they go (OUT):
@@ -67,9 +67,9 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from exports import ExportOptions, run_export
-    from exports.reader import parse_split
-    from projects.models import STATUSES
+    from copydesk.exports import ExportOptions, run_export
+    from copydesk.exports.reader import parse_split
+    from copydesk.projects.models import STATUSES
 
     if args.status != "all" and args.status not in STATUSES:
         print(f"copydesk: error: --status {args.status!r}: use one of "

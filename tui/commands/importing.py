@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from tui.commands.common import add_project_arg, open_project
+from copydesk.tui.commands.common import add_project_arg, open_project
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
-    from exports.importing import import_annotated
+    from copydesk.exports.importing import import_annotated
 
     console = Console(stderr=True)
     with open_project(args) as project, Progress(

@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from projects.project import Project
+    from copydesk.projects.project import Project
 
     with Project.init(args.dir, args.schema, args.name) as project:
         print(f"created project {project.config.name!r} in {project.root} "

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands.common import add_project_arg, default_annotator, open_project
+from copydesk.tui.commands.common import add_project_arg, default_annotator, open_project
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,9 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from projects.adjudicate import auto_accept_unanimous, review_queue
-    from projects.permissions import Policy, check_review, resolve_annotator
-    from projects.store import StoreError
+    from copydesk.projects.adjudicate import auto_accept_unanimous, review_queue
+    from copydesk.projects.permissions import Policy, check_review, resolve_annotator
+    from copydesk.projects.store import StoreError
 
     project = open_project(args)
     try:
@@ -54,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
                         for d in doc_ids)
             print(f"accepted {total} unanimous spans into gold over {len(doc_ids)} documents")
             return 0
-        from tui.screens.review import ReviewApp
+        from copydesk.tui.screens.review import ReviewApp
 
         ReviewApp(project.store, reviewer, doc_ids, policy=policy, start=start).run()
         return 0

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 
-from tui.commands.common import add_project_arg, default_annotator
+from copydesk.tui.commands.common import add_project_arg, default_annotator
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from schema import check_schema_file
+    from copydesk.schema import check_schema_file
 
     problems = check_schema_file(args.file)
     for problem in problems:
@@ -79,7 +79,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _load_or_report(path: str):  # type: ignore[no-untyped-def]
     """The schema at `path`, or None after printing every problem (one line each)."""
-    from schema import SchemaError, load_schema
+    from copydesk.schema import SchemaError, load_schema
 
     try:
         return load_schema(path)
@@ -91,14 +91,14 @@ def _load_or_report(path: str):  # type: ignore[no-untyped-def]
 
 
 def _project(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from projects.project import Project, find_project
+    from copydesk.projects.project import Project, find_project
 
     return Project.open(find_project(Path(args.project) if args.project else None))
 
 
 def run_diff(args: argparse.Namespace) -> int:
-    from projects.migrate import touched_counts
-    from schema.diff import diff_schemas
+    from copydesk.projects.migrate import touched_counts
+    from copydesk.schema.diff import diff_schemas
 
     if len(args.files) > 2:
         print("copydesk: error: schema diff takes OLD NEW, or NEW with a project",
@@ -145,7 +145,7 @@ def run_diff(args: argparse.Namespace) -> int:
 
 
 def run_apply(args: argparse.Namespace) -> int:
-    from projects.migrate import apply_schema
+    from copydesk.projects.migrate import apply_schema
 
     if _load_or_report(args.file) is None:
         return 1
@@ -166,7 +166,7 @@ def run_apply(args: argparse.Namespace) -> int:
 
 
 def run_undo(args: argparse.Namespace) -> int:
-    from projects.migrate import undo_apply
+    from copydesk.projects.migrate import undo_apply
 
     with _project(args) as project:
         report = undo_apply(project, dry_run=args.dry_run, force=args.force,
@@ -182,7 +182,7 @@ def run_undo(args: argparse.Namespace) -> int:
 
 
 def run_history(args: argparse.Namespace) -> int:
-    from projects.migrate import apply_history
+    from copydesk.projects.migrate import apply_history
 
     with _project(args) as project:
         rows = apply_history(project.store)
@@ -200,7 +200,7 @@ def run_history(args: argparse.Namespace) -> int:
 
 
 def run_docs(args: argparse.Namespace) -> int:
-    from schema.docs import schema_markdown
+    from copydesk.schema.docs import schema_markdown
 
     if args.file is not None:
         schema = _load_or_report(args.file)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from tui.commands.common import add_project_arg, open_project, table
+from copydesk.tui.commands.common import add_project_arg, open_project, table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -14,8 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from projects.models import STATUSES
-    from projects.stats import project_stats
+    from copydesk.projects.models import STATUSES
+    from copydesk.projects.stats import project_stats
 
     with open_project(args) as project:
         stats = project_stats(project.store)

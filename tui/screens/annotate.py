@@ -21,15 +21,15 @@ from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from projects.db import StoreError
-from projects.models import Link, Span
-from schema.model import ATTRIBUTION, CONTENT, EVENT, Label
-from tui.layout import SpanView
-from tui.text import safe_text
-from tui.widgets.article_view import ArticleView
+from copydesk.projects.db import StoreError
+from copydesk.projects.models import Link, Span
+from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
+from copydesk.tui.layout import SpanView
+from copydesk.tui.text import safe_text
+from copydesk.tui.widgets.article_view import ArticleView
 
 if TYPE_CHECKING:
-    from tui.app import CopydeskApp
+    from copydesk.tui.app import CopydeskApp
 
 UNDONE = ("todo", "in_progress")
 
@@ -307,7 +307,7 @@ class AnnotateScreen(Screen[None]):
         if self.pending is not None:
             self.finish_link()
             return
-        from tui.screens.picker import LabelPicker
+        from copydesk.tui.screens.picker import LabelPicker
 
         def chosen(name: str | None) -> None:
             if name:
@@ -320,7 +320,7 @@ class AnnotateScreen(Screen[None]):
         if span is None:
             self.say("No span under the cursor to relabel.", error=True)
             return
-        from tui.screens.picker import LabelPicker
+        from copydesk.tui.screens.picker import LabelPicker
 
         same_layer = [lb for lb in self.schema.active_labels if lb.layer == span.layer]
 
@@ -380,7 +380,7 @@ class AnnotateScreen(Screen[None]):
         self.say(f"Saved: document marked {status}" + (f" — {comment}" if comment else ""))
 
     def action_mark(self) -> None:
-        from tui.screens.status import StatusScreen
+        from copydesk.tui.screens.status import StatusScreen
 
         aset = self.store.annotation_set(self.doc_id, self.app.annotator)
 
@@ -461,7 +461,7 @@ class AnnotateScreen(Screen[None]):
         if len(options) == 1:
             self.make_link(head, *options[0])
             return
-        from tui.screens.picker import Choice, ChoicePicker
+        from copydesk.tui.screens.picker import Choice, ChoicePicker
 
         choices = [Choice(f"{role} ← {tail.label} {tail.text[:30]}", (tail, role),
                           self._role_help(head_label, role)) for tail, role in options]
@@ -496,7 +496,7 @@ class AnnotateScreen(Screen[None]):
         if span is None or not self.links_of(int(span.id)):  # type: ignore[arg-type]
             self.say("No links on the span under the cursor.", error=True)
             return
-        from tui.screens.picker import Choice, ChoicePicker
+        from copydesk.tui.screens.picker import Choice, ChoicePicker
 
         choices = []
         for link in self.links_of(int(span.id)):  # type: ignore[arg-type]
@@ -539,7 +539,7 @@ class AnnotateScreen(Screen[None]):
             return
         label = self.schema.label(span.label)
         assert label is not None
-        from tui.screens.picker import Choice, ChoicePicker
+        from copydesk.tui.screens.picker import Choice, ChoicePicker
 
         current = json.loads(span.attributes or "{}")
         choices = [

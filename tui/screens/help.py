@@ -11,10 +11,10 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from schema.model import LAYERS
+from copydesk.schema.model import LAYERS
 
 if TYPE_CHECKING:
-    from tui.app import CopydeskApp
+    from copydesk.tui.app import CopydeskApp
 
 
 class HelpScreen(ModalScreen[None]):

@@ -14,8 +14,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from schema.model import Label
-from tui.text import safe_text
+from copydesk.schema.model import Label
+from copydesk.tui.text import safe_text
 
 
 @dataclass(frozen=True)

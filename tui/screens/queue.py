@@ -10,11 +10,11 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
 
-from tui.text import safe_text
+from copydesk.tui.text import safe_text
 
 if TYPE_CHECKING:
-    from projects.store import DocumentRow
-    from tui.app import CopydeskApp
+    from copydesk.projects.store import DocumentRow
+    from copydesk.tui.app import CopydeskApp
 
 STATUS_STYLE = {
     "todo": "dim",

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from projects.adjudicate import (
+from copydesk.projects.adjudicate import (
     ACCEPTED,
     OPEN,
     REJECTED,
@@ -28,9 +28,9 @@ from projects.adjudicate import (
     candidates,
     reject,
 )
-from projects.permissions import Policy
-from projects.store import Store, StoreError
-from tui.text import safe_text
+from copydesk.projects.permissions import Policy
+from copydesk.projects.store import Store, StoreError
+from copydesk.tui.text import safe_text
 
 STATUS_STYLE = {OPEN: "yellow", ACCEPTED: "green", REJECTED: "red"}
 

@@ -36,8 +36,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from projects.textutil import TextIndex
-from tui.layout import Layout, SpanIndex, SpanView
+from copydesk.projects.textutil import TextIndex
+from copydesk.tui.layout import Layout, SpanIndex, SpanView
 
 __all__ = ["ArticleView", "SpanView"]
 
