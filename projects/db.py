@@ -18,9 +18,10 @@ from typing import TypeVar
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from copydesk.projects import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from copydesk.projects.migrations import MigrationError, ensure_current
 
 BUSY_TIMEOUT_MS = 10_000
 _WRITE_OPTION = "copydesk_begin"
@@ -64,8 +65,6 @@ def make_engine(path: Path | str, *, create: bool = True) -> Engine:
         mode = conn.get_execution_options().get(_WRITE_OPTION, "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
-    if create:
-        SQLModel.metadata.create_all(engine)
     return engine
 
 
@@ -81,6 +80,15 @@ class Database:
         self.path = Path(path)
         self.engine = make_engine(self.path, create=create)
         self._write_engine = self.engine.execution_options(**{_WRITE_OPTION: "IMMEDIATE"})
+        # Where the pre-upgrade copy went, when opening upgraded an older database.
+        self.upgrade_backup: str | None = None
+        if create:
+            try:
+                self.upgrade_backup = ensure_current(
+                    self.engine, write_options={_WRITE_OPTION: "IMMEDIATE"})
+            except MigrationError as exc:
+                self.engine.dispose()
+                raise StoreError(f"{self.path}: {exc}") from exc
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -1,0 +1,130 @@
+"""Database layout versions, managed by Alembic, on every backend the store supports.
+
+Opening a project brings its database to the newest layout before anything reads it:
+- a new, empty database gets today's tables and is stamped at the newest revision;
+- a database made before versions were recorded (copydesk 0.1.0: tables, no `alembic_version`) is
+  stamped at the baseline and upgraded;
+- an older revision is upgraded.
+A SQLite file is copied aside (`copydesk.db.bak-<from>-<time>`) before any upgrade, so a failed or
+unwanted upgrade can be undone by hand. The check on an up-to-date database is one small query and
+does not import Alembic, so opening a project stays fast.
+
+Adding a layout change: write `versions/NNNN_what.py` with `down_revision` set to the current head,
+and set `HEAD` below to its revision id (a test checks the two agree).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+# The newest revision in versions/; tests/test_migrations.py checks it against the scripts.
+HEAD = "0001"
+# The layout of copydesk 0.1.0, which recorded no version.
+BASELINE = "0001"
+_HERE = Path(__file__).resolve().parent
+
+
+class MigrationError(RuntimeError):
+    """The database could not be brought to the current layout; the message is for the user."""
+
+
+def current_revision(conn: Connection) -> str | None:
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def _has_tables(conn: Connection) -> bool:
+    return inspect(conn).has_table("document")
+
+
+def _alembic_config(conn: Connection):  # type: ignore[no-untyped-def]
+    # Imported here, not at the top: only an upgrade needs Alembic, and it costs start-up time.
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_HERE))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def script_head() -> str:
+    """The head revision as the migration scripts declare it."""
+    from alembic.script import ScriptDirectory
+
+    cfg = _alembic_config(None)  # type: ignore[arg-type]
+    heads = ScriptDirectory.from_config(cfg).get_heads()
+    if len(heads) != 1:
+        raise MigrationError(f"migration scripts have {len(heads)} heads: {sorted(heads)}")
+    return heads[0]
+
+
+def _stamp(conn: Connection, revision: str) -> None:
+    conn.execute(text(
+        "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
+        "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
+    conn.execute(text("DELETE FROM alembic_version"))
+    conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": revision})
+
+
+def backup_sqlite(engine: Engine, revision: str | None) -> Path | None:
+    """A consistent copy of the SQLite file beside it, taken through SQLite's backup API."""
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or not path:
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target = Path(f"{path}.bak-{revision or 'v0.1'}-{stamp}")
+    raw = engine.raw_connection()
+    try:
+        import sqlite3
+
+        dest = sqlite3.connect(target)
+        try:
+            raw.driver_connection.backup(dest)  # type: ignore[union-attr]
+        finally:
+            dest.close()
+    finally:
+        raw.close()
+    return target
+
+
+def ensure_current(engine: Engine, *, write_options: dict[str, str] | None = None) -> str | None:
+    """Create or upgrade the database in place; returns the backup path when it upgraded.
+
+    The upgrade runs inside one write transaction (IMMEDIATE on SQLite), so two processes opening
+    an old project at once do not both migrate it: the second sees the new revision and stops.
+    """
+    with engine.connect() as conn:
+        if _has_tables(conn) and current_revision(conn) == HEAD:
+            return None
+        fresh = not _has_tables(conn)
+        before = None if fresh else current_revision(conn)
+    backup = None if fresh else backup_sqlite(engine, before)
+    writer = engine.execution_options(**(write_options or {}))
+    try:
+        with writer.begin() as conn:
+            if not _has_tables(conn):
+                SQLModel.metadata.create_all(conn)
+                _stamp(conn, HEAD)
+                return None
+            revision = current_revision(conn)
+            if revision == HEAD:
+                return None
+            if revision is None:
+                _stamp(conn, BASELINE)
+            from alembic import command
+
+            command.upgrade(_alembic_config(conn), "head")
+            # Tables added since the baseline that no revision had to fill are created here.
+            SQLModel.metadata.create_all(conn)
+    except MigrationError:
+        raise
+    except Exception as exc:  # any failure becomes one line for the user
+        where = f" (a copy of the database before the upgrade is at {backup})" if backup else ""
+        raise MigrationError(f"could not upgrade the database: {exc}{where}") from exc
+    return str(backup) if backup else None
