@@ -17,7 +17,7 @@ from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 from copydesk.projects import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -121,6 +121,12 @@ class Database:
                     raise StoreError(f"{self.path}: {_sqlite_message(exc)}") from exc
                 time.sleep(delay)
                 delay *= 2
+            except (DBAPIError, SQLAlchemyError) as exc:
+                # IntegrityError (a row another writer removed or re-added meanwhile),
+                # DataError, a corrupt file...: the user gets one line, the transaction was
+                # rolled back, nothing was half-written.
+                raise StoreError(f"{self.path}: nothing was saved: {_sqlite_message(exc)}"
+                                 ) from exc
         raise AssertionError("unreachable")
 
     def integrity_check(self) -> str:
@@ -131,11 +137,11 @@ class Database:
         self.engine.dispose()
 
 
-def _sqlite_message(exc: OperationalError) -> str:
+def _sqlite_message(exc: SQLAlchemyError) -> str:
     orig = getattr(exc, "orig", None)
     text = str(orig) if orig is not None else str(exc)
     if "readonly" in text or "read-only" in text:
         return "the database is read-only; nothing was saved"
     if "disk is full" in text or "database or disk is full" in text:
         return "the disk is full; nothing was saved"
-    return text
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +24,10 @@ def open_project(args: argparse.Namespace) -> Project:
     from copydesk.projects.project import Project, find_project
 
     start = Path(args.project) if args.project else None
-    return Project.open(find_project(start))
+    project = Project.open(find_project(start))
+    for notice in project.notices:
+        print(f"copydesk: note: {notice}", file=sys.stderr)
+    return project
 
 
 def default_annotator() -> str:
