@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import add_text, find
 
-from copydesk.projects.migrate import reload_schema, schema_changed, undo_apply
 from copydesk.projects.db import StoreError
+from copydesk.projects.migrate import reload_schema, schema_changed, undo_apply
 from copydesk.projects.project import Project
 from copydesk.schema import default_schema_path
 from copydesk.tui.cli import main

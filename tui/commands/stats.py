@@ -33,6 +33,12 @@ def run(args: argparse.Namespace) -> int:
         if counts:
             print()
             print(table([title, "count"], [[k, str(v)] for k, v in sorted(counts.items())]))
+    if stats.reopened_gold:
+        print()
+        shown = ", ".join(str(d) for d in stats.reopened_gold[:20])
+        more = f" (+{len(stats.reopened_gold) - 20} more)" if len(stats.reopened_gold) > 20 else ""
+        print(f"gold reopened (new candidates after review; see `copydesk review --list`): "
+              f"{len(stats.reopened_gold)} document(s): {shown}{more}")
     if stats.stale or stats.stale_links:
         print()
         print(f"stale (kept for review, left out of exports): {stats.stale} span(s), "

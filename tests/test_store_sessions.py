@@ -1,0 +1,94 @@
+"""Store correctness under concurrent use: undo per running app, one-line errors for every
+database failure, true lengths for texts holding NUL."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import add_text, find
+from sqlalchemy import text
+
+from copydesk.projects.db import StoreError
+from copydesk.projects.project import Project
+
+TEXT = "Police detained Irena Kostava in Valmora on Tuesday."
+LEGACY = Path(__file__).parent / "data" / "legacy-v0.1"
+
+
+def test_one_annotator_in_two_terminals_has_two_undo_histories(project: Project) -> None:
+    doc = add_text(project, TEXT, "t")
+    first = project.store
+    with Project.open(project.root) as second_terminal:
+        second = second_terminal.store
+        first.add_span(doc, "ann", "PERSON", *find(TEXT, "Irena Kostava"))
+        second.add_span(doc, "ann", "GPE", *find(TEXT, "Valmora"))
+        # `u` in the first terminal undoes the first terminal's edit, not the newer one
+        undone = first.undo(doc, "ann")
+        assert undone is not None and undone.kind == "add_span"
+        assert [s.label for s in first.spans(doc, "ann")] == ["GPE"]
+        assert first.can_undo(doc, "ann") == (False, True)
+        # the second terminal still undoes (and redoes) its own edit
+        assert second.can_undo(doc, "ann") == (True, False)
+        second.undo(doc, "ann")
+        assert first.spans(doc, "ann") == []
+        second.redo(doc, "ann")
+        first.redo(doc, "ann")
+        assert sorted(s.label for s in first.spans(doc, "ann")) == ["GPE", "PERSON"]
+
+
+def test_edits_from_before_an_app_opened_stay_undoable_after_a_restart(project: Project
+                                                                       ) -> None:
+    doc = add_text(project, TEXT, "t")
+    project.store.add_span(doc, "ann", "PERSON", *find(TEXT, "Irena Kostava"))
+    with Project.open(project.root) as restarted:
+        assert restarted.store.can_undo(doc, "ann") == (True, False)
+        restarted.store.undo(doc, "ann")
+        assert restarted.store.spans(doc, "ann") == []
+
+
+def test_an_undo_that_another_window_already_made_is_refused_not_repeated(
+        project: Project) -> None:
+    doc = add_text(project, TEXT, "t")
+    project.store.add_span(doc, "ann", "PERSON", *find(TEXT, "Irena Kostava"))
+    with Project.open(project.root) as a, Project.open(project.root) as b:
+        a.store.undo(doc, "ann")  # both inherited the edit; the first undo wins
+        with pytest.raises(StoreError, match="gone already"):
+            b.store.undo(doc, "ann")
+        assert [x.kind for x in b.store.actions(doc, "ann")] == ["add_span", "undo"]
+
+
+def test_legacy_actions_without_a_session_stay_undoable(tmp_path: Path) -> None:
+    folder = tmp_path / "legacy"
+    shutil.copytree(LEGACY, folder)
+    with Project.open(folder) as project:
+        doc = project.store.document_ids()[0]
+        assert project.store.can_undo(doc, "alice") == (True, True)
+        project.store.undo(doc, "alice")
+        new = project.store.actions(doc, "alice")[-1]
+        assert new.kind == "undo" and new.session == project.store.session_id
+
+
+def test_no_raw_database_exception_escapes_run_write(project: Project) -> None:
+    doc = add_text(project, TEXT, "t")
+
+    def duplicate(session) -> None:  # type: ignore[no-untyped-def]
+        session.execute(text("INSERT INTO document (id, title, text, content_hash, source, "
+                             "meta, created_at) VALUES (:id, '', 'x', 'h', '', '{}', '')"),
+                        {"id": doc})
+
+    with pytest.raises(StoreError) as err:
+        project.store.db.run_write(duplicate)
+    message = str(err.value)
+    assert "UNIQUE constraint failed" in message and "\n" not in message
+    assert "nothing was saved" in message
+
+
+def test_queue_shows_the_true_length_of_a_text_holding_nul(project: Project) -> None:
+    nul = "Fifteen chars\x00" + "x" * 34
+    assert len(nul) == 48
+    doc = add_text(project, nul, "nul")
+    plain = add_text(project, TEXT, "plain")
+    lengths = {row.id: row.length for row in project.store.queue("ann")}
+    assert lengths == {doc: 48, plain: len(TEXT)}
