@@ -92,3 +92,26 @@ def test_queue_shows_the_true_length_of_a_text_holding_nul(project: Project) -> 
     plain = add_text(project, TEXT, "plain")
     lengths = {row.id: row.length for row in project.store.queue("ann")}
     assert lengths == {doc: 48, plain: len(TEXT)}
+
+
+def test_an_import_validated_under_an_older_schema_is_refused(project: Project,
+                                                              tmp_path: Path) -> None:
+    import json
+
+    from copydesk.exports.importing import import_annotated
+    from copydesk.projects.migrate import apply_schema
+
+    loaded = project.schema  # what the importing process validated against
+    new = tmp_path / "v2.yaml"
+    new.write_text(loaded.text.replace('version: "1.0"', 'version: "2.0"').replace(
+        "  NORP:\n    hotkey: k", "  NORP:\n    merged_into: ORG\n    hotkey: k"),
+        encoding="utf-8")
+    with Project.open(project.root) as lead:
+        apply_schema(lead, new)
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text(json.dumps({"text": TEXT, "spans": [
+        {"start": 33, "end": 40, "label": "NORP"}]}) + "\n", encoding="utf-8")
+    report = import_annotated(project.store, loaded, [feed], annotator="ann", status="done")
+    [rejected] = report.rejected
+    assert "schema changed" in rejected.reason and "run the import again" in rejected.reason
+    assert project.store.document_count() == 0
