@@ -6,7 +6,12 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from copydesk.tui.commands.common import add_project_arg, default_annotator, open_project
+from copydesk.tui.commands.common import (
+    add_project_arg,
+    default_annotator,
+    open_project,
+    say,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -74,8 +79,8 @@ def run_demo(args: argparse.Namespace) -> int:
     if not (folder / "copydesk.yaml").exists():
         make_demo(folder)
     if args.no_tui:
-        print(folder)
+        say(folder)
         return 0
-    print(f"demo project in {folder}")
+    say(f"demo project in {folder}")
     project = Project.open(folder)
     return _run_app(project, resolve_annotator(project, args.annotator), None)

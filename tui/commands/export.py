@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from copydesk.tui.commands.common import add_project_arg, open_project
+from copydesk.tui.commands.common import add_project_arg, open_project, say
 
 EPILOG = """\
 formats and where they go (OUT):
@@ -72,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
     from copydesk.projects.models import STATUSES
 
     if args.status != "all" and args.status not in STATUSES:
-        print(f"copydesk: error: --status {args.status!r}: use one of "
-              f"{', '.join(STATUSES)} or all", file=sys.stderr)
+        say(f"copydesk: error: --status {args.status!r}: use one of "
+              f"{', '.join(STATUSES)} or all", err=True)
         return 1
     options = ExportOptions(
         status=args.status, annotators=tuple(args.annotator), layers=tuple(args.layer),
@@ -96,9 +95,9 @@ def run(args: argparse.Namespace) -> int:
                              progress)
     shown = summary.warnings if args.verbose else summary.warnings[:10]
     for warning in shown:
-        print(f"copydesk: warning: {warning}", file=sys.stderr)
+        say(f"copydesk: warning: {warning}", err=True)
     if len(summary.warnings) > len(shown):
-        print(f"copydesk: ... and {len(summary.warnings) - len(shown)} more warnings "
-              "(-v shows all)", file=sys.stderr)
-    print(summary.line())
+        say(f"copydesk: ... and {len(summary.warnings) - len(shown)} more warnings "
+              "(-v shows all)", err=True)
+    say(summary.line())
     return 0
