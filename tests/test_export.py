@@ -424,11 +424,38 @@ def test_existing_folder_needs_force(project: Project, tmp_path: Path) -> None:
     assert not (out / "keep.txt").exists() and (out / "annotation.conf").exists()
 
 
+def test_an_existing_file_needs_force_as_a_folder_does(project: Project, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("someone's earlier export\n")
+    assert _cli(project, "export", "jsonl", str(out), "--status", "all") == 1
+    assert "file exists; pass --force" in capsys.readouterr().err
+    assert out.read_text() == "someone's earlier export\n"
+    assert _cli(project, "export", "jsonl", str(out), "--status", "all", "--force") == 0
+    assert out.read_text().startswith("{")
+
+
+def test_exported_folders_follow_the_umask(project: Project, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        assert _cli(project, "export", "brat", str(tmp_path / "brat"), "--status", "all") == 0
+        assert _cli(project, "export", "jsonl", str(tmp_path / "split"), "--split", "50,50",
+                     "--status", "all") == 0
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "brat", tmp_path / "split"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o755, folder
+
+
 # ----------------------------------------------------------------------------- filters
 def test_filters(project: Project, tmp_path: Path) -> None:
     def lines(*args: str) -> list[dict]:
         out = tmp_path / "f.jsonl"
-        assert _cli(project, "export", "jsonl", str(out), *args) == 0
+        assert _cli(project, "export", "jsonl", str(out), *args, "--force") == 0
         return [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
 
     assert {r["meta"]["annotator"] for r in lines()} == {"alice"}

@@ -21,7 +21,7 @@ formats and where they go (OUT):
 
 --split 80,10,10 splits by document (train,dev,test; two numbers: train,test) with a seeded
 shuffle: the same project and --seed always give byte-identical files.
-A folder OUT that exists and is not empty is replaced only with --force.
+An OUT that exists (a file, or a folder that is not empty) is replaced only with --force.
 """
 
 
@@ -56,7 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--hf-format", choices=("jsonl", "parquet"), default="jsonl",
                         help="hf: file format per split (default: jsonl)")
     parser.add_argument("--force", action="store_true",
-                        help="replace an existing non-empty OUT folder")
+                        help="replace an existing OUT file or non-empty OUT folder")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print every warning, not just the first ten")
     parser.set_defaults(func=run)
