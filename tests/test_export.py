@@ -257,14 +257,23 @@ def test_hf_datasets_loads(project: Project, tmp_path: Path, hf_format: str) -> 
     assert card.startswith("---\nconfigs:\n")
     assert "newsroom" in card and "1.0" in card and "| train |" in card
     kind = "json" if hf_format == "jsonl" else "parquet"
-    rows = []
+    direct = 0
     for split in ("train", "test"):
         ds = datasets.load_dataset(kind, data_files=str(out / f"{split}.{hf_format}"),
                                    split="train")
-        rows.extend(ds)
+        direct += len(ds)
+        if hf_format == "parquet":  # parquet carries the features itself
+            assert isinstance(ds.features["ner_tags"].feature, datasets.ClassLabel)
     by_folder = datasets.load_dataset(str(out))
     assert set(by_folder.keys()) == {"train", "test"}
-    assert sum(len(by_folder[k]) for k in by_folder) == len(rows)
+    assert sum(len(by_folder[k]) for k in by_folder) == direct
+    # as conll2003: ner_tags is a sequence of ClassLabel ids whose names are IOB2 tags, the
+    # way transformers' run_ner.py reads the label list
+    tags = by_folder["train"].features["ner_tags"].feature
+    assert isinstance(tags, datasets.ClassLabel)
+    assert tags.names[:3] == ["O", "B-PERSON", "I-PERSON"]
+    rows = [{**row, "ner_tags": [tags.int2str(i) for i in row["ner_tags"]]}
+            for split in ("train", "test") for row in by_folder[split]]
     conll = tmp_path / "ref.conll"
     run_export(project.store, project.schema, "conll", conll, ExportOptions())
     ref = {}
