@@ -223,7 +223,10 @@ class Store:
         # Document text never changes after import, so checking a span's offsets need not
         # read a long article from disk on every keystroke.
         self._texts: dict[int, str] = {}
-        self.schema, self.schema_id = self.db.run_write(
+        with self.db.read() as session:  # the usual case: a read, no write lock needed
+            current = self.current_schema_id(session)
+            found = self._adopt_or_record(session, schema) if current is not None else None
+        self.schema, self.schema_id = found or self.db.run_write(
             lambda session: self._adopt_or_record(session, schema))
         with self.db.read() as session:
             # Edits older than this are everyone's history; newer ones belong to their session.
