@@ -257,3 +257,39 @@ def test_gold_is_reopened_when_a_late_annotator_finishes(store: Store, doc: int,
     # ... but a new candidate in a finished set does
     store.add_span(doc, "ann", "ORG", 4, 12)
     assert review_queue(store)[0][3] == "reopened"
+
+
+async def test_review_screen_waits_for_a_locked_database_without_freezing(store: Store,
+                                                                          doc: int) -> None:
+    import sqlite3
+    import time
+
+    from textual.widgets import DataTable, Static
+
+    from copydesk.tui.screens.review import ReviewApp, ReviewScreen
+
+    app = ReviewApp(store, "rita", [doc], policy=POLICY)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        blocker = sqlite3.connect(store.db.path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("a")  # accept Ann while someone else holds the lock
+            await pilot.pause()
+            message = str(screen.query_one("#review-message", Static).content)
+            assert message.startswith("saving… accept PERSON"), message
+            await pilot.press("down")  # keys still answer
+            await pilot.pause()
+            assert screen.query_one(DataTable).cursor_row == 1
+            assert gold_keys(store, doc) == (set(), set())
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+        deadline = time.monotonic() + 60
+        while gold_keys(store, doc)[0] != {PERSON}:
+            assert time.monotonic() < deadline
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        assert "accepted PERSON" in str(screen.query_one("#review-message", Static).content)
