@@ -68,13 +68,16 @@ class _History:
     redo: list[int] = field(default_factory=list)
 
 
-def _char_length() -> Any:
+def _char_length(dialect: str = "sqlite") -> Any:
     """`length(text)`, or NULL for a text holding a NUL character.
 
     SQLite's `length()` of a TEXT value stops at the first NUL (a 48-character document showed
     as 15); the NUL test runs on the bytes (`instr` of a BLOB does not stop there), and the few
-    such texts are measured in Python by `_true_lengths`.
+    such texts are measured in Python by `_true_lengths`. Other databases store no NUL in text
+    and count characters right.
     """
+    if dialect != "sqlite":
+        return func.char_length(Document.text)
     blob = func.cast(Document.text, LargeBinary)
     return case((func.instr(blob, literal(b"\x00", LargeBinary)) > 0, None),
                 else_=func.length(Document.text))
@@ -431,7 +434,8 @@ class Store:
                 ).all()
             }
             query = select(
-                Document.id, Document.title, Document.external_id, _char_length()
+                Document.id, Document.title, Document.external_id,
+                _char_length(self.db.engine.dialect.name)
             ).order_by(Document.id)
             if doc_ids is not None:
                 query = query.where(col(Document.id).in_(list(doc_ids)))

@@ -51,8 +51,5 @@ def safe_json(text: str) -> str:
 
 
 def safe_text(value: str, *, limit: int | None = None, style: str = "") -> Text:
-    """A Rich `Text` (never markup) with control characters shown as placeholders."""
-    shown = display_string(value.replace("\n", " ⏎ "))
-    if limit is not None and len(shown) > limit:
-        shown = shown[: limit - 1] + "…"
-    return Text(shown, style=style)
+    """A Rich `Text` (never markup) of `safe_line(value)`, at most `limit` cells wide."""
+    return Text(safe_line(value, max_cells=limit), style=style)
