@@ -4,6 +4,7 @@ database failure, true lengths for texts holding NUL."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,42 @@ def test_an_import_validated_under_an_older_schema_is_refused(project: Project,
     [rejected] = report.rejected
     assert "schema changed" in rejected.reason and "run the import again" in rejected.reason
     assert project.store.document_count() == 0
+
+
+def test_importing_finished_work_after_review_reopens_gold(project: Project,
+                                                          tmp_path: Path) -> None:
+    import json
+
+    from copydesk.exports.importing import import_annotated
+    from copydesk.projects.adjudicate import accept, candidates, review_queue
+    from copydesk.projects.permissions import GOLD
+
+    doc = add_text(project, TEXT, "t")
+    store = project.store
+    store.add_span(doc, "ann", "PERSON", *find(TEXT, "Irena Kostava"))
+    store.set_status(doc, "ann", "done")
+    for candidate in candidates(store, doc).open:
+        accept(store, doc, "rita", candidate)
+    assert store.annotation_set(doc, GOLD).status == "done"  # type: ignore[union-attr]
+    start, end = find(TEXT, "Valmora")
+    feed = tmp_path / "late.jsonl"
+    feed.write_text(json.dumps({"text": TEXT, "spans": [
+        {"start": start, "end": end, "label": "GPE"}]}) + "\n", encoding="utf-8")
+    report = import_annotated(store, project.schema, [feed], annotator="late", status="done")
+    assert report.rejected == []
+    assert store.annotation_set(doc, GOLD).status == "in_progress"  # type: ignore[union-attr]
+    assert review_queue(store)[0][3] == "reopened"
+
+
+def test_an_unreadable_database_is_one_line_on_the_command_line(project: Project,
+                                                                capsys) -> None:  # type: ignore[no-untyped-def]
+    from copydesk.tui.cli import main
+
+    add_text(project, TEXT, "t")
+    project.close()
+    with sqlite3.connect(project.store.db.path) as conn:
+        conn.execute("DROP TABLE annotation_set")
+    assert main(["stats", "-p", str(project.root)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("copydesk: error: ") and err.count("\n") == 1
+    assert "Traceback" not in err

@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from copydesk.projects.db import StoreError
     from copydesk.schema import SchemaError
 
@@ -61,6 +63,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from copydesk.tui.commands.common import say
 
         say(f"copydesk: error: {one_line(exc)}", err=True)
+        return EXIT_USER_ERROR
+    except SQLAlchemyError as exc:  # a read of a damaged or foreign database file
+        from copydesk.tui.commands.common import say
+
+        orig = getattr(exc, "orig", None) or exc
+        say(f"copydesk: error: the project database could not be read: {one_line(orig)}",
+            err=True)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("copydesk: interrupted; everything confirmed before this was saved",
