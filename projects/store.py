@@ -608,6 +608,47 @@ class Store:
 
         return self.db.run_write(write)
 
+    def add_span_and_link(self, doc_id: int, annotator: str, label: str, start: int, end: int,
+                          head_id: int, role: str) -> tuple[Span, Link]:
+        """Label ``[start, end)`` and join it to ``head_id`` by ``role``: one transaction and
+        one undo step (an argument or attribution part made with one key while linking).
+
+        Logged as an ``add_span`` whose payload also holds the link, so undo removes both and
+        redo restores both under their ids; any refusal (label, offsets, role) writes nothing.
+        """
+        check_label(self.schema, label)
+
+        def write(session: Session) -> tuple[Span, Link]:
+            layer, covered, attrs = validate_span(
+                self.schema, doc_id, self.document_text(session, doc_id), label, start, end)
+            head, aset = self._span_in_set(session, head_id, annotator)
+            if head.document_id != doc_id:
+                raise StoreError("linked spans must belong to the same document and annotator")
+            dup = session.exec(
+                select(Span.id).where(Span.set_id == aset.id, Span.start == start,
+                                      Span.end == end, Span.label == label)
+            ).first()
+            if dup is not None:
+                raise StoreError(f"{covered!r} is already labelled {label}")
+            span = Span(
+                set_id=aset.id, document_id=doc_id, layer=layer, label=label, start=start,
+                end=end, text=covered, attributes=json.dumps(attrs, sort_keys=True,
+                                                             ensure_ascii=False),
+                schema_id=self.schema_id,
+            )
+            session.add(span)
+            session.flush()
+            self._check_link(session, head, span, role)
+            link = Link(set_id=aset.id, head_id=head_id, tail_id=span.id, role=role,
+                        schema_id=self.schema_id)
+            session.add(link)
+            session.flush()
+            self._log(session, aset, "add_span", {"span": _row(span, _SPAN_FIELDS),
+                                                  "links": [_row(link, _LINK_FIELDS)]})
+            return span, link
+
+        return self.db.run_write(write)
+
     def remove_link(self, link_id: int, annotator: str) -> None:
         def write(session: Session) -> None:
             link, aset = self._link_in_set(session, link_id, annotator)
@@ -739,10 +780,14 @@ class Store:
                 session.delete(obj)
                 session.flush()
 
-        if kind == "add_span":
+        if kind == "add_span":  # with "links" when made by add_span_and_link
             if forward:
                 put_span(data["span"])
+                for link in data.get("links", ()):
+                    put_link(link)
             else:
+                for link in data.get("links", ()):
+                    drop(Link, link["id"])
                 drop(Span, data["span"]["id"])
         elif kind == "remove_span":
             if forward:

@@ -277,8 +277,9 @@ async def test_event_with_three_arguments_and_an_attribution(project: Project, s
         ("Conflict.Attack", "bombing", "Attacker", "ORG", "security forces"),
         ("Conflict.Attack", "bombing", "Target", "ORG", "ISIS targets"),
         ("Conflict.Attack", "bombing", "Place", "LOC", "Wadi Zghetoon"),
-        ("CONTENT", quote, "source", "SOURCE", "Shawes"),
-        ("CONTENT", quote, "cue", "CUE", "told"),
+        # the selection took the comma inside the closing mark; the span leaves it out
+        ("CONTENT", quote.rstrip(","), "source", "SOURCE", "Shawes"),
+        ("CONTENT", quote.rstrip(","), "cue", "CUE", "told"),
     ]
     [(attrs,)] = rows(project, "SELECT attributes FROM span WHERE label = 'CONTENT'")
     assert json.loads(attrs) == {"type": "direct"}

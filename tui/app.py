@@ -44,6 +44,9 @@ class CopydeskApp(App[None]):
         self.sub_title = f"{project.config.name} · {annotator}"
 
     def on_mount(self) -> None:
+        keymap = self.project.config.settings.get("keymap")
+        if isinstance(keymap, dict) and keymap:  # checked at start-up (commands/annotate.py)
+            self.set_keymap({str(k): str(v) for k, v in keymap.items()})
         self._watch_hangup()
         self.set_interval(SCHEMA_POLL_SECONDS, self.check_schema)
         self.push_screen(QueueScreen())
