@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -82,6 +83,14 @@ class CopydeskApp(App[None]):
             refresh = getattr(screen, "schema_reloaded", None)
             if refresh is not None:
                 refresh()
+
+    def on_key(self, event: events.Key) -> None:
+        """A search being typed takes its letters here, ahead of the bindings and in arrival
+        order (see AnnotateScreen.search_key)."""
+        take = getattr(self.screen, "search_key", None)
+        if take is not None and take(event):
+            event.prevent_default()
+            event.stop()
 
     def open_document(self, doc_id: int) -> None:
         from copydesk.tui.screens.annotate import AnnotateScreen

@@ -18,9 +18,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.keys import _character_to_key
-from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Static
 
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import Link, Span
@@ -42,24 +41,12 @@ UNDONE = ("todo", "in_progress")
 
 @dataclass
 class SearchState:
-    """Find in the document: the query, where the search started (esc goes back there)."""
+    """Find in the document: the query, where the search started (esc goes back there), and
+    whether letters are being typed into it."""
 
     query: str = ""
     origin: int = 0
-
-
-class SearchInput(Input):
-    """The find line under the article: typing searches as you type (see AnnotateScreen)."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel find", show=False, id="search.cancel"),
-    ]
-
-    class Cancelled(Message):
-        pass
-
-    def action_cancel(self) -> None:
-        self.post_message(self.Cancelled())
+    typing: bool = False
 
 
 @dataclass(frozen=True)
@@ -137,8 +124,7 @@ class AnnotateScreen(Screen[None]):
                 yield Static(id="side-span")
                 yield Static(id="side-links")
         yield Static(id="status-line")
-        yield SearchInput(placeholder="find: type to search, enter keeps, esc goes back",
-                          id="search")
+        yield Static(id="search")
         yield Footer()
 
     @property
@@ -816,35 +802,51 @@ class AnnotateScreen(Screen[None]):
 
     # ------------------------------------------------------------------ find
     def action_find(self) -> None:
-        self._search.origin = self.view.cursor
-        box = self.query_one("#search", SearchInput)
-        box.display = True
-        box.value = self._search.query
-        box.focus()
+        """Start typing a search. The letters are taken by `search_key`, which the app calls
+        for every key in arrival order, before any binding: a focus change to an input box
+        would let letters typed ahead (over SSH) reach the old focus as commands."""
+        self._search = SearchState(origin=self.view.cursor, typing=True)
+        self._show_search()
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id != "search":
-            return
-        self._search.query = event.value
-        found = motions.find_in_text(self.text, event.value, self._search.origin)
+    def _show_search(self) -> None:
+        box = self.query_one("#search", Static)
+        box.display = self._search.typing
+        line = Text("find: ", style="bold")
+        line.append_text(safe_text(self._search.query))
+        line.append("▏  enter keeps the place, esc goes back, > < next/previous",
+                    style="dim")
+        box.update(line)
+
+    def search_key(self, event: events.Key) -> bool:
+        """Take a key while a search is being typed; False lets it act as usual."""
+        search = self._search
+        if not search.typing:
+            return False
+        if event.key == "escape":
+            search.typing = False
+            self.view.move_cursor(search.origin)
+        elif event.key == "enter":
+            search.typing = False
+        elif event.key == "backspace":
+            search.query = search.query[:-1]
+            self._find_from_origin()
+        elif event.is_printable and event.character:
+            search.query += event.character
+            self._find_from_origin()
+        else:  # a move or a command ends the typing and then does what it does
+            search.typing = False
+            self._show_search()
+            return False
+        self._show_search()
+        return True
+
+    def _find_from_origin(self) -> None:
+        query = self._search.query
+        found = motions.find_in_text(self.text, query, self._search.origin)
         if found is not None:
             self.view.move_cursor(found[0])
-            self.say(f"find {event.value!r}: enter keeps, > < next/previous", keep=False)
-        elif event.value:
-            self.say(f"find {event.value!r}: not in this document", keep=False)
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
-            self._close_search()
-
-    def on_search_input_cancelled(self, event: SearchInput.Cancelled) -> None:
-        self._close_search()
-        self.view.move_cursor(self._search.origin)
-
-    def _close_search(self) -> None:
-        box = self.query_one("#search", SearchInput)
-        box.display = False
-        self.view.focus()
+        elif query:
+            self.say(f"find {query!r}: not in this document")
 
     def action_find_next(self, step: int) -> None:
         query = self._search.query
