@@ -256,3 +256,22 @@ def test_next_name_skips_labelled_runs() -> None:
     assert found is not None and text[found[0]:found[1]] == "Leyla Aziz"
     found = next_name(index, found[0], lambda a, b: text[a:b] == "Harbour Board")
     assert found is not None and text[found[0]:found[1]] == "Erbil"
+
+
+async def test_name_motion_takes_the_name_at_the_cursor_then_moves_on(project: Project,
+                                                                      doc: int) -> None:
+    app = CopydeskApp(project, "tester", open_document=doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(ArticleView)
+        await at(pilot, "Omar Haddad")
+        await pilot.press("P")
+        assert view.selected_range() == (TEXT.index("Omar"), TEXT.index(" told"))
+        await pilot.press("P")
+        start = TEXT.index("Radio Valmora")
+        assert view.selected_range() == (start, start + len("Radio Valmora"))
+        await pilot.press("V")  # the speech verb after here wraps round to the first one
+        start = TEXT.index("said")
+        assert view.selected_range() == (start, start + 4)
+        await pilot.press("right_curly_bracket")  # no span yet: the next sentence
+        assert view.cursor == TEXT.index("“We saw")

@@ -777,20 +777,31 @@ class AnnotateScreen(Screen[None]):
         if self._verbs is None:
             configured = self.app.project.config.settings.get("speech_verbs")
             self._verbs = motions.speech_verb_pattern(configured or motions.DEFAULT_SPEECH_VERBS)
-        found = motions.next_speech_verb(self.text, self.view.cursor, self._verbs,
-                                         skip=self._skip_range())
+        verbs, skip = self._verbs, self._skip_range()
+        found = self._here_or_next(
+            lambda at: motions.next_speech_verb(self.text, at, verbs, skip=skip))
         if found is None:
             self.say("No speech verb found (the list is settings.speech_verbs).")
             return
         self.view.select(*found)
 
     def action_name(self) -> None:
-        found = motions.next_name(self.view.index, self.view.cursor, self._labelled,
-                                  skip=self._skip_range())
+        skip = self._skip_range()
+        found = self._here_or_next(
+            lambda at: motions.next_name(self.view.index, at, self._labelled, skip=skip))
         if found is None:
             self.say("No unlabelled capitalised name further on.")
             return
         self.view.select(*found)
+
+    def _here_or_next(self, find):  # type: ignore[no-untyped-def]
+        """A match starting at the cursor counts, unless it is already selected (then the
+        next one): the first press takes the name under the cursor, the next goes on."""
+        cursor = self.view.cursor
+        found = find(cursor - 1)
+        if found is not None and found[0] == cursor and self.view.selected_range() == found:
+            found = find(cursor)
+        return found
 
     def action_unlabelled_sentence(self) -> None:
         found = motions.next_unlabelled_sentence(self.view.index, self.view.cursor,
