@@ -329,6 +329,36 @@ class Store:
             )
         return out
 
+    def find_documents(self, *, text: str = "", label: str = "", annotator: str = "",
+                       status: str = "") -> set[int]:
+        """Ids of documents matching every filter given (the queue's collection search):
+        `text` in the document (case-insensitive for ASCII letters), a span labelled `label`,
+        an annotation set of `annotator`, and that set (or, with no annotator, any set) in
+        `status`. A "todo" status also matches documents nobody has started."""
+        with self.db.read() as session:
+            query = select(Document.id)
+            if text:
+                query = query.where(func.instr(func.lower(Document.text), text.lower()) > 0)
+            set_status = status
+            if status == "todo":  # nobody (or not this annotator) has started it
+                set_status = ""
+                started = select(AnnotationSet.document_id).where(
+                    AnnotationSet.status != "todo")
+                if annotator:
+                    started = started.where(AnnotationSet.annotator == annotator)
+                query = query.where(col(Document.id).not_in(started))
+            if label or set_status or (annotator and status != "todo"):
+                sets = select(AnnotationSet.document_id)
+                if annotator:
+                    sets = sets.where(AnnotationSet.annotator == annotator)
+                if set_status:
+                    sets = sets.where(AnnotationSet.status == set_status)
+                if label:
+                    sets = sets.join(Span, Span.set_id == AnnotationSet.id).where(
+                        Span.label == label)
+                query = query.where(col(Document.id).in_(sets))
+            return set(session.exec(query).all())  # type: ignore[arg-type]
+
     def progress(self, annotator: str, doc_ids: Sequence[int] | None = None) -> tuple[int, int]:
         """(finished, total) documents for an annotator: two counts, no per-document rows, so
         a screen can show it after every save without growing with the project."""
