@@ -22,7 +22,6 @@ attribute (underline, bold, italic), and the inline tag mode (``T``) names every
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -89,11 +88,6 @@ def depth_for(color_system: str | None, *, no_color: bool = False) -> str:
     if color_system == "256":
         return "256"
     return "16"  # "standard" (TERM=xterm, screen, linux) and "windows"
-
-
-def depth_from_environment(color_system: str | None) -> str:
-    """``depth_for`` with ``NO_COLOR`` taken from the environment."""
-    return depth_for(color_system, no_color="NO_COLOR" in os.environ)
 
 
 def _triplet(color: str) -> ColorTriplet:

@@ -567,6 +567,8 @@ class AnnotateScreen(Screen[None]):
         if len(options) == 1:
             self.make_link(head, *options[0])
             return
+        filled = {lk.role for lk in self.links if lk.head_id == head.id}
+        options.sort(key=lambda option: option[1] in filled)  # a role still open comes first
         from copydesk.tui.screens.picker import Choice, ChoicePicker
 
         choices = [Choice(f"{role} ← {tail.label} {tail.text[:30]}", (tail, role),

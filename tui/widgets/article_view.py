@@ -16,7 +16,10 @@ entity = background tint + underline, event = bold in the label colour, attribut
 layers = italic in the label colour, emphasised spans (``highlight_ids``) = bold, underline,
 overline and a highlight background, selection = reverse video, cursor = reverse video toggled
 (so it shows inside a selection too) plus bold underline, control-character placeholders = dim in
-the error colour.
+the error colour. Below truecolor the screen sets ``label_looks`` (``tui.palette``): one look per
+label chosen for the terminal's colour depth, since Rich's own downgrade turned the pale entity
+tints into one grey. ``tag_mode`` adds a row under each text row naming the labels that start
+there (monochrome terminals, colour-blind annotators) without touching wrapping or offsets.
 """
 
 from __future__ import annotations
