@@ -220,6 +220,8 @@ async def test_event_with_three_arguments_and_an_attribution(project: Project, s
     app = CopydeskApp(project, "tester", open_document=sample_doc)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        while not hasattr(app.screen, "text"):  # under load: let the screen load its document
+            await pilot.pause(0.05)
         for (start, end), key in [
             (inside("bombing"), "1"), (inside("security forces"), "o"),
             (inside("ISIS targets"), "o"), (inside("Wadi Zghetoon"), "l"),
