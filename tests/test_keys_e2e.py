@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -79,12 +80,15 @@ def test_tags_name_the_labels_without_colour(tmp_path: Path) -> None:
            "NO_COLOR": "1"}
     with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=80,
               height=24, env=env) as term:
-        term.wait_for("▔GPE", timeout=60)
-        screen = term.wait_for("▔PERSON", timeout=30)  # a whole frame, not one mid-write
-        lines = screen.splitlines()
-        [row] = [i for i, line in enumerate(lines) if "▔ORG" in line]
-        tags, text = lines[row], lines[row - 1]  # the tag row sits under its text row
-        assert "Leyla Aziz met" in text
+        deadline = time.monotonic() + 60
+        tags = text = ""
+        while time.monotonic() < deadline and not tags:  # a whole frame, not one mid-write
+            lines = term.capture().splitlines()
+            for i, line in enumerate(lines[1:], 1):
+                if all(t in line for t in ("▔PERSON", "▔ORG", "▔GPE")):
+                    tags, text = line, lines[i - 1]  # the tag row sits under its text row
+            time.sleep(0.1)
+        assert "Leyla Aziz met" in text, term.capture()
         for word, tag in (("Leyla", "▔PERSON"), ("Harbour", "▔ORG"), ("Valmora", "▔GPE")):
             assert tags.index(tag) == text.index(word)  # under the span's first letter
         term.send("T")

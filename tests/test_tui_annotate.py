@@ -39,8 +39,15 @@ def screen(app: CopydeskApp) -> AnnotateScreen:
     return app.screen
 
 
+async def loaded(pilot) -> None:
+    """Wait until the annotation screen has its document (slow under load)."""
+    while not (isinstance(pilot.app.screen, AnnotateScreen) and hasattr(pilot.app.screen, "text")):
+        await pilot.pause(0.05)
+
+
 async def select(pilot, text: str, needle: str, nth: int = 0) -> tuple[int, int]:
     """Put the cursor before `needle` and select it with shift+right, as an annotator would."""
+    await loaded(pilot)
     start, end = find(text, needle, nth)
     view = pilot.app.screen.query_one(ArticleView)
     view.clear_selection()
@@ -54,6 +61,7 @@ async def select(pilot, text: str, needle: str, nth: int = 0) -> tuple[int, int]
 
 
 async def goto(pilot, text: str, needle: str, nth: int = 0) -> None:
+    await loaded(pilot)
     view = pilot.app.screen.query_one(ArticleView)
     view.clear_selection()
     view.move_cursor(find(text, needle, nth)[0])
