@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import Link, Span
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
+from copydesk.tui.bidi_settings import options_for, remember
 from copydesk.tui.layout import SpanView
 from copydesk.tui.text import safe_text
 from copydesk.tui.widgets.article_view import ArticleView
@@ -112,6 +113,8 @@ class AnnotateScreen(Screen[None]):
         self.title = doc.title or doc.external_id or f"document {doc.id}"
         snap = bool(self.app.project.config.settings.get("snap_to_tokens", True))
         self.view.snap_tokens = snap
+        self.content_hash = doc.content_hash
+        self.view.bidi = options_for(self.app.project.config.settings, doc.content_hash)
         self._queue_ids = self.app.queue_ids()
         self.view.load(doc.text, [])
         self.bind_label_hotkeys()
@@ -431,6 +434,12 @@ class AnnotateScreen(Screen[None]):
         self.pending = None
         self.refresh_side()
         self.say("Link cancelled.")
+
+    def on_article_view_bidi_changed(self, event: ArticleView.BidiChanged) -> None:
+        """F6/F7/F8 in the article view: remember the choice in copydesk.yaml."""
+        problem = remember(self.app.project, self.content_hash, event.options)
+        if problem is not None:
+            self.say(problem, error=True)
 
     def on_article_view_escape(self, event: ArticleView.Escape) -> None:
         if self.pending is not None:
