@@ -91,7 +91,13 @@ class BidiOptions:
 
 
 def has_rtl(text: str, start: int = 0, end: int | None = None) -> bool:
-    """True if ``text[start:end]`` may hold right-to-left characters (a cheap superset test)."""
+    """True if ``text[start:end]`` may hold right-to-left characters (a cheap superset test).
+
+    One C-level scan (~10 ms for a 600k-character article, once per layout, never per key);
+    pure ASCII text, the common newswire case, is answered without one.
+    """
+    if start == 0 and end is None and text.isascii():
+        return False
     return _RTL_HINT.search(text, start, len(text) if end is None else end) is not None
 
 
