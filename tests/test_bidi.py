@@ -252,6 +252,30 @@ def test_shaping_draws_presentation_forms_and_keeps_the_maps() -> None:
         plain.offset_to_cell(i) for i in range(len(word) + 1)]
 
 
+def test_shaping_on_rows_with_harakat_and_tabs() -> None:
+    text = "قَالَ\tالمتحدث عدداً (كركوك)"
+    plain = layout_of(text, 40).rows[0]
+    shaped = layout_of(text, 40, shaping=True).rows[0]
+    assert shaped.display != plain.display
+    assert "\u064e" in shaped.display  # the harakat are kept, on their letters
+    assert [shaped.offset_to_cell(i) for i in range(len(text) + 1)] == [
+        plain.offset_to_cell(i) for i in range(len(text) + 1)]
+
+
+def test_a_very_long_rtl_paragraph_is_analysed_in_chunks_on_demand() -> None:
+    from copydesk.tui.bidi import LEVEL_CHUNK
+
+    words = ["كركوك", "قال", "المتحدث", "الحكومة", "2024", "Kurdistan24"]
+    text = " ".join(words[i % len(words)] for i in range(20_000))
+    layout = layout_of(text, 80)
+    first = layout.rows[0]
+    assert first.display == get_display(text[first.start:first.end], base_dir="R")
+    assert first.bidi is not None and len(first.bidi._chunks) == 1  # one chunk, not the line
+    assert len(text) > 20 * LEVEL_CHUNK
+    for row in layout.rows[::97]:  # rows in later chunks read as the algorithm says
+        assert row.display == get_display(text[row.start:row.end], base_dir="R")
+
+
 def test_bad_display_setting_is_one_clear_line(tmp_path: Path) -> None:
     path = tmp_path / "copydesk.yaml"
     path.write_text("name: x\nsettings:\n  bidi_display: sideways\n", encoding="utf-8")

@@ -33,6 +33,7 @@ Decisions, and why:
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -50,6 +51,7 @@ __all__ = [
     "has_rtl",
     "line_levels",
     "mirror",
+    "mirror_table",
     "paragraph_levels",
     "shape",
     "visual_order",
@@ -66,6 +68,7 @@ DIRECTIONS: tuple[str, ...] = ("auto", "rtl", "ltr")
 _RTL_HINT = regex.compile(
     "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefe\U00010800-\U00010fff\U0001e800-\U0001efff]"
 )
+LEVEL_CHUNK = 4096  # characters of a paragraph analysed at once (see BidiLine.levels)
 _STRONG = {"L": 0, "R": 1, "AL": 1}
 _WS_CLASSES = frozenset({"WS", "S", "B", "BN", "LRI", "RLI", "FSI", "PDI"})
 
@@ -232,7 +235,8 @@ def line_levels(levels: Sequence[int], classes: Sequence[str], base: int) -> lis
 
 
 @lru_cache(maxsize=1)
-def _mirrors() -> dict[str, str]:
+def mirror_table() -> dict[str, str]:
+    """Bidi_Mirroring_Glyph pairs ("(" <-> ")", "«" <-> "»", ...) from python-bidi."""
     from bidi.mirror import MIRRORED  # lazy, as above
 
     return dict(MIRRORED)
@@ -242,7 +246,7 @@ def mirror(display: str) -> str:
     """Rule L4: the mirrored glyph of a bracket-like grapheme drawn right to left."""
     if not display:
         return display
-    m = _mirrors().get(display[0])
+    m = mirror_table().get(display[0])
     return display if m is None else m + display[1:]
 
 
@@ -276,8 +280,8 @@ class BidiLine:
     ``neutralise`` turns the line into what the algorithm may see (same length, no controls).
     """
 
-    __slots__ = ("_levels", "_shaped", "_shaped_done", "base", "end", "neutralise", "shaping",
-                 "start", "text")
+    __slots__ = ("_bounds", "_chunks", "_shaped", "_shaped_done", "base", "end", "neutralise",
+                 "shaping", "start", "text")
 
     def __init__(self, text: str, start: int, end: int, base: int,
                  neutralise: Callable[[str], str], *, shaping: bool = False) -> None:
@@ -287,20 +291,50 @@ class BidiLine:
         self.base = base
         self.neutralise = neutralise
         self.shaping = shaping
-        self._levels: list[int] | None = None
+        self._bounds: list[int] | None = None
+        self._chunks: dict[int, list[int]] = {}
         self._shaped: str | None = None
         self._shaped_done = False
 
     def __repr__(self) -> str:
         return f"BidiLine({self.start}, {self.end}, base={self.base})"
 
-    @property
-    def levels(self) -> list[int]:
-        """Resolved level per character of the line (before L1)."""
-        if self._levels is None:
-            line = self.neutralise(self.text[self.start : self.end])
-            self._levels = paragraph_levels(line, self.base)
-        return self._levels
+    def _chunk_bounds(self) -> list[int]:
+        """Where the paragraph is cut for analysis: every ``LEVEL_CHUNK`` characters or so, just
+        after a space (only paragraphs longer than that are cut at all)."""
+        if self._bounds is None:
+            n = self.end - self.start
+            bounds = [0]
+            while n - bounds[-1] > LEVEL_CHUNK:
+                cut = self.text.find(" ", self.start + bounds[-1] + LEVEL_CHUNK, self.end)
+                if cut < 0:
+                    break
+                bounds.append(cut + 1 - self.start)
+            bounds.append(n)
+            self._bounds = bounds
+        return self._bounds
+
+    def levels(self, a: int, b: int) -> list[int]:
+        """Resolved levels (before L1) of the line's characters ``[a, b)`` (line-relative).
+
+        A paragraph is analysed as a whole up to ``LEVEL_CHUNK`` characters; a longer one in
+        chunks cut after a space, each analysed when a row in it is first drawn, so opening a
+        one-megabyte right-to-left line costs one chunk, not the line. (Each chunk is resolved
+        with the paragraph's base level; only neutrals at a cut can differ from a whole-line
+        analysis.)
+        """
+        bounds = self._chunk_bounds()
+        out: list[int] = []
+        i = max(0, bisect_right(bounds, a) - 1)
+        while i < len(bounds) - 1 and bounds[i] < b:
+            lo, hi = bounds[i], bounds[i + 1]
+            chunk = self._chunks.get(i)
+            if chunk is None:
+                line = self.neutralise(self.text[self.start + lo : self.start + hi])
+                chunk = self._chunks[i] = paragraph_levels(line, self.base)
+            out.extend(chunk[max(a, lo) - lo : min(b, hi) - lo])
+            i += 1
+        return out
 
     @property
     def shaped(self) -> str | None:

@@ -50,6 +50,7 @@ from copydesk.tui.bidi import (
     has_rtl,
     line_levels,
     mirror,
+    mirror_table,
     visual_order,
 )
 
@@ -189,6 +190,7 @@ class Row:
         "_display",
         "_last_gs",
         "_specials",
+        "_unit",
         "_vis",
         "bidi",
         "end",
@@ -220,6 +222,7 @@ class Row:
         self.x0 = 0
         self._vis: list[tuple[int, int, str, int]] | None = None
         self._last_gs = start
+        self._unit = False  # every character a one-cell grapheme (``simple`` before bidi)
 
     def __repr__(self) -> str:
         return f"Row({self.start}, {self.end}, width={self.width}, {self.display!r})"
@@ -336,10 +339,16 @@ class Row:
 
     def _build_visual(self, line: BidiLine) -> None:
         """Lay the row out in visual order: levels (L1), reordering (L2), mirroring (L4)."""
-        levels = line.levels
+        if self._unit or (
+            "\t" not in (row_text := self.text[self.start : self.end])
+            and all(is_simple_char(c) for c in set(row_text))
+        ):
+            self._build_visual_units(line)
+            return
         shaped = line.shaped
         base = line.base
-        ls = line.start
+        levels = line.levels(self.start - line.start, self.end - line.start)
+        ls = self.start  # ``levels`` starts at the row
         items: list[tuple[int, int, str, int]] = []  # logical order: start, end, display, cells
         item_levels: list[int] = []
         classes: list[str] = []
@@ -354,7 +363,8 @@ class Row:
             else:
                 disp, w, special = display_grapheme(g)
                 if shaped is not None and not special:
-                    sdisp, sw, _ = display_grapheme(shaped[gs - ls : ge - ls])
+                    ss = gs - line.start
+                    sdisp, sw, _ = display_grapheme(shaped[ss : ss + ge - gs])
                     if sw == w:
                         disp = sdisp
                 if special:
@@ -387,6 +397,43 @@ class Row:
         self._display = "".join(parts)
         self._specials = specials
         self._last_gs = items[-1][0] if items else self.start
+
+    def _build_visual_units(self, line: BidiLine) -> None:
+        """``_build_visual`` for a row whose every character is a one-cell grapheme (most
+        Arabic and Sorani prose): no grapheme segmentation, the permutation is the cell map."""
+        n = self.end - self.start
+        rel = self.start - line.start
+        base = line.base
+        levels = line.levels(rel, rel + n)
+        k = n
+        while k > 0 and self.text[self.start + k - 1] == " ":  # L1: trailing spaces
+            k -= 1
+        levels[k:] = [base] * (n - k)
+        order = visual_order(levels)
+        chars = self.text[self.start : self.end]
+        shaped = line.shaped
+        if shaped is not None:
+            shaped_row = shaped[rel : rel + n]
+            if all(is_simple_char(c) for c in set(shaped_row)):
+                chars = shaped_row
+        mirrors = mirror_table()
+        ch2c = [0] * (n + 1)
+        vis: list[tuple[int, int, str, int]] = []
+        parts: list[str] = []
+        start = self.start
+        for x, i in enumerate(order):
+            c = chars[i]
+            if levels[i] & 1:
+                c = mirrors.get(c, c)
+            parts.append(c)
+            ch2c[i] = x
+            vis.append((start + i, start + i + 1, c, x))
+        ch2c[n] = -1 if base else n
+        self._c2ch, self._ch2c, self._vis = order, ch2c, vis
+        self._ch2d = None
+        self._display = "".join(parts)
+        self._specials = []
+        self._last_gs = self.end - 1 if n else self.start
 
     @property
     def visual(self) -> list[tuple[int, int, str, int]]:
@@ -599,6 +646,7 @@ class Layout:
         line = BidiLine(text, start, end, base, _algorithm_text, shaping=bidi.shaping)
         for row in rows:
             row.bidi = line
+            row._unit = row.simple
             row.simple = False
             row.x0 = max(1, self.width + 1 - row.width) if base else 0
 
