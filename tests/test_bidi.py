@@ -295,3 +295,13 @@ def test_display_settings_are_remembered_per_project(project: Project) -> None:
     remember(project, "h1", BidiOptions("visual", "auto", False))
     again = ProjectConfig.read(project.root / "copydesk.yaml")
     assert again.settings["text_direction"] == {}
+
+
+def test_one_line_labels_follow_the_display_mode() -> None:
+    from copydesk.tui.text import safe_text
+
+    name = "سامر الحداد (Kurdistan24)\u202e"
+    assert safe_text(name, bidi=BidiOptions()).plain == "¦(Kurdistan24) دادحلا رماس"
+    assert safe_text(name, bidi=BidiOptions("terminal")).plain == "سامر الحداد (Kurdistan24)¦"
+    assert safe_text(name).plain == "سامر الحداد (Kurdistan24)¦"
+    assert safe_text("Plain title", bidi=BidiOptions()).plain == "Plain title"

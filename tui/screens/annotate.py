@@ -160,7 +160,7 @@ class AnnotateScreen(Screen[None]):
 
     def refresh_title(self) -> None:
         finished, total = self._progress
-        title = safe_text(self.title, limit=60, style="bold")
+        title = safe_text(self.title, limit=60, style="bold", bidi=self.view.bidi)
         title.append(f"  [{self.status}]", style="italic")
         title.append(f"  {finished}/{total} finished  ·  {len(self.spans)} spans",
                      style="dim")
@@ -198,7 +198,7 @@ class AnnotateScreen(Screen[None]):
         out = Text()
         out.append(span.label, style="bold")
         out.append(f" ({span.layer}) ", style="dim")
-        out.append_text(safe_text(span.text, limit=60))
+        out.append_text(safe_text(span.text, limit=60, bidi=self.view.bidi))
         out.append(f"  {span.start}–{span.end}", style="dim")
         attrs = json.loads(span.attributes or "{}")
         if attrs:
@@ -228,7 +228,7 @@ class AnnotateScreen(Screen[None]):
                 highlight.add(other_id)
                 arrow = "→" if link.head_id == span.id else "←"
                 links.append(f"{arrow} {link.role}: ", style="bold")
-                links.append_text(safe_text(other.text, limit=30))
+                links.append_text(safe_text(other.text, limit=30, bidi=self.view.bidi))
                 links.append(f" ({other.label})\n", style="dim")
         if self.pending is not None:
             head = self.spans.get(self.pending.head_id)
@@ -440,6 +440,8 @@ class AnnotateScreen(Screen[None]):
         problem = remember(self.app.project, self.content_hash, event.options)
         if problem is not None:
             self.say(problem, error=True)
+        self.refresh_title()
+        self.refresh_side()
 
     def on_article_view_escape(self, event: ArticleView.Escape) -> None:
         if self.pending is not None:
