@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -128,12 +129,46 @@ def launch_to_text(text: str, needle: str, repeats: int) -> tuple[float, float] 
     return med * 1000, p95 * 1000
 
 
+def layout_ab(rounds: int = 12) -> None:
+    """Layout + first screen of rows, logical vs visual, alternating, after a GC each time:
+    the all-left-to-right path without the app (and its garbage) around it."""
+    import gc
+
+    from copydesk.projects.textutil import TextIndex
+    from copydesk.tui.layout import Layout
+
+    print("| layout + first 40 rows, 100k words, alternating, after gc | logical | visual |")
+    print("| --- | ---: | ---: |")
+    for name, vocab in (("all-LTR", ENGLISH_VOCAB), ("Arabic", ARABIC_VOCAB)):
+        text, _ = make_article(100_000, vocab)
+        index = TextIndex(text)
+        times: dict[str, list[float]] = {"logical": [], "visual": []}
+        for i in range(rounds):
+            order = ("logical", "visual") if i % 2 else ("visual", "logical")
+            for mode in order:
+                gc.collect()
+                t0 = time.perf_counter()
+                layout = Layout(index, 115, BidiOptions(mode))
+                for row in layout.rows[:40]:
+                    _ = row.display
+                times[mode].append((time.perf_counter() - t0) * 1000)
+        print(f"| {name} (median of {rounds}) | {statistics.median(times['logical']):.0f} ms | "
+              f"{statistics.median(times['visual']):.0f} ms |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer keys and launches")
+    parser.add_argument("--layout-ab", action="store_true",
+                        help="only the logical/visual layout comparison")
     args = parser.parse_args()
+    if args.layout_ab:
+        print(f"machine: {machine()}\n")
+        layout_ab()
+        return
     keys = 150 if args.quick else 400
     repeats = 2 if args.quick else 5
+    rounds = 1 if args.quick else 3
     visual, logical = BidiOptions("visual"), BidiOptions("logical")
 
     ltr = make_article(100_000, ENGLISH_VOCAB)
@@ -141,34 +176,36 @@ def main() -> None:
     arabic = make_article(100_000, ARABIC_VOCAB)
     arabic_1k = make_article(1_000, ARABIC_VOCAB)
 
-    rows: list[tuple[str, dict[str, float]]] = []
-    # logical first, then visual, twice: the order of runs must not decide the comparison
-    for _ in range(2):
-        rows.append(("all-LTR 100k words, logical (pre-bidi path)",
-                     asyncio.run(measure(*ltr, logical, keys))))
-        rows.append(("all-LTR 100k words, visual (default)",
-                     asyncio.run(measure(*ltr, visual, keys))))
-    rows.append(("mixed bench article 100k words (RTL words in LTR paragraphs), logical",
-                 asyncio.run(measure(*mixed, logical, keys))))
-    rows.append(("mixed bench article 100k words, visual",
-                 asyncio.run(measure(*mixed, visual, keys))))
-    rows.append(("Arabic 1k words, visual", asyncio.run(measure(*arabic_1k, visual, keys))))
-    rows.append(("Arabic 100k words, visual", asyncio.run(measure(*arabic, visual, keys))))
-    rows.append(("Arabic 100k words, visual + shaping",
-                 asyncio.run(measure(*arabic, BidiOptions("visual", shaping=True), keys))))
-    rows.append(("Arabic 100k words, logical", asyncio.run(measure(*arabic, logical, keys))))
+    specs: list[tuple[str, tuple[str, list[SpanView]], BidiOptions]] = [
+        ("all-LTR 100k words, logical (the pre-bidi path)", ltr, logical),
+        ("all-LTR 100k words, visual (default)", ltr, visual),
+        ("mixed 100k words (bench_article_view's: RTL words in LTR paragraphs), logical",
+         mixed, logical),
+        ("mixed 100k words, visual", mixed, visual),
+        ("Arabic 1k words, visual", arabic_1k, visual),
+        ("Arabic 100k words, logical", arabic, logical),
+        ("Arabic 100k words, visual", arabic, visual),
+        ("Arabic 100k words, visual + shaping", arabic, BidiOptions("visual", shaping=True)),
+    ]
+    # Every row is measured `rounds` times, interleaved, and the median round is reported:
+    # on a shared machine a burst of load then hits all rows alike instead of one.
+    results: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in specs}
+    for _ in range(rounds):
+        for name, (text, spans), options in specs:
+            results[name].append(asyncio.run(measure(text, spans, options, keys)))
 
     print(f"machine: {machine()}")
-    print(f"view {bav.SIZE[0]}x{bav.SIZE[1]} headless; {keys} keys per row "
-          "(down, left, next word, select left, down, next sentence, right)\n")
+    print(f"view {bav.SIZE[0]}x{bav.SIZE[1]} headless; {keys} keys per row (down, left, next "
+          f"word, select left, down, next sentence, right); median of {rounds} interleaved "
+          "rounds\n")
     print("| article, display mode | spans | key median | key p95 | first frame (app) |")
     print("| --- | ---: | ---: | ---: | ---: |")
-    for name, r in rows:
-        spans = (len(arabic_1k[1]) if name.startswith("Arabic 1k") else
-                 len(arabic[1]) if name.startswith("Arabic") else
-                 len(mixed[1]) if name.startswith("mixed") else len(ltr[1]))
-        print(f"| {name} | {spans} | {r['med']:.2f} ms | {r['p95']:.2f} ms | "
-              f"{r['first']:.0f} ms |")
+    for name, (_text, spans), _options in specs:
+        runs = results[name]
+        med = statistics.median(r["med"] for r in runs)
+        p95 = statistics.median(r["p95"] for r in runs)
+        first = statistics.median(r["first"] for r in runs)
+        print(f"| {name} | {len(spans)} | {med:.2f} ms | {p95:.2f} ms | {first:.0f} ms |")
 
     # the first Arabic word of the article, as drawn (letters only: reversed)
     ar_text = arabic[0]

@@ -305,3 +305,16 @@ def test_one_line_labels_follow_the_display_mode() -> None:
     assert safe_text(name, bidi=BidiOptions("terminal")).plain == "سامر الحداد (Kurdistan24)¦"
     assert safe_text(name).plain == "سامر الحداد (Kurdistan24)¦"
     assert safe_text("Plain title", bidi=BidiOptions()).plain == "Plain title"
+
+
+def test_levels_fall_back_to_the_pure_python_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should python-bidi change the layout of its debug output, rows still reorder (with the
+    package's UBA 5 engine) instead of silently showing stored order."""
+    from copydesk.tui import bidi as bidi_module
+
+    text = SORANI_NAME_DATE
+    rust = bidi_module.paragraph_levels(text, 1)
+    monkeypatch.setattr(bidi_module, "_rust_levels", lambda text, base: None)
+    assert bidi_module.paragraph_levels(text, 1) == rust  # no brackets: both engines agree
+    (row,) = layout_of(text, 200).rows
+    assert row.display == get_display(text, base_dir="R")

@@ -115,3 +115,27 @@ def test_rtl_article_reads_in_visual_order_and_a_word_picked_on_screen_is_labell
     start, end = token  # the word without a comma glued to it on screen
     assert seen.startswith(text[start:end]) and end - start >= len(seen) - 1
     assert stored_spans(root) == [("PERSON", start, end, text[start:end])]
+
+
+def test_demo_arabic_and_sorani_open_in_visual_order_and_f6_is_remembered(
+        tmp_path: Path) -> None:
+    require_tmux()
+    demo = tmp_path / "demo"
+    arabic_title = ARABIC.read_text(encoding="utf-8").splitlines()[0]
+    sorani_title = SORANI.read_text(encoding="utf-8").splitlines()[0]
+    with Tmux(copydesk_command("demo", "--dir", str(demo)), width=100, height=30,
+              env={"COPYDESK_ANNOTATOR": "e2e"}) as term:
+        term.wait_for("Dock workers walk out", timeout=60)
+        # the queue lists the four pieces in order; the third is the Arabic one
+        term.send("Down", "Down", "Enter")
+        screen = term.wait_for(get_display(arabic_title, base_dir="R"), timeout=30)
+        assert arabic_title not in article_lines(screen)[0]  # not in stored order
+        term.send("n")  # the next undone document: the Sorani piece
+        term.wait_for(get_display(sorani_title, base_dir="R"), timeout=30)
+        term.send("F6")  # visual -> logical, remembered for the project
+        screen = term.wait_for("Display: logical", timeout=30)
+        assert sorani_title in "\n".join(article_lines(screen))
+        term.send("C-q")
+        term.wait_dead(timeout=30)
+    config = (demo / "copydesk.yaml").read_text(encoding="utf-8")
+    assert "bidi_display: logical" in config

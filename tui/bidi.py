@@ -44,6 +44,7 @@ import regex
 __all__ = [
     "DIRECTIONS",
     "DISPLAY_MODES",
+    "L1_SPACES",
     "BidiLine",
     "BidiOptions",
     "base_level",
@@ -70,7 +71,9 @@ _RTL_HINT = regex.compile(
 )
 LEVEL_CHUNK = 4096  # characters of a paragraph analysed at once (see BidiLine.levels)
 _STRONG = {"L": 0, "R": 1, "AL": 1}
-_WS_CLASSES = frozenset({"WS", "S", "B", "BN", "LRI", "RLI", "FSI", "PDI"})
+# Classes that rule L1 treats as whitespace at a row end (isolates never get here: they are
+# shown as placeholders, which the algorithm sees as neutrals).
+L1_SPACES = frozenset({"WS", "S", "B", "BN", "LRI", "RLI", "FSI", "PDI"})
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,7 @@ def paragraph_levels(text: str, base: int) -> list[int]:
     if not text:
         return []
     levels = _rust_levels(text, base)
-    if levels is None:  # pragma: no cover - only if python-bidi changes its debug output
+    if levels is None:  # only if python-bidi ever changes its debug output (tested)
         levels = _python_levels(text, base)
     return levels
 
@@ -227,7 +230,7 @@ def line_levels(levels: Sequence[int], classes: Sequence[str], base: int) -> lis
         if cls in ("S", "B"):
             out[i] = base
             reset = True
-        elif reset and cls in _WS_CLASSES:
+        elif reset and cls in L1_SPACES:
             out[i] = base
         else:
             reset = False

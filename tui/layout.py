@@ -43,12 +43,12 @@ from rich.cells import cell_len
 
 from copydesk.projects.textutil import TextIndex, is_simple_char
 from copydesk.tui.bidi import (
+    L1_SPACES,
     BidiLine,
     BidiOptions,
     base_level,
     bidi_class,
     has_rtl,
-    line_levels,
     mirror,
     mirror_table,
     visual_order,
@@ -351,7 +351,7 @@ class Row:
         ls = self.start  # ``levels`` starts at the row
         items: list[tuple[int, int, str, int]] = []  # logical order: start, end, display, cells
         item_levels: list[int] = []
-        classes: list[str] = []
+        kinds: list[int] = []  # 2: tab (segment separator), 1: placeholder, 0: other
         specials: list[tuple[int, int]] = []
         col = 0
         for m in _GRAPHEME.finditer(self.text, self.start, self.end):
@@ -360,6 +360,7 @@ class Row:
             if g == "\t":
                 w = TAB_SIZE - col % TAB_SIZE  # the width the row was wrapped with
                 disp = " " * w
+                kinds.append(2)
             else:
                 disp, w, special = display_grapheme(g)
                 if shaped is not None and not special:
@@ -369,11 +370,21 @@ class Row:
                         disp = sdisp
                 if special:
                     specials.append((gs, ge))
+                kinds.append(1 if special else 0)
             items.append((gs, ge, disp, w))
             item_levels.append(levels[gs - ls])
-            classes.append(bidi_class(g[0]))
             col += w
-        item_levels = line_levels(item_levels, classes, base)
+        # Rule L1: tabs, and whitespace before a tab or at the row end, take the base level.
+        # (A placeholder is what the algorithm saw, an ordinary neutral: never whitespace.)
+        reset = True
+        for i in range(len(items) - 1, -1, -1):
+            if kinds[i] == 2:
+                item_levels[i] = base
+                reset = True
+            elif reset and kinds[i] == 0 and bidi_class(self.text[items[i][0]]) in L1_SPACES:
+                item_levels[i] = base
+            else:
+                reset = False
         c2ch: list[int] = []
         ch2c: list[int] = [0] * (self.end - self.start + 1)
         vis: list[tuple[int, int, str, int]] = []
@@ -675,7 +686,6 @@ class Layout:
         if x >= r.width and not r.last:
             return r.last_grapheme_start()
         return r.cell_to_offset(x)
-
 
     def visual_step(self, offset: int, step: int) -> int | None:
         """Where left (``step`` -1) or right (+1) takes the cursor on a visual row, else None.

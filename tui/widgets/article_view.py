@@ -21,6 +21,7 @@ the error colour.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from itertools import pairwise
@@ -871,25 +872,34 @@ class ArticleView(ScrollView, can_focus=True):
             segments.append(Segment(" ", cursor_style))
         elif row.x0:
             segments.append(Segment(" " * row.x0, base))
+        # Styles change only where a span, placeholder, the selection or the cursor starts or
+        # ends: style each such logical piece once, then look graphemes up by offset.
+        cursor_end = self._index.next_grapheme(self._cursor) if cursor_here else -1
+        cuts = {start, end}
+        for s in spans:
+            cuts.update((min(max(s.start, start), end), min(max(s.end, start), end)))
+        for p, q in specials:
+            cuts.update((p, q))
+        if sel is not None:
+            cuts.update((min(max(sel[0], start), end), min(max(sel[1], start), end)))
+        if cursor_here:
+            cuts.update((self._cursor, min(cursor_end, end)))
+        ordered = sorted(c for c in cuts if start <= c <= end)
+        piece_styles: dict[int, Style] = {}
         run: list[str] = []
         run_style: Style | None = None
+        lo = hi = -1  # the piece [lo, hi) of the previous grapheme, and its style
+        style = base
         for a, _b, disp, _x in row.visual:
-            style = base
-            emphasise = False
-            for s in spans:
-                if s.start <= a < s.end:
-                    style += self._span_style(s)
-                    emphasise = emphasise or s.id in highlight
-            if emphasise:
-                style += self._style("highlight")
-            if specials and any(p <= a < q for p, q in specials):
-                style += self._style("placeholder")
-            in_sel = sel is not None and sel[0] <= a < sel[1]
-            if in_sel:
-                style += self._style("selection")
-            if cursor_here and a == self._cursor:
-                style += self._style("cursor") + Style(reverse=not in_sel)
-            if style is not run_style and style != run_style and run:
+            if not lo <= a < hi:  # neighbours on screen are mostly neighbours in the text
+                k = bisect_right(ordered, a) - 1
+                lo, hi = ordered[k], ordered[k + 1] if k + 1 < len(ordered) else end + 1
+                cached = piece_styles.get(k)
+                if cached is None:
+                    cached = piece_styles[k] = self._visual_piece_style(
+                        lo, base, spans, highlight, specials, sel, cursor_here)
+                style = cached
+            if run and style is not run_style and style != run_style:
                 segments.append(Segment("".join(run), run_style))
                 run = []
             run.append(disp)
@@ -899,3 +909,31 @@ class ArticleView(ScrollView, can_focus=True):
         if at_end and not row.rtl:
             segments.append(Segment(" ", cursor_style))
         return Strip(segments)
+
+    def _visual_piece_style(
+        self,
+        a: int,
+        base: Style,
+        spans: list[SpanView],
+        highlight: frozenset[int],
+        specials: list[tuple[int, int]],
+        sel: tuple[int, int] | None,
+        cursor_here: bool,
+    ) -> Style:
+        """The look of the characters from offset ``a`` to the next cut (as in ``_render_row``)."""
+        style = base
+        emphasise = False
+        for s in spans:
+            if s.start <= a < s.end:
+                style += self._span_style(s)
+                emphasise = emphasise or s.id in highlight
+        if emphasise:
+            style += self._style("highlight")
+        if specials and any(p <= a < q for p, q in specials):
+            style += self._style("placeholder")
+        in_sel = sel is not None and sel[0] <= a < sel[1]
+        if in_sel:
+            style += self._style("selection")
+        if cursor_here and a == self._cursor:
+            style += self._style("cursor") + Style(reverse=not in_sel)
+        return style
