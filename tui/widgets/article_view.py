@@ -66,6 +66,7 @@ _DIRECTION_HELP = {
     "ltr": "left to right for this document",
 }
 
+
 class ArticleView(ScrollView, can_focus=True):
     """Wrapped article text with spans, cursor and selection, painted one row at a time."""
 
