@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import random
 import shutil
 import statistics
@@ -71,6 +72,7 @@ async def measure(text: str, spans: list[SpanView], bidi: BidiOptions,
         view = app.query_one(ArticleView)
         view.bidi = bidi
         await pilot.pause()
+        gc.collect()  # the previous row's article is garbage now: do not bill this row for it
         t0 = time.perf_counter()
         view.load(text, spans)
         bav.paint_visible(view)
@@ -132,8 +134,6 @@ def launch_to_text(text: str, needle: str, repeats: int) -> tuple[float, float] 
 def layout_ab(rounds: int = 12) -> None:
     """Layout + first screen of rows, logical vs visual, alternating, after a GC each time:
     the all-left-to-right path without the app (and its garbage) around it."""
-    import gc
-
     from copydesk.projects.textutil import TextIndex
     from copydesk.tui.layout import Layout
 
