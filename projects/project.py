@@ -170,12 +170,17 @@ class Project:
         tmp.replace(folder / CONFIG_NAME)
         return cls(folder, config, _load_schema(folder / "schema.yaml"), store)
 
-    def save_config(self) -> None:
-        """Write `copydesk.yaml` from `config` (atomically: a crash leaves the old file)."""
+    def update_settings(self, changes: dict[str, Any]) -> None:
+        """Set some `settings` keys in `copydesk.yaml` and keep the rest of the file as it is
+        on disk now (a lead may have edited people or settings since this project was opened).
+        Written atomically: a crash leaves the old file."""
         path = self.root / CONFIG_NAME
-        tmp = self.root / (CONFIG_NAME + ".tmp")
-        tmp.write_text(self.config.to_yaml(), encoding="utf-8")
+        current = ProjectConfig.read(path)
+        current.settings.update(changes)
+        tmp = self.root / (CONFIG_NAME + f".{os.getpid()}.tmp")
+        tmp.write_text(current.to_yaml(), encoding="utf-8")
         tmp.replace(path)
+        self.config.settings.update(changes)
 
     def close(self) -> None:
         self.store.close()

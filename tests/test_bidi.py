@@ -297,6 +297,22 @@ def test_display_settings_are_remembered_per_project(project: Project) -> None:
     assert again.settings["text_direction"] == {}
 
 
+def test_remembering_keeps_what_a_lead_changed_in_the_file_meanwhile(project: Project) -> None:
+    path = project.root / "copydesk.yaml"
+    edited = path.read_text(encoding="utf-8").replace("annotators: []", "annotators: [dilan]")
+    path.write_text(edited, encoding="utf-8")
+    assert remember(project, "h1", BidiOptions("terminal")) is None
+    again = ProjectConfig.read(path)
+    assert again.annotators == ["dilan"] and again.settings["bidi_display"] == "terminal"
+
+
+def test_an_unwritable_project_keeps_the_choice_for_the_session(project: Project) -> None:
+    (project.root / "copydesk.yaml").write_text("name: [broken\n", encoding="utf-8")
+    problem = remember(project, "h1", BidiOptions("logical"))
+    assert problem is not None and problem.startswith("Display changed for this session only")
+    assert options_for(project.config.settings, "h1").mode == "logical"
+
+
 def test_one_line_labels_follow_the_display_mode() -> None:
     from copydesk.tui.text import safe_text
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from copydesk.projects.project import Project
+from copydesk.projects.project import Project, ProjectError
 from copydesk.tui.bidi import DIRECTIONS, DISPLAY_MODES, BidiOptions
 
 __all__ = ["options_for", "remember"]
@@ -31,17 +31,17 @@ def options_for(settings: dict[str, Any], content_hash: str) -> BidiOptions:
 
 def remember(project: Project, content_hash: str, options: BidiOptions) -> str | None:
     """Store ``options`` in ``copydesk.yaml``; an error message if the file cannot be written."""
-    settings = project.config.settings
-    settings["bidi_display"] = options.mode
-    settings["arabic_shaping"] = options.shaping
-    directions = dict(settings.get("text_direction") or {})
+    directions = dict(project.config.settings.get("text_direction") or {})
     if options.direction == "auto":
         directions.pop(content_hash, None)
     else:
         directions[content_hash] = options.direction
-    settings["text_direction"] = directions
+    changes = {"bidi_display": options.mode, "arabic_shaping": options.shaping,
+               "text_direction": directions}
     try:
-        project.save_config()
-    except OSError as exc:
-        return f"Display changed for this session only: cannot write copydesk.yaml ({exc.strerror})"
+        project.update_settings(changes)
+    except (OSError, ProjectError) as exc:
+        project.config.settings.update(changes)
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        return f"Display changed for this session only: cannot update copydesk.yaml ({reason})"
     return None
