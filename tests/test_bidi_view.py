@@ -4,6 +4,7 @@ clicks and selections do in visual mode."""
 from __future__ import annotations
 
 from bidi import get_display
+from rich.cells import cell_len
 from test_article_view import SIZE, ViewApp, view_of
 from textual.message import Message
 from textual.strip import Strip
@@ -166,3 +167,42 @@ async def test_f6_cycles_display_modes_and_tells_the_screen() -> None:
         assert view.bidi == BidiOptions("visual", "rtl", True)
         assert [m.options.mode for m in app.bidi_messages] == [  # type: ignore[attr-defined]
             "logical", "terminal", "visual", "visual", "visual"]
+
+
+async def test_painted_span_cells_equal_the_spans_characters_cells_on_random_mixed_text() -> None:
+    """The renderer itself (not only the mapping): on seeded random mixed rows with random
+    spans, the underlined cells of every row are exactly the cells of the spans' characters."""
+    import random
+
+    from copydesk.projects.textutil import grapheme_bounds
+
+    pieces = ["قال", "کەریم", "هەولێر", "Kurdistan24", "2024", "12/3", "(", ")", "،", " ",
+              " ", "abc", "٣٤", "\u202e", "中", "e\u0301", "\t", "ً"]
+    rng = random.Random(14)
+    app = BidiApp("")
+    async with app.run_test(size=(60, 30)) as pilot:
+        view = view_of(app)
+        await pilot.pause()
+        for _ in range(40):
+            text = "".join(rng.choice(pieces) for _ in range(rng.randint(5, 40)))
+            bounds = grapheme_bounds(text)
+            spans = []
+            for sid in range(rng.randint(1, 3)):
+                a, b = sorted(rng.sample(bounds, 2))
+                spans.append(SpanView(sid, a, b, "X", "entity", "#ff8800"))
+            view.load(text, spans)
+            view.move_cursor(len(text))
+            await pilot.pause()
+            layout = view.layout
+            for y, row in enumerate(layout.rows):
+                if row.bidi is None:
+                    continue
+                strip = view.render_line(y)
+                painted = cells(strip, lambda s: bool(s.underline))
+                painted.discard(layout.cell_of(view.cursor)[1] if layout.row_of(view.cursor) == y
+                                else -1)
+                expected: set[int] = set()
+                for gs, _ge, disp, x in row.visual:
+                    if any(s.start <= gs < s.end for s in spans):
+                        expected.update(range(row.x0 + x, row.x0 + x + cell_len(disp)))
+                assert painted == expected, (text, spans, y)
