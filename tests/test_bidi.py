@@ -334,3 +334,23 @@ def test_levels_fall_back_to_the_pure_python_engine(monkeypatch: pytest.MonkeyPa
     assert bidi_module.paragraph_levels(text, 1) == rust  # no brackets: both engines agree
     (row,) = layout_of(text, 200).rows
     assert row.display == get_display(text, base_dir="R")
+
+
+def test_left_to_right_text_never_imports_the_bidi_libraries() -> None:
+    """Start-up of an English article stays as it was: python-bidi loads on the first
+    right-to-left line, arabic-reshaper only when shaping is on."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import copydesk.tui.screens.annotate\n"
+        "from copydesk.tui.layout import Layout, BidiOptions\n"
+        "Layout('plain English\\nnews 2024', 8, BidiOptions()).rows[0].display\n"
+        "print('bidi' in sys.modules, 'arabic_reshaper' in sys.modules)\n"
+        "Layout('قال', 8, BidiOptions()).rows[0].display\n"
+        "print('bidi' in sys.modules, 'arabic_reshaper' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=120).stdout.split("\n")
+    assert out[:2] == ["False False", "True False"]

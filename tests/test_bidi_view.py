@@ -206,3 +206,22 @@ async def test_painted_span_cells_equal_the_spans_characters_cells_on_random_mix
                     if any(s.start <= gs < s.end for s in spans):
                         expected.update(range(row.x0 + x, row.x0 + x + cell_len(disp)))
                 assert painted == expected, (text, spans, y)
+
+
+async def test_dragging_over_an_rtl_word_selects_it_in_stored_order() -> None:
+    app = BidiApp(ARABIC_QUOTE)
+    async with app.run_test(size=(120, 8)) as pilot:
+        view = view_of(app)
+        view.snap_tokens = False
+        await pilot.pause()
+        row = view.layout.rows[0]
+        word = ARABIC_QUOTE.index("مدار")
+        left = view.content_region.x - view.region.x
+        # press on the word's first letter (its right end on screen), drag leftwards past it
+        start_x = row.offset_to_cell(word)
+        end_x = row.offset_to_cell(word + 4)  # the space after it, drawn left of the word
+        await pilot.mouse_down(ArticleView, offset=(left + start_x, 0))
+        await pilot.hover(ArticleView, offset=(left + end_x, 0))
+        await pilot.mouse_up(ArticleView, offset=(left + end_x, 0))
+        assert view.selection == (word, word + 4)
+        assert ARABIC_QUOTE[slice(*view.selection)] == "مدار"
