@@ -27,6 +27,7 @@ from copydesk.projects.db import StoreError
 from copydesk.projects.models import Action, Link, Span
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui import motions
+from copydesk.tui.bidi_settings import options_for, remember
 from copydesk.tui.history_text import describe_action
 from copydesk.tui.layout import SpanView
 from copydesk.tui.motions import trim_punctuation
@@ -148,6 +149,8 @@ class AnnotateScreen(Screen[None]):
         self.title = doc.title or doc.external_id or f"document {doc.id}"
         snap = bool(self.app.project.config.settings.get("snap_to_tokens", True))
         self.view.snap_tokens = snap
+        self.content_hash = doc.content_hash
+        self.view.bidi = options_for(self.app.project.config.settings, doc.content_hash)
         self._queue_ids = self.app.queue_ids()
         self.view.load(doc.text, [])
         self.apply_looks()
@@ -205,7 +208,8 @@ class AnnotateScreen(Screen[None]):
                      f"{self._where()}  ·  ", style="dim")
         right.append("? help", style="bold")
         width = max(20, (self.size.width or 80) - 2)
-        title = safe_text(self.title, limit=max(8, width - right.cell_len - 2), style="bold")
+        title = safe_text(self.title, limit=max(8, width - right.cell_len - 2), style="bold",
+                          bidi=self.view.bidi)
         title.append("  ")
         title.append_text(right)
         self.query_one("#doc-title", Static).update(title)
@@ -279,7 +283,7 @@ class AnnotateScreen(Screen[None]):
         out = Text()
         out.append(span.label, style="bold")
         out.append(f" ({span.layer}) ", style="dim")
-        out.append_text(safe_text(span.text, limit=60))
+        out.append_text(safe_text(span.text, limit=60, bidi=self.view.bidi))
         out.append(f"  {span.start}–{span.end}", style="dim")
         attrs = json.loads(span.attributes or "{}")
         if attrs:
@@ -309,7 +313,7 @@ class AnnotateScreen(Screen[None]):
                 highlight.add(other_id)
                 arrow = "→" if link.head_id == span.id else "←"
                 links.append(f"{arrow} {link.role}: ", style="bold")
-                links.append_text(safe_text(other.text, limit=30))
+                links.append_text(safe_text(other.text, limit=30, bidi=self.view.bidi))
                 links.append(f" ({other.label})\n", style="dim")
         if self.pending is not None:
             head = self.spans.get(self.pending.head_id)
@@ -570,6 +574,14 @@ class AnnotateScreen(Screen[None]):
         self.pending = None
         self.refresh_side()
         self.say("Link cancelled.")
+
+    def on_article_view_bidi_changed(self, event: ArticleView.BidiChanged) -> None:
+        """F6/F7/F8 in the article view: remember the choice in copydesk.yaml."""
+        problem = remember(self.app.project, self.content_hash, event.options)
+        if problem is not None:
+            self.say(problem, error=True)
+        self.refresh_title()
+        self.refresh_side()
 
     def on_article_view_escape(self, event: ArticleView.Escape) -> None:
         if self.pending is not None:

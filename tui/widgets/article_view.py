@@ -24,7 +24,9 @@ there (monochrome terminals, colour-blind annotators) without touching wrapping 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import pairwise
 from typing import ClassVar
 
@@ -41,7 +43,8 @@ from textual.strip import Strip
 
 from copydesk.projects.textutil import TextIndex
 from copydesk.tui import motions
-from copydesk.tui.layout import Layout, SpanIndex, SpanView
+from copydesk.tui.bidi import DIRECTIONS, DISPLAY_MODES
+from copydesk.tui.layout import BidiOptions, Layout, Row, SpanIndex, SpanView
 
 __all__ = ["ArticleView", "SpanView"]
 
@@ -61,6 +64,18 @@ def short_tag(label: str) -> str:
 
 
 _UNSIZED = Layout("", 1)  # stands in until the widget has a width
+
+_MODE_HELP = {
+    "visual": "Display: visual (copydesk orders right-to-left rows; for tmux, xterm)",
+    "logical": "Display: logical (stored order, left to right)",
+    "terminal": "Display: terminal bidi (stored order; for VTE, Konsole, mlterm)",
+}
+_DIRECTION_HELP = {
+    "auto": "from each paragraph's first letter",
+    "rtl": "right to left for this document",
+    "ltr": "left to right for this document",
+}
+
 
 class ArticleView(ScrollView, can_focus=True):
     """Wrapped article text with spans, cursor and selection, painted one row at a time."""
@@ -145,6 +160,10 @@ class ArticleView(ScrollView, can_focus=True):
         Binding("space", "set_anchor", "Start selection", show=False, id="select.anchor"),
         Binding("escape", "clear_selection", "Clear", show=False, id="select.clear"),
         Binding("t", "toggle_snap", "Snap tokens", show=False, id="select.snap_tokens"),
+        # right-to-left display (see tui.bidi and the README's "Right-to-left text")
+        Binding("f6", "cycle_bidi_mode", "RTL display", show=False, id="bidi.mode"),
+        Binding("f7", "toggle_shaping", "Arabic shaping", show=False, id="bidi.shaping"),
+        Binding("f8", "cycle_direction", "Direction", show=False, id="bidi.direction"),
     ]
 
     class CursorMoved(Message):
@@ -179,6 +198,18 @@ class ArticleView(ScrollView, can_focus=True):
             super().__init__()
             self.article_view = view
             self.on = on
+
+        @property
+        def control(self) -> ArticleView:
+            return self.article_view
+
+    class BidiChanged(Message):
+        """The annotator changed how right-to-left text is shown (to be remembered)."""
+
+        def __init__(self, view: ArticleView, options: BidiOptions) -> None:
+            super().__init__()
+            self.article_view = view
+            self.options = options
 
         @property
         def control(self) -> ArticleView:
@@ -229,6 +260,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._posted_selection: tuple[int, int] | None = None
         self._drag_anchor: int | None = None
         self.rows_rendered = 0  # rows painted (cache misses): lets tests check per-key cost
+        self._bidi = BidiOptions()  # right-to-left display (see tui.bidi); the screen sets it
 
     # ------------------------------------------------------------------ public state
 
@@ -299,6 +331,22 @@ class ArticleView(ScrollView, can_focus=True):
             self._highlight_ids = new
             self._highlight_version += 1
             self.refresh()
+
+    @property
+    def bidi(self) -> BidiOptions:
+        """How right-to-left lines are shown (display mode, direction override, shaping)."""
+        return self._bidi
+
+    @bidi.setter
+    def bidi(self, options: BidiOptions) -> None:
+        if options != self._bidi:
+            self._bidi = options
+            self._layout = None  # re-laid out (same rows, new order) at the next paint
+            self._line_cache.clear()
+            if self.is_mounted:
+                self._ensure_layout()
+                self.call_after_refresh(self._scroll_cursor_into_view)
+                self.refresh()
 
     @property
     def spans(self) -> list[SpanView]:
@@ -449,11 +497,21 @@ class ArticleView(ScrollView, can_focus=True):
     def _page(self) -> int:
         return max(1, self.scrollable_content_region.height // self._screen_rows_per_row - 1)
 
+    def _horizontal(self, step: int) -> int:
+        """Target of left (-1) / right (+1): on screen in a visual row, else in stored order."""
+        if self._layout is not None:
+            target = self._layout.visual_step(self._cursor, step)
+            if target is not None:
+                return target
+        if step < 0:
+            return self._index.prev_grapheme(self._cursor)
+        return self._index.next_grapheme(self._cursor)
+
     def action_cursor_left(self) -> None:
-        self.move_cursor(self._index.prev_grapheme(self._cursor))
+        self.move_cursor(self._horizontal(-1))
 
     def action_cursor_right(self) -> None:
-        self.move_cursor(self._index.next_grapheme(self._cursor))
+        self.move_cursor(self._horizontal(1))
 
     def action_cursor_up(self) -> None:
         self._vertical(-1, False)
@@ -502,10 +560,10 @@ class ArticleView(ScrollView, can_focus=True):
             self.move_cursor(target)
 
     def action_select_left(self) -> None:
-        self.move_cursor(self._index.prev_grapheme(self._cursor), extend=True)
+        self.move_cursor(self._horizontal(-1), extend=True)
 
     def action_select_right(self) -> None:
-        self.move_cursor(self._index.next_grapheme(self._cursor), extend=True)
+        self.move_cursor(self._horizontal(1), extend=True)
 
     def action_select_up(self) -> None:
         self._vertical(-1, True)
@@ -553,6 +611,29 @@ class ArticleView(ScrollView, can_focus=True):
     def action_toggle_snap(self) -> None:
         self.snap_tokens = not self.snap_tokens
         self.notify(f"Snap to tokens {'on' if self.snap_tokens else 'off'}", timeout=2)
+
+    def _change_bidi(self, options: BidiOptions, message: str) -> None:
+        self.bidi = options
+        self.post_message(self.BidiChanged(self, options))
+        self.notify(message, timeout=3)
+
+    def action_cycle_bidi_mode(self) -> None:
+        """visual -> logical -> terminal -> visual (see ``BidiOptions``)."""
+        modes = DISPLAY_MODES
+        mode = modes[(modes.index(self._bidi.mode) + 1) % len(modes)]
+        self._change_bidi(replace(self._bidi, mode=mode), _MODE_HELP[mode])
+
+    def action_toggle_shaping(self) -> None:
+        shaping = not self._bidi.shaping
+        self._change_bidi(replace(self._bidi, shaping=shaping),
+                          f"Arabic shaping {'on' if shaping else 'off'} (display only)")
+
+    def action_cycle_direction(self) -> None:
+        """auto -> rtl -> ltr -> auto: this document's paragraph direction."""
+        dirs = DIRECTIONS
+        direction = dirs[(dirs.index(self._bidi.direction) + 1) % len(dirs)]
+        self._change_bidi(replace(self._bidi, direction=direction),
+                          f"Paragraph direction: {_DIRECTION_HELP[direction]}")
 
     # ------------------------------------------------------------------ mouse
 
@@ -622,7 +703,7 @@ class ArticleView(ScrollView, can_focus=True):
         width = max(1, self._content_width() - 1)
         if self._layout is None or self._layout.width != width:
             rewrap = self._layout is not None
-            self._layout = Layout(self._index, width)
+            self._layout = Layout(self._index, width, self._bidi)
             self._line_cache.clear()
             self.virtual_size = Size(self._content_width(),
                                      len(self._layout) * self._screen_rows_per_row)
@@ -850,6 +931,8 @@ class ArticleView(ScrollView, can_focus=True):
         """Build the segments of one row: cost is the row's length plus the spans on it."""
         self.rows_rendered += 1
         row = layout.rows[row_index]
+        if row.bidi is not None:
+            return self._render_visual_row(layout, row, row_index)
         start, end = row.start, row.end
         display = row.display
         base = self._style("base")
@@ -901,3 +984,94 @@ class ArticleView(ScrollView, can_focus=True):
             # end of line (or empty line): the cursor sits on the reserved last column
             segments.append(Segment(" ", base + self._style("cursor") + Style(reverse=True)))
         return Strip(segments)
+
+    # ---------------------------------------------------- right-to-left rows in visual order
+
+    def _render_visual_row(self, layout: Layout, row: Row, row_index: int) -> Strip:
+        """A row in visual order (``Row.visual``): each grapheme styled by its own offset.
+
+        Spans, selection and cursor are logical ranges; styling each grapheme by the offset it
+        shows draws every highlight exactly on the cells of its characters, even where a
+        right-to-left run breaks it in two on screen. Same looks as ``_render_row``.
+        """
+        start, end = row.start, row.end
+        base = self._style("base")
+        spans = [s for s in self._spans.overlapping(start, max(end, start + 1)) if s.end > s.start]
+        spans.sort(key=_layer_rank)
+        specials = row.specials
+        sel = self.selected_range()
+        cursor_here = layout.row_of(self._cursor) == row_index
+        highlight = self._highlight_ids
+        cursor_style = base + self._style("cursor") + Style(reverse=True)
+        at_end = cursor_here and self._cursor >= end
+        segments: list[Segment] = []
+        if row.rtl and at_end:
+            segments.append(Segment(" " * (row.x0 - 1), base))
+            segments.append(Segment(" ", cursor_style))
+        elif row.x0:
+            segments.append(Segment(" " * row.x0, base))
+        # Styles change only where a span, placeholder, the selection or the cursor starts or
+        # ends: style each such logical piece once, then look graphemes up by offset.
+        cursor_end = self._index.next_grapheme(self._cursor) if cursor_here else -1
+        cuts = {start, end}
+        for s in spans:
+            cuts.update((min(max(s.start, start), end), min(max(s.end, start), end)))
+        for p, q in specials:
+            cuts.update((p, q))
+        if sel is not None:
+            cuts.update((min(max(sel[0], start), end), min(max(sel[1], start), end)))
+        if cursor_here:
+            cuts.update((self._cursor, min(cursor_end, end)))
+        ordered = sorted(c for c in cuts if start <= c <= end)
+        piece_styles: dict[int, Style] = {}
+        run: list[str] = []
+        run_style: Style | None = None
+        lo = hi = -1  # the piece [lo, hi) of the previous grapheme, and its style
+        style = base
+        for a, _b, disp, _x in row.visual:
+            if not lo <= a < hi:  # neighbours on screen are mostly neighbours in the text
+                k = bisect_right(ordered, a) - 1
+                lo, hi = ordered[k], ordered[k + 1] if k + 1 < len(ordered) else end + 1
+                cached = piece_styles.get(k)
+                if cached is None:
+                    cached = piece_styles[k] = self._visual_piece_style(
+                        lo, base, spans, highlight, specials, sel, cursor_here)
+                style = cached
+            if run and style is not run_style and style != run_style:
+                segments.append(Segment("".join(run), run_style))
+                run = []
+            run.append(disp)
+            run_style = style
+        if run:
+            segments.append(Segment("".join(run), run_style))
+        if at_end and not row.rtl:
+            segments.append(Segment(" ", cursor_style))
+        return Strip(segments)
+
+    def _visual_piece_style(
+        self,
+        a: int,
+        base: Style,
+        spans: list[SpanView],
+        highlight: frozenset[int],
+        specials: list[tuple[int, int]],
+        sel: tuple[int, int] | None,
+        cursor_here: bool,
+    ) -> Style:
+        """The look of the characters from offset ``a`` to the next cut (as in ``_render_row``)."""
+        style = base
+        emphasise = False
+        for s in spans:
+            if s.start <= a < s.end:
+                style += self._span_style(s)
+                emphasise = emphasise or s.id in highlight
+        if emphasise:
+            style += self._style("highlight")
+        if specials and any(p <= a < q for p, q in specials):
+            style += self._style("placeholder")
+        in_sel = sel is not None and sel[0] <= a < sel[1]
+        if in_sel:
+            style += self._style("selection")
+        if cursor_here and a == self._cursor:
+            style += self._style("cursor") + Style(reverse=not in_sel)
+        return style
