@@ -34,6 +34,12 @@ RESERVED_HOTKEYS: frozenset[str] = frozenset(
         "L",  # links of the span under the cursor: remove or re-role
         "/",  # label picker
         " ",  # (space) start/extend selection
+        "+",  # accept the suggestion under the cursor (also "=")
+        "=",
+        "-",  # reject the suggestion under the cursor
+        "*",  # accept every suggestion left in the document
+        "{",  # previous suggestion
+        "}",  # next suggestion
     }
 )
 

@@ -202,18 +202,20 @@ class AttributionDetector:
                    ) < MIN_QUOTE_WORDS:
                 continue
             s_start = _sentence_start(text, open_at)
-            s_end = _sentence_end(text, close_at + 1)
+            s_end = close_at if _ends_sentence(text, inner[1], close_at) \
+                else _sentence_end(text, close_at + 1)
             after = self._cue_in(cue_at, bisect_left(starts, close_at + 1),
                                  bisect_left(starts, s_end), first=True)
+            if after is None and previous is not None and open_at < previous[0]:
+                # the second half of a split quote: same sentence, no cue of its own
+                out.attribution(inner, "direct", previous[1], previous[2], toks)
+                continue
             before = None
             if after is None:
                 before = self._cue_in(cue_at, bisect_left(starts, s_start),
                                       bisect_left(starts, open_at), first=False)
             cue = after or before
             if cue is None:
-                if previous is not None and open_at < previous[0]:
-                    # the second half of a split quote: same sentence, no cue of its own
-                    out.attribution(inner, "direct", previous[1], previous[2], toks)
                 continue
             used.add(cue.first)
             lo = bisect_left(starts, close_at + 1) if after else bisect_left(starts, s_start)
@@ -407,6 +409,21 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
     while end > start and text[end - 1] in _TRAILING:
         end -= 1
     return (start, end) if end > start else None
+
+
+def _ends_sentence(text: str, content_end: int, close_at: int) -> bool:
+    """A quote whose content ends a sentence inside the marks ("... behind." Officials ...).
+
+    A full stop always ends it; ? and ! only when what follows the mark starts a new sentence
+    (a capital letter, a line break, the end), since "Why?" asked Ali continues the sentence.
+    """
+    last = text[content_end - 1:content_end]
+    if last not in (".", "!", "?", "؟", "…"):
+        return False
+    rest = text[close_at + 1:close_at + 40].lstrip(" \t")
+    if last in (".", "…"):
+        return rest[:1] not in (",", "،")
+    return not rest or rest[0] in "\r\n" or rest[0].isupper()
 
 
 def _sentence_start(text: str, offset: int) -> int:

@@ -25,6 +25,7 @@ from copydesk.projects.db import StoreError
 from copydesk.projects.models import Link, Span
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui.layout import SpanView
+from copydesk.tui.screens.suggestions import SuggestionActions
 from copydesk.tui.text import safe_text
 from copydesk.tui.widgets.article_view import ArticleView
 
@@ -48,7 +49,7 @@ def span_view(span: Span, label: Label | None) -> SpanView:
                     label=span.label, layer=span.layer, color=color)
 
 
-class AnnotateScreen(Screen[None]):
+class AnnotateScreen(SuggestionActions, Screen[None]):
     """One document for one annotator."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -68,6 +69,16 @@ class AnnotateScreen(Screen[None]):
         Binding("A", "attributes", "Attributes", show=False, id="annotate.attributes"),
         Binding("L", "links", "Links", show=False, id="annotate.links"),
         Binding("j", "jump", "Jump", show=False, id="annotate.jump"),
+        # Suggestions (tui.screens.suggestions).
+        Binding("plus,equals_sign", "accept_suggestion", "Accept", show=False,
+                id="suggest.accept"),
+        Binding("minus", "reject_suggestion", "Reject", show=False, id="suggest.reject"),
+        Binding("asterisk", "accept_all_suggestions", "Accept all", show=False,
+                id="suggest.accept_all"),
+        Binding("right_curly_bracket", "next_suggestion(1)", "Next suggestion", show=False,
+                id="suggest.next"),
+        Binding("left_curly_bracket", "next_suggestion(-1)", "Prev suggestion", show=False,
+                id="suggest.prev"),
     ]
 
     app: CopydeskApp  # type: ignore[assignment]
@@ -82,6 +93,7 @@ class AnnotateScreen(Screen[None]):
         self._progress = (0, 0)
         self._said_at = -1
         self._label_keys: list[str] = []
+        self._init_suggestions()
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -126,6 +138,7 @@ class AnnotateScreen(Screen[None]):
         self.spans = {int(s.id): s for s in spans}  # type: ignore[arg-type]
         self.links = self.store.links(self.doc_id, self.app.annotator)
         self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in spans])
+        self.refresh_suggestions()
         self.refresh_status()
         self.refresh_side()
 
@@ -142,6 +155,8 @@ class AnnotateScreen(Screen[None]):
             added=[span_view(s, self.schema.label(s.label)) for s in fresh.values()],
             removed=removed,
         )
+        if self.suggestions or removed:
+            self.refresh_suggestions()  # an edit can match, or un-match, a suggestion
         if self.status == "todo":  # the first edit starts the document
             self.refresh_status()
         else:
@@ -159,8 +174,8 @@ class AnnotateScreen(Screen[None]):
         finished, total = self._progress
         title = safe_text(self.title, limit=60, style="bold")
         title.append(f"  [{self.status}]", style="italic")
-        title.append(f"  {finished}/{total} finished  ·  {len(self.spans)} spans",
-                     style="dim")
+        title.append(f"  {finished}/{total} finished  ·  {len(self.spans)} spans"
+                     f"{self.suggestion_count_text()}", style="dim")
         self.query_one("#doc-title", Static).update(title)
 
     def say(self, message: str | Text, *, error: bool = False) -> None:
@@ -208,8 +223,12 @@ class AnnotateScreen(Screen[None]):
     def refresh_side(self) -> None:
         here = self.spans_here()
         side = Text()
-        if not here:
+        ghost = self.suggestion_here()
+        if not here and ghost is None:
             side.append("No span under the cursor.", style="dim")
+        if ghost is not None:
+            side.append_text(self.describe_suggestion(ghost))
+            side.append("\n")
         for span in here:
             side.append_text(self.describe(span))
             side.append("\n")
@@ -250,6 +269,8 @@ class AnnotateScreen(Screen[None]):
         here = self.spans_here()
         if here and self.pending is None:
             self.say(self.describe(here[0]))
+        elif self.pending is None and (ghost := self.suggestion_here()) is not None:
+            self.say(self.describe_suggestion(ghost))
 
     def bind_label_hotkeys(self) -> None:
         """Schema hotkeys become real bindings on this screen.
