@@ -21,7 +21,8 @@ with the links content -> cue and content -> source that the schema defines. The
    said"), which is a legitimate PARC attribution.
 4. **Split quotes**: a quote with no cue of its own that follows an attributed quote in the same
    sentence ("We will rebuild," she said, "and we will not leave.") shares that quote's cue and
-   source. Until discontinuous spans exist in the store, the two halves are suggested as two
+   source; so does a cue-less quote that is the very next sentence of the same paragraph
+   ("...," she said. "Nobody leaves."). Until discontinuous spans exist in the store, the two halves are suggested as two
    CONTENT spans linked to the same SOURCE and CUE spans.
 5. **Indirect speech**: a cue not used by a quote and followed (after the source, for Arabic) by
    a complementizer (that / إن، أن، بأن / کە) gives a CONTENT from the complementizer to the
@@ -206,8 +207,11 @@ class AttributionDetector:
                 else _sentence_end(text, close_at + 1)
             after = self._cue_in(cue_at, bisect_left(starts, close_at + 1),
                                  bisect_left(starts, s_end), first=True)
-            if after is None and previous is not None and open_at < previous[0]:
-                # the second half of a split quote: same sentence, no cue of its own
+            if after is None and previous is not None and (
+                    open_at < previous[0]
+                    or not text[previous[0]:open_at].strip(" \t.!?؟…\"”»")):
+                # the second half of a split quote (same sentence, no cue of its own), or a
+                # quote that is the very next sentence of the same paragraph: same speaker
                 out.attribution(inner, "direct", previous[1], previous[2], toks)
                 continue
             before = None
