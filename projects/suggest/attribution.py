@@ -22,8 +22,8 @@ with the links content -> cue and content -> source that the schema defines. The
 4. **Split quotes**: a quote with no cue of its own that follows an attributed quote in the same
    sentence ("We will rebuild," she said, "and we will not leave.") shares that quote's cue and
    source; so does a cue-less quote that is the very next sentence of the same paragraph
-   ("...," she said. "Nobody leaves."). Until discontinuous spans exist in the store, the two halves are suggested as two
-   CONTENT spans linked to the same SOURCE and CUE spans.
+   ("...," she said. "Nobody leaves."). Until discontinuous spans exist in the store, the two
+   halves are suggested as two CONTENT spans linked to the same SOURCE and CUE spans.
 5. **Indirect speech**: a cue not used by a quote and followed (after the source, for Arabic) by
    a complementizer (that / إن، أن، بأن / کە) gives a CONTENT from the complementizer to the
    sentence end, `type: indirect`. "According to X, ..." (بحسب، وفقا لـ / بەپێی، بە گوێرەی)

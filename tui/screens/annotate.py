@@ -264,8 +264,10 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
     # ------------------------------------------------------------------ view events
     def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
         self.refresh_side()
-        if event.offset == self._said_at:
-            return  # an edit changed the spans here: keep its "Saved"/"Not saved" line
+        if event.offset == self._said_at or event.offset != self.view.cursor:
+            # an edit changed the spans here: keep its "Saved"/"Not saved" line (an edit may
+            # also move the cursor on, leaving this message stale)
+            return
         here = self.spans_here()
         if here and self.pending is None:
             self.say(self.describe(here[0]))
