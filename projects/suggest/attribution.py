@@ -35,6 +35,7 @@ search bounded by its sentence.
 
 from __future__ import annotations
 
+import sys
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -110,6 +111,7 @@ _COMMAS = {",", "،"}
 _SENTENCE_END = regex.compile(r"[.!?؟…]+(?=[\s\"”»“]|\Z)|\n")
 _WORDLIKE = regex.compile(r"[\p{L}\p{N}]")
 _QUOTE_MARK = regex.compile(r"[\"“”«»„]")
+_MARK_OR_BLANK = regex.compile(r"[\"“”«»„]|(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)")
 _TRAILING = " \t\r\n,،;:"
 
 
@@ -188,7 +190,7 @@ class AttributionDetector:
         starts = [s for s, _ in toks]
         ends = [e for _, e in toks]
         keys = [self._fold(text[s:e]) for s, e in toks]
-        cues = self._find_cues(text, toks)
+        cues = self._find_cues(text, toks, starts, keys)
         cue_at = {c.first: c for c in cues}
         out = _Builder(self)
         used: set[int] = set()
@@ -227,18 +229,17 @@ class AttributionDetector:
             source = self._source(text, toks, keys, cue, lo, hi)
             out.attribution(inner, "direct", cue, source, toks)
             previous = (s_end, cue, source)
-        quoted = [(o, c) for o, c in quotes]
         for cue in cues:
             if cue.first in used:
                 continue
-            self._indirect(text, toks, keys, cue, quoted, out)
+            self._indirect(text, toks, starts, keys, cue, quotes, out)
         return out.proposal
 
     # ------------------------------------------------------------------ cues
-    def _find_cues(self, text: str, toks: Sequence[tuple[int, int]]) -> list[Cue]:
+    def _find_cues(self, text: str, toks: Sequence[tuple[int, int]], starts: Sequence[int],
+                   keys: Sequence[str]) -> list[Cue]:
         found: list[Cue] = []
-        starts = [s for s, _ in toks]
-        for label, start, end in self._cues.match(text, toks):
+        for label, start, end in self._cues.match(text, toks, keys):
             lang, kind = label.split(":")
             first = bisect_left(starts, start)
             last = bisect_left(starts, end)
@@ -314,9 +315,9 @@ class AttributionDetector:
         return (min(taken), max(taken))
 
     # ------------------------------------------------------------------ indirect speech
-    def _indirect(self, text: str, toks: Sequence[tuple[int, int]], keys: Sequence[str],
-                  cue: Cue, quotes: Sequence[tuple[int, int]], out: _Builder) -> None:
-        starts = [s for s, _ in toks]
+    def _indirect(self, text: str, toks: Sequence[tuple[int, int]], starts: Sequence[int],
+                  keys: Sequence[str], cue: Cue, quotes: Sequence[tuple[int, int]],
+                  out: _Builder) -> None:
         cue_start = toks[cue.first][0]
         s_start = _sentence_start(text, cue_start)
         s_end = _sentence_end(text, toks[cue.last - 1][1])
@@ -389,21 +390,17 @@ def find_quotes(text: str) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     open_at: int | None = None
     closers = ""
-    i = 0
-    n = len(text)
-    while i < n:
-        ch = text[i]
+    for m in _MARK_OR_BLANK.finditer(text):
+        ch = m.group()
+        i = m.start()
         if open_at is not None:
             if ch in closers:
                 out.append((open_at, i))
                 open_at = None
-            elif (ch == "\n" and text[i + 1:i + 2] in ("\n", "\r")) or (
-                    ch == "\r" and text[i + 1:i + 3] in ("\n\r", "\n\n")):
+            elif len(ch) > 1:  # a blank line: the quote was never closed
                 open_at = None
         elif ch in QUOTE_PAIRS:
-            # A "»" only opens when a "«" closes it later in the paragraph (Danish/German style).
             open_at, closers = i, QUOTE_PAIRS[ch]
-        i += 1
     return out
 
 
@@ -449,5 +446,5 @@ def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def _overlaps_quote(span: tuple[int, int], quotes: Sequence[tuple[int, int]]) -> bool:
-    i = bisect_right([o for o, _ in quotes], span[1])
+    i = bisect_right(quotes, (span[1], sys.maxsize))
     return any(_overlap(span, (o, c + 1)) for o, c in quotes[max(0, i - 3):i])

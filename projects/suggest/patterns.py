@@ -26,6 +26,7 @@ import json
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,7 @@ def _identity(s: str) -> str:
     return s
 
 
+@lru_cache(maxsize=65536)
 def _strip_marks(s: str) -> str:
     if s.isascii():
         return s
@@ -164,13 +166,18 @@ class PatternSet:
         self.names += 1
         return True
 
-    def match(self, text: str, tokens: Sequence[tuple[int, int]] | None = None
-              ) -> list[tuple[str, int, int]]:
-        """(label, start, end) of every kept match in `text`, in text order."""
+    def match(self, text: str, tokens: Sequence[tuple[int, int]] | None = None,
+              keys: Sequence[str] | None = None) -> list[tuple[str, int, int]]:
+        """(label, start, end) of every kept match in `text`, in text order.
+
+        `tokens` and `keys` (the tokens already folded with this set's `fold`) may be passed by
+        a caller that has them, to save tokenizing and folding twice.
+        """
         toks = tokenize(text) if tokens is None else tokens
         fold = self.fold.function()
         raw = [text[s:e] for s, e in toks]
-        keys = raw if fold is _identity else [fold(t) for t in raw]
+        if keys is None:
+            keys = raw if fold is _identity else [fold(t) for t in raw]
         found: list[tuple[int, int, str]] = []  # (first token, last token + 1, label)
         trie = self.trie
         n = len(keys)

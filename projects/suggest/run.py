@@ -50,10 +50,17 @@ def attribution_proposals(store: Store, detector: AttributionDetector, doc_ids: 
         yield doc_id, detector.detect(text)
 
 
+ModelSource = Callable[[Store, Sequence[int]], Iterator[tuple[int, Proposal]]]
+
+
 def run_suggest(project: Project, doc_ids: Sequence[int], *, patterns: PatternSet | None = None,
-                attribution: bool = False, model_dir: str | None = None,
+                attribution: bool = False, model: ModelSource | None = None,
                 progress: Progress | None = None) -> SuggestReport:
-    """Write the requested sources' suggestions for `doc_ids`; returns counts per source."""
+    """Write the requested sources' suggestions for `doc_ids`; returns counts per source.
+
+    `model` yields a trained model's proposals (`exports.suggest_model.model_proposals` bound to
+    a pipeline folder): it is passed in because it reads through the export layer.
+    """
     import time
 
     store = project.store
@@ -65,10 +72,8 @@ def run_suggest(project: Project, doc_ids: Sequence[int], *, patterns: PatternSe
         detector = AttributionDetector(store.schema,
                                        AttributionSettings.from_settings(project.config.settings))
         jobs.append((ATTRIBUTION, attribution_proposals(store, detector, doc_ids)))
-    if model_dir is not None:
-        from copydesk.projects.suggest.model import model_proposals
-
-        jobs.append((MODEL, model_proposals(store, model_dir, doc_ids)))
+    if model is not None:
+        jobs.append((MODEL, model(store, doc_ids)))
     for source, proposals in jobs:
         done = 0
 

@@ -85,6 +85,14 @@ def run(args: argparse.Namespace) -> int:
             patterns = load_patterns(args.patterns, fold=fold,
                                      known_labels=[lb.name for lb in
                                                    project.schema.active_labels])
+        model = None
+        if args.model:
+            from copydesk.exports.suggest_model import load_model, model_proposals
+
+            nlp = load_model(args.model)  # a bad folder fails here, before any work
+
+            def model(store, ids):  # type: ignore[no-untyped-def]
+                return model_proposals(store, nlp, ids)
         doc_ids = select_documents(project.store, args.docs)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       console=console, transient=True,
@@ -97,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
                 bar.update(tasks[source], completed=done)  # type: ignore[arg-type]
 
             report = run_suggest(project, doc_ids, patterns=patterns,
-                                 attribution=args.attribution, model_dir=args.model,
+                                 attribution=args.attribution, model=model,
                                  progress=progress)
     for source, result in report.sources.items():
         seconds = report.seconds[source]
