@@ -183,3 +183,14 @@ def test_cli_refuses_bad_requests_in_one_line(project: Project, tmp_path: Path,
     assert err.count("\n") == 1 and "no such file" in err
     assert main(["suggest", "-p", str(project.root), "--clear", "--source", "alice"]) == 1
     assert "unknown source" in capsys.readouterr().err
+
+
+def test_review_adjudicates_people_not_suggestion_sets(project: Project, places: Path) -> None:
+    from copydesk.projects.adjudicate import done_annotators, review_queue
+
+    doc = add_text(project, TEXT)
+    assert suggest(project, "--patterns", str(places)) == 0
+    assert review_queue(project.store) == []
+    project.store.set_status(doc, "alice", "done")
+    assert done_annotators(project.store, doc) == ["alice"]
+    assert [row[0] for row in review_queue(project.store)] == [doc]

@@ -137,19 +137,21 @@ def _flush(store: Store, source: str, batch: list[tuple[int, Proposal]],
         sets = dict(conn.execute(select(_SET.c.document_id, _SET.c.id).where(
             _SET.c.annotator == source, _SET.c.document_id.in_(doc_ids))).all())
         current = _current_keys(conn, list(sets.values()))
+        changed: list[tuple[int, Proposal]] = []
         for doc_id, proposal in batch:
             part.documents += 1
             set_id = sets.get(doc_id)
-            if set_id is None and not proposal.spans:
+            same = (not proposal.spans if set_id is None
+                    else current.get(set_id, ((), ())) == proposal.key())
+            if same:
                 part.unchanged += 1
-                continue
-            if set_id is not None and current.get(set_id, ((), ())) == proposal.key():
-                part.unchanged += 1
-                continue
-            _replace(conn, store, source, doc_id, set_id, proposal)
-            part.written += 1
-            part.spans += len(proposal.spans)
-            part.links += len(proposal.links)
+            else:
+                changed.append((doc_id, proposal))
+                part.written += 1
+                part.spans += len(proposal.spans)
+                part.links += len(proposal.links)
+        if changed:
+            _replace(conn, store, source, changed, sets)
         return part
 
     part = store.db.run_write(write)
@@ -177,48 +179,65 @@ def _current_keys(conn: Any, set_ids: list[int]) -> dict[int, tuple[Any, ...]]:
             for sid in set_ids}
 
 
-def _replace(conn: Any, store: Store, source: str, doc_id: int, set_id: int | None,
-             proposal: Proposal) -> None:
+def _replace(conn: Any, store: Store, source: str, changed: list[tuple[int, Proposal]],
+             sets: dict[int, int]) -> None:
+    """Replace the suggestions of every changed document of a batch with a handful of
+    set-based statements (one per table), not a handful per document."""
     now = utcnow()
-    text = conn.execute(select(_DOC.c.text).where(_DOC.c.id == doc_id)).scalar_one()
-    if set_id is None:
-        set_id = int(conn.execute(insert(_SET).values(
-            document_id=doc_id, annotator=source, status="done", comment="",
-            created_at=now, updated_at=now)).inserted_primary_key[0])
-    else:
-        conn.execute(delete(_LINK).where(_LINK.c.set_id == set_id))
-        conn.execute(delete(_SPAN).where(_SPAN.c.set_id == set_id))
-        conn.execute(_SET.update().where(_SET.c.id == set_id).values(status="done",
+    doc_ids = [d for d, _ in changed]
+    texts = dict(conn.execute(select(_DOC.c.id, _DOC.c.text)
+                              .where(_DOC.c.id.in_(doc_ids))).all())
+    missing = [d for d in doc_ids if d not in sets]
+    if missing:
+        conn.execute(insert(_SET), [{
+            "document_id": d, "annotator": source, "status": "done", "comment": "",
+            "created_at": now, "updated_at": now} for d in missing])
+        sets.update(conn.execute(select(_SET.c.document_id, _SET.c.id).where(
+            _SET.c.annotator == source, _SET.c.document_id.in_(missing))).all())
+    old = [sets[d] for d in doc_ids if d not in missing]
+    if old:
+        conn.execute(delete(_LINK).where(_LINK.c.set_id.in_(old)))
+        conn.execute(delete(_SPAN).where(_SPAN.c.set_id.in_(old)))
+        conn.execute(_SET.update().where(_SET.c.id.in_(old)).values(status="done",
                                                                      updated_at=now))
-    ids: list[int] = []
-    if proposal.spans:
-        first_id = int(conn.execute(select(func.coalesce(func.max(_SPAN.c.id), 0))).scalar())
-        rows = []
+    rows: list[dict[str, Any]] = []
+    for doc_id, proposal in changed:
+        text = texts[doc_id]
         for s in proposal.spans:
             if not 0 <= s.start < s.end <= len(text):
                 raise StoreError(f"suggestion {s.label} {s.start}-{s.end} is outside "
                                  f"document {doc_id}")
             rows.append({
-                "set_id": set_id, "document_id": doc_id, "layer": s.layer, "label": s.label,
-                "start": s.start, "end": s.end, "text": text[s.start:s.end],
+                "set_id": sets[doc_id], "document_id": doc_id, "layer": s.layer,
+                "label": s.label, "start": s.start, "end": s.end, "text": text[s.start:s.end],
                 "attributes": json.dumps(s.attributes, sort_keys=True, ensure_ascii=False),
                 "schema_id": store.schema_id, "stale": "", "created_at": now,
             })
+    ids: list[int] = []
+    if rows:
+        first_id = int(conn.execute(select(func.coalesce(func.max(_SPAN.c.id), 0))).scalar())
         conn.execute(insert(_SPAN), rows)
+        # AUTOINCREMENT ids may skip, so read them back in insertion (= id) order.
         ids = [int(r[0]) for r in conn.execute(
-            select(_SPAN.c.id).where(_SPAN.c.set_id == set_id, _SPAN.c.id > first_id)
-            .order_by(_SPAN.c.id))]
-        if len(ids) != len(proposal.spans):  # pragma: no cover - we hold the write lock
+            select(_SPAN.c.id).where(_SPAN.c.id > first_id).order_by(_SPAN.c.id))]
+        if len(ids) != len(rows):  # pragma: no cover - we hold the write lock
             raise StoreError("suggestion span ids could not be read back; nothing was written")
-    if proposal.links:
-        conn.execute(insert(_LINK), [{
-            "set_id": set_id, "head_id": ids[h], "tail_id": ids[t], "role": role,
-            "schema_id": store.schema_id, "stale": "", "created_at": now,
-        } for h, t, role in proposal.links])
-    conn.execute(insert(_ACTION).values(
-        set_id=set_id, annotator=source, at=now, kind="suggest",
-        payload=json.dumps({"spans": len(proposal.spans), "links": len(proposal.links)},
-                           sort_keys=True)))
+    links: list[dict[str, Any]] = []
+    actions: list[dict[str, Any]] = []
+    offset = 0
+    for doc_id, proposal in changed:
+        mine = ids[offset:offset + len(proposal.spans)]
+        offset += len(proposal.spans)
+        links.extend({"set_id": sets[doc_id], "head_id": mine[h], "tail_id": mine[t],
+                      "role": role, "schema_id": store.schema_id, "stale": "",
+                      "created_at": now} for h, t, role in proposal.links)
+        actions.append({"set_id": sets[doc_id], "annotator": source, "at": now,
+                        "kind": "suggest", "payload": json.dumps(
+                            {"spans": len(proposal.spans), "links": len(proposal.links)},
+                            sort_keys=True)})
+    if links:
+        conn.execute(insert(_LINK), links)
+    conn.execute(insert(_ACTION), actions)
 
 
 def clear_suggestions(store: Store, sources: Sequence[str]) -> dict[str, int]:
