@@ -53,6 +53,7 @@ from copydesk.schema.model import ATTRIBUTION, CONTENT, CUE, SOURCE, Schema
 MIN_QUOTE_WORDS = 3
 MAX_SOURCE_TOKENS = 7
 MAX_APPOSITIVE_TOKENS = 16
+MAX_SENTENCE = 2000  # characters: how far cues are looked for around a quote
 
 # Opening mark -> closing marks it pairs with.
 QUOTE_PAIRS: dict[str, str] = {'"': '"', "“": "”", "«": "»", "„": "“”", "»": "«"}
@@ -428,17 +429,20 @@ def _ends_sentence(text: str, content_end: int, close_at: int) -> bool:
 
 
 def _sentence_start(text: str, offset: int) -> int:
-    last = 0
-    for m in _SENTENCE_END.finditer(text, max(0, offset - 2000), offset):
+    """Start of the sentence holding `offset`, looking back at most MAX_SENTENCE characters
+    (a text without stops must not make every quote rescan it: the cost stays linear)."""
+    floor = max(0, offset - MAX_SENTENCE)
+    last = floor
+    for m in _SENTENCE_END.finditer(text, floor, offset):
         last = m.end()
     return last
 
 
 def _sentence_end(text: str, offset: int) -> int:
-    m = _SENTENCE_END.search(text, offset)
-    if m is None:
-        return len(text)
-    return m.start()
+    """End of the sentence from `offset`, looking ahead at most MAX_SENTENCE characters."""
+    limit = min(len(text), offset + MAX_SENTENCE)
+    m = _SENTENCE_END.search(text, offset, limit)
+    return limit if m is None else m.start()
 
 
 def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
