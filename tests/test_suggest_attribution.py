@@ -56,8 +56,22 @@ def test_english_direct_split_indirect_and_according_to(detector: AttributionDet
         ("and nobody will be left behind.", "said", "the mayor", "direct"),
         ("that the road would stay closed", "warned", "Officials", "indirect"),
         ("prices will fall next month", "According to", "the ministry", "indirect"),
-        ("It was a planned assault on us.", "told", "Colonel Dara Mehrin", "direct"),
+        ("It was a planned assault on us.", "told", "Dara Mehrin", "direct"),
     }  # "a show" is a two-word scare quote with no cue: not speech
+
+
+@pytest.mark.parametrize(("phrase", "source"), [
+    ("council leader Hana Petrov", "Hana Petrov"),
+    ("Deputy Minister Yara Bello", "Yara Bello"),
+    ("the mayor", "the mayor"),
+    ("The Valmora Port Authority", "The Valmora Port Authority"),
+    ("Police chief Omar Haddad", "Omar Haddad"),
+])
+def test_source_is_the_shortest_phrase_without_titles(detector: AttributionDetector,
+                                                      phrase: str, source: str) -> None:
+    text = f'"The road will stay closed until the end of the month," {phrase} said.'
+    [(_, _, found, _)] = triples(text, detector.detect(text))
+    assert found == source
 
 
 def test_split_quote_halves_share_one_cue_and_one_source_span(

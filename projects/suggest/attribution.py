@@ -104,6 +104,12 @@ _SKIP = {
     "ar": {"أيضا", "أيضاً", "ايضا", "كذلك"},
     "ckb": {"هەروەها", "بە", "ڕۆژنامەنووسانی", "ڕۆژنامەنووسان", "میدیاکان"},
 }
+# Titles and jobs that come before a name and are not part of it (casefolded).
+_TITLES = {"mr", "mrs", "ms", "dr", "prof", "professor", "minister", "deputy", "president",
+           "vice", "prime", "colonel", "col", "general", "gen", "major", "captain", "lieutenant",
+           "sergeant", "governor", "mayor", "chief", "police", "sheikh", "judge", "senator",
+           "ambassador", "commander", "director", "spokesman", "spokeswoman", "spokesperson",
+           "mp", "chairman", "chairwoman", "secretary", "head", "leader", "brigadier", "mullah"}
 _COMPLEMENTIZER = {"en": {"that"}, "ar": {"إن", "أن", "بأن", "ان"}, "ckb": {"کە"}}
 _SOURCE_SIDE = {"en": "before", "ar": "after", "ckb": "before"}
 # Cues whose object is the addressee, never the source ("told the Evening Ledger").
@@ -277,6 +283,8 @@ class AttributionDetector:
                 found = self._phrase(text, keys, lang, cue.last, hi, 1)
             if found is not None:
                 a, b = found
+                if lang == "en":
+                    a = _drop_title(text, toks, keys, a, b)
                 return toks[a][0], toks[b][1]
         return None
 
@@ -349,6 +357,28 @@ class AttributionDetector:
         src_hi = j if j > cue.last else hi
         source = self._source(text, toks, keys, cue, lo, src_hi)
         out.attribution(content, "indirect", cue, source, toks)
+
+
+def _drop_title(text: str, toks: Sequence[tuple[int, int]], keys: Sequence[str], a: int,
+                b: int) -> int:
+    """First token of the name in "Deputy Minister Yara Bello" / "council leader Hana Petrov".
+
+    The SOURCE guideline asks for the shortest phrase that identifies the source: a person's
+    name without the title or job before it. Only a phrase that ends in a run of capitalised
+    words preceded by titles or lower-case words is cut; "the mayor" and "The Valmora Port
+    Authority" stay whole.
+    """
+    k = b + 1  # the name is tokens [k, b]
+    while k > a and text[toks[k - 1][0]:toks[k - 1][1]][:1].isupper() \
+            and keys[k - 1] not in _TITLES:
+        k -= 1
+    if k == a or k == b + 1:
+        return a
+    prefix = range(a, k)
+    if all(keys[i] in _TITLES or text[toks[i][0]:toks[i][1]].islower() for i in prefix) \
+            and keys[a] not in ("the", "a", "an"):
+        return k
+    return a
 
 
 class _Builder:
