@@ -111,3 +111,10 @@ async def test_accept_reject_accept_all_and_undo(project: Project, tmp_path: Pat
         assert "No suggestion under the cursor" in str(
             screen.query_one("#status-line").render())
         assert len(rows(project, "SELECT id FROM suggestion_decision")) == 3
+        await pilot.press("right_curly_bracket", "minus")  # reject the last one, Mosul
+        await pilot.pause()
+        assert screen.suggestions == [] and view.ghosts == []
+        await pilot.press("u")  # undoing a rejection brings its ghost back
+        await pilot.pause()
+        assert [s.head.text for s in screen.suggestions] == ["Mosul"]
+        assert len(view.ghosts) == 1

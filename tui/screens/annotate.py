@@ -23,6 +23,7 @@ from textual.widgets import Footer, Static
 
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import Link, Span
+from copydesk.projects.store import BATCH_KINDS
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui.layout import SpanView
 from copydesk.tui.screens.suggestions import SuggestionActions
@@ -390,6 +391,9 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             self.say("Nothing to redo." if redo else "Nothing to undo.")
             return
         self.refresh_spans(self.store.touched_spans(step))
+        if step.kind in BATCH_KINDS:  # a suggestion decision: its ghosts come back or go
+            self.refresh_suggestions()
+            self.refresh_title()
         self.say(f"Saved: {'redid' if redo else 'undid'} {step.kind.replace('_', ' ')}")
 
     # ------------------------------------------------------------------ document status
