@@ -151,3 +151,10 @@ def test_detector_against_the_gold_material_with_evaluate(
     assert main(["evaluate", "-p", str(project.root), "--annotator", "nobody",
                  "--against", "gold"]) == 1
     assert "no annotations by 'nobody'" in capsys.readouterr().err
+
+
+def test_a_quote_inside_a_reported_clause_is_one_mixed_content(
+        detector: AttributionDetector) -> None:
+    text = 'Aid workers told the Courier that "a few trucks of fodder" would not be enough.'
+    assert triples(text, detector.detect(text)) == {
+        ('that "a few trucks of fodder" would not be enough', "told", "Aid workers", "mixed")}

@@ -24,7 +24,9 @@ with the links content -> cue and content -> source that the schema defines. The
    source; so does a cue-less quote that is the very next sentence of the same paragraph
    ("...," she said. "Nobody leaves."). Until discontinuous spans exist in the store, the two
    halves are suggested as two CONTENT spans linked to the same SOURCE and CUE spans.
-5. **Indirect speech**: a cue not used by a quote and followed (after the source, for Arabic) by
+5. **Mixed**: a cue before a quote with a complementizer between them (told reporters that
+   "..." would ...) makes the whole reported clause the CONTENT, `type: mixed`.
+6. **Indirect speech**: a cue not used by a quote and followed (after the source, for Arabic) by
    a complementizer (that / إن، أن، بأن / کە) gives a CONTENT from the complementizer to the
    sentence end, `type: indirect`. "According to X, ..." (بحسب، وفقا لـ / بەپێی، بە گوێرەی)
    gives the rest of the sentence after the comma as indirect content and X as the source.
@@ -177,7 +179,10 @@ class AttributionDetector:
         self.source = parts[SOURCE].name  # type: ignore[union-attr]
         self.cue = parts[CUE].name  # type: ignore[union-attr]
         content_label = parts[CONTENT]
-        self._typed = any(a.name == "type" for a in content_label.attributes)  # type: ignore[union-attr]
+        types = next((a.values for a in content_label.attributes  # type: ignore[union-attr]
+                      if a.name == "type"), ())
+        self._typed = bool(types)
+        self._mixed = "mixed" if "mixed" in types else "indirect"
         self.settings = settings or AttributionSettings.from_settings(None)
         self._fold = Fold(case=True, marks=True).function()
         self._cues = PatternSet(fold=Fold(case=True, marks=True))
@@ -234,6 +239,17 @@ class AttributionDetector:
             lo = bisect_left(starts, close_at + 1) if after else bisect_left(starts, s_start)
             hi = bisect_left(starts, s_end) if after else bisect_left(starts, open_at)
             source = self._source(text, toks, keys, cue, lo, hi)
+            comp = None if after else self._complementizer(keys, cue, hi)
+            if comp is not None:
+                # Aid workers told the Courier that "a few trucks" would not be enough: the
+                # reported clause is the content, quoted words and all (type mixed).
+                end = _sentence_end(text, close_at + 1)
+                mixed = _trim(text, toks[comp][0], end)
+                if mixed is not None:
+                    out.attribution(mixed, self._mixed, cue, self._source(
+                        text, toks, keys, cue, lo, comp), toks)
+                    previous = None
+                    continue
             out.attribution(inner, "direct", cue, source, toks)
             previous = (s_end, cue, source)
         for cue in cues:
@@ -241,6 +257,17 @@ class AttributionDetector:
                 continue
             self._indirect(text, toks, starts, keys, cue, quotes, out)
         return out.proposal
+
+    def _complementizer(self, keys: Sequence[str], cue: Cue, hi: int) -> int | None:
+        """Index of a "that" / إن / کە between the cue and token `hi` (a quote's open mark)."""
+        lang = cue.lang if cue.lang in _STOP else "en"
+        comp = self._comp.get(lang, set())
+        for j in range(cue.last, min(hi, cue.last + MAX_SOURCE_TOKENS + 1)):
+            if keys[j] in comp:
+                return j
+            if not _WORDLIKE.search(keys[j]):
+                return None
+        return None
 
     # ------------------------------------------------------------------ cues
     def _find_cues(self, text: str, toks: Sequence[tuple[int, int]], starts: Sequence[int],
