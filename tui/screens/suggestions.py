@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
-from copydesk.projects.db import StoreError
 from copydesk.projects.suggest import is_suggestion_set
 from copydesk.projects.suggest.decisions import Suggestion, accept, pending, reject
 from copydesk.tui.layout import SpanView
@@ -108,26 +107,29 @@ class SuggestionActions:
 
     def _decide(self: AnnotateScreen, chosen: list[Suggestion], *,  # type: ignore[misc]
                 accepted: bool) -> None:
-        try:
+        """One store write through the screen's write queue; the screen follows when saved."""
+        store, doc_id, annotator = self.store, self.doc_id, self.app.annotator
+
+        def run() -> list[str]:
             if accepted:
-                _ids, refused = accept(self.store, self.doc_id, self.app.annotator, chosen)
-            else:
-                reject(self.store, self.doc_id, self.app.annotator, chosen[0])
-                refused = []
-        except StoreError as exc:
-            self.say(f"Not saved: {exc}", error=True)
-            return
-        self.reload()
-        if len(chosen) == 1:
-            self._move_to_suggestion(1, after=chosen[0].head.start - 1)
-        done = len(chosen) - len(refused)
-        if refused:
-            self.say(f"Saved {done} of {len(chosen)}; refused: {refused[0]}", error=True)
-        else:
-            what = chosen[0].head.label if len(chosen) == 1 else f"{done} suggestions"
+                return accept(store, doc_id, annotator, chosen)[1]
+            reject(store, doc_id, annotator, chosen[0])
+            return []
+
+        def done(refused: list[str]) -> None:
+            self.reload()
+            if len(chosen) == 1:
+                self._move_to_suggestion(1, after=chosen[0].head.start - 1)
+            count = len(chosen) - len(refused)
+            if refused:
+                self.say(f"Saved {count} of {len(chosen)}; refused: {refused[0]}", error=True)
+                return
+            what = chosen[0].head.label if len(chosen) == 1 else f"{count} suggestions"
             verb = "accepted" if accepted else "rejected"
             self.say(f"Saved: {verb} {what} (u undoes)"
                      + (f" · {len(self.suggestions)} left" if self.suggestions else ""))
+
+        self.save(run, done, "accept suggestion" if accepted else "reject suggestion")
 
     def action_next_suggestion(self: AnnotateScreen, step: int) -> None:  # type: ignore[misc]
         if not self.suggestions:

@@ -1,7 +1,7 @@
 """Suggestions: the `suggestion_decision` table (annotators' accept/reject decisions).
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0002
 
 Only a new table: existing rows are untouched, so an upgraded project keeps every span, link and
 action, and downgrading drops just the decisions.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
