@@ -11,7 +11,7 @@ synthetic text: English, Arabic and Sorani words, quotes with speech verbs), so 
   compare, bulk write), "re-run" the idempotent second run that writes nothing.
 - attribution: the detector alone, then the whole suggest path.
 - detector: precision/recall per PARC part on tests/data/suggest/attribution-gold.txt.
-- keys: a Pilot session on the sample article pressing `}` once and then `+` for every
+- keys: a Pilot session on the sample article pressing `.` once and then `+` for every
   suggestion (every key counted), and the same with every fourth suggestion rejected (`-`).
 """
 
@@ -167,7 +167,7 @@ async def keys_session(source_args: list[str], reject_every: int) -> tuple[int, 
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, AnnotateScreen)
-            await pilot.press("right_curly_bracket")
+            await pilot.press("full_stop")
             keys += 1
             n = 0
             while screen.suggestions:

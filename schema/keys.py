@@ -34,12 +34,25 @@ RESERVED_HOTKEYS: frozenset[str] = frozenset(
         "L",  # links of the span under the cursor: remove or re-role
         "/",  # label picker
         " ",  # (space) start/extend selection
+        # issue 12: newsroom motions, search, tags and word-wise selection
+        '"',  # next quotation, inside selected
+        "'",  # previous quotation, inside selected
+        "V",  # next speech verb (said, told, according to, قال, گوتی...)
+        "P",  # next capitalised name not yet labelled
+        "}",  # next sentence with no span
+        "F",  # find in the document
+        ">",  # next match
+        "<",  # previous match
+        "W",  # extend the selection by a word
+        "B",  # extend the selection back by a word
+        "T",  # label tags on/off
+        # issue 13: suggestions (tui.screens.suggestions)
         "+",  # accept the suggestion under the cursor (also "=")
         "=",
         "-",  # reject the suggestion under the cursor
         "*",  # accept every suggestion left in the document
-        "{",  # previous suggestion
-        "}",  # next suggestion
+        ".",  # next suggestion
+        ",",  # previous suggestion
     }
 )
 

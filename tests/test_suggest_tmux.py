@@ -33,7 +33,7 @@ def test_accept_reject_and_accept_all_in_tmux(tmp_path: Path, sample_path: Path,
         term.wait_for("ISIS remains a persistent threat")
         term.send("Enter")
         term.wait_for(f"{heads} suggestions")
-        term.send("}")
+        term.send(".")
         term.wait_for("◌ suggestion")
         term.send("+")
         term.wait_for("Saved: accepted")

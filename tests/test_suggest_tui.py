@@ -69,7 +69,7 @@ async def test_accept_reject_accept_all_and_undo(project: Project, tmp_path: Pat
         assert screen.spans == {}  # ghosts are not annotations
         assert "4 suggestions" in str(screen.query_one("#doc-title").render())
 
-        await pilot.press("right_curly_bracket")  # } : first suggestion
+        await pilot.press("full_stop")  # . : first suggestion
         await pilot.pause()
         assert view.cursor == TEXT.index("Kirkuk")
         assert "suggest:patterns" in str(screen.query_one("#status-line").render())
@@ -111,7 +111,7 @@ async def test_accept_reject_accept_all_and_undo(project: Project, tmp_path: Pat
         assert "No suggestion under the cursor" in str(
             screen.query_one("#status-line").render())
         assert len(rows(project, "SELECT id FROM suggestion_decision")) == 3
-        await pilot.press("right_curly_bracket", "minus")  # reject the last one, Mosul
+        await pilot.press("full_stop", "minus")  # reject the last one, Mosul
         await pilot.pause()
         assert screen.suggestions == [] and view.ghosts == []
         await pilot.press("u")  # undoing a rejection brings its ghost back

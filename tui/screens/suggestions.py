@@ -5,8 +5,8 @@ status) and this stay apart. Domain rules (what is shown, what accepting copies,
 hides) live in `projects.suggest.decisions`; here keys become calls and results become ghosts.
 
 Keys (also in `schema.keys.RESERVED_HOTKEYS`): `+` (or `=`) accepts the suggestion under the
-cursor with its links, `-` rejects it, `*` accepts every suggestion left in the document, `}` and
-`{` move to the next and previous suggestion. Accepting or rejecting moves on to the next
+cursor with its links, `-` rejects it, `*` accepts every suggestion left in the document, `.` and
+`,` move to the next and previous suggestion. Accepting or rejecting moves on to the next
 suggestion, so a run of good suggestions costs one key each.
 """
 
@@ -24,7 +24,7 @@ from copydesk.tui.text import safe_text
 if TYPE_CHECKING:
     from copydesk.tui.screens.annotate import AnnotateScreen
 
-KEYS_HINT = "+ accept · - reject · * accept all · { } previous/next suggestion"
+KEYS_HINT = "+ accept · - reject · * accept all · , . previous/next suggestion"
 
 
 class SuggestionActions:
@@ -86,7 +86,7 @@ class SuggestionActions:
     def action_accept_suggestion(self: AnnotateScreen) -> None:  # type: ignore[misc]
         sug = self.suggestion_here()
         if sug is None:
-            self.say("No suggestion under the cursor ({ and } move between suggestions).",
+            self.say("No suggestion under the cursor (. and , move between suggestions).",
                      error=True)
             return
         self._decide([sug], accepted=True)
@@ -100,7 +100,7 @@ class SuggestionActions:
     def action_reject_suggestion(self: AnnotateScreen) -> None:  # type: ignore[misc]
         sug = self.suggestion_here()
         if sug is None:
-            self.say("No suggestion under the cursor ({ and } move between suggestions).",
+            self.say("No suggestion under the cursor (. and , move between suggestions).",
                      error=True)
             return
         self._decide([sug], accepted=False)
