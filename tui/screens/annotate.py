@@ -105,15 +105,15 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         Binding("T", "toggle_tags", "Label tags", show=False, id="annotate.tags"),
         # issue 13: suggestions (tui.screens.suggestions)
         Binding("plus,equals_sign", "accept_suggestion", "Accept suggestion", show=False,
-                id="suggest.accept"),
+                id="annotate.accept_suggestion"),
         Binding("minus", "reject_suggestion", "Reject suggestion", show=False,
-                id="suggest.reject"),
+                id="annotate.reject_suggestion"),
         Binding("asterisk", "accept_all_suggestions", "Accept all suggestions", show=False,
-                id="suggest.accept_all"),
+                id="annotate.accept_all_suggestions"),
         Binding("full_stop", "next_suggestion(1)", "Next suggestion", show=False,
-                id="suggest.next"),
+                id="annotate.next_suggestion"),
         Binding("comma", "next_suggestion(-1)", "Prev suggestion", show=False,
-                id="suggest.prev"),
+                id="annotate.prev_suggestion"),
     ]
 
     app: CopydeskApp  # type: ignore[assignment]
