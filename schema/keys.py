@@ -46,6 +46,13 @@ RESERVED_HOTKEYS: frozenset[str] = frozenset(
         "W",  # extend the selection by a word
         "B",  # extend the selection back by a word
         "T",  # label tags on/off
+        # issue 13: suggestions (tui.screens.suggestions)
+        "+",  # accept the suggestion under the cursor (also "=")
+        "=",
+        "-",  # reject the suggestion under the cursor
+        "*",  # accept every suggestion left in the document
+        ".",  # next suggestion
+        ",",  # previous suggestion
     }
 )
 

@@ -36,6 +36,11 @@ _BY_ID: dict[str, str] = {
     "annotate.next_doc": "document",
     "annotate.prev_doc": "document",
     "annotate.tags": "document",
+    "annotate.accept_suggestion": "label",
+    "annotate.reject_suggestion": "label",
+    "annotate.accept_all_suggestions": "label",
+    "annotate.next_suggestion": "move",
+    "annotate.prev_suggestion": "move",
     "app.help": "document",
     "app.quit": "document",
 }

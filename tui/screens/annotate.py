@@ -25,6 +25,7 @@ from textual.widgets import Footer, Static
 
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import Action, Link, Span
+from copydesk.projects.store import BATCH_KINDS
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui import motions
 from copydesk.tui.bidi_settings import options_for, remember
@@ -33,6 +34,7 @@ from copydesk.tui.layout import SpanView
 from copydesk.tui.motions import trim_punctuation
 from copydesk.tui.palette import LabelInfo, depth_for, label_looks
 from copydesk.tui.quicklink import best_role
+from copydesk.tui.screens.suggestions import SuggestionActions
 from copydesk.tui.text import safe_text
 from copydesk.tui.widgets.article_view import ArticleView
 from copydesk.tui.writes import WriteJob
@@ -67,7 +69,7 @@ def span_view(span: Span, label: Label | None) -> SpanView:
                     label=span.label, layer=span.layer, color=color)
 
 
-class AnnotateScreen(Screen[None]):
+class AnnotateScreen(SuggestionActions, Screen[None]):
     """One document for one annotator."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -101,6 +103,17 @@ class AnnotateScreen(Screen[None]):
                 id="search.next"),
         Binding("less_than_sign", "find_next(-1)", "Prev match", show=False, id="search.prev"),
         Binding("T", "toggle_tags", "Label tags", show=False, id="annotate.tags"),
+        # issue 13: suggestions (tui.screens.suggestions)
+        Binding("plus,equals_sign", "accept_suggestion", "Accept suggestion", show=False,
+                id="annotate.accept_suggestion"),
+        Binding("minus", "reject_suggestion", "Reject suggestion", show=False,
+                id="annotate.reject_suggestion"),
+        Binding("asterisk", "accept_all_suggestions", "Accept all suggestions", show=False,
+                id="annotate.accept_all_suggestions"),
+        Binding("full_stop", "next_suggestion(1)", "Next suggestion", show=False,
+                id="annotate.next_suggestion"),
+        Binding("comma", "next_suggestion(-1)", "Prev suggestion", show=False,
+                id="annotate.prev_suggestion"),
     ]
 
     app: CopydeskApp  # type: ignore[assignment]
@@ -115,6 +128,7 @@ class AnnotateScreen(Screen[None]):
         self._progress = (0, 0)
         self._said_at = -1
         self._label_keys: list[str] = []
+        self._init_suggestions()
         self._quotes: list[tuple[int, int]] | None = None  # quotation pairs, found on first use
         self._verbs = None  # the speech-verb pattern, built on first use
         self._search = SearchState()
@@ -166,6 +180,7 @@ class AnnotateScreen(Screen[None]):
         self.spans = {int(s.id): s for s in spans}  # type: ignore[arg-type]
         self.links = self.store.links(self.doc_id, self.app.annotator)
         self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in spans])
+        self.refresh_suggestions()
         self.refresh_status()
         self.refresh_side()
 
@@ -182,6 +197,8 @@ class AnnotateScreen(Screen[None]):
             added=[span_view(s, self.schema.label(s.label)) for s in fresh.values()],
             removed=removed,
         )
+        if self.suggestions or removed:
+            self.refresh_suggestions()  # an edit can match, or un-match, a suggestion
         if self.status == "todo":  # the first edit starts the document
             self.refresh_status()
         else:
@@ -205,7 +222,7 @@ class AnnotateScreen(Screen[None]):
             right.append(" ")
         right.append(f"[{self.status}]", style="italic")
         right.append(f" {finished}/{total} done  ·  {len(self.spans)} spans  ·  "
-                     f"{self._where()}  ·  ", style="dim")
+                     f"{self._where()}{self.suggestion_count_text()}  ·  ", style="dim")
         right.append("? help", style="bold")
         width = max(20, (self.size.width or 80) - 2)
         title = safe_text(self.title, limit=max(8, width - right.cell_len - 2), style="bold",
@@ -296,8 +313,12 @@ class AnnotateScreen(Screen[None]):
     def refresh_side(self) -> None:
         here = self.spans_here()
         side = Text()
-        if not here:
+        ghost = self.suggestion_here()
+        if not here and ghost is None:
             side.append("No span under the cursor.", style="dim")
+        if ghost is not None:
+            side.append_text(self.describe_suggestion(ghost))
+            side.append("\n")
         for span in here:
             side.append_text(self.describe(span))
             side.append("\n")
@@ -360,6 +381,8 @@ class AnnotateScreen(Screen[None]):
             self.say(self.pending_hint(), keep=False)
         elif here:
             self.say(self.describe(here[0]), keep=False)
+        elif (ghost := self.suggestion_here()) is not None:
+            self.say(self.describe_suggestion(ghost), keep=False)
         else:  # never leave a span's description up once the cursor has left the span
             self.query_one("#status-line", Static).update(Text(""))
 
@@ -488,6 +511,9 @@ class AnnotateScreen(Screen[None]):
                 return
             what = describe_action(step.kind, step.payload, self._span_text)
             self.refresh_spans(self.store.touched_spans(step))
+            if step.kind in BATCH_KINDS:  # a suggestion decision: its ghosts come back or go
+                self.refresh_suggestions()
+                self.refresh_title()
             self.say(f"{'redid' if redo else 'undid'}: {what}")
 
         self.save(lambda: step_fn(doc_id, annotator), done, "redo" if redo else "undo")
