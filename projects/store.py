@@ -428,6 +428,7 @@ class Store:
         """The (document, annotator) set, created on first write."""
         if not annotator or not annotator.strip():
             raise StoreError("an annotator name is required")
+        self.db.lock_set(session, doc_id, annotator)
         aset = session.exec(
             select(AnnotationSet).where(
                 AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator
@@ -465,8 +466,7 @@ class Store:
                       same_span=head.id == tail.id, tail_key=tail.id,
                       siblings=[(lk.tail_id, lk.role) for lk in existing if lk.id != ignore_link])
 
-    @staticmethod
-    def _owned(session: Session, model: type[Span] | type[Link], row_id: int,
+    def _owned(self, session: Session, model: type[Span] | type[Link], row_id: int,
                annotator: str) -> tuple[Any, AnnotationSet]:
         """The span or link `row_id` and its set, refused unless `annotator` owns the set."""
         kind = model.__name__.lower()
@@ -477,6 +477,12 @@ class Store:
         assert aset is not None
         if aset.annotator != annotator:
             raise StoreError(f"{kind} {row_id} belongs to {aset.annotator!r}, not {annotator!r}")
+        if self.db.lock_set(session, aset.document_id, annotator):
+            # Another writer of this set may have changed the row while we waited.
+            row = session.get(model, row_id, populate_existing=True)
+            if row is None:
+                raise StoreError(f"no {kind} with id {row_id}")
+            session.refresh(aset)
         return row, aset
 
     def _span_in_set(self, session: Session, span_id: int,
@@ -700,6 +706,7 @@ class Store:
 
     def _step(self, doc_id: int, annotator: str, *, redo: bool) -> Action | None:
         def write(session: Session) -> Action | None:
+            self.db.lock_set(session, doc_id, annotator)
             aset = session.exec(
                 select(AnnotationSet).where(
                     AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator
