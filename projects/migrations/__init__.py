@@ -116,6 +116,7 @@ def ensure_current(engine: Engine, backend: _BackendLike) -> str | None:
             command.upgrade(_alembic_config(conn), "head")
             # Tables added since the baseline that no revision had to fill are created here.
             SQLModel.metadata.create_all(conn)
+            backend.after_create(conn)  # grants and policies cover the new tables too
     except MigrationError:
         raise
     except DBAPIError as exc:
