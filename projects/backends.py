@@ -131,6 +131,19 @@ class Backend(ABC):
         """Engine-specific set-up of a new database (roles and row-level security)."""
         return None
 
+    def acting_user(self, conn: Connection) -> str | None:
+        """Who the database says is acting, where it knows (a server role); else None."""
+        return None
+
+    @abstractmethod
+    def last_ids(self, conn: Connection, tables: list[str]) -> dict[str, int]:
+        """The highest id each table ever handed out (deleted rows included): undo re-inserts
+        a removed span under its old id, so a copy must never hand that id out again."""
+
+    @abstractmethod
+    def set_last_ids(self, conn: Connection, last: dict[str, int]) -> None:
+        """Make each table's next id follow `last` (after rows were copied in with their ids)."""
+
     @abstractmethod
     def is_retryable(self, exc: DBAPIError) -> bool: ...
 
@@ -229,6 +242,29 @@ class SqliteBackend(Backend):
     def integrity_check(self, conn: Connection) -> str:
         return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
 
+    def last_ids(self, conn: Connection, tables: list[str]) -> dict[str, int]:
+        out = {}
+        for table in tables:
+            top = conn.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
+            seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"),
+                               {"t": table}).scalar() if self._has_sequence(conn) else None
+            out[table] = max(int(top), int(seq or 0))
+        return out
+
+    @staticmethod
+    def _has_sequence(conn: Connection) -> bool:
+        return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
+                            ).first() is not None
+
+    def set_last_ids(self, conn: Connection, last: dict[str, int]) -> None:
+        # Only AUTOINCREMENT tables have a sqlite_sequence row; the others take max(id) + 1,
+        # which is what a copy of their rows gives anyway.
+        if not self._has_sequence(conn):
+            return
+        for table, value in last.items():
+            conn.execute(text("UPDATE sqlite_sequence SET seq = max(seq, :v) WHERE name = :t"),
+                         {"v": value, "t": table})
+
 
 # SQLSTATEs: retry these (the whole transaction is re-run from scratch) ...
 _PG_RETRY = {"40001", "40P01"}  # serialization_failure, deadlock_detected
@@ -280,6 +316,9 @@ class PostgresBackend(Backend):
     def lock_migration(self, conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:p)"), {"p": MIGRATION_LOCK})
 
+    def acting_user(self, conn: Connection) -> str | None:
+        return str(conn.execute(text("SELECT current_user")).scalar())
+
     def after_create(self, conn: Connection) -> None:
         from copydesk.projects.security import install
 
@@ -319,6 +358,21 @@ class PostgresBackend(Backend):
         if state == "25006":  # read_only_sql_transaction (a hot standby, or read-only mode)
             return StoreError(f"{self.location}: the database is read-only; nothing was saved")
         return None
+
+    def last_ids(self, conn: Connection, tables: list[str]) -> dict[str, int]:
+        out = {}
+        for table in tables:
+            seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                               {"t": table}).scalar()
+            used = conn.execute(text(f"SELECT last_value, is_called FROM {seq}")).first()
+            top = conn.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
+            out[table] = max(int(top), int(used[0]) if used and used[1] else 0)
+        return out
+
+    def set_last_ids(self, conn: Connection, last: dict[str, int]) -> None:
+        for table, value in last.items():
+            conn.execute(text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :v, :called)"),
+                         {"t": table, "v": max(value, 1), "called": value > 0})
 
     def integrity_check(self, conn: Connection) -> str:
         """Our own invariants (the server guards its pages): every span's text is the text

@@ -46,6 +46,7 @@ class Database:
         self._write_engine = self.engine.execution_options(**self.backend.write_options())
         # Where the pre-upgrade copy went, when opening upgraded an older database.
         self.upgrade_backup: str | None = None
+        self._acting_user: str | None = None
         if create:
             try:
                 self.upgrade_backup = ensure_current(self.engine, self.backend)
@@ -103,6 +104,13 @@ class Database:
     def lock_set(self, session: Session, document_id: int, annotator: str) -> bool:
         """Serialise writers of one annotation set (see Backend.lock_set)."""
         return self.backend.lock_set(session, document_id, annotator)
+
+    def acting_user(self) -> str | None:
+        """The database role this store works as (PostgreSQL), or None (SQLite: no roles)."""
+        if self._acting_user is None and self.backend.name != "sqlite":
+            with self.read() as session:
+                self._acting_user = self.backend.acting_user(session.connection())
+        return self._acting_user
 
     def integrity_check(self) -> str:
         with self.engine.connect() as conn:

@@ -22,6 +22,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "copydesk.tui.commands.assign",
     "copydesk.tui.commands.agreement",
     "copydesk.tui.commands.review",
+    "copydesk.tui.commands.team",
+    "copydesk.tui.commands.db",
 )
 
 EXIT_USER_ERROR = 1

@@ -103,8 +103,8 @@ def ensure_current(engine: Engine, backend: _BackendLike) -> str | None:
             backend.lock_migration(conn)
             if not _has_tables(conn):
                 SQLModel.metadata.create_all(conn)
-                backend.after_create(conn)
                 _stamp(conn, HEAD)
+                backend.after_create(conn)
                 return None
             revision = current_revision(conn)
             if revision == HEAD:
