@@ -341,3 +341,54 @@ async def test_tui_says_not_saved_database_unavailable_keeps_selection_and_recon
 
 def test_store_error_types_are_store_errors() -> None:
     assert issubclass(StoreUnavailable, StoreError) and issubclass(PermissionDenied, StoreError)
+
+
+# --------------------------------------------------------------------------- one set, two writers
+def test_two_writers_on_one_set_are_serialised(tmp_path: Path, pg_url: str) -> None:
+    """The same annotator in two terminals (two processes' worth of connections): every undo
+    must find its own target, so the log replays to exactly what the tables hold."""
+    import threading
+
+    from copydesk.projects.importers import content_hash
+
+    words = [f"w{i}" for i in range(80)]
+    body = " ".join(words)
+    with Project.init(tmp_path / "proj", database=pg_url) as project:
+        [doc] = project.store.add_documents([{"text": body, "content_hash": content_hash(body)}])
+    projects = [Project.open(tmp_path / "proj") for _ in range(2)]
+    undone: list[list[int]] = [[], []]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2, timeout=120)
+    offsets, pos = [], 0
+    for word in words:
+        offsets.append((pos, pos + len(word)))
+        pos += len(word) + 1
+
+    def work(n: int) -> None:
+        store = projects[n].store
+        try:
+            barrier.wait()
+            for start, end in offsets[n::2]:
+                store.add_span(doc, "ann", "ORG", start, end)
+            barrier.wait()
+            while (action := store.undo(doc, "ann")) is not None:
+                undone[n].append(int(action.id))  # type: ignore[arg-type]
+        except BaseException as exc:  # reported below, with the thread's own traceback
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    try:
+        assert not errors, errors
+        every = undone[0] + undone[1]
+        assert len(every) == len(words) and len(set(every)) == len(words)
+        store = projects[0].store
+        assert store.spans(doc, "ann") == []
+        assert store.can_undo(doc, "ann") == (False, True)
+        assert store.db.integrity_check() == "ok"
+    finally:
+        for project in projects:
+            project.close()
