@@ -57,7 +57,9 @@ def _service_user() -> pwd.struct_passwd | None:
 class PgServer:
     """One running cluster; `database()` makes a fresh database and gives its URL."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        # durable: fsync and synchronous commit on, as a real server runs (for benchmarks).
+        self.durable = durable
         self.user = _service_user()
         self.dir = Path(tempfile.mkdtemp(prefix="copydesk-pg-"))
         self.data = self.dir / "data"
@@ -81,9 +83,10 @@ class PgServer:
         return done
 
     def _options(self) -> str:
+        speed = "" if self.durable else (
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off ")
         return (f"-c listen_addresses=127.0.0.1 -p {self.port} -c unix_socket_directories='' "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-                "-c max_connections=60")
+                f"{speed}-c max_connections=60")
 
     def start(self) -> None:
         self._run([str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-l", str(self.log),
@@ -124,8 +127,8 @@ class PgServer:
 
 
 @contextmanager
-def running_server() -> Iterator[PgServer]:
-    server = PgServer()
+def running_server(*, durable: bool = False) -> Iterator[PgServer]:
+    server = PgServer(durable=durable)
     try:
         yield server
     finally:
