@@ -392,3 +392,53 @@ def test_two_writers_on_one_set_are_serialised(tmp_path: Path, pg_url: str) -> N
     finally:
         for project in projects:
             project.close()
+
+
+def test_two_openers_of_a_new_database_create_it_once(pg_url: str) -> None:
+    """The layout is created (or upgraded) under an advisory lock: the second opener waits,
+    then finds the tables at the current revision instead of creating them again."""
+    import threading
+
+    from copydesk.projects.db import Database
+    from copydesk.projects.migrations import HEAD
+
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(3, timeout=60)
+
+    def open_it() -> None:
+        try:
+            barrier.wait()
+            Database(pg_url).close()
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    with psycopg.connect(pg_url) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+
+
+def test_review_and_agreement_commands_on_postgres(tmp_path: Path, pg_url: str,
+                                                   capsys) -> None:
+    proj = tmp_path / "proj"
+    assert run(capsys, "init", str(proj), "--database", pg_url)[0] == 0
+    config = yaml.safe_load((proj / "copydesk.yaml").read_text())
+    config["reviewers"] = ["postgres"]  # the acting role of this test's connection
+    (proj / "copydesk.yaml").write_text(yaml.safe_dump(config))
+    with Project.open(proj) as project:
+        doc = add_text(project, TEXT)
+        for who in ("ann", "bob"):
+            project.store.add_span(doc, who, "PERSON", *find(TEXT, "Irena Kostava"))
+            project.store.set_status(doc, who, "done")
+    code, out, err = run(capsys, "agreement", "-p", str(proj))
+    assert code == 0, err
+    assert "ann" in out and "bob" in out
+    code, out, err = run(capsys, "review", "-p", str(proj), "--accept-unanimous")
+    assert code == 0, err
+    assert "accepted 1 unanimous spans" in out
+    with Project.open(proj) as project:
+        assert [s.text for s in project.store.spans(doc, "gold")] == ["Irena Kostava"]
