@@ -305,9 +305,11 @@ class PostgresBackend(Backend):
                                            "connect_timeout": 10})
 
     def lock_set(self, session: Session, document_id: int, annotator: str) -> bool:
-        session.execute(text("SELECT pg_advisory_xact_lock_shared(:p)"), {"p": PROJECT_LOCK})
-        session.execute(text("SELECT pg_advisory_xact_lock(:d, hashtext(:a))"),
-                        {"d": int(document_id), "a": annotator})
+        # One round trip: shared on the project (a schema apply waits for set writers and
+        # they for it), exclusive on this (document, annotator) set.
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:p), "
+                             "pg_advisory_xact_lock(:d, hashtext(:a))"),
+                        {"p": PROJECT_LOCK, "d": int(document_id), "a": annotator})
         return True
 
     def lock_project(self, conn: Connection | Session) -> None:
