@@ -107,7 +107,8 @@ class Backend(ABC):
         """Execution options of the engine that runs write transactions."""
         return {}
 
-    def lock_set(self, session: Session, document_id: int, annotator: str) -> bool:
+    def lock_set(self, session: Session | Connection, document_id: int,
+                 annotator: str) -> bool:
         """Serialise writers of one (document, annotator) set for the rest of the transaction.
 
         Returns True when the lock may have waited for another writer, so rows read before
@@ -304,7 +305,8 @@ class PostgresBackend(Backend):
                              connect_args={"application_name": "copydesk",
                                            "connect_timeout": 10})
 
-    def lock_set(self, session: Session, document_id: int, annotator: str) -> bool:
+    def lock_set(self, session: Session | Connection, document_id: int,
+                 annotator: str) -> bool:
         # One round trip: shared on the project (a schema apply waits for set writers and
         # they for it), exclusive on this (document, annotator) set.
         session.execute(text("SELECT pg_advisory_xact_lock_shared(:p), "

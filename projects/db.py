@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -101,7 +102,8 @@ class Database:
                 raise self._error(exc) from exc
         raise AssertionError("unreachable")
 
-    def lock_set(self, session: Session, document_id: int, annotator: str) -> bool:
+    def lock_set(self, session: Session | Connection, document_id: int,
+                 annotator: str) -> bool:
         """Serialise writers of one annotation set (see Backend.lock_set)."""
         return self.backend.lock_set(session, document_id, annotator)
 

@@ -442,3 +442,41 @@ def test_review_and_agreement_commands_on_postgres(tmp_path: Path, pg_url: str,
     assert "accepted 1 unanimous spans" in out
     with Project.open(proj) as project:
         assert [s.text for s in project.store.spans(doc, "gold")] == ["Irena Kostava"]
+
+
+def test_a_serialisation_failure_is_retried(tmp_path: Path, pg_url: str) -> None:
+    """The server reports 40001 on the first attempt: the whole transaction runs again."""
+    with Project.init(tmp_path / "proj", database=pg_url) as project:
+        doc = add_text(project, TEXT)
+        attempts = []
+
+        def write(session) -> None:  # type: ignore[no-untyped-def]
+            attempts.append(1)
+            project.store.db.lock_set(session, doc, "ann")
+            session.execute(text("INSERT INTO assignment (document_id, annotator, assigned_by, "
+                                 "created_at) VALUES (:d, 'ann', 'lead', '')"), {"d": doc})
+            if len(attempts) == 1:
+                session.execute(text("DO $$ BEGIN RAISE EXCEPTION 'conflict' "
+                                     "USING ERRCODE = 'serialization_failure'; END $$"))
+
+        project.store.db.run_write(write)
+        assert len(attempts) == 2
+        with project.store.db.read() as session:
+            assert session.execute(text("SELECT count(*) FROM assignment")).scalar() == 1
+
+
+def test_libpq_parameters_pass_through_and_passwords_stay_out(tmp_path: Path, pg_url: str,
+                                                             capsys) -> None:
+    code, _, err = run(capsys, "init", str(tmp_path / "a"), "--database",
+                       pg_url + "?sslmode=require")
+    assert code == 1  # the test server has no TLS: libpq itself refused, in one line
+    assert "SSL" in err and err.count("\n") == 1
+    code, _, err = run(capsys, "init", str(tmp_path / "b"), "--database",
+                       pg_url + "?sslmode=disable&connect_timeout=5")
+    assert code == 0, err
+    config = tmp_path / "b" / "copydesk.yaml"
+    data = yaml.safe_load(config.read_text())
+    data["database"] = data["database"].replace("postgres@", "postgres:hunter2@")
+    config.write_text(yaml.safe_dump(data))
+    code, _, err = run(capsys, "stats", "-p", str(tmp_path / "b"))
+    assert code == 1 and "PGPASSWORD" in err and "hunter2" not in err
