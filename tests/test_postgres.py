@@ -247,6 +247,15 @@ def test_the_acting_annotator_is_the_database_role(team_project: tuple[Path, str
     assert code == 1 and "cannot be a team role name" in err
 
 
+def test_db_copy_refuses_a_role_that_sees_only_its_own_sets(
+        team_project: tuple[Path, str, int], tmp_path: Path, capsys) -> None:
+    proj, url, _ = team_project
+    _open_as(proj, url, "ann").close()  # copydesk.yaml now connects as ann
+    code, _, err = run(capsys, "db", "copy", "-p", str(proj), str(tmp_path / "copy.db"))
+    assert code == 1 and "copy as the database owner" in err
+    assert not (tmp_path / "copy.db").exists()
+
+
 def test_team_commands_on_sqlite_say_what_to_do(project: Project, capsys) -> None:
     code, _, err = run(capsys, "team", "grant", "-p", str(project.root), "ann", "annotator")
     assert code == 1 and "PostgreSQL" in err and err.count("\n") == 1

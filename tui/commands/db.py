@@ -45,6 +45,13 @@ def run_copy(args: argparse.Namespace) -> int:
             target = Path(args.target).resolve()
         if str(target) == project.database:
             raise StoreError(f"{project.database} is already this project's database")
+        if project.store.db.path is None:
+            from copydesk.projects.security import sees_everything
+
+            with project.store.db.read() as session:
+                if not sees_everything(session.connection()):
+                    raise StoreError(f"{project.database}: your role sees only some annotation "
+                                     "sets (row-level security); copy as the database owner")
         switch = isinstance(target, str) or target == own_file
         if isinstance(target, Path) and target.exists() and target.stat().st_size > 0:
             raise StoreError(f"{target}: the file exists; copy into a new file "
