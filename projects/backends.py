@@ -76,9 +76,10 @@ class json_text(FunctionElement):  # lower case: it reads as a SQL function wher
 @compiles(json_text, "sqlite")
 def _json_text_sqlite(element: json_text, compiler: Any, **kw: Any) -> str:
     column, key = list(element.clauses)
-    path = '$."' + str(key.value).replace('"', '\\"') + '"'
-    return (f"CAST(json_extract({compiler.process(column, **kw)}, "
-            f"{compiler.process(text(':p').bindparams(p=path), **kw)}) AS TEXT)")
+    # The path is built in SQL from the key's own bound parameter, so a cached compiled
+    # statement never carries an earlier call's key.
+    path = f"""'$."' || {compiler.process(key, **kw)} || '"'"""
+    return f"CAST(json_extract({compiler.process(column, **kw)}, {path}) AS TEXT)"
 
 
 @compiles(json_text, "postgresql")
