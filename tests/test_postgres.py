@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, text
 
 from copydesk.projects.db import PermissionDenied, StoreError, StoreUnavailable
 from copydesk.projects.project import Project
+from copydesk.projects.security import grant
 from copydesk.tui.cli import main
 
 TEXT = "Police detained Irena Kostava in Valmora on Tuesday, officials said."
@@ -223,6 +224,14 @@ def test_roles_write_only_what_they_may(team_project: tuple[Path, str, int]) -> 
         store.add_span(doc, "gold", "PERSON", *find(TEXT, "Irena Kostava"))
         with pytest.raises(PermissionDenied):
             store.set_status(doc, "bob", "done")
+    with _open_as(proj, url, "postgres") as owner:  # the owner makes a lead
+        owner.store.db.run_write(lambda session: grant(session.connection(), "lena", "lead"))
+    with _open_as(proj, url, "lena") as project:
+        store = project.store
+        assert store.db.acting_user() == "lena"
+        [bobs] = store.spans(doc, "bob")
+        store.relabel_span(bobs.id, "bob", "ORG")  # a lead may correct anyone's set
+        store.undo(doc, "bob")
     with _open_as(proj, url, "mlteam") as project:
         store = project.store
         # ml reads done sets and gold, nothing else, and writes nothing
