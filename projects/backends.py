@@ -266,6 +266,11 @@ class SqliteBackend(Backend):
         for table, value in last.items():
             conn.execute(text("UPDATE sqlite_sequence SET seq = max(seq, :v) WHERE name = :t"),
                          {"v": value, "t": table})
+            # A table whose rows were all deleted has no row there yet, but its ids may still
+            # be named in the undo log.
+            conn.execute(text("INSERT INTO sqlite_sequence (name, seq) SELECT :t, :v "
+                              "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = :t)"),
+                         {"v": value, "t": table})
 
 
 # SQLSTATEs: retry these (the whole transaction is re-run from scratch) ...

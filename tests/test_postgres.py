@@ -145,6 +145,29 @@ def test_db_copy_moves_a_project_both_ways_verified(tmp_path: Path, pg_url: str,
         assert project.store.add_span(doc, "ann", "DATE", *find(TEXT, "Tuesday")).id > gone.id
 
 
+def test_db_copy_keeps_counters_of_tables_emptied_by_deletes(tmp_path: Path, pg_url: str,
+                                                            capsys) -> None:
+    """Every link was removed: the link table is empty, but undo still names the old ids."""
+    proj = tmp_path / "proj"
+    with Project.init(proj, database=pg_url) as project:
+        doc = add_text(project, TEXT, "t")
+        store = project.store
+        person = store.add_span(doc, "ann", "PERSON", *find(TEXT, "Irena Kostava"))
+        trigger = store.add_span(doc, "ann", "Justice.Arrest", *find(TEXT, "detained"))
+        link = store.add_link(trigger.id, person.id, "Person", "ann")
+        store.remove_link(link.id, "ann")
+    code, _, err = run(capsys, "db", "copy", "-p", str(proj), "sqlite")
+    assert code == 0, err
+    with Project.open(proj) as project:
+        store = project.store
+        place = store.add_span(doc, "ann", "GPE", *find(TEXT, "Valmora"))
+        assert store.add_link(trigger.id, place.id, "Place", "ann").id > link.id
+        store.undo(doc, "ann")  # the Place link
+        store.undo(doc, "ann")  # the GPE
+        store.undo(doc, "ann")  # the removal: the Person link is back under its old id
+        assert [lk.id for lk in store.links(doc, "ann")] == [link.id]
+
+
 def test_db_copy_refuses_a_database_that_holds_data(tmp_path: Path, pg_url: str,
                                                    capsys) -> None:
     with Project.init(tmp_path / "other", database=pg_url) as other:
