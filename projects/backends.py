@@ -31,12 +31,16 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
-from sqlalchemy.types import Text
+from sqlalchemy.types import Integer, Text
 from sqlmodel import create_engine
 
 BUSY_TIMEOUT_MS = 10_000
-# Execution option read by the SQLite "begin" hook: DEFERRED for reads, IMMEDIATE for writes.
+# Execution options read by the SQLite "begin" hook: DEFERRED for reads, IMMEDIATE for writes,
+# and how long a write may wait for another writer's lock (0: try once, see Database.no_wait).
 WRITE_OPTION = "copydesk_begin"
+BUSY_OPTION = "copydesk_busy_ms"
+# PostgreSQL: how long a no-wait write may wait for a set lock before it says "busy".
+NO_WAIT_LOCK_TIMEOUT = "50ms"
 # PostgreSQL advisory lock keys (bigint space; the per-set locks use the two-int4 space).
 PROJECT_LOCK = 0x636F7079  # "copy": shared by every set writer, exclusive for project-wide work
 MIGRATION_LOCK = 0x64657363  # "desc": one opener at a time upgrades the layout
@@ -88,6 +92,32 @@ def _json_text_postgres(element: json_text, compiler: Any, **kw: Any) -> str:
     return f"(CAST({compiler.process(column, **kw)} AS jsonb) ->> {compiler.process(key, **kw)})"
 
 
+class text_length(FunctionElement):  # lower case: it reads as a SQL function where used
+    """Characters in a text column, or NULL where the engine cannot count them in SQL.
+
+    SQLite's `length()` of a TEXT value stops at the first NUL character (a 48-character
+    document showed as 15), so a text holding a NUL gives NULL there (the test runs on the
+    bytes, where `instr` does not stop) and the caller measures those few in Python.
+    PostgreSQL stores no NUL in text and `char_length` counts characters.
+    """
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(text_length, "sqlite")
+def _text_length_sqlite(element: text_length, compiler: Any, **kw: Any) -> str:
+    [column] = list(element.clauses)
+    col = compiler.process(column, **kw)
+    return f"CASE WHEN instr(CAST({col} AS BLOB), X'00') > 0 THEN NULL ELSE length({col}) END"
+
+
+@compiles(text_length, "postgresql")
+def _text_length_postgres(element: text_length, compiler: Any, **kw: Any) -> str:
+    [column] = list(element.clauses)
+    return f"char_length({compiler.process(column, **kw)})"
+
+
 # ----------------------------------------------------------------------------- backends
 class Backend(ABC):
     """The handful of things the store needs from an engine (see the module docstring)."""
@@ -104,9 +134,13 @@ class Backend(ABC):
     @abstractmethod
     def make_engine(self, *, create: bool) -> Engine: ...
 
-    def write_options(self) -> dict[str, Any]:
+    def write_options(self, *, no_wait: bool = False) -> dict[str, Any]:
         """Execution options of the engine that runs write transactions."""
         return {}
+
+    def begin_no_wait(self, session: Session) -> None:
+        """First statement of a write that must not wait for another writer's lock."""
+        return None
 
     def lock_set(self, session: Session | Connection, document_id: int,
                  annotator: str) -> bool:
@@ -197,12 +231,18 @@ class SqliteBackend(Backend):
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn: Connection) -> None:
-            mode = conn.get_execution_options().get(WRITE_OPTION, "DEFERRED")
+            options = conn.get_execution_options()
+            mode = options.get(WRITE_OPTION, "DEFERRED")
+            if mode == "IMMEDIATE":  # how long this write may wait for another writer's lock
+                wait = int(options.get(BUSY_OPTION, BUSY_TIMEOUT_MS))
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait}")
             conn.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
 
-    def write_options(self) -> dict[str, Any]:
+    def write_options(self, *, no_wait: bool = False) -> dict[str, Any]:
+        if no_wait:
+            return {WRITE_OPTION: "IMMEDIATE", BUSY_OPTION: 0}
         return {WRITE_OPTION: "IMMEDIATE"}
 
     def backup(self, engine: Engine, revision: str | None) -> Path | None:
@@ -320,6 +360,10 @@ class PostgresBackend(Backend):
                         {"p": PROJECT_LOCK, "d": int(document_id), "a": annotator})
         return True
 
+    def begin_no_wait(self, session: Session) -> None:
+        # lock_timeout covers advisory locks too: a set another writer holds gives 55P03 at once.
+        session.execute(text(f"SET LOCAL lock_timeout = '{NO_WAIT_LOCK_TIMEOUT}'"))
+
     def lock_project(self, conn: Connection | Session) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:p)"), {"p": PROJECT_LOCK})
 
@@ -356,6 +400,9 @@ class PostgresBackend(Backend):
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
             return StoreUnavailable(f"database unavailable ({self.location}: {reason}); "
                                     "nothing was saved, the next action reconnects")
+        if state == "55P03":  # lock_not_available: a no-wait write met another writer
+            return StoreBusy(f"{self.location}: another writer holds this annotation set; "
+                             "your edit was not saved yet, try again")
         if state in _PG_RETRY:
             return StoreBusy(f"{self.location}: other writers kept conflicting with this edit; "
                              "it was not saved, try again")

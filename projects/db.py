@@ -3,19 +3,21 @@
 `read()` gives a session for queries; `run_write(fn)` runs `fn` in one committed write
 transaction and re-runs it from scratch when the engine reports a conflict worth retrying (SQLite:
 another writer outlasted the busy timeout; PostgreSQL: a serialisation failure or deadlock).
-Whatever the engine says goes out as one StoreError line: busy, unavailable, refused, read-only.
+Whatever the engine says goes out as one StoreError line: busy, unavailable, refused, read-only,
+or "nothing was saved" with the first line of the engine's message.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
 
 from copydesk.projects import models  # noqa: F401  (registers the tables on SQLModel.metadata)
@@ -45,6 +47,8 @@ class Database:
         self.path = self.backend.path
         self.engine = self.backend.make_engine(create=create)
         self._write_engine = self.engine.execution_options(**self.backend.write_options())
+        self._nowait_engine: Engine | None = None  # made on first use (see no_wait)
+        self._local = threading.local()
         # Where the pre-upgrade copy went, when opening upgraded an older database.
         self.upgrade_backup: str | None = None
         self._acting_user: str | None = None
@@ -54,7 +58,7 @@ class Database:
             except MigrationError as exc:
                 self.engine.dispose()
                 raise StoreError(f"{self.backend.location}: {exc}") from exc
-            except DBAPIError as exc:
+            except SQLAlchemyError as exc:
                 self.engine.dispose()
                 raise self._error(exc) from exc
 
@@ -62,9 +66,18 @@ class Database:
     def location(self) -> str:
         return self.backend.location
 
-    def _error(self, exc: DBAPIError, *, exhausted: bool = True) -> BaseException:
-        found = self.backend.store_error(exc, exhausted=exhausted)
-        return found if found is not None else exc
+    def _error(self, exc: SQLAlchemyError, *, exhausted: bool = True) -> StoreError:
+        """The one line a user sees. IntegrityError (a row another writer removed or re-added
+        meanwhile), DataError, a corrupt file...: the transaction was rolled back, nothing was
+        half-written."""
+        if isinstance(exc, DBAPIError):
+            found = self.backend.store_error(exc, exhausted=exhausted)
+            if found is not None:
+                return found
+        orig = getattr(exc, "orig", None)
+        text = str(orig) if orig is not None else str(exc)
+        first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+        return StoreError(f"{self.location}: nothing was saved: {first}")
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -77,8 +90,33 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction, committed on exit, rolled back on any exception."""
-        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+        no_wait = getattr(self._local, "no_wait", False)
+        engine = self._nowait() if no_wait else self._write_engine
+        with Session(engine, expire_on_commit=False) as session, session.begin():
+            if no_wait:
+                self.backend.begin_no_wait(session)
             yield session
+
+    def _nowait(self) -> Engine:
+        if self._nowait_engine is None:
+            self._nowait_engine = self.engine.execution_options(
+                **self.backend.write_options(no_wait=True))
+        return self._nowait_engine
+
+    @contextmanager
+    def no_wait(self) -> Iterator[None]:
+        """Writes in this thread try the lock once and raise StoreBusy at once if another
+        writer holds it (nothing was run then: taking the lock is what failed).
+
+        The TUI saves this way on its own thread when the database is free, and hands the edit
+        to its write worker (which waits and retries) when it is not, so a lock held by someone
+        else never freezes the screen.
+        """
+        self._local.no_wait = True
+        try:
+            yield
+        finally:
+            self._local.no_wait = False
 
     def run_write(self, fn: Callable[[Session], T], *, attempts: int = 5,
                   exclusive: bool = False) -> T:
@@ -88,6 +126,8 @@ class Database:
         `exclusive` is for project-wide work (a schema apply): no set writer runs beside it.
         """
         delay = 0.05
+        if getattr(self._local, "no_wait", False):
+            attempts = 1
         for attempt in range(attempts):
             try:
                 with self.write() as session:
@@ -99,6 +139,8 @@ class Database:
                     time.sleep(delay)
                     delay *= 2
                     continue
+                raise self._error(exc) from exc
+            except SQLAlchemyError as exc:
                 raise self._error(exc) from exc
         raise AssertionError("unreachable")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from copydesk.tui.commands.common import add_project_arg, open_project
+from copydesk.tui.commands.common import add_project_arg, open_project, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,13 +71,13 @@ def run_copy(args: argparse.Namespace) -> int:
             copied.close()
         changed = differences(before, after)
         rows = ", ".join(f"{n} {name}" for name, n in report.rows.items())
-        print(f"copied {rows} into {where}")
+        say(f"copied {rows} into {where}")
         if changed or not same_tables:
             what = (f"exports differ ({', '.join(changed[:5])})" if changed
                     else "exports match but table rows differ")
             raise StoreError(f"verification failed: {what}; the project still uses "
                              f"{project.database}")
-        print(f"verified: {len(before)} export files (jsonl, brat) byte-identical before and "
+        say(f"verified: {len(before)} export files (jsonl, brat) byte-identical before and "
               f"after (sha256 {digest(before)[:16]}), every table identical row for row")
         if switch:
             config = project.config
@@ -86,8 +86,8 @@ def run_copy(args: argparse.Namespace) -> int:
             tmp = path.with_name(CONFIG_NAME + ".tmp")
             tmp.write_text(config.to_yaml(), encoding="utf-8")
             tmp.replace(path)
-            print(f"{path.name} now points at {where}; the old data is still in "
+            say(f"{path.name} now points at {where}; the old data is still in "
                   f"{project.database}")
         else:
-            print(f"the project still uses {project.database}")
+            say(f"the project still uses {project.database}")
     return 0

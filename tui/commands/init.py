@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from copydesk.tui.commands.common import say
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("init", help="make a new project folder")
@@ -22,10 +24,10 @@ def run(args: argparse.Namespace) -> int:
     from copydesk.projects.project import Project
 
     with Project.init(args.dir, args.schema, args.name, database=args.database) as project:
-        print(f"created project {project.config.name!r} in {project.root} "
+        say(f"created project {project.config.name!r} in {project.root} "
               f"(schema {project.schema.name} {project.schema.version}, "
               f"{len(project.schema.labels)} labels)")
         if args.database:
-            print(f"data in {project.database}; add people with "
+            say(f"data in {project.database}; add people with "
                   "`copydesk team grant NAME annotator|reviewer|lead|ml`")
     return 0

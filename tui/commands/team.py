@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from copydesk.tui.commands.common import add_project_arg, open_project, table
+from copydesk.tui.commands.common import add_project_arg, open_project, say, table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,7 +43,7 @@ def run_grant(args: argparse.Namespace) -> int:
         created = project.store.db.run_write(
             lambda session: grant(session.connection(), args.name, args.role))
         verb = "created role" if created else "updated role"
-        print(f"{verb} {args.name!r}: {args.role} in {project.database}")
+        say(f"{verb} {args.name!r}: {args.role} in {project.database}")
     return 0
 
 
@@ -55,7 +55,7 @@ def run_list(args: argparse.Namespace) -> int:
         with project.store.db.read() as session:
             rows = team(session.connection())
     if not rows:
-        print("nobody yet: add people with `copydesk team grant NAME ROLE`")
+        say("nobody yet: add people with `copydesk team grant NAME ROLE`")
         return 0
-    print(table(["name", "roles"], [[name, ", ".join(roles)] for name, roles in rows]))
+    say(table(["name", "roles"], [[name, ", ".join(roles)] for name, roles in rows]))
     return 0
