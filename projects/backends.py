@@ -287,7 +287,7 @@ class SqliteBackend(Backend):
     def last_ids(self, conn: Connection, tables: list[str]) -> dict[str, int]:
         out = {}
         for table in tables:
-            top = conn.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
+            top = conn.execute(text(f'SELECT max(id) FROM "{table}"')).scalar() or 0
             seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"),
                                {"t": table}).scalar() if self._has_sequence(conn) else None
             out[table] = max(int(top), int(seq or 0))
@@ -419,17 +419,21 @@ class PostgresBackend(Backend):
     def last_ids(self, conn: Connection, tables: list[str]) -> dict[str, int]:
         out = {}
         for table in tables:
+            # Quoted: `current_schema` unquoted is PostgreSQL's function of that name.
             seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
-                               {"t": table}).scalar()
-            used = conn.execute(text(f"SELECT last_value, is_called FROM {seq}")).first()
-            top = conn.execute(text(f"SELECT max(id) FROM {table}")).scalar() or 0
+                               {"t": f'"{table}"'}).scalar()
+            used = (conn.execute(text(f"SELECT last_value, is_called FROM {seq}")).first()
+                    if seq else None)  # a table whose ids we give ourselves has no sequence
+            top = conn.execute(text(f'SELECT max(id) FROM "{table}"')).scalar() or 0
             out[table] = max(int(top), int(used[0]) if used and used[1] else 0)
         return out
 
     def set_last_ids(self, conn: Connection, last: dict[str, int]) -> None:
         for table, value in last.items():
-            conn.execute(text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :v, :called)"),
-                         {"t": table, "v": max(value, 1), "called": value > 0})
+            conn.execute(text("SELECT setval(seq, :v, :called) FROM "
+                              "(SELECT pg_get_serial_sequence(:t, 'id') AS seq) s "
+                              "WHERE seq IS NOT NULL"),
+                         {"t": f'"{table}"', "v": max(value, 1), "called": value > 0})
 
     def integrity_check(self, conn: Connection) -> str:
         """Our own invariants (the server guards its pages): every span's text is the text

@@ -37,9 +37,16 @@ def raw_rows(project: Project, sql: str, **params: object) -> list[tuple]:
         engine.dispose()
 
 
-def test_database_is_wal_with_foreign_keys_and_busy_timeout(project: Project) -> None:
-    if project.store.db.path is None:
-        pytest.skip("SQLite settings")
+def test_database_is_wal_with_foreign_keys_and_busy_timeout(tmp_path) -> None:
+    """SQLite's connection settings (PostgreSQL has none of these to set)."""
+    project = Project.init(tmp_path / "sqlite-proj")
+    try:
+        _check_sqlite_settings(project)
+    finally:
+        project.close()
+
+
+def _check_sqlite_settings(project: Project) -> None:
     with project.store.db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
