@@ -45,6 +45,7 @@ _BY_PREFIX: dict[str, str] = {
     "search": "move",
     "select": "select",
     "label": "label",
+    "bidi": "document",  # how the document's right-to-left text is shown
 }
 
 
