@@ -34,8 +34,9 @@ FALLBACK = ("Iraqi forces launched a military operation targeting ISIS positions
 ENTITY_LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "DATE")
 
 
-def build(root: Path, n_docs: int, seed: int = 1) -> tuple[Project, int]:
-    proj = Project.init(root)
+def build(root: Path, n_docs: int, seed: int = 1,
+          database: str | None = None) -> tuple[Project, int]:
+    proj = Project.init(root, database=database)
     base = SAMPLE.read_text(encoding="utf-8") if SAMPLE.exists() else FALLBACK * 20
     paras = [p for p in base.split("\n") if len(p) > 40]
     rng = random.Random(seed)

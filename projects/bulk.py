@@ -191,6 +191,7 @@ def _check(doc: NewDocument, span: NewSpan, bounds: set[int]) -> None:
 
 def _write_set(conn: Any, store: Store, doc: NewDocument, doc_id: int, aset: NewSet,
                result: BulkResult, origin: str) -> None:
+    store.db.lock_set(conn, doc_id, aset.annotator)  # the owner may be annotating right now
     row = conn.execute(select(_SET.c.id).where(_SET.c.document_id == doc_id,
                                                _SET.c.annotator == aset.annotator)).first()
     now = utcnow()

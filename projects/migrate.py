@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table, bindparam, func, update
 from sqlmodel import Session, col, select
 
+from copydesk.projects.backends import json_text
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import Action, AnnotationSet, Link, SchemaSnapshot, Span
 from copydesk.schema import Schema, load_schema, parse_schema
@@ -361,7 +362,7 @@ def _count_change(session: Session, change: Change, spans: dict[str, int],
         ).all()
         return 0, sum(int(n) - 1 for n in per_head if n > 1)
     if kind in ("attribute_removed", "attribute_values_removed"):
-        value = func.json_extract(Span.attributes, f'$."{change.attribute}"')
+        value = json_text(Span.attributes, change.attribute)
         query = select(func.count()).select_from(Span).where(Span.label == name)
         if kind == "attribute_removed":
             query = query.where(value.is_not(None))
@@ -514,7 +515,7 @@ def apply_schema(project: Project, new_path: Path | str, *, dry_run: bool = Fals
             _log_per_set(session, APPLY, "apply", gid, who, plan.rows())
             return plan, gid
 
-        plan, gid = store.db.run_write(write)
+        plan, gid = store.db.run_write(write, exclusive=True)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -610,7 +611,7 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
         changes: list[RowChange] = []
         for action in session.exec(
             select(Action).where(Action.kind == APPLY, col(Action.set_id).is_not(None),
-                                 func.json_extract(Action.payload, "$.apply") == target.id)
+                                 json_text(Action.payload, "apply") == str(target.id))
         ).all():
             data = json.loads(action.payload)
             for table in ("span", "link"):
@@ -667,7 +668,7 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
             if snap is not None:
                 staged.append(_stage(project.schema_path, snap.text))
     try:
-        report, old = store.db.run_write(work)
+        report, old = store.db.run_write(work, exclusive=True)
     except BaseException:
         for tmp in staged:
             tmp.unlink(missing_ok=True)

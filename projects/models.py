@@ -1,7 +1,9 @@
 """SQLModel tables: the data that must never be lost or wrong.
 
 Span and link ids use SQLite AUTOINCREMENT so an id is never reused: undo re-inserts a removed
-row under its old id, and another annotator's new row must not have taken it meanwhile.
+row under its old id, and another annotator's new row must not have taken it meanwhile. (On
+PostgreSQL the same columns are SERIAL; a sequence never hands an id out twice either, and
+`copydesk db copy` carries the counters over: projects.backends.Backend.last_ids.)
 """
 
 from __future__ import annotations

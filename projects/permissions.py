@@ -21,14 +21,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from copydesk.projects.db import StoreError
+from copydesk.projects.db import PermissionDenied
 
 GOLD = "gold"
 RESERVED_NAMES: frozenset[str] = frozenset({GOLD})
-
-
-class PermissionDenied(StoreError):
-    """A refused read or write; a StoreError so the CLI prints it as one line and exits 1."""
 
 
 class _ConfigLike(Protocol):

@@ -15,13 +15,14 @@ from typing import Any
 
 import yaml
 
+from copydesk.projects.backends import PostgresBackend, is_server_url
 from copydesk.projects.db import StoreError
 from copydesk.projects.store import Store
 from copydesk.schema import Schema, SchemaError, default_schema_path, load_schema
 
 CONFIG_NAME = "copydesk.yaml"
 DB_NAME = "copydesk.db"
-_KNOWN_KEYS = {"name", "schema", "annotators", "reviewers", "settings"}
+_KNOWN_KEYS = {"name", "schema", "annotators", "reviewers", "settings", "database"}
 DEFAULT_SETTINGS: dict[str, Any] = {"snap_to_tokens": True, "allow_annotator_override": True}
 # Right-to-left display (the TUI's F6/F7/F8 write these): how rows of Arabic or Sorani are
 # ordered on screen, whether Arabic letters are drawn in presentation forms, and per-document
@@ -43,19 +44,26 @@ class ProjectConfig:
     annotators: list[str] = field(default_factory=list)
     reviewers: list[str] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+    # A postgresql:// URL (never with a password); None: copydesk.db beside this file.
+    database: str | None = None
 
     def to_yaml(self) -> str:
-        data = {
+        data: dict[str, Any] = {
             "name": self.name,
             "schema": self.schema,
             "annotators": self.annotators,
             "reviewers": self.reviewers,
             "settings": self.settings,
         }
+        if self.database:
+            data["database"] = self.database
         header = (
             "# copydesk project. `schema` is relative to this folder; annotators and reviewers\n"
             "# are OS user names (empty lists: anyone may annotate, nobody reviews).\n"
         )
+        if self.database:
+            header += ("# `database`: the PostgreSQL store; passwords come from PGPASSWORD,\n"
+                       "# ~/.pgpass or a service file, never from this file.\n")
         return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
     @classmethod
@@ -86,6 +94,14 @@ class ProjectConfig:
         settings = data.get("settings") or {}
         if not isinstance(settings, dict):
             raise ProjectError(f"{path}: `settings` must be a mapping")
+        database = data.get("database")
+        if database is not None:
+            if not isinstance(database, str) or not is_server_url(database):
+                raise ProjectError(f"{path}: `database` must be a postgresql:// URL")
+            try:
+                PostgresBackend(database)
+            except StoreError as exc:
+                raise ProjectError(f"{path}: {exc}") from exc
         name = data.get("name")
         schema = data.get("schema", "schema.yaml")
         if not isinstance(name, str) or not isinstance(schema, str):
@@ -94,7 +110,7 @@ class ProjectConfig:
         return cls(
             name=name, schema=schema, annotators=list(data.get("annotators") or []),
             reviewers=list(data.get("reviewers") or []),
-            settings={**DEFAULT_SETTINGS, **settings},
+            settings={**DEFAULT_SETTINGS, **settings}, database=database,
         )
 
 
@@ -149,11 +165,11 @@ class Project:
                 raise ProjectError(f"{folder}: not a copydesk project (no {CONFIG_NAME})")
         config = ProjectConfig.read(folder / CONFIG_NAME)
         schema_file = folder / config.schema
-        db_path = folder / DB_NAME
-        if not db_path.exists():
-            raise ProjectError(f"{db_path}: the project database is missing")
+        location: Path | str = config.database or folder / DB_NAME
+        if config.database is None and not (folder / DB_NAME).exists():
+            raise ProjectError(f"{folder / DB_NAME}: the project database is missing")
         # The file is read as the schema only for a database that records none yet (0.1).
-        store = Store(db_path, lambda: _load_schema(schema_file), create=True)
+        store = Store(location, lambda: _load_schema(schema_file), create=True)
         project = cls(folder, config, store.schema, store)
         try:
             project.notices = sync_schema_file(schema_file, store)
@@ -162,18 +178,28 @@ class Project:
                                f"({exc.strerror}); copydesk uses the database's schema"]
         return project
 
+    @property
+    def database(self) -> str:
+        """Where the data lives: the SQLite file, or the PostgreSQL URL (no password)."""
+        return self.store.db.location
+
     @classmethod
     def init(cls, root: Path | str, schema_file: Path | str | None = None,
-             name: str | None = None) -> Project:
+             name: str | None = None, *, database: str | None = None) -> Project:
         folder = Path(root).resolve()
         if (folder / CONFIG_NAME).exists():
             raise ProjectError(f"{folder / CONFIG_NAME}: a project is already here")
         source = Path(schema_file) if schema_file else default_schema_path()
         schema = _load_schema(source)  # validate before touching the disk
+        if database is not None and not is_server_url(database):
+            raise ProjectError(f"--database {database}: expected a "
+                               "postgresql://USER@HOST:PORT/DB URL")
+        # Opening the store first: a bad URL, a password in it or an unreachable server
+        # leaves no half-made project folder behind.
+        store = Store(database or _new_file(folder), schema)
         folder.mkdir(parents=True, exist_ok=True)
         write_schema_file(folder / "schema.yaml", schema.text)
-        config = ProjectConfig(name=name or folder.name)
-        store = Store(folder / DB_NAME, schema)
+        config = ProjectConfig(name=name or folder.name, database=database)
         tmp = folder / (CONFIG_NAME + ".tmp")
         tmp.write_text(config.to_yaml(), encoding="utf-8")
         tmp.replace(folder / CONFIG_NAME)
@@ -199,6 +225,11 @@ class Project:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _new_file(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / DB_NAME
 
 
 def write_schema_file(path: Path, text: str) -> None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import select
 
+from copydesk.projects.backends import json_text
 from copydesk.projects.gold import reopened_documents
 from copydesk.projects.models import Link, Span
 from copydesk.projects.store import Store
@@ -66,7 +67,7 @@ def project_stats(store: Store) -> ProjectStats:
             # Attributions are counted by their content span's first attribute (`type` in the
             # newsroom schema); a content with no value set counts as "unset".
             attr = content.attributes[0].name if content.attributes else None
-            value = func.coalesce(func.json_extract(Span.attributes, f"$.{attr}"), "unset") \
+            value = func.coalesce(json_text(Span.attributes, attr), "unset") \
                 if attr else func.coalesce(None, "all")
             stats.attributions = {
                 str(kind): int(n)

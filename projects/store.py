@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import regex
-from sqlalchemy import LargeBinary, case, func, insert, literal
+from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
+from copydesk.projects.backends import text_length
 from copydesk.projects.db import Database, StoreError
 from copydesk.projects.gold import reopen_if_needed
 from copydesk.projects.models import (
@@ -73,19 +74,10 @@ class _History:
     redo: list[int] = field(default_factory=list)
 
 
-def _char_length(dialect: str = "sqlite") -> Any:
-    """`length(text)`, or NULL for a text holding a NUL character.
-
-    SQLite's `length()` of a TEXT value stops at the first NUL (a 48-character document showed
-    as 15); the NUL test runs on the bytes (`instr` of a BLOB does not stop there), and the few
-    such texts are measured in Python by `_true_lengths`. Other databases store no NUL in text
-    and count characters right.
-    """
-    if dialect != "sqlite":
-        return func.char_length(Document.text)
-    blob = func.cast(Document.text, LargeBinary)
-    return case((func.instr(blob, literal(b"\x00", LargeBinary)) > 0, None),
-                else_=func.length(Document.text))
+def _char_length() -> Any:
+    """`length(text)`, or NULL for a text holding a NUL character (SQLite's `length()` stops
+    there; see backends.text_length), measured in Python by `_true_lengths`."""
+    return text_length(Document.text)
 
 
 def _true_lengths(session: Session, rows: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -440,7 +432,7 @@ class Store:
             }
             query = select(
                 Document.id, Document.title, Document.external_id,
-                _char_length(self.db.engine.dialect.name)
+                _char_length()
             ).order_by(Document.id)
             if doc_ids is not None:
                 query = query.where(col(Document.id).in_(list(doc_ids)))
@@ -589,6 +581,7 @@ class Store:
         """The (document, annotator) set, created on first write."""
         if not annotator or not annotator.strip():
             raise StoreError("an annotator name is required")
+        self.db.lock_set(session, doc_id, annotator)
         aset = self._find_set(session, doc_id, annotator)
         if aset is None:
             if session.get(Document, doc_id) is None:
@@ -637,8 +630,7 @@ class Store:
                       same_span=head.id == tail.id, tail_key=tail.id,
                       siblings=[(lk.tail_id, lk.role) for lk in existing if lk.id != ignore_link])
 
-    @staticmethod
-    def _owned(session: Session, model: type[Span] | type[Link], row_id: int,
+    def _owned(self, session: Session, model: type[Span] | type[Link], row_id: int,
                annotator: str) -> tuple[Any, AnnotationSet]:
         """The span or link `row_id` and its set, refused unless `annotator` owns the set."""
         kind = model.__name__.lower()
@@ -649,6 +641,12 @@ class Store:
         assert aset is not None
         if aset.annotator != annotator:
             raise StoreError(f"{kind} {row_id} belongs to {aset.annotator!r}, not {annotator!r}")
+        if self.db.lock_set(session, aset.document_id, annotator):
+            # Another writer of this set may have changed the row while we waited.
+            row = session.get(model, row_id, populate_existing=True)
+            if row is None:
+                raise StoreError(f"no {kind} with id {row_id}")
+            session.refresh(aset)
         return row, aset
 
     def _span_in_set(self, session: Session, span_id: int,
@@ -916,6 +914,7 @@ class Store:
 
     def _step(self, doc_id: int, annotator: str, *, redo: bool) -> Action | None:
         def write(session: Session) -> Action | None:
+            self.db.lock_set(session, doc_id, annotator)
             aset = self._find_set(session, doc_id, annotator)
             if aset is None:
                 return None

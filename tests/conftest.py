@@ -6,6 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg_server import PgServer, running_server
+from pg_server import missing_reason as pg_missing_reason
 
 from copydesk.projects.project import Project
 
@@ -33,6 +35,52 @@ def sample_text(sample_path: Path) -> str:
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[Project]:
     proj = Project.init(tmp_path / "proj")
+    try:
+        yield proj
+    finally:
+        proj.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One throwaway PostgreSQL 15 for the whole run (tests/pg_server.py), stopped at the end."""
+    reason = pg_missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture
+def pg_url(pg_server: PgServer) -> Iterator[str]:
+    """A fresh, empty database on the throwaway server, dropped after the test."""
+    url = pg_server.database()
+    try:
+        yield url
+    finally:
+        pg_server.drop(url)
+
+
+# The engines a project can live on; tests that take `any_project` run once on each.
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def database(backend: str, request: pytest.FixtureRequest) -> str | None:
+    """None for SQLite (copydesk.db in the folder), else a fresh PostgreSQL URL."""
+    if backend == "sqlite":
+        return None
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def any_project(tmp_path: Path, database: str | None) -> Iterator[Project]:
+    proj = Project.init(tmp_path / "proj", database=database)
     try:
         yield proj
     finally:

@@ -281,15 +281,14 @@ def run_op(store: Any, annotator: str, op: list[Any]) -> None:
 def read_state(db_path: Path | str, annotator: str) -> tuple[dict[int, dict[str, Any]], int]:
     """(what the database holds for this annotator, as Mirror.visible(); its action count).
 
-    Plain sqlite3, read-only, so the check shares no code with the store it checks.
+    Plain sqlite3 (read-only) or psycopg for a postgresql:// URL, so the check shares no code
+    with the store it checks.
     """
-    import sqlite3
-
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    conn = _raw_connect(db_path)
     try:
         out: dict[int, dict[str, Any]] = {}
         sets = conn.execute("SELECT id, document_id, status FROM annotation_set "
-                            "WHERE annotator = ?", (annotator,)).fetchall()
+                            "WHERE annotator = ? ORDER BY id", (annotator,)).fetchall()
         actions = 0
         for set_id, doc_id, status in sets:
             spans = conn.execute('SELECT id, start, "end", label, attributes FROM span '
@@ -308,6 +307,29 @@ def read_state(db_path: Path | str, annotator: str) -> tuple[dict[int, dict[str,
         return out, actions
     finally:
         conn.close()
+
+
+class _PgConn:
+    """The few sqlite3 connection calls read_state makes, over psycopg (`?` -> `%s`)."""
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self._conn = psycopg.connect(url, autocommit=True)
+
+    def execute(self, sql: str, params: tuple = ()):  # type: ignore[no-untyped-def]
+        return self._conn.execute(sql.replace("?", "%s"), params)  # type: ignore[arg-type]
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def _raw_connect(db: Path | str):  # type: ignore[no-untyped-def]
+    if str(db).startswith("postgresql://"):
+        return _PgConn(str(db))
+    import sqlite3
+
+    return sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
 
 
 def main(argv: list[str]) -> int:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text as sql
 
 from copydesk.exports import ExportOptions, run_export
 from copydesk.exports.brat import annotation_conf
@@ -34,9 +34,10 @@ def _add(store, doc_id: int, text: str, annotator: str, label: str, needle: str,
 
 
 @pytest.fixture()
-def project(tmp_path: Path) -> Project:
-    """Sample article (alice done, bob in progress) + mixed-script text (alice done)."""
-    proj = Project.init(tmp_path / "proj")
+def project(tmp_path: Path, database: str | None) -> Project:
+    """Sample article (alice done, bob in progress) + mixed-script text (alice done), stored
+    in SQLite and in PostgreSQL (every test taking this fixture runs on both engines)."""
+    proj = Project.init(tmp_path / "proj", database=database)
     mixed = tmp_path / "mixed.txt"
     mixed.write_text(MIXED, encoding="utf-8", newline="")
     report = import_paths(proj.store, [ARTICLE, mixed])
@@ -406,11 +407,10 @@ def test_split_by_document_sizes(tmp_path: Path) -> None:
 @pytest.mark.parametrize("fmt", ["jsonl", "brat", "conll", "hf"])
 def test_mismatch_stops_export_and_leaves_nothing(project: Project, tmp_path: Path,
                                                   fmt: str, capsys) -> None:
-    con = sqlite3.connect(project.root / "copydesk.db")
-    con.execute("UPDATE span SET text = 'Kirkuq' WHERE label = 'GPE' AND text = 'Kirkuk' "
-                "AND id = (SELECT min(id) FROM span WHERE text = 'Kirkuk')")
-    con.commit()
-    con.close()
+    with project.store.db.engine.begin() as con:  # behind the store's back, as a tool might
+        con.execute(sql("UPDATE span SET text = 'Kirkuq' WHERE label = 'GPE' AND "
+                         "text = 'Kirkuk' AND id = (SELECT min(id) FROM span "
+                         "WHERE text = 'Kirkuk')"))
     out_dir = tmp_path / "exports"
     out_dir.mkdir()
     out = out_dir / "out"

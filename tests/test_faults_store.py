@@ -1,5 +1,7 @@
 """Faults at the store level: SIGKILL mid-write, four concurrent annotators, read-only, full disk.
 
+SIGKILL and the four concurrent annotators run on both engines (SQLite and PostgreSQL).
+
 The promise under test is the one the status line makes: a write the store call returned from is
 on disk, whatever happens next, and nothing else half-happened. Each worker is a real process
 (`tests/e2e_helpers.py`) driving the real `Store`; `e2e_helpers.Mirror` says what the database
@@ -28,9 +30,10 @@ HELPER = Path(__file__).with_name("e2e_helpers.py")
 REPO = Path(__file__).resolve().parents[1]
 
 
-def make_project(root: Path, docs: int = 3) -> tuple[Path, dict[int, str]]:
+def make_project(root: Path, docs: int = 3,
+                 database: str | None = None) -> tuple[Path, dict[int, str]]:
     texts = [doc_text(i) for i in range(docs)]
-    with Project.init(root) as project:
+    with Project.init(root, database=database) as project:
         ids = project.store.add_documents(
             [{"text": t, "content_hash": content_hash(t), "title": f"doc {i}"}
              for i, t in enumerate(texts)]
@@ -38,7 +41,15 @@ def make_project(root: Path, docs: int = 3) -> tuple[Path, dict[int, str]]:
     return root, {int(i): t for i, t in zip(ids, texts, strict=True) if i is not None}
 
 
-def integrity(db: Path) -> str:
+def integrity(db: Path | str) -> str:
+    if isinstance(db, str):  # PostgreSQL: our invariants (the server guards its pages)
+        from copydesk.projects.db import Database
+
+        database = Database(db, create=False)
+        try:
+            return database.integrity_check()
+        finally:
+            database.close()
     import sqlite3
 
     conn = sqlite3.connect(db, timeout=30)
@@ -58,14 +69,15 @@ def worker(root: Path, annotator: str, seed: int, count: int, mirror_in: Path | 
 
 
 @pytest.mark.slow
-def test_sigkill_at_random_points_loses_no_confirmed_write(tmp_path: Path) -> None:
+def test_sigkill_at_random_points_loses_no_confirmed_write(tmp_path: Path,
+                                                          database: str | None) -> None:
     """12 rounds on one database; each worker is SIGKILLed after a seeded number of confirmations.
 
     The next round starts from what survived, so undo/redo stacks rebuilt from the log after a
     kill are exercised too (the stream includes undo and redo, which must find their target).
     """
-    root, texts = make_project(tmp_path / "proj")
-    db = root / "copydesk.db"
+    root, texts = make_project(tmp_path / "proj", database=database)
+    db = database or root / "copydesk.db"
     rng = random.Random(20240611)
     mirror = Mirror()
     base_actions = 0
@@ -102,12 +114,13 @@ def test_sigkill_at_random_points_loses_no_confirmed_write(tmp_path: Path) -> No
 
 
 @pytest.mark.slow
-def test_four_concurrent_annotators_lose_nothing_and_never_see_locked(tmp_path: Path) -> None:
+def test_four_concurrent_annotators_lose_nothing_and_never_see_locked(
+        tmp_path: Path, database: str | None) -> None:
     """Four processes, 300 mixed edits each (spans, links, attributes, status, undo, redo) on the
     same three documents: none gives up on the lock, and each annotator's rows are exactly their
     own record."""
-    root, _ = make_project(tmp_path / "proj")
-    db = root / "copydesk.db"
+    root, _ = make_project(tmp_path / "proj", database=database)
+    db = database or root / "copydesk.db"
     count = 300
     names = [f"annotator{i}" for i in range(4)]
     procs = {

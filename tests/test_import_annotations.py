@@ -14,8 +14,9 @@ TEXT = "Leyla Aziz said the road to Erbil had reopened.\n"
 
 
 @pytest.fixture()
-def root(tmp_path: Path) -> Path:
-    Project.init(tmp_path / "p").close()
+def root(tmp_path: Path, database: str | None) -> Path:
+    """A project in SQLite and one in PostgreSQL: every import test runs on both."""
+    Project.init(tmp_path / "p", database=database).close()
     return tmp_path / "p"
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import add_text, find
+from sqlalchemy import create_engine, text
 
 from copydesk.projects.db import StoreError
 from copydesk.projects.migrate import reload_schema, schema_changed, undo_apply
@@ -23,6 +25,41 @@ TEXT = (
     "Qandil Mountains with mortar rounds on Tuesday. \"We will rebuild,\" Omar Haddad said."
 )
 NEWSROOM = default_schema_path().read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def project(any_project: Project) -> Project:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return any_project
+
+
+class _Rows(list):
+    """Fetched rows as tuples, with the sqlite3 cursor calls the helpers below use."""
+
+    def fetchone(self) -> tuple | None:
+        return self[0] if self else None
+
+    def fetchall(self) -> list[tuple]:
+        return list(self)
+
+
+class _Raw:
+    """The database read on a connection of our own (not through the store), on either
+    engine; takes the `?` parameters sqlite3 does."""
+
+    def __init__(self, project: Project) -> None:
+        self._engine = create_engine(project.store.db.engine.url)
+        self._conn = self._engine.connect()
+
+    def execute(self, sql: str, params: tuple = ()) -> Any:
+        names = iter(range(len(params)))
+        named = re.sub(r"\?", lambda _m: f":p{next(names)}", sql)
+        result = self._conn.execute(text(named), {f"p{i}": v for i, v in enumerate(params)})
+        return _Rows(tuple(row) for row in result)
+
+    def close(self) -> None:
+        self._conn.close()
+        self._engine.dispose()
 
 
 def variant(*edits: tuple[str, str], version: str = "2.0") -> str:
@@ -94,7 +131,7 @@ def annotated(project: Project) -> dict[str, int]:
 
 def rows(project: Project) -> tuple[dict[int, tuple], dict[int, tuple]]:
     """Spans and links straight from the database file (not through the store)."""
-    con = sqlite3.connect(project.store.db.path)
+    con = _Raw(project)
     try:
         spans = {r[0]: r[1:] for r in con.execute(
             "SELECT id, label, layer, stale, schema_id, attributes FROM span ORDER BY id")}
@@ -106,7 +143,7 @@ def rows(project: Project) -> tuple[dict[int, tuple], dict[int, tuple]]:
 
 
 def label_counts(project: Project, *, stale: bool | None = None) -> dict[str, int]:
-    con = sqlite3.connect(project.store.db.path)
+    con = _Raw(project)
     where = "" if stale is None else ("WHERE stale != ''" if stale else "WHERE stale = ''")
     try:
         return dict(con.execute(f"SELECT label, count(*) FROM span {where} GROUP BY label"))
@@ -115,7 +152,7 @@ def label_counts(project: Project, *, stale: bool | None = None) -> dict[str, in
 
 
 def stale_links(project: Project) -> dict[int, str]:
-    con = sqlite3.connect(project.store.db.path)
+    con = _Raw(project)
     try:
         return dict(con.execute("SELECT id, stale FROM link WHERE stale != ''"))
     finally:
@@ -134,7 +171,7 @@ def apply(project: Project, tmp_path: Path, text: str, *extra: str,
 
 
 def snapshot_version(project: Project, schema_id: int) -> str:
-    con = sqlite3.connect(project.store.db.path)
+    con = _Raw(project)
     try:
         return con.execute("SELECT version FROM schema_snapshot WHERE id = ?",
                            (schema_id,)).fetchone()[0]
@@ -338,7 +375,7 @@ def test_annotator_undo_does_not_cross_an_apply(project, annotated, tmp_path) ->
 
 def test_apply_is_logged_per_set_and_overall(project, annotated, tmp_path) -> None:
     apply(project, tmp_path, rename_person_text())
-    con = sqlite3.connect(project.store.db.path)
+    con = _Raw(project)
     kinds = con.execute("SELECT set_id, kind, payload FROM action WHERE kind = 'schema_apply'"
                         " ORDER BY id").fetchall()
     con.close()

@@ -1,12 +1,15 @@
-"""The store API: what it writes, what it refuses, and undo/redo rebuilt from the action log."""
+"""The store API: what it writes, what it refuses, and undo/redo rebuilt from the action log.
+
+Every test here runs on both engines (SQLite and a throwaway PostgreSQL, tests/pg_server.py).
+"""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from conftest import add_text, find
+from sqlalchemy import create_engine, text
 
 from copydesk.projects.db import StoreError
 from copydesk.projects.project import Project
@@ -15,11 +18,35 @@ TEXT = "Police detained Irena Kostava in Valmora on Tuesday. 👨‍👩‍👧 
 
 
 @pytest.fixture
+def project(any_project: Project) -> Project:
+    return any_project
+
+
+@pytest.fixture
 def doc(project: Project) -> int:
     return add_text(project, TEXT, "t")
 
 
-def test_database_is_wal_with_foreign_keys_and_busy_timeout(project: Project) -> None:
+def raw_rows(project: Project, sql: str, **params: object) -> list[tuple]:
+    """Rows read on a brand-new connection of our own (not the store's pool)."""
+    engine = create_engine(project.store.db.engine.url)
+    try:
+        with engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def test_database_is_wal_with_foreign_keys_and_busy_timeout(tmp_path) -> None:
+    """SQLite's connection settings (PostgreSQL has none of these to set)."""
+    project = Project.init(tmp_path / "sqlite-proj")
+    try:
+        _check_sqlite_settings(project)
+    finally:
+        project.close()
+
+
+def _check_sqlite_settings(project: Project) -> None:
     with project.store.db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
@@ -29,13 +56,12 @@ def test_database_is_wal_with_foreign_keys_and_busy_timeout(project: Project) ->
 def test_add_span_stores_offsets_text_schema_and_logs(project: Project, doc: int) -> None:
     start, end = find(TEXT, "Irena Kostava")
     span = project.store.add_span(doc, "ann", "PERSON", start, end)
-    raw = sqlite3.connect(project.store.db.path)
-    row = raw.execute('SELECT label, layer, start, "end", text, schema_id FROM span').fetchone()
+    [row] = raw_rows(project, 'SELECT label, layer, start, "end", text, schema_id FROM span')
     assert row == ("PERSON", "entity", start, end, "Irena Kostava", project.store.schema_id)
-    kinds = [r[0] for r in raw.execute("SELECT kind FROM action ORDER BY id")]
+    kinds = [r[0] for r in raw_rows(project, "SELECT kind FROM action ORDER BY id")]
     assert kinds == ["add_span"]
-    snapshot = raw.execute("SELECT text FROM schema_snapshot WHERE id = ?",
-                           (span.schema_id,)).fetchone()[0]
+    [(snapshot,)] = raw_rows(project, "SELECT text FROM schema_snapshot WHERE id = :i",
+                             i=span.schema_id)
     assert snapshot == project.schema.text
     assert project.store.annotation_set(doc, "ann").status == "in_progress"
 
@@ -196,8 +222,7 @@ def test_link_constraints(project: Project, doc: int) -> None:
 def test_writes_survive_a_new_connection_immediately(project: Project, doc: int) -> None:
     """What the API returned is committed: another connection sees it at once."""
     project.store.add_span(doc, "ann", "PERSON", *find(TEXT, "Irena Kostava"))
-    raw = sqlite3.connect(project.store.db.path)
-    assert raw.execute("SELECT count(*) FROM span").fetchone()[0] == 1
+    assert raw_rows(project, "SELECT count(*) FROM span") == [(1,)]
 
 
 def test_progress_counts_finished_documents(project: Project, doc: int) -> None:

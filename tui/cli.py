@@ -25,6 +25,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "copydesk.tui.commands.suggest",
     "copydesk.tui.commands.evaluate",
     "copydesk.tui.commands.train",
+    "copydesk.tui.commands.team",
+    "copydesk.tui.commands.db",
 )
 
 EXIT_USER_ERROR = 1

@@ -6,8 +6,10 @@ Opening a project brings its database to the newest layout before anything reads
   stamped at the baseline and upgraded;
 - an older revision is upgraded.
 A SQLite file is copied aside (`copydesk.db.bak-<from>-<time>`) before any upgrade, so a failed or
-unwanted upgrade can be undone by hand. The check on an up-to-date database is one small query and
-does not import Alembic, so opening a project stays fast.
+unwanted upgrade can be undone by hand; on PostgreSQL the upgrade holds an advisory lock instead
+(the server's own backups are the DBA's), so concurrent openers wait for one migration. The
+check on an up-to-date database is one small query and does not import Alembic, so opening a
+project stays fast.
 
 Adding a layout change: write `versions/NNNN_what.py` with `down_revision` set to the current head,
 and set `HEAD` below to its revision id (a test checks the two agree).
@@ -15,11 +17,12 @@ and set `HEAD` below to its revision id (a test checks the two agree).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 # The newest revision in versions/; tests/test_migrations.py checks it against the scripts.
@@ -27,6 +30,15 @@ HEAD = "0004"
 # The layout of copydesk 0.1.0, which recorded no version.
 BASELINE = "0001"
 _HERE = Path(__file__).resolve().parent
+
+
+class _BackendLike(Protocol):
+    """What ensure_current needs of projects.backends.Backend (which imports nothing from here)."""
+
+    def write_options(self) -> dict[str, Any]: ...
+    def backup(self, engine: Engine, revision: str | None) -> Path | None: ...
+    def lock_migration(self, conn: Connection) -> None: ...
+    def after_create(self, conn: Connection) -> None: ...
 
 
 class MigrationError(RuntimeError):
@@ -72,45 +84,27 @@ def _stamp(conn: Connection, revision: str) -> None:
     conn.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": revision})
 
 
-def backup_sqlite(engine: Engine, revision: str | None) -> Path | None:
-    """A consistent copy of the SQLite file beside it, taken through SQLite's backup API."""
-    path = engine.url.database
-    if engine.dialect.name != "sqlite" or not path:
-        return None
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    target = Path(f"{path}.bak-{revision or 'v0.1'}-{stamp}")
-    raw = engine.raw_connection()
-    try:
-        import sqlite3
-
-        dest = sqlite3.connect(target)
-        try:
-            raw.driver_connection.backup(dest)  # type: ignore[union-attr]
-        finally:
-            dest.close()
-    finally:
-        raw.close()
-    return target
-
-
-def ensure_current(engine: Engine, *, write_options: dict[str, str] | None = None) -> str | None:
+def ensure_current(engine: Engine, backend: _BackendLike) -> str | None:
     """Create or upgrade the database in place; returns the backup path when it upgraded.
 
-    The upgrade runs inside one write transaction (IMMEDIATE on SQLite), so two processes opening
-    an old project at once do not both migrate it: the second sees the new revision and stops.
+    The upgrade runs inside one write transaction that first takes the backend's migration lock
+    (IMMEDIATE on SQLite, an advisory lock on PostgreSQL), so two processes opening an old
+    project at once do not both migrate it: the second sees the new revision and stops.
     """
     with engine.connect() as conn:
         if _has_tables(conn) and current_revision(conn) == HEAD:
             return None
         fresh = not _has_tables(conn)
         before = None if fresh else current_revision(conn)
-    backup = None if fresh else backup_sqlite(engine, before)
-    writer = engine.execution_options(**(write_options or {}))
+    backup = None if fresh else backend.backup(engine, before)
+    writer = engine.execution_options(**backend.write_options())
     try:
         with writer.begin() as conn:
+            backend.lock_migration(conn)
             if not _has_tables(conn):
                 SQLModel.metadata.create_all(conn)
                 _stamp(conn, HEAD)
+                backend.after_create(conn)
                 return None
             revision = current_revision(conn)
             if revision == HEAD:
@@ -122,8 +116,14 @@ def ensure_current(engine: Engine, *, write_options: dict[str, str] | None = Non
             command.upgrade(_alembic_config(conn), "head")
             # Tables added since the baseline that no revision had to fill are created here.
             SQLModel.metadata.create_all(conn)
+            backend.after_create(conn)  # grants and policies cover the new tables too
     except MigrationError:
         raise
+    except DBAPIError as exc:
+        if exc.connection_invalidated or getattr(exc.orig, "sqlstate", "") is None:
+            raise  # the server went away (no SQLSTATE): the caller says "database unavailable"
+        where = f" (a copy of the database before the upgrade is at {backup})" if backup else ""
+        raise MigrationError(f"could not upgrade the database: {exc.orig}{where}") from exc
     except Exception as exc:  # any failure becomes one line for the user
         where = f" (a copy of the database before the upgrade is at {backup})" if backup else ""
         raise MigrationError(f"could not upgrade the database: {exc}{where}") from exc

@@ -60,10 +60,15 @@ def project_settings_problems(project) -> list[str]:  # type: ignore[no-untyped-
 
 def resolve_annotator(project, requested: str | None) -> str:  # type: ignore[no-untyped-def]
     """The name to work under, refused in one line where the project's policy says no."""
-    from copydesk.projects.permissions import check_annotate
+    from copydesk.projects.permissions import PermissionDenied, check_annotate
     from copydesk.projects.permissions import resolve_annotator as resolve
 
-    name = resolve(project.config, requested, default_annotator())
+    acting = default_annotator(project)
+    role = project.store.db.acting_user()
+    if role is not None and requested and requested.strip() != role:
+        raise PermissionDenied(f"this project is in PostgreSQL, where you work as your database "
+                               f"role {role!r}; connect as {requested.strip()!r} to work as them")
+    name = resolve(project.config, requested, acting)
     check_annotate(project.config, name)
     return name
 

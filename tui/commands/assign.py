@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         names = ([n.strip() for n in args.annotators.split(",") if n.strip()]
                  if args.annotators else list(project.config.annotators))
         result = assign(project.store, names, args.k, seed=args.seed,
-                        assigned_by=default_annotator(), dry_run=args.dry_run)
+                        assigned_by=default_annotator(project), dry_run=args.dry_run)
     verb = "would assign" if args.dry_run else "assigned"
     say(f"{verb} {result.added_count} (document, annotator) pairs over "
           f"{len(result.added)} documents; {result.complete} of {result.documents} documents "

@@ -30,8 +30,14 @@ def open_project(args: argparse.Namespace) -> Project:
     return project
 
 
-def default_annotator() -> str:
-    """The OS user, as an SSH login names the annotator; COPYDESK_ANNOTATOR overrides."""
+def default_annotator(project: Project | None = None) -> str:
+    """Who is acting. On PostgreSQL the database role (`current_user`): the server enforces
+    permissions by it, so nothing else may name the annotator. Else the OS user, as an SSH
+    login names the annotator; COPYDESK_ANNOTATOR overrides."""
+    if project is not None:
+        role = project.store.db.acting_user()
+        if role is not None:
+            return role
     name = os.environ.get("COPYDESK_ANNOTATOR")
     if name:
         return name

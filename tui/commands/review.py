@@ -39,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     project = open_project(args)
     try:
         policy = Policy.from_config(project.config)
-        reviewer = resolve_annotator(policy, args.reviewer, default_annotator())
+        reviewer = resolve_annotator(policy, args.reviewer, default_annotator(project))
         queue = review_queue(project.store, min_annotators=args.min_annotators)
         if args.list:
             for doc_id, title, done, gold in queue:

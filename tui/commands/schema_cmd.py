@@ -170,7 +170,7 @@ def run_apply(args: argparse.Namespace) -> int:
         return 1
     with _project(args) as project:
         report = apply_schema(project, args.file, dry_run=args.dry_run,
-                              who=default_annotator())
+                              who=default_annotator(project))
         if args.json:
             print(safe_json(json.dumps(report.to_json(), ensure_ascii=False, indent=2)))
             return 0
@@ -189,7 +189,7 @@ def run_undo(args: argparse.Namespace) -> int:
 
     with _project(args) as project:
         report = undo_apply(project, dry_run=args.dry_run, force=args.force,
-                            who=default_annotator())
+                            who=default_annotator(project))
         for line in report.lines():
             say(line)
         if args.dry_run:

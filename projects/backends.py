@@ -1,0 +1,465 @@
+"""One store, two engines: what differs between SQLite and PostgreSQL, in two small classes.
+
+Everything above `Database` (the store, importers, exports, the CLI) is written once against
+SQLAlchemy and never asks which engine runs. What does differ lives here:
+
+- opening: SQLite needs WAL, foreign keys and a busy timeout on every connection; PostgreSQL needs
+  the psycopg driver and a pool that notices a dropped connection (`pool_pre_ping`);
+- write transactions: SQLite serialises all writers with `BEGIN IMMEDIATE`; PostgreSQL runs
+  writers side by side (READ COMMITTED) and serialises those on one annotation set with a
+  transaction advisory lock taken before the set is read;
+- which errors are worth a retry (SQLite "database is locked", PostgreSQL serialisation failure
+  or deadlock), which mean the database is unreachable, and how any of them reads in one line;
+- what happens around a layout upgrade (a file backup on SQLite, a lock on PostgreSQL, row-level
+  security installed on a new PostgreSQL database: see projects.security).
+
+`backend_for(location)` picks the class from what `copydesk.yaml` names: a file path or a
+`postgresql://` URL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Integer, Text
+from sqlmodel import create_engine
+
+BUSY_TIMEOUT_MS = 10_000
+# Execution options read by the SQLite "begin" hook: DEFERRED for reads, IMMEDIATE for writes,
+# and how long a write may wait for another writer's lock (0: try once, see Database.no_wait).
+WRITE_OPTION = "copydesk_begin"
+BUSY_OPTION = "copydesk_busy_ms"
+# PostgreSQL: how long a no-wait write may wait for a set lock before it says "busy".
+NO_WAIT_LOCK_TIMEOUT = "50ms"
+# PostgreSQL advisory lock keys (bigint space; the per-set locks use the two-int4 space).
+PROJECT_LOCK = 0x636F7079  # "copy": shared by every set writer, exclusive for project-wide work
+MIGRATION_LOCK = 0x64657363  # "desc": one opener at a time upgrades the layout
+
+
+class StoreError(ValueError):
+    """A write the store refuses, or a database it cannot use; the message is for the user."""
+
+
+class StoreBusy(StoreError):
+    """Another process held the write lock for longer than we are willing to wait."""
+
+
+class StoreUnavailable(StoreError):
+    """The database server cannot be reached (down, restarting, connection dropped).
+
+    Nothing of the failed action was saved; the next action reconnects by itself.
+    """
+
+
+class PermissionDenied(StoreError):
+    """A refused read or write; a StoreError so the CLI prints it as one line and exits 1."""
+
+
+# ----------------------------------------------------------------------------- portable SQL
+class json_text(FunctionElement):  # lower case: it reads as a SQL function where used
+    """`json_text(column, key)`: the value at top-level `key` of a JSON text column, as text.
+
+    SQLite has `json_extract`, PostgreSQL `->>` on `jsonb`; both compile from this one element,
+    so queries over span attributes or action payloads are written once.
+    """
+
+    type = Text()
+    inherit_cache = True
+
+
+@compiles(json_text, "sqlite")
+def _json_text_sqlite(element: json_text, compiler: Any, **kw: Any) -> str:
+    column, key = list(element.clauses)
+    # The path is built in SQL from the key's own bound parameter, so a cached compiled
+    # statement never carries an earlier call's key.
+    path = f"""'$."' || {compiler.process(key, **kw)} || '"'"""
+    return f"CAST(json_extract({compiler.process(column, **kw)}, {path}) AS TEXT)"
+
+
+@compiles(json_text, "postgresql")
+def _json_text_postgres(element: json_text, compiler: Any, **kw: Any) -> str:
+    column, key = list(element.clauses)
+    return f"(CAST({compiler.process(column, **kw)} AS jsonb) ->> {compiler.process(key, **kw)})"
+
+
+class text_length(FunctionElement):  # lower case: it reads as a SQL function where used
+    """Characters in a text column, or NULL where the engine cannot count them in SQL.
+
+    SQLite's `length()` of a TEXT value stops at the first NUL character (a 48-character
+    document showed as 15), so a text holding a NUL gives NULL there (the test runs on the
+    bytes, where `instr` does not stop) and the caller measures those few in Python.
+    PostgreSQL stores no NUL in text and `char_length` counts characters.
+    """
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(text_length, "sqlite")
+def _text_length_sqlite(element: text_length, compiler: Any, **kw: Any) -> str:
+    [column] = list(element.clauses)
+    col = compiler.process(column, **kw)
+    return f"CASE WHEN instr(CAST({col} AS BLOB), X'00') > 0 THEN NULL ELSE length({col}) END"
+
+
+@compiles(text_length, "postgresql")
+def _text_length_postgres(element: text_length, compiler: Any, **kw: Any) -> str:
+    [column] = list(element.clauses)
+    return f"char_length({compiler.process(column, **kw)})"
+
+
+# ----------------------------------------------------------------------------- backends
+class Backend(ABC):
+    """The handful of things the store needs from an engine (see the module docstring)."""
+
+    name: str
+    #: A file on disk, or None for a server database.
+    path: Path | None = None
+
+    @property
+    @abstractmethod
+    def location(self) -> str:
+        """Where the data lives, as shown in messages (never with a password)."""
+
+    @abstractmethod
+    def make_engine(self, *, create: bool) -> Engine: ...
+
+    def write_options(self, *, no_wait: bool = False) -> dict[str, Any]:
+        """Execution options of the engine that runs write transactions."""
+        return {}
+
+    def begin_no_wait(self, session: Session) -> None:
+        """First statement of a write that must not wait for another writer's lock."""
+        return None
+
+    def lock_set(self, session: Session | Connection, document_id: int,
+                 annotator: str) -> bool:
+        """Serialise writers of one (document, annotator) set for the rest of the transaction.
+
+        Returns True when the lock may have waited for another writer, so rows read before
+        it must be read again.
+        """
+        return False
+
+    def lock_project(self, conn: Connection | Session) -> None:
+        """Exclusive for the rest of the transaction: project-wide work (schema apply)."""
+        return None
+
+    def lock_migration(self, conn: Connection) -> None:
+        """Taken before a layout upgrade, so two openers do not both migrate."""
+        return None
+
+    def backup(self, engine: Engine, revision: str | None) -> Path | None:
+        """A copy of the database before an upgrade, where the engine makes that cheap."""
+        return None
+
+    def after_create(self, conn: Connection) -> None:
+        """Engine-specific set-up of a new database (roles and row-level security)."""
+        return None
+
+    def acting_user(self, conn: Connection) -> str | None:
+        """Who the database says is acting, where it knows (a server role); else None."""
+        return None
+
+    @abstractmethod
+    def last_ids(self, conn: Connection, tables: list[str]) -> dict[str, int]:
+        """The highest id each table ever handed out (deleted rows included): undo re-inserts
+        a removed span under its old id, so a copy must never hand that id out again."""
+
+    @abstractmethod
+    def set_last_ids(self, conn: Connection, last: dict[str, int]) -> None:
+        """Make each table's next id follow `last` (after rows were copied in with their ids)."""
+
+    @abstractmethod
+    def is_retryable(self, exc: DBAPIError) -> bool: ...
+
+    @abstractmethod
+    def store_error(self, exc: DBAPIError, *, exhausted: bool) -> StoreError | None:
+        """The one-line error a user sees for `exc`, or None to let a bug surface as is."""
+
+    @abstractmethod
+    def integrity_check(self, conn: Connection) -> str:
+        """"ok", or what is wrong."""
+
+
+class SqliteBackend(Backend):
+    """One file, one writer at a time (BEGIN IMMEDIATE), readers never blocked (WAL)."""
+
+    name = "sqlite"
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def make_engine(self, *, create: bool) -> Engine:
+        path = self.path
+        if not create and not path.exists():
+            raise StoreError(f"{path}: no such database")
+        engine = create_engine(
+            f"sqlite:///{path}",
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        )
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+            # Driver-level autocommit: we issue BEGIN ourselves. A read-then-write in a
+            # DEFERRED transaction fails at once with "database is locked" under a second
+            # writer and the busy timeout does not help there, so writes BEGIN IMMEDIATE.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA foreign_keys = ON")
+            mode = cur.execute("PRAGMA journal_mode = WAL").fetchone()
+            if mode and str(mode[0]).lower() != "wal":
+                cur.close()
+                raise StoreError(f"{path}: could not switch the database to WAL mode ({mode[0]})")
+            cur.execute("PRAGMA synchronous = NORMAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            options = conn.get_execution_options()
+            mode = options.get(WRITE_OPTION, "DEFERRED")
+            if mode == "IMMEDIATE":  # how long this write may wait for another writer's lock
+                wait = int(options.get(BUSY_OPTION, BUSY_TIMEOUT_MS))
+                conn.exec_driver_sql(f"PRAGMA busy_timeout = {wait}")
+            conn.exec_driver_sql(f"BEGIN {mode}")
+
+        return engine
+
+    def write_options(self, *, no_wait: bool = False) -> dict[str, Any]:
+        if no_wait:
+            return {WRITE_OPTION: "IMMEDIATE", BUSY_OPTION: 0}
+        return {WRITE_OPTION: "IMMEDIATE"}
+
+    def backup(self, engine: Engine, revision: str | None) -> Path | None:
+        """A consistent copy of the file beside it, taken through SQLite's backup API."""
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        target = Path(f"{self.path}.bak-{revision or 'v0.1'}-{stamp}")
+        raw = engine.raw_connection()
+        try:
+            dest = sqlite3.connect(target)
+            try:
+                raw.driver_connection.backup(dest)  # type: ignore[union-attr]
+            finally:
+                dest.close()
+        finally:
+            raw.close()
+        return target
+
+    @staticmethod
+    def _locked(exc: BaseException) -> bool:
+        text_ = str(exc).lower()
+        return "database is locked" in text_ or "database is busy" in text_
+
+    def is_retryable(self, exc: DBAPIError) -> bool:
+        return self._locked(exc)
+
+    def store_error(self, exc: DBAPIError, *, exhausted: bool) -> StoreError | None:
+        if not isinstance(exc.orig, sqlite3.OperationalError):
+            return None
+        if self._locked(exc):
+            return StoreBusy(f"{self.path}: the database stayed locked by another process; "
+                             "your edit was not saved, try again")
+        message = str(exc.orig)
+        if "readonly" in message or "read-only" in message:
+            message = "the database is read-only; nothing was saved"
+        elif "disk is full" in message:
+            message = "the disk is full; nothing was saved"
+        return StoreError(f"{self.path}: {message}")
+
+    def integrity_check(self, conn: Connection) -> str:
+        return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
+
+    def last_ids(self, conn: Connection, tables: list[str]) -> dict[str, int]:
+        out = {}
+        for table in tables:
+            top = conn.execute(text(f'SELECT max(id) FROM "{table}"')).scalar() or 0
+            seq = conn.execute(text("SELECT seq FROM sqlite_sequence WHERE name = :t"),
+                               {"t": table}).scalar() if self._has_sequence(conn) else None
+            out[table] = max(int(top), int(seq or 0))
+        return out
+
+    @staticmethod
+    def _has_sequence(conn: Connection) -> bool:
+        return conn.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
+                            ).first() is not None
+
+    def set_last_ids(self, conn: Connection, last: dict[str, int]) -> None:
+        # Only AUTOINCREMENT tables have a sqlite_sequence row; the others take max(id) + 1,
+        # which is what a copy of their rows gives anyway.
+        if not self._has_sequence(conn):
+            return
+        for table, value in last.items():
+            conn.execute(text("UPDATE sqlite_sequence SET seq = max(seq, :v) WHERE name = :t"),
+                         {"v": value, "t": table})
+            # A table whose rows were all deleted has no row there yet, but its ids may still
+            # be named in the undo log.
+            conn.execute(text("INSERT INTO sqlite_sequence (name, seq) SELECT :t, :v "
+                              "WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = :t)"),
+                         {"v": value, "t": table})
+
+
+# SQLSTATEs: retry these (the whole transaction is re-run from scratch) ...
+_PG_RETRY = {"40001", "40P01"}  # serialization_failure, deadlock_detected
+# ... and read these as "the server is gone" (class 08 too).
+_PG_GONE = {"57P01", "57P02", "57P03", "53300"}  # shutdown, crash, starting up, too many conns
+
+
+class PostgresBackend(Backend):
+    """A shared server: writers run side by side, serialised per annotation set."""
+
+    name = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise StoreError(f"{url}: not a database URL") from exc
+        if parsed.password:
+            raise StoreError(
+                "the database URL holds a password; leave it out and give it through "
+                "PGPASSWORD, ~/.pgpass or a service file")
+        self.url = parsed.set(drivername="postgresql+psycopg")
+
+    @property
+    def location(self) -> str:
+        return self.url.set(drivername="postgresql").render_as_string(hide_password=True)
+
+    def make_engine(self, *, create: bool) -> Engine:
+        try:
+            import psycopg  # noqa: F401  (a clear message beats SQLAlchemy's NoSuchModule)
+        except ImportError as exc:
+            raise StoreError("PostgreSQL needs the psycopg driver: "
+                             "pip install 'copydesk[postgres]'") from exc
+        # pool_pre_ping: a connection the server dropped (restart, idle timeout) is replaced
+        # on checkout, so the action after an outage reconnects by itself.
+        return create_engine(self.url, pool_pre_ping=True, pool_size=2, max_overflow=4,
+                             connect_args={"application_name": "copydesk",
+                                           "connect_timeout": 10})
+
+    def lock_set(self, session: Session | Connection, document_id: int,
+                 annotator: str) -> bool:
+        # One round trip: shared on the project (a schema apply waits for set writers and
+        # they for it), exclusive on this (document, annotator) set.
+        session.execute(text("SELECT pg_advisory_xact_lock_shared(:p), "
+                             "pg_advisory_xact_lock(:d, hashtext(:a))"),
+                        {"p": PROJECT_LOCK, "d": int(document_id), "a": annotator})
+        return True
+
+    def begin_no_wait(self, session: Session) -> None:
+        # lock_timeout covers advisory locks too: a set another writer holds gives 55P03 at once.
+        session.execute(text(f"SET LOCAL lock_timeout = '{NO_WAIT_LOCK_TIMEOUT}'"))
+
+    def lock_project(self, conn: Connection | Session) -> None:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:p)"), {"p": PROJECT_LOCK})
+
+    def lock_migration(self, conn: Connection) -> None:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:p)"), {"p": MIGRATION_LOCK})
+
+    def acting_user(self, conn: Connection) -> str | None:
+        return str(conn.execute(text("SELECT current_user")).scalar())
+
+    def after_create(self, conn: Connection) -> None:
+        from copydesk.projects.security import install
+
+        install(conn)
+
+    @staticmethod
+    def _sqlstate(exc: DBAPIError) -> str | None:
+        return getattr(exc.orig, "sqlstate", None)
+
+    def is_retryable(self, exc: DBAPIError) -> bool:
+        return self._sqlstate(exc) in _PG_RETRY
+
+    def is_unavailable(self, exc: DBAPIError) -> bool:
+        import psycopg
+
+        state = self._sqlstate(exc)
+        if exc.connection_invalidated or (state or "").startswith("08") or state in _PG_GONE:
+            return True
+        # A refused or dropped connection carries no SQLSTATE at all.
+        return state is None and isinstance(exc.orig, psycopg.OperationalError)
+
+    def store_error(self, exc: DBAPIError, *, exhausted: bool) -> StoreError | None:
+        state = self._sqlstate(exc)
+        if self.is_unavailable(exc):
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
+            return StoreUnavailable(f"database unavailable ({self.location}: {reason}); "
+                                    "nothing was saved, the next action reconnects")
+        if state == "55P03":  # lock_not_available: a no-wait write met another writer
+            return StoreBusy(f"{self.location}: another writer holds this annotation set; "
+                             "your edit was not saved yet, try again")
+        if state in _PG_RETRY:
+            return StoreBusy(f"{self.location}: other writers kept conflicting with this edit; "
+                             "it was not saved, try again")
+        if state == "42501":  # insufficient_privilege, row-level security included
+            reason = str(exc.orig).strip().splitlines()[0]
+            return PermissionDenied(f"{self.location}: the database refused this as "
+                                    f"your role: {reason}")
+        if state in {"53100", "53200"}:  # disk_full, out_of_memory
+            return StoreError(f"{self.location}: the server is out of space; nothing was saved")
+        if state == "25006":  # read_only_sql_transaction (a hot standby, or read-only mode)
+            return StoreError(f"{self.location}: the database is read-only; nothing was saved")
+        return None
+
+    def last_ids(self, conn: Connection, tables: list[str]) -> dict[str, int]:
+        out = {}
+        for table in tables:
+            # Quoted: `current_schema` unquoted is PostgreSQL's function of that name.
+            seq = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"),
+                               {"t": f'"{table}"'}).scalar()
+            used = (conn.execute(text(f"SELECT last_value, is_called FROM {seq}")).first()
+                    if seq else None)  # a table whose ids we give ourselves has no sequence
+            top = conn.execute(text(f'SELECT max(id) FROM "{table}"')).scalar() or 0
+            out[table] = max(int(top), int(used[0]) if used and used[1] else 0)
+        return out
+
+    def set_last_ids(self, conn: Connection, last: dict[str, int]) -> None:
+        for table, value in last.items():
+            conn.execute(text("SELECT setval(seq, :v, :called) FROM "
+                              "(SELECT pg_get_serial_sequence(:t, 'id') AS seq) s "
+                              "WHERE seq IS NOT NULL"),
+                         {"t": f'"{table}"', "v": max(value, 1), "called": value > 0})
+
+    def integrity_check(self, conn: Connection) -> str:
+        """Our own invariants (the server guards its pages): every span's text is the text
+        at its offsets, and no link crosses annotation sets."""
+        bad = conn.execute(text(
+            'SELECT count(*) FROM span s JOIN document d ON d.id = s.document_id '
+            'WHERE substr(d.text, s.start + 1, s."end" - s.start) <> s.text')).scalar()
+        crossed = conn.execute(text(
+            "SELECT count(*) FROM link l JOIN span h ON h.id = l.head_id "
+            "JOIN span t ON t.id = l.tail_id "
+            "WHERE h.set_id <> l.set_id OR t.set_id <> l.set_id")).scalar()
+        if bad or crossed:
+            return f"{bad} span(s) whose text differs from the document, {crossed} stray link(s)"
+        return "ok"
+
+
+def is_server_url(location: str | Path) -> bool:
+    return isinstance(location, str) and location.split(":", 1)[0].split("+", 1)[0] in (
+        "postgresql", "postgres")
+
+
+def backend_for(location: str | Path) -> Backend:
+    """SQLite for a path, PostgreSQL for a `postgresql://` URL."""
+    if is_server_url(location):
+        return PostgresBackend(str(location).replace("postgres://", "postgresql://", 1))
+    if isinstance(location, str) and "://" in location:
+        raise StoreError(f"{location}: unsupported database; use a file path or a "
+                         "postgresql://USER@HOST:PORT/DB URL")
+    return SqliteBackend(location)
