@@ -112,6 +112,20 @@ def install(conn: Connection) -> None:
         conn.execute(text(f"CREATE POLICY copydesk_write ON {table} FOR ALL "
                           f"USING ({write}) WITH CHECK ({write})"))
 
+    # An annotator's decisions on machine suggestions are theirs, like their sets.
+    conn.execute(text("GRANT INSERT, UPDATE, DELETE ON suggestion_decision "
+                      "TO copydesk_annotator, copydesk_reviewer"))
+    conn.execute(text("ALTER TABLE suggestion_decision ENABLE ROW LEVEL SECURITY"))
+    conn.execute(text("DROP POLICY IF EXISTS copydesk_read ON suggestion_decision"))
+    conn.execute(text("DROP POLICY IF EXISTS copydesk_write ON suggestion_decision"))
+    conn.execute(text("CREATE POLICY copydesk_read ON suggestion_decision FOR SELECT "
+                      "USING (copydesk_may_write(annotator) "
+                      "OR pg_has_role(current_user, 'copydesk_reviewer', 'MEMBER') "
+                      "OR pg_has_role(current_user, 'copydesk_lead', 'MEMBER'))"))
+    conn.execute(text("CREATE POLICY copydesk_write ON suggestion_decision FOR ALL "
+                      "USING (copydesk_may_write(annotator)) "
+                      "WITH CHECK (copydesk_may_write(annotator))"))
+
 
 def sees_everything(conn: Connection) -> bool:
     """True when row-level security hides nothing from `current_user` (a superuser, a role
