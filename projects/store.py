@@ -27,7 +27,7 @@ from copydesk.projects.models import (
     Span,
     utcnow,
 )
-from copydesk.projects.textutil import grapheme_index
+from copydesk.projects.textutil import GraphemeIndex, grapheme_index
 from copydesk.schema.model import Schema
 
 __all__ = ["DocumentRow", "Store", "StoreError", "validate_link", "validate_span"]
@@ -36,8 +36,12 @@ UNDOABLE = frozenset(
     {"add_span", "remove_span", "relabel_span", "set_attributes", "add_link", "remove_link",
      "set_role"}
 )
-# Project-wide schema changes, logged per set by projects.migrate; undo never crosses them.
-UNDO_BARRIERS = frozenset({"schema_apply", "schema_undo"})
+# Undo never crosses these. Project-wide schema changes, logged per set by projects.migrate;
+# and a bulk import (`projects.bulk`), which logs ONE "import" action per set it writes: the
+# imported spans are where that set's history starts, so undo steps back through the edits
+# made after the import and stops there (it never deletes imported spans one by one or all at
+# once, and never reaches edits from before the import).
+UNDO_BARRIERS = frozenset({"schema_apply", "schema_undo", "import"})
 _SPAN_FIELDS = ("id", "set_id", "document_id", "layer", "label", "start", "end", "text",
                 "attributes", "schema_id", "stale", "created_at")
 _LINK_FIELDS = ("id", "set_id", "head_id", "tail_id", "role", "schema_id", "stale", "created_at")
@@ -123,9 +127,15 @@ def check_covered_text(doc_id: int | str, doc_text: str, start: int, end: int,
     return covered
 
 
-def check_grapheme_edges(doc_id: int | str, doc_text: str, start: int, end: int) -> None:
-    """Neither edge may cut a grapheme cluster in two (cached per text: O(1) per edge)."""
-    index = grapheme_index(doc_text)
+def check_grapheme_edges(doc_id: int | str, doc_text: str, start: int, end: int,
+                         index: GraphemeIndex | None = None) -> None:
+    """Neither edge may cut a grapheme cluster in two (cached per text: O(1) per edge).
+
+    `index` is the text's `GraphemeIndex` when the caller holds it (the bulk importer keeps
+    one per document); else the shared cache finds or builds it.
+    """
+    if index is None:
+        index = grapheme_index(doc_text)
     for offset in (start, end):
         if not index.is_boundary(offset):
             raise StoreError(f"offset {offset} of document {doc_id} splits a character "
@@ -133,27 +143,30 @@ def check_grapheme_edges(doc_id: int | str, doc_text: str, start: int, end: int)
 
 
 def check_offsets(doc_id: int | str, doc_text: str, start: int, end: int,
-                  text: str | None) -> str:
+                  text: str | None, index: GraphemeIndex | None = None) -> str:
     """The text a span covers, refused if out of range, mismatched or splitting a grapheme.
 
     One function per rule above, so a span made of several fragments can run each on each.
     """
     check_range(doc_id, doc_text, start, end)
     covered = check_covered_text(doc_id, doc_text, start, end, text)
-    check_grapheme_edges(doc_id, doc_text, start, end)
+    check_grapheme_edges(doc_id, doc_text, start, end, index)
     return covered
 
 
 def validate_span(schema: Schema, doc_id: int | str, doc_text: str, label: str, start: int,
                   end: int, *, text: str | None = None,
-                  attributes: dict[str, Any] | None = None) -> tuple[str, str, dict[str, Any]]:
+                  attributes: dict[str, Any] | None = None,
+                  index: GraphemeIndex | None = None) -> tuple[str, str, dict[str, Any]]:
     """Every rule a new span must meet, in one place for the store and the bulk importers.
 
     Returns (layer, covered text, attributes); raises StoreError naming what is wrong.
+    `index` is the document's `GraphemeIndex` when the caller holds it (an importer checking
+    a document's spans one after another); each check is then O(1) whatever the offsets.
     """
     layer = check_label(schema, label)
-    attrs = check_attributes(schema, label, attributes or {})
-    return layer, check_offsets(doc_id, doc_text, start, end, text), attrs
+    attrs = check_attributes(schema, label, attributes) if attributes else {}
+    return layer, check_offsets(doc_id, doc_text, start, end, text, index), attrs
 
 
 def validate_link(schema: Schema, head: str, tail: str, role: str, *, same_span: bool,
