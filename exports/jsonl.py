@@ -18,16 +18,21 @@ under our keys.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
 from copydesk.exports.common import TokenCache, token_span
-from copydesk.exports.model import ExportSummary, Record
+from copydesk.exports.model import ExportSummary, Record, Stream
 from copydesk.schema.model import Schema
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _string = _dumps  # a str encodes to a JSON string literal
+# Characters a token may hold that `json` (ensure_ascii=False) escapes: quote, backslash, the C0
+# controls that are not whitespace (\t \n \v \f \r and \x1c-\x1f are grapheme breaks and
+# whitespace, so never inside a token), and lone surrogates (kept on the encoder's path).
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x08\x0e-\x1b\ud800-\udfff]')
 META_KEYS = ("id", "title", "source", "annotator", "status", "schema", "schema_version")
 
 
@@ -41,25 +46,39 @@ def record_meta(rec: Record, schema: Schema) -> dict[str, Any]:
 
 
 def record_line(rec: Record, schema: Schema, cache: TokenCache) -> str:
-    """One JSON line (no newline). Tokens are formatted by hand: they are most of the bytes."""
+    """One JSON line (no newline). Tokens are formatted by hand: they are most of the bytes.
+
+    A token's JSON string is its text in quotes unless the document holds a character JSON
+    escapes (quote, backslash, a control other than whitespace, which is never in a token, or
+    a lone surrogate); then every token goes through the encoder. The bytes are the same
+    either way (a test compares them with `json.dumps`); the check is once per document.
+    """
     toks, starts, ends = cache.get(rec)
     text = rec.text
-    tok_json = ",".join(
-        f'{{"text":{_string(text[s:e])},"start":{s},"end":{e},"id":{i}}}'
-        for i, (s, e) in enumerate(toks)
-    )
+    if _NEEDS_ESCAPE.search(text) is None:
+        tok_json = ",".join([
+            f'{{"text":"{text[s:e]}","start":{s},"end":{e},"id":{i}}}'
+            for i, (s, e) in enumerate(toks)
+        ])
+    else:
+        tok_json = ",".join([
+            f'{{"text":{_string(text[s:e])},"start":{s},"end":{e},"id":{i}}}'
+            for i, (s, e) in enumerate(toks)
+        ])
     spans_out = []
     tok_of: list[tuple[int, int] | None] = []
     for span in rec.spans:
         ts = token_span(starts, ends, span.start, span.end)
         tok_of.append(ts)
+        attributes = (_dumps(dict(sorted(span.attributes.items()))) if span.attributes
+                      else "{}")
         spans_out.append(
             f'{{"start":{span.start},"end":{span.end},'
             f'"token_start":{"null" if ts is None else ts[0]},'
             f'"token_end":{"null" if ts is None else ts[1]},'
             f'"label":{_string(span.label)},"layer":{_string(span.layer)},'
             f'"text":{_string(span.text)},'
-            f'"attributes":{_dumps(dict(sorted(span.attributes.items())))},"id":{span.index}}}'
+            f'"attributes":{attributes},"id":{span.index}}}'
         )
     rels_out = []
     for link in rec.links:
@@ -83,21 +102,20 @@ def _span_ref(span: Any, ts: tuple[int, int] | None) -> dict[str, Any]:
             "label": span.label, "id": span.index}
 
 
-def write_jsonl(records: Iterable[Record], path: Path, schema: Schema, summary: ExportSummary,
+def write_jsonl(stream: Stream, paths: dict[str, Path], schema: Schema, summary: ExportSummary,
                 tick: Callable[[], None]) -> None:
-    """Write the records to `path` (already a temporary path; the caller renames it)."""
+    """Each record as one line of its split's file (paths are temporary; the caller renames)."""
     cache = TokenCache()
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        _write(fh, records, schema, summary, cache, tick)
-
-
-def _write(fh: TextIO, records: Iterable[Record], schema: Schema, summary: ExportSummary,
-           cache: TokenCache, tick: Callable[[], None]) -> None:
-    for rec in records:
-        fh.write(record_line(rec, schema, cache))
-        fh.write("\n")
-        summary.spans += len(rec.spans)
-        summary.links += len(rec.links)
-        for span in rec.spans:
-            summary.labels[span.label] += 1
-        tick()
+    handles: dict[str, TextIO] = {}
+    try:
+        for name, path in paths.items():
+            handles[name] = open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        for split, rec in stream:
+            handles[split].write(record_line(rec, schema, cache) + "\n")
+            summary.spans += len(rec.spans)
+            summary.links += len(rec.links)
+            summary.labels.update(span.label for span in rec.spans)
+            tick()
+    finally:
+        for fh in handles.values():
+            fh.close()
