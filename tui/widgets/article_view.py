@@ -21,6 +21,7 @@ the error colour.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from itertools import pairwise
 from typing import ClassVar
@@ -400,7 +401,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _row_edge(self, end: bool) -> int:
         layout = self._ensure_layout()
-        row = layout.rows[layout.row_of(self._cursor)]
+        row = layout.row(layout.row_of(self._cursor))
         if not end:
             return row.start
         return row.end if row.last else row.last_grapheme_start()
@@ -580,7 +581,35 @@ class ArticleView(ScrollView, can_focus=True):
             if rewrap:
                 # the new virtual size bounds scrolling only after the next refresh
                 self.call_after_refresh(self._scroll_cursor_into_view)
+            layout = self._layout
+            self.call_after_refresh(lambda: self._wrap_in_background(layout))
         return self._layout
+
+    WRAP_STEP_SECONDS = 0.008
+
+    def _wrap_in_background(self, layout: Layout) -> None:
+        """Finish wrapping after the first paint, a few milliseconds per step, so keys stay
+        responsive and the scrollbar becomes exact (the layout wraps from the top on demand)."""
+        if layout is not self._layout or not self.is_mounted:
+            return  # re-wrapped or unmounted since: that chain stops
+        deadline = time.perf_counter() + self.WRAP_STEP_SECONDS
+        while not layout.complete and time.perf_counter() < deadline:
+            layout.wrap_more(rows=layout.wrapped_rows + 256)
+        self._sync_virtual_size()
+        if not layout.complete:
+            self.set_timer(0.005, lambda: self._wrap_in_background(layout))
+
+    def _sync_virtual_size(self) -> bool:
+        """Match the scrollable height to the layout (its length grows exact as it wraps);
+        True if it changed."""
+        layout = self._layout
+        if layout is None:
+            return False
+        size = Size(self._content_width(), len(layout))
+        if size == self.virtual_size:
+            return False
+        self.virtual_size = size
+        return True
 
     def on_resize(self, event: events.Resize) -> None:
         """Re-wrap at the new width (``_ensure_layout`` keeps the cursor in view)."""
@@ -595,6 +624,10 @@ class ArticleView(ScrollView, can_focus=True):
     def _scroll_cursor_into_view(self) -> None:
         layout = self._ensure_layout()
         row = layout.row_of(self._cursor)
+        if self._sync_virtual_size():
+            # wrapping down to the cursor changed the height; it bounds scrolling after a refresh
+            self.call_after_refresh(self._scroll_cursor_into_view)
+            return
         height = self.scrollable_content_region.height
         top = self.scroll_offset.y
         if height <= 0:
@@ -678,6 +711,7 @@ class ArticleView(ScrollView, can_focus=True):
         width = self._content_width()
         scroll_y = self.scroll_offset.y
         row_index = scroll_y + y
+        layout.wrap_more(rows=row_index)
         if row_index >= len(layout):
             return Strip.blank(width, self._style("base"))
         key = self._row_key(layout, row_index)
@@ -689,7 +723,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _row_key(self, layout: Layout, row_index: int) -> tuple[object, ...]:
         """Everything that changes how a row looks."""
-        row = layout.rows[row_index]
+        row = layout.row(row_index)
         cursor = self._cursor if layout.row_of(self._cursor) == row_index else -1
         sel = self.selected_range()
         row_sel: tuple[int, int] | None = None
@@ -712,7 +746,7 @@ class ArticleView(ScrollView, can_focus=True):
     def _render_row(self, layout: Layout, row_index: int) -> Strip:
         """Build the segments of one row: cost is the row's length plus the spans on it."""
         self.rows_rendered += 1
-        row = layout.rows[row_index]
+        row = layout.row(row_index)
         start, end = row.start, row.end
         display = row.display
         base = self._style("base")
