@@ -368,6 +368,8 @@ class TextIndex:
         "_grapheme_cache",
         "_graphemes",
         "_line_token_cache",
+        "_piece_ends",
+        "_piece_starts",
         "_sentence_starts",
         "_sentences",
         "_token_ends",
@@ -375,15 +377,20 @@ class TextIndex:
         "_tokens",
         "line_ends",
         "line_starts",
+        "piece_size",
         "text",
     )
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, piece_size: int = 8_192) -> None:
         self.text = text
+        # Long lines are tokenized in pieces of about this many characters (see `_pieces`).
+        self.piece_size = piece_size
         self.line_starts, self.line_ends = line_spans(text)
         self._grapheme_cache: dict[int, list[int]] = {}
         self._graphemes: GraphemeIndex | None = None
-        self._line_token_cache: dict[int, tuple[list[int], list[int]]] = {}
+        self._line_token_cache: dict[int, tuple[list[int], list[int]]] = {}  # by piece
+        self._piece_starts: list[int] | None = None
+        self._piece_ends: list[int] | None = None
         self._tokens: list[tuple[int, int]] | None = None
         self._token_starts: list[int] = []
         self._token_ends: list[int] = []
@@ -450,25 +457,80 @@ class TextIndex:
 
     # -- tokens ------------------------------------------------------------------------------
 
-    def line_tokens(self, line: int) -> tuple[list[int], list[int]]:
-        """``(starts, ends)`` of the tokens on one logical line (cached)."""
-        cached = self._line_token_cache.get(line)
-        if cached is None:
-            start, end = self.line_range(line)
+    def _pieces(self) -> tuple[list[int], list[int]]:
+        """Token pieces: each logical line, long lines cut into ~PIECE-character pieces.
+
+        A cut goes right after a space that is a grapheme of its own (no token ever crosses
+        one, and the tokenizer restarts cleanly after it), so tokenizing piece by piece gives
+        exactly the tokens of the whole line, and a word move near the end of a 600,000
+        character line tokenizes a few thousand characters, not the line. Built on first use.
+        A line with no such space (e.g. unspaced CJK) stays one piece.
+        """
+        if self._piece_starts is None:
             starts: list[int] = []
             ends: list[int] = []
-            for m in _TOKEN.finditer(self.text, start, end):
+            text, size = self.text, self.piece_size
+            for start, end in zip(self.line_starts, self.line_ends, strict=True):
+                pos = start
+                while end - pos > size:
+                    cut = text.rfind(" ", pos + size // 2, pos + size)
+                    while cut >= 0 and not (self.graphemes.is_boundary(cut)
+                                            and self.graphemes.is_boundary(cut + 1)):
+                        cut = text.rfind(" ", pos + size // 2, cut)
+                    if cut < 0:
+                        cut = text.find(" ", pos + size)
+                        while cut >= 0 and not (self.graphemes.is_boundary(cut)
+                                                and self.graphemes.is_boundary(cut + 1)):
+                            cut = text.find(" ", cut + 1, end)
+                        if cut < 0 or cut >= end:
+                            break
+                    starts.append(pos)
+                    ends.append(cut + 1)
+                    pos = cut + 1
+                starts.append(pos)
+                ends.append(end)
+            self._piece_starts, self._piece_ends = starts, ends
+        assert self._piece_ends is not None
+        return self._piece_starts, self._piece_ends
+
+    def _piece_of(self, offset: int) -> int:
+        starts, _ = self._pieces()
+        return max(0, bisect_right(starts, offset) - 1)
+
+    def piece_tokens(self, piece: int) -> tuple[list[int], list[int]]:
+        """``(starts, ends)`` of the tokens in one piece of a line (cached)."""
+        cached = self._line_token_cache.get(piece)
+        if cached is None:
+            p_starts, p_ends = self._pieces()
+            starts: list[int] = []
+            ends: list[int] = []
+            for m in _TOKEN.finditer(self.text, p_starts[piece], p_ends[piece]):
                 if m.start("ws") < 0:
                     starts.append(m.start())
                     ends.append(m.end())
             cached = (starts, ends)
-            self._line_token_cache[line] = cached
+            self._line_token_cache[piece] = cached
         return cached
+
+    def line_tokens(self, line: int) -> tuple[list[int], list[int]]:
+        """``(starts, ends)`` of the tokens on one logical line."""
+        p_starts, _ = self._pieces()
+        first = self._piece_of(self.line_starts[line])
+        last = self._piece_of(self.line_ends[line])
+        starts: list[int] = []
+        ends: list[int] = []
+        for piece in range(first, last + 1):
+            if p_starts[piece] < self.line_starts[line]:
+                continue  # an empty previous line's piece shares the bisect position
+            s, e = self.piece_tokens(piece)
+            starts += s
+            ends += e
+        return starts, ends
 
     def _build_tokens(self) -> None:
         tokens: list[tuple[int, int]] = []
-        for line in range(self.line_count):
-            starts, ends = self.line_tokens(line)
+        for piece in range(len(self._pieces()[0])):
+            starts, ends = self.piece_tokens(piece)
             tokens.extend(zip(starts, ends, strict=True))
         self._tokens = tokens
         self._token_starts = [t[0] for t in tokens]
@@ -505,7 +567,7 @@ class TextIndex:
 
     def token_range_at(self, offset: int) -> tuple[int, int] | None:
         """``(start, end)`` of the token containing ``offset``, or None (no global index)."""
-        starts, ends = self.line_tokens(self.line_of(offset))
+        starts, ends = self.piece_tokens(self._piece_of(offset))
         i = bisect_right(starts, offset) - 1
         if i >= 0 and offset < ends[i]:
             return starts[i], ends[i]
@@ -513,8 +575,8 @@ class TextIndex:
 
     def _first_token_ending_after(self, offset: int) -> tuple[int, int] | None:
         """The first token with ``end > offset``, scanning forward over lines."""
-        for line in range(self.line_of(offset), self.line_count):
-            starts, ends = self.line_tokens(line)
+        for piece in range(self._piece_of(offset), len(self._pieces()[0])):
+            starts, ends = self.piece_tokens(piece)
             i = bisect_right(ends, offset)
             if i < len(ends):
                 return starts[i], ends[i]
@@ -522,8 +584,8 @@ class TextIndex:
 
     def _last_token_starting_before(self, offset: int) -> tuple[int, int] | None:
         """The last token with ``start < offset``, scanning backward over lines."""
-        for line in range(min(self.line_of(offset), self.line_count - 1), -1, -1):
-            starts, ends = self.line_tokens(line)
+        for piece in range(self._piece_of(offset), -1, -1):
+            starts, ends = self.piece_tokens(piece)
             i = bisect_left(starts, offset) - 1
             if i >= 0:
                 return starts[i], ends[i]
@@ -562,8 +624,8 @@ class TextIndex:
 
     def next_word(self, offset: int) -> int:
         """Start of the first token after ``offset`` (vi ``w``), or the end of the text."""
-        for line in range(self.line_of(offset), self.line_count):
-            starts, _ = self.line_tokens(line)
+        for piece in range(self._piece_of(offset), len(self._pieces()[0])):
+            starts, _ = self.piece_tokens(piece)
             i = bisect_right(starts, offset)
             if i < len(starts):
                 return starts[i]
