@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -85,6 +85,30 @@ def write_conll(stream: Stream, paths: dict[str, Path], layer: str, summary: Exp
             fh.close()
 
 
+def hf_tag_names(schema: Schema, layer: str, rows: Iterable[dict[str, Any]]) -> list[str]:
+    """The ClassLabel names: "O", then B-/I- for each label of the layer in schema order (as
+    conll2003 lists them), then any other label the rows hold (sorted), so ids are stable for
+    a schema and every tag has one."""
+    names = ["O"]
+    for label in schema.layer(layer):
+        names += [f"B-{label.name}", f"I-{label.name}"]
+    known = set(names)
+    extra = sorted({t for row in rows for t in row["ner_tags"]} - known,
+                   key=lambda t: (t[2:], t[:2]))
+    return names + extra
+
+
+def hf_features(names: list[str]) -> dict[str, Any]:
+    """The `datasets` features, as `Features.to_dict()` writes them (parquet metadata)."""
+    def string() -> dict[str, str]:
+        return {"dtype": "string", "_type": "Value"}
+
+    return {"id": string(), "document": string(), "annotator": string(),
+            "tokens": {"feature": string(), "_type": "Sequence"},
+            "ner_tags": {"feature": {"names": names, "_type": "ClassLabel"},
+                         "_type": "Sequence"}}
+
+
 _HF_COLUMNS = ("id", "document", "annotator", "tokens", "ner_tags")
 
 
@@ -94,8 +118,10 @@ class _HfSplit:
 
     ROW_GROUP = 2_000
 
-    def __init__(self, path: Path, fmt: str) -> None:
+    def __init__(self, path: Path, fmt: str, names: list[str]) -> None:
         self.path, self.fmt = path, fmt
+        self.names = names  # shared by every split: tag -> class id, grown for a stray label
+        self.ids = {tag: i for i, tag in enumerate(names)}
         self.rows = 0
         self.counts: Counter[str] = Counter()
         self._fh: TextIO | None = None
@@ -105,6 +131,11 @@ class _HfSplit:
     def add(self, row: dict[str, Any]) -> None:
         self.rows += 1
         self.counts.update(t[2:] for t in row["ner_tags"] if t.startswith("B-"))
+        for tag in row["ner_tags"]:
+            if tag not in self.ids:  # a label the schema's layer lacks: appended, never renumbered
+                self.names.append(tag)
+                self.ids[tag] = len(self.names) - 1
+        row["ner_tags"] = [self.ids[tag] for tag in row["ner_tags"]]
         if self.fmt == "jsonl":
             if self._fh is None:
                 self._fh = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
@@ -114,16 +145,21 @@ class _HfSplit:
             if len(self._batch) >= self.ROW_GROUP:
                 self._flush()
 
+    def _arrow(self) -> Any:
+        import pyarrow as pa
+
+        return pa.schema([
+            ("id", pa.string()), ("document", pa.string()), ("annotator", pa.string()),
+            ("tokens", pa.list_(pa.string())), ("ner_tags", pa.list_(pa.int64())),
+        ], metadata={"huggingface": json.dumps({"info": {"features": hf_features(self.names)}})})
+
     def _flush(self) -> None:
         if not self._batch:
             return
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        schema = pa.schema([
-            ("id", pa.string()), ("document", pa.string()), ("annotator", pa.string()),
-            ("tokens", pa.list_(pa.string())), ("ner_tags", pa.list_(pa.string())),
-        ])
+        schema = self._arrow()
         if self._writer is None:
             self._writer = pq.ParquetWriter(self.path, schema)
         self._writer.write_table(pa.Table.from_pylist(self._batch, schema=schema))
@@ -141,10 +177,7 @@ class _HfSplit:
                     import pyarrow as pa
                     import pyarrow.parquet as pq
 
-                    pq.write_table(pa.Table.from_pylist([], schema=pa.schema([
-                        ("id", pa.string()), ("document", pa.string()),
-                        ("annotator", pa.string()), ("tokens", pa.list_(pa.string())),
-                        ("ner_tags", pa.list_(pa.string()))])), self.path)
+                    pq.write_table(pa.Table.from_pylist([], schema=self._arrow()), self.path)
                 self._flush()
             if self._writer is not None:
                 self._writer.close()
@@ -169,7 +202,9 @@ def write_hf(stream: Stream, names: tuple[str, ...], root: Path, layer: str, sch
     """
     if fmt not in ("jsonl", "parquet"):
         raise ExportError(f"--hf-format {fmt!r}: use jsonl or parquet")
-    outputs = {split: _HfSplit(root / f"{HF_SPLITS[split]}.{fmt}", fmt) for split in names}
+    tag_names = hf_tag_names(schema, layer, [])
+    outputs = {split: _HfSplit(root / f"{HF_SPLITS[split]}.{fmt}", fmt, tag_names)
+               for split in names}
     cache = _IndexCache()
     try:
         for split, rec in stream:
@@ -184,20 +219,28 @@ def write_hf(stream: Stream, names: tuple[str, ...], root: Path, layer: str, sch
     files = [(HF_SPLITS[split], out.path.name, out.rows, out.counts)
              for split in sorted(outputs, key=lambda s: ("train", "dev", "test", "").index(s))
              for out in [outputs[split]] if out.rows or not split]
-    (root / "README.md").write_text(dataset_card(files, layer, schema), encoding="utf-8")
+    (root / "README.md").write_text(dataset_card(files, layer, schema, tag_names),
+                                    encoding="utf-8")
 
 
 def dataset_card(files: list[tuple[str, str, int, Counter[str]]], layer: str,
-                 schema: Schema) -> str:
+                 schema: Schema, names: list[str]) -> str:
     labels = [lab.name for lab in schema.layer(layer)]
     lines = ["---", "configs:", "- config_name: default", "  data_files:"]
     for name, fname, _n, _c in files:
         lines += [f"  - split: {name}", f"    path: {fname}"]
+    lines += ["dataset_info:", "  features:"]
+    for column in ("id", "document", "annotator"):
+        lines += [f"  - name: {column}", "    dtype: string"]
+    lines += ["  - name: tokens", "    sequence: string", "  - name: ner_tags", "    sequence:",
+              "      class_label:", "        names:"]
+    lines += [f"          '{i}': {json.dumps(tag)}" for i, tag in enumerate(names)]
     lines += ["task_categories:", "- token-classification", "tags:", "- ner", "- copydesk",
               "---", "", f"# {schema.name} {layer} spans (copydesk export)", "",
               f"Schema: **{schema.name}** version **{schema.version}**; layer `{layer}`. "
-              "One row per sentence: `tokens` and `ner_tags` (IOB2 label names as strings, "
-              "e.g. `B-PERSON`), `id` = `document/annotator/sentence`.", "",
+              "One row per sentence: `tokens` and `ner_tags` (IOB2 class ids; the names, e.g. "
+              "`B-PERSON`, are the `ClassLabel` feature declared above), "
+              "`id` = `document/annotator/sentence`.", "",
               f"Labels: {', '.join(f'`{label}`' for label in labels)}", "",
               "| split | rows | " + " | ".join(labels) + " |",
               "|---|---|" + "---|" * len(labels)]

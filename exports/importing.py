@@ -395,7 +395,8 @@ def import_annotated(store: Store, schema: Schema, paths: Iterable[Path | str], 
                 continue
             if docs:
                 with collector_paused():
-                    report.add(insert_documents(store, docs, origin=str(path)))
+                    report.add(insert_documents(store, docs, origin=str(path),
+                                                schema=schema))
         except SourceError as exc:
             report.rejected.append(Rejected(str(path), exc.reason, exc.line))
         except (StoreError, OSError, json.JSONDecodeError, ValueError) as exc:

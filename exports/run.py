@@ -16,7 +16,8 @@ Output layout (also in `copydesk export --help`):
 
 Records are read from the store one at a time and written as they come (never the whole corpus
 in memory). Everything is written into a temporary sibling of OUT and renamed into place at the
-end, so a failed or interrupted export leaves no half-written output.
+end, so a failed or interrupted export leaves no half-written output. An existing OUT (file, or
+non-empty folder) is replaced only with --force.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from copydesk.exports.common import atomic_dir, atomic_file
+from copydesk.exports.common import atomic_dir, atomic_file, check_target
 from copydesk.exports.model import FORMATS, ExportError, ExportOptions, ExportSummary, Stream
 from copydesk.exports.reader import assign_splits, iter_records, read_plan
 from copydesk.projects.store import Store
@@ -54,6 +55,11 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
         require_spacy()  # before reading anything: one clear line, nothing written
     summary = ExportSummary(fmt=fmt, out=str(out))
     plan = read_plan(store, options)
+    from copydesk.exports.spacy_bin import SHARD_DOCS  # light: spaCy itself loads later
+
+    sharded = fmt == "spacy" and not options.split and len(plan) > SHARD_DOCS
+    check_target(out, folder=fmt in ("brat", "hf") or bool(options.split) or sharded,
+                 force=options.force)
     summary.records = len(plan)
     summary.documents = len({row.doc_id for row in plan})
     splits = assign_splits(plan, options.split, options.seed)
@@ -94,7 +100,7 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
             _write_files(fmt, stream, {name: tmp / f"{name}.{EXTENSIONS[fmt]}"
                                        for name in names}, schema, tag_layer, summary, tick)
     else:
-        with atomic_file(out) as tmp:
+        with atomic_file(out, force=options.force) as tmp:
             _write_files(fmt, stream, {"": tmp}, schema, tag_layer, summary, tick)
     return summary
 

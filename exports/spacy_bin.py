@@ -120,7 +120,8 @@ def write_spacy(stream: Stream, counts: dict[str, int], out: Path, schema: Schem
         raise ExportError(f"--lang {options.lang!r}: spaCy has no language with that code "
                           f"({exc})") from exc
     single = not options.split and counts.get("", 0) <= SHARD_DOCS
-    target = atomic_file(out) if single else atomic_dir(out, force=options.force)
+    target = (atomic_file(out, force=options.force) if single
+              else atomic_dir(out, force=options.force))
     with target as tmp:
         shards = {}
         for name, n in counts.items():

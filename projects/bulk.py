@@ -25,9 +25,21 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from copydesk.projects.db import StoreError
-from copydesk.projects.models import STATUSES, Action, AnnotationSet, Document, Link, Span, utcnow
+from copydesk.projects.gold import reopen_if_needed
+from copydesk.projects.models import (
+    STATUSES,
+    Action,
+    AnnotationSet,
+    Document,
+    Link,
+    SchemaSnapshot,
+    Span,
+    utcnow,
+)
+from copydesk.projects.permissions import GOLD
 from copydesk.projects.store import Store, check_grapheme_edges, check_range
 from copydesk.projects.textutil import GraphemeIndex, grapheme_index
+from copydesk.schema.model import Schema
 
 _DOC = Document.__table__  # type: ignore[attr-defined]
 _SET = AnnotationSet.__table__  # type: ignore[attr-defined]
@@ -116,8 +128,13 @@ def check_new_span(doc: NewDocument, span: NewSpan) -> None:
         raise StoreError(f"span {span.start}-{span.end} ({span.label}): {exc}") from exc
 
 
-def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "") -> BulkResult:
+def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "",
+                     schema: Schema | None = None) -> BulkResult:
     """Insert documents and their annotation sets in one transaction (see module docstring).
+
+    `schema` is the schema the caller validated labels against: if the project's schema is no
+    longer that one when the transaction starts (a `schema apply` landed meanwhile), nothing is
+    written and the caller is told to run the import again.
 
     Set-oriented: a handful of statements per call whatever the number of documents, sets and
     spans (one `executemany` per table), so a 10,000-document file costs what its rows cost.
@@ -127,14 +144,31 @@ def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "")
             check_set(doc, aset)
 
     def write(session: Session) -> BulkResult:
+        _same_schema(session, store, schema)
         result = BulkResult()
         conn = session.connection()
         doc_ids, fresh_ids = _write_documents(conn, docs, result)
         planned = _plan_sets(conn, docs, doc_ids, fresh_ids, result)
         _write_sets(conn, store, planned, origin, result)
+        finished = {item.doc_id for item in planned
+                    if item.aset.status == "done" and item.aset.annotator != GOLD}
+        for doc_id in sorted(finished):  # finished work can bring gold new candidates
+            reopen_if_needed(session, doc_id, f"import of {origin or 'annotations'}")
         return result
 
     return store.db.run_write(write)
+
+
+def _same_schema(session: Session, store: Store, schema: Schema | None) -> None:
+    store._schema_in(session)  # rows below take store.schema_id: the current snapshot
+    current = store.current_schema_id(session)
+    if schema is None or current is None:
+        return
+    snap = session.get(SchemaSnapshot, current)
+    if snap is not None and snap.sha256 != schema.sha256:
+        raise StoreError(f"the project's schema changed to {snap.name} {snap.version} while "
+                         "this file was being read; nothing from it was imported, run the "
+                         "import again")
 
 
 def _write_documents(conn: Any, docs: list[NewDocument],

@@ -1,8 +1,9 @@
 """A small project with the text exporters find hard, and its exports: the golden-file fixture.
 
 `tests/data/export-golden/` holds what copydesk 0.1 (commit 03a4801, before exports streamed
-and used a fast JSON path) wrote for this project; `test_export_golden.py` checks that today's
-exporters write the very same bytes. Regenerate only on purpose, with an explanation:
+and used a fast JSON path; the hf files: main's own writer at 66d17fc, after `ner_tags` became
+ClassLabel ids) wrote for this project; `test_export_golden.py` checks that today's exporters
+write the very same bytes. Regenerate only on purpose, with an explanation:
 
     .venv/bin/python tests/export_golden.py OUT_DIR
 """

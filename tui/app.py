@@ -1,8 +1,10 @@
 """The copydesk Textual application: a document queue and the annotation screen.
 
-The app holds the open project and the annotator's name; screens do the rest. Every edit goes
-through `projects.store.Store` synchronously inside the key handler, so a change is committed
-before the screen shows it as saved.
+The app holds the open project, the annotator's name and the one write queue
+(`tui.writes.WriteQueue`) every edit goes through: a change is committed before the screen shows
+it as saved, edits are saved in the order they were made, and a database locked by another
+process never freezes the keys (the write worker waits instead, while the screen says
+"Saving…").
 """
 
 from __future__ import annotations
@@ -10,11 +12,13 @@ from __future__ import annotations
 import signal
 from typing import TYPE_CHECKING, ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
 from copydesk.schema import SchemaError
 from copydesk.tui.screens.queue import QueueScreen
+from copydesk.tui.writes import WriteQueue
 
 if TYPE_CHECKING:
     from copydesk.projects.project import Project
@@ -42,8 +46,26 @@ class CopydeskApp(App[None]):
         self._open_document = open_document
         self._schema_warned = False
         self.sub_title = f"{project.config.name} · {annotator}"
+        self.writes = WriteQueue(self, project.store.db, on_waiting=self._writes_waiting)
+
+    def _writes_waiting(self, count: int, what: str) -> None:
+        tell = getattr(self.screen, "writes_waiting", None)
+        if tell is not None:
+            tell(count, what)
+
+    async def action_quit(self) -> None:
+        """Quit once every edit made is saved (or refused): none is dropped on the way out."""
+        pending = self.writes.pending
+        if pending:
+            self.notify(f"Saving {pending} edit(s) before quitting…", timeout=30)
+            self.writes.when_idle(self.exit)
+            return
+        self.exit()
 
     def on_mount(self) -> None:
+        keymap = self.project.config.settings.get("keymap")
+        if isinstance(keymap, dict) and keymap:  # checked at start-up (commands/annotate.py)
+            self.set_keymap({str(k): str(v) for k, v in keymap.items()})
         self._watch_hangup()
         self.set_interval(SCHEMA_POLL_SECONDS, self.check_schema)
         self.push_screen(QueueScreen())
@@ -83,6 +105,14 @@ class CopydeskApp(App[None]):
             refresh = getattr(screen, "schema_reloaded", None)
             if refresh is not None:
                 refresh()
+
+    def on_key(self, event: events.Key) -> None:
+        """A search being typed takes its letters here, ahead of the bindings and in arrival
+        order (see AnnotateScreen.search_key)."""
+        take = getattr(self.screen, "search_key", None)
+        if take is not None and take(event):
+            event.prevent_default()
+            event.stop()
 
     def open_document(self, doc_id: int) -> None:
         from copydesk.tui.screens.annotate import AnnotateScreen
