@@ -631,8 +631,8 @@ class Layout:
     ``wrap_more`` lets the view finish the rest in small steps after the first paint. A long
     line is wrapped in chunks that end at a space: greedy wrapping from a row start depends
     only on the text after it, so every row but a chunk's last is final, and the last is
-    redone with the next chunk. ``len()`` is exact once everything is wrapped and an estimate
-    (rows so far plus the rest at the average row length) before.
+    redone with the next chunk. ``len()`` is exact (it wraps everything); ``estimated_len()``
+    is what a scrollbar can use before that.
     """
 
     CHUNK = 16_384  # characters of a long line wrapped per step
@@ -732,6 +732,13 @@ class Layout:
             row.x0 = max(1, self.width + 1 - row.width) if base else 0
 
     def __len__(self) -> int:
+        """Exact number of rows (wraps the whole document; see `estimated_len`)."""
+        self.wrap_more(rows=sys.maxsize)
+        return len(self._rows)
+
+    def estimated_len(self) -> int:
+        """Rows so far plus the rest at the average row length; exact once complete. What the
+        view sizes its scrollbar with before everything is wrapped."""
         if self.complete:
             return len(self._rows)
         done = max(1, self.wrapped_to)

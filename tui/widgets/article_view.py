@@ -483,7 +483,8 @@ class ArticleView(ScrollView, can_focus=True):
         if target < 0:
             self.move_cursor(0, extend=extend)
             return
-        if target >= len(layout):
+        layout.wrap_more(rows=target)
+        if target >= layout.wrapped_rows:
             self.move_cursor(len(self._index.text), extend=extend)
             return
         self.move_cursor(layout.offset_at(target, self._goal_x), extend=extend, keep_goal=True)
@@ -641,10 +642,12 @@ class ArticleView(ScrollView, can_focus=True):
     def _offset_at_event(self, event: events.MouseEvent) -> int | None:
         where = event.get_content_offset_capture(self)
         layout = self._ensure_layout()
-        if not len(layout):
-            return None
         scroll_x, scroll_y = self.scroll_offset
-        row = min(max((where.y + scroll_y) // self._screen_rows_per_row, 0), len(layout) - 1)
+        row = max((where.y + scroll_y) // self._screen_rows_per_row, 0)
+        layout.wrap_more(rows=row)
+        if not layout.wrapped_rows:
+            return None
+        row = min(row, layout.wrapped_rows - 1)
         return layout.offset_at(row, max(0, where.x + scroll_x))
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
@@ -707,7 +710,7 @@ class ArticleView(ScrollView, can_focus=True):
             self._layout = Layout(self._index, width, self._bidi)
             self._line_cache.clear()
             self.virtual_size = Size(self._content_width(),
-                                     len(self._layout) * self._screen_rows_per_row)
+                                     self._layout.estimated_len() * self._screen_rows_per_row)
             if rewrap:
                 # the new virtual size bounds scrolling only after the next refresh
                 self.call_after_refresh(self._scroll_cursor_into_view)
@@ -735,7 +738,7 @@ class ArticleView(ScrollView, can_focus=True):
         layout = self._layout
         if layout is None:
             return False
-        size = Size(self._content_width(), len(layout) * self._screen_rows_per_row)
+        size = Size(self._content_width(), layout.estimated_len() * self._screen_rows_per_row)
         if size == self.virtual_size:
             return False
         self.virtual_size = size
@@ -801,7 +804,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._style_version += 1
         if self._layout is not None:
             self.virtual_size = Size(self._content_width(),
-                                     len(self._layout) * self._screen_rows_per_row)
+                                     self._layout.estimated_len() * self._screen_rows_per_row)
             self.call_after_refresh(self._scroll_cursor_into_view)
         self.refresh()
 
@@ -920,7 +923,7 @@ class ArticleView(ScrollView, can_focus=True):
         per = self._screen_rows_per_row
         row_index, tag_row = divmod(scroll_y + y, per)
         layout.wrap_more(rows=row_index)
-        if row_index >= len(layout):
+        if row_index >= layout.wrapped_rows:
             return Strip.blank(width, self._style("base"))
         if tag_row:
             key: tuple[object, ...] = ("tags", row_index, layout.width, width,
