@@ -26,10 +26,11 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
-from copydesk.exports.model import ExportError, ExportSpan, ExportSummary, Record
+from copydesk.exports.model import ExportError, ExportSpan, ExportSummary, Record, Stream
 from copydesk.schema.model import ATTRIBUTION, CONTENT, CUE, EVENT, SOURCE, Schema
 
 ATTRIBUTION_TYPE = "Attribution"
@@ -205,7 +206,7 @@ def _part(schema: Schema, span: ExportSpan) -> str | None:
     return spec.part if spec is not None else None
 
 
-def file_names(records: Iterable[Record]) -> dict[tuple[int, str], str]:
+def file_names(records: Iterable[Any]) -> dict[tuple[int, str], str]:
     """(document id, annotator) -> file stem: the document key made file-safe, unique."""
     out: dict[tuple[int, str], str] = {}
     taken: dict[str, set[str]] = defaultdict(set)
@@ -226,38 +227,40 @@ def annotator_folder(name: str) -> str:
     return _FILE_BAD.sub("_", name).strip(".") or "annotator"
 
 
-def write_brat(groups: dict[str, list[Record]], root: Path, schema: Schema,
-               summary: ExportSummary, tick: Callable[[], None]) -> None:
-    """Write every split group (`""` = no split) under `root` (a temporary folder)."""
+def write_brat(stream: Stream, plan: Sequence[Any], splits: dict[int, str], root: Path,
+               schema: Schema, summary: ExportSummary, tick: Callable[[], None]) -> None:
+    """Write each record under `root` (a temporary folder) as it comes; `plan` (every set to
+    export, in order) decides file and folder names up front, `splits` the split folders."""
     names = BratNames(schema)
     (root / "annotation.conf").write_text(annotation_conf(schema), encoding="utf-8")
-    all_records = [rec for recs in groups.values() for rec in recs]
-    stems = file_names(sorted(all_records, key=lambda r: (r.doc_id, r.annotator)))
-    folders = {rec.annotator: annotator_folder(rec.annotator) for rec in all_records}
+    stems = file_names(plan)
+    folders = {row.annotator: annotator_folder(row.annotator) for row in plan}
     if len(set(folders.values())) < len(folders):
         raise ExportError("two annotator names map to the same brat folder name; "
                           "export them one at a time with --annotator")
-    meta_lines = []
-    for split in sorted(groups):
-        for rec in groups[split]:
-            folder = folders[rec.annotator]
-            rel = Path(split) / folder if split else Path(folder)
-            target = root / rel
+    meta_lines: dict[str, list[str]] = defaultdict(list)
+    made: set[Path] = set()
+    for split, rec in stream:
+        folder = folders[rec.annotator]
+        rel = Path(split) / folder if split else Path(folder)
+        target = root / rel
+        if target not in made:
             target.mkdir(parents=True, exist_ok=True)
-            stem = stems[(rec.doc_id, rec.annotator)]
-            with open(target / f"{stem}.txt", "w", encoding="utf-8", newline="") as fh:
-                fh.write(rec.text)
-            with open(target / f"{stem}.ann", "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(ann_text(rec, schema, names, summary))
-            meta_lines.append(json.dumps({
-                "file": (rel / stem).as_posix(), "id": rec.key, "title": rec.title,
-                "source": rec.source, "annotator": rec.annotator, "status": rec.status,
-                "meta": dict(sorted(rec.meta.items())),
-            }, ensure_ascii=False, sort_keys=True))
-            summary.spans += len(rec.spans)
-            summary.links += len(rec.links)
-            for span in rec.spans:
-                summary.labels[span.label] += 1
-            tick()
+            made.add(target)
+        stem = stems[(rec.doc_id, rec.annotator)]
+        with open(target / f"{stem}.txt", "w", encoding="utf-8", newline="") as fh:
+            fh.write(rec.text)
+        with open(target / f"{stem}.ann", "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(ann_text(rec, schema, names, summary))
+        meta_lines[split].append(json.dumps({
+            "file": (rel / stem).as_posix(), "id": rec.key, "title": rec.title,
+            "source": rec.source, "annotator": rec.annotator, "status": rec.status,
+            "meta": dict(sorted(rec.meta.items())),
+        }, ensure_ascii=False, sort_keys=True))
+        summary.spans += len(rec.spans)
+        summary.links += len(rec.links)
+        summary.labels.update(span.label for span in rec.spans)
+        tick()
     with open(root / META_FILE, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write("".join(line + "\n" for line in meta_lines))
+        for split in sorted(meta_lines):
+            fh.write("".join(line + "\n" for line in meta_lines[split]))

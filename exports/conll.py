@@ -16,20 +16,37 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
+
+import orjson
 
 from copydesk.exports.common import iob_tags
-from copydesk.exports.model import ExportError, ExportSummary, Record
+from copydesk.exports.model import ExportError, ExportSummary, Record, Stream
 from copydesk.projects.textutil import TextIndex
 from copydesk.schema.model import Schema
 
 HF_SPLITS = {"": "train", "train": "train", "dev": "validation", "test": "test"}
 
 
-def sentences(rec: Record, layer: str, summary: ExportSummary
-              ) -> Iterator[tuple[list[str], list[str]]]:
+class _IndexCache:
+    """The TextIndex (tokens, sentences) of the last document: records come sorted by
+    document, so every annotator's set of one document shares one tokenization."""
+
+    def __init__(self) -> None:
+        self._doc: int | None = None
+        self._index: TextIndex | None = None
+
+    def get(self, rec: Record) -> TextIndex:
+        if self._index is None or rec.doc_id != self._doc:
+            self._index = TextIndex(rec.text)
+            self._doc = rec.doc_id
+        return self._index
+
+
+def sentences(rec: Record, layer: str, summary: ExportSummary,
+              cache: _IndexCache | None = None) -> Iterator[tuple[list[str], list[str]]]:
     """(tokens, IOB2 tags) per sentence of one record."""
-    index = TextIndex(rec.text)
+    index = cache.get(rec) if cache is not None else TextIndex(rec.text)
     starts, ends = index.token_starts, index.token_ends
     spans = [s for s in rec.spans if s.layer == layer]
     tags = iob_tags(rec, spans, starts, ends, summary)
@@ -48,28 +65,24 @@ def sentences(rec: Record, layer: str, summary: ExportSummary
         yield toks, sent_tags
 
 
-def write_conll(records: list[Record], path: Path, layer: str, summary: ExportSummary,
+def write_conll(stream: Stream, paths: dict[str, Path], layer: str, summary: ExportSummary,
                 tick: Callable[[], None]) -> None:
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        for rec in records:
-            fh.write("-DOCSTART- -X- -X- O\n\n")
-            for toks, tags in sentences(rec, layer, summary):
-                fh.write("".join(f"{t} _ _ {g}\n" for t, g in zip(toks, tags, strict=True)))
-                fh.write("\n")
+    """Each record to its split's file, as it comes."""
+    cache = _IndexCache()
+    handles: dict[str, TextIO] = {}
+    try:
+        for name, path in paths.items():
+            handles[name] = open(path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+        for split, rec in stream:
+            parts = ["-DOCSTART- -X- -X- O\n\n"]
+            for toks, tags in sentences(rec, layer, summary, cache):
+                parts.extend([f"{t} _ _ {g}\n" for t, g in zip(toks, tags, strict=True)])
+                parts.append("\n")
+            handles[split].write("".join(parts))
             tick()
-
-
-def hf_rows(records: list[Record], layer: str, summary: ExportSummary,
-            tick: Callable[[], None], counts: Counter[str]) -> list[dict[str, Any]]:
-    """Rows with `ner_tags` as IOB2 strings (`hf_tag_names` and `write_hf` turn them into ids)."""
-    rows = []
-    for rec in records:
-        for n, (toks, tags) in enumerate(sentences(rec, layer, summary)):
-            rows.append({"id": f"{rec.key}/{rec.annotator}/{n}", "document": rec.key,
-                         "annotator": rec.annotator, "tokens": toks, "ner_tags": tags})
-            counts.update(t[2:] for t in tags if t.startswith("B-"))
-        tick()
-    return rows
+    finally:
+        for fh in handles.values():
+            fh.close()
 
 
 def hf_tag_names(schema: Schema, layer: str, rows: Iterable[dict[str, Any]]) -> list[str]:
@@ -96,47 +109,118 @@ def hf_features(names: list[str]) -> dict[str, Any]:
                          "_type": "Sequence"}}
 
 
-def write_hf(groups: dict[str, list[Record]], root: Path, layer: str, schema: Schema,
+_HF_COLUMNS = ("id", "document", "annotator", "tokens", "ner_tags")
+
+
+class _HfSplit:
+    """One split's output, opened on its first row (`datasets` cannot load an empty file, so
+    an empty split gets no file) and written row by row (jsonl) or in row groups (parquet)."""
+
+    ROW_GROUP = 2_000
+
+    def __init__(self, path: Path, fmt: str, names: list[str]) -> None:
+        self.path, self.fmt = path, fmt
+        self.names = names  # shared by every split: tag -> class id, grown for a stray label
+        self.ids = {tag: i for i, tag in enumerate(names)}
+        self.rows = 0
+        self.counts: Counter[str] = Counter()
+        self._fh: TextIO | None = None
+        self._writer: Any = None
+        self._batch: list[dict[str, Any]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows += 1
+        self.counts.update(t[2:] for t in row["ner_tags"] if t.startswith("B-"))
+        for tag in row["ner_tags"]:
+            if tag not in self.ids:  # a label the schema's layer lacks: appended, never renumbered
+                self.names.append(tag)
+                self.ids[tag] = len(self.names) - 1
+        row["ner_tags"] = [self.ids[tag] for tag in row["ner_tags"]]
+        if self.fmt == "jsonl":
+            if self._fh is None:
+                self._fh = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+            self._fh.write(_row_json(row) + "\n")
+        else:
+            self._batch.append(row)
+            if len(self._batch) >= self.ROW_GROUP:
+                self._flush()
+
+    def _arrow(self) -> Any:
+        import pyarrow as pa
+
+        return pa.schema([
+            ("id", pa.string()), ("document", pa.string()), ("annotator", pa.string()),
+            ("tokens", pa.list_(pa.string())), ("ner_tags", pa.list_(pa.int64())),
+        ], metadata={"huggingface": json.dumps({"info": {"features": hf_features(self.names)}})})
+
+    def _flush(self) -> None:
+        if not self._batch:
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = self._arrow()
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, schema)
+        self._writer.write_table(pa.Table.from_pylist(self._batch, schema=schema))
+        self._batch = []
+
+    def close(self, *, keep_empty: bool) -> None:
+        if self.fmt == "jsonl":
+            if self._fh is None and keep_empty:
+                self._fh = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+            if self._fh is not None:
+                self._fh.close()
+        else:
+            if self.rows or keep_empty:
+                if self._writer is None and not self._batch:
+                    import pyarrow as pa
+                    import pyarrow.parquet as pq
+
+                    pq.write_table(pa.Table.from_pylist([], schema=self._arrow()), self.path)
+                self._flush()
+            if self._writer is not None:
+                self._writer.close()
+
+
+def _row_json(row: dict[str, Any]) -> str:
+    """The row as `json.dumps(row, ensure_ascii=False, separators=(",", ":"))` writes it."""
+    try:
+        out = orjson.dumps(row).decode("utf-8")
+    except TypeError:  # a lone surrogate in the text: the standard encoder's way, as before
+        return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
+    return out
+
+
+def write_hf(stream: Stream, names: tuple[str, ...], root: Path, layer: str, schema: Schema,
              fmt: str, summary: ExportSummary, tick: Callable[[], None]) -> None:
     """One file per split (`train`, `validation`, `test`) plus a dataset card README.md.
 
     `datasets` names the dev split `validation`, so that is the file name here. An empty split
-    is left out (`load_dataset` fails on an empty file) and so not listed in the card.
-    `ner_tags` are class ids; their names are declared as a `Sequence(ClassLabel)` feature in
-    the card's `dataset_info` (and in parquet's own metadata), as conll2003 does, so
-    `transformers` token-classification scripts read `features["ner_tags"].feature.names`.
+    is left out (`load_dataset` fails on an empty file) and so not listed in the card. Rows are
+    written as they come: memory holds one record, not the split.
     """
     if fmt not in ("jsonl", "parquet"):
         raise ExportError(f"--hf-format {fmt!r}: use jsonl or parquet")
-    made: list[tuple[str, str, list[dict[str, Any]], Counter[str]]] = []
-    for split in sorted(groups, key=lambda s: ("train", "dev", "test", "").index(s)):
-        name = HF_SPLITS[split]
-        counts: Counter[str] = Counter()
-        rows = hf_rows(groups[split], layer, summary, tick, counts)
-        if not rows and split:
-            continue  # `datasets` cannot load an empty JSON file: an empty split is left out
-        made.append((name, f"{name}.{fmt}", rows, counts))
-    names = hf_tag_names(schema, layer, (row for _n, _f, rows, _c in made for row in rows))
-    ids = {tag: i for i, tag in enumerate(names)}
-    files: list[tuple[str, str, int, Counter[str]]] = []
-    for name, fname, rows, counts in made:
-        for row in rows:
-            row["ner_tags"] = [ids[tag] for tag in row["ner_tags"]]
-        if fmt == "jsonl":
-            with open(root / fname, "w", encoding="utf-8", newline="\n") as fh:
-                for row in rows:
-                    fh.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            arrow = pa.schema([
-                ("id", pa.string()), ("document", pa.string()), ("annotator", pa.string()),
-                ("tokens", pa.list_(pa.string())), ("ner_tags", pa.list_(pa.int64())),
-            ], metadata={"huggingface": json.dumps({"info": {"features": hf_features(names)}})})
-            pq.write_table(pa.Table.from_pylist(rows, schema=arrow), root / fname)
-        files.append((name, fname, len(rows), counts))
-    (root / "README.md").write_text(dataset_card(files, layer, schema, names), encoding="utf-8")
+    tag_names = hf_tag_names(schema, layer, [])
+    outputs = {split: _HfSplit(root / f"{HF_SPLITS[split]}.{fmt}", fmt, tag_names)
+               for split in names}
+    cache = _IndexCache()
+    try:
+        for split, rec in stream:
+            out = outputs[split]
+            for n, (toks, tags) in enumerate(sentences(rec, layer, summary, cache)):
+                out.add({"id": f"{rec.key}/{rec.annotator}/{n}", "document": rec.key,
+                         "annotator": rec.annotator, "tokens": toks, "ner_tags": tags})
+            tick()
+    finally:
+        for split, out in outputs.items():
+            out.close(keep_empty=not split)
+    files = [(HF_SPLITS[split], out.path.name, out.rows, out.counts)
+             for split in sorted(outputs, key=lambda s: ("train", "dev", "test", "").index(s))
+             for out in [outputs[split]] if out.rows or not split]
+    (root / "README.md").write_text(dataset_card(files, layer, schema, tag_names),
+                                    encoding="utf-8")
 
 
 def dataset_card(files: list[tuple[str, str, int, Counter[str]]], layer: str,

@@ -7,6 +7,7 @@ writer is a plain function of records and never touches the database (and can be
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,6 +59,10 @@ class Record:
     status: str
     spans: list[ExportSpan] = field(default_factory=list)
     links: list[ExportLink] = field(default_factory=list)
+
+
+# What the reader hands a writer: (split name, record) pairs in document order; "" = no split.
+Stream = Iterable[tuple[str, Record]]
 
 
 @dataclass

@@ -1,16 +1,20 @@
-"""Reading the store for export: three Core queries for all sets, spans and links.
+"""Reading the store for export: a small plan, then records streamed one at a time.
 
-One query per document would cost a round trip each (10,000 documents, 10,000 queries); these
-queries stream every row once, ordered so records can be assembled in a single pass. Every span is
-checked against the document text here, before any writer runs, so a corrupted offset stops the
-export with nothing written.
+`read_plan` lists the sets to export (ids, names, status: no text), enough to decide splits,
+file names and counts up front. `iter_records` then walks three Core queries (texts, spans,
+links) ordered by (document, annotator) and merges them into one `Record` per set, so an export
+holds one record in memory, not the corpus, and reads every row once. Every span is checked
+against the document text as it passes; writers write into a temporary path, so a corrupted
+offset stops the export with nothing left at the destination.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -37,130 +41,167 @@ def document_key(doc_id: int, external_id: str | None) -> str:
     return external_id if external_id else f"doc-{doc_id}"
 
 
-def read_records(store: Store, options: ExportOptions,
-                 skipped: Counter[str] | None = None) -> list[Record]:
-    """Every (document, annotator) set that passes the filters, sorted by document then annotator.
+@dataclass(frozen=True, slots=True)
+class SetRow:
+    """One (document, annotator) set to export, without its text or spans: the plan."""
 
-    Stale spans and links (label no longer in the schema) are left out and counted in `skipped`.
-    Raises ExportError naming the document and span when a span's stored text is not what the
-    document holds at its offsets.
+    set_id: int
+    doc_id: int
+    annotator: str
+    status: str
+    external_id: str | None
+    title: str
+    source: str
+    meta: str
+
+    @property
+    def key(self) -> str:
+        return document_key(self.doc_id, self.external_id)
+
+
+def read_plan(store: Store, options: ExportOptions) -> list[SetRow]:
+    """Every set that passes the filters, sorted by document then annotator; no text, no spans.
+
+    Small (a few fields per set), so splits, file names and counts can be decided before the
+    records themselves stream past once.
     """
-    skipped = skipped if skipped is not None else Counter()
-    layers = set(options.layers)
-    labels = set(options.labels)
-    set_query = (
+    query = (
         select(_SET.c.id, _SET.c.document_id, _SET.c.annotator, _SET.c.status,
-               _DOC.c.external_id, _DOC.c.title, _DOC.c.source, _DOC.c.meta, _DOC.c.text)
+               _DOC.c.external_id, _DOC.c.title, _DOC.c.source, _DOC.c.meta)
         .join(_DOC, _DOC.c.id == _SET.c.document_id)
+        .where(*_set_filter(options))
         .order_by(_SET.c.document_id, _SET.c.annotator)
     )
-    if options.status != "all":
-        set_query = set_query.where(_SET.c.status == options.status)
-    if options.annotators:
-        wanted_annotators = list(options.annotators)
-        if options.prefer:
-            wanted_annotators.append(options.prefer)
-        set_query = set_query.where(_SET.c.annotator.in_(wanted_annotators))
-
-    records: dict[int, Record] = {}
     with store.db.engine.connect() as conn:
-        for (set_id, doc_id, annotator, status, ext, title, source, meta,
-             text) in conn.execute(set_query):
-            try:
-                meta_dict = json.loads(meta or "{}")
-            except json.JSONDecodeError:
-                meta_dict = {}
-            records[set_id] = Record(
-                doc_id=doc_id, key=document_key(doc_id, ext), external_id=ext,
-                title=title or "", source=source or "",
-                meta=meta_dict if isinstance(meta_dict, dict) else {},
-                text=text, annotator=annotator, status=status,
-            )
-        if options.prefer:
-            records = _one_set_per_document(records, options)
-        if not records:
-            return []
-        wanted = _set_filter(options)
-        span_query = (
-            select(_SPAN.c.id, _SPAN.c.set_id, _SPAN.c.layer, _SPAN.c.label, _SPAN.c.start,
-                   _SPAN.c.end, _SPAN.c.text, _SPAN.c.attributes, _SPAN.c.stale)
-            .join(_SET, _SET.c.id == _SPAN.c.set_id)
-            .where(*wanted)
-            .order_by(_SPAN.c.set_id, _SPAN.c.start, _SPAN.c.end, _SPAN.c.layer,
-                      _SPAN.c.label, _SPAN.c.id)
-        )
-        by_db_id: dict[int, tuple[int, int]] = {}
-        raw: dict[int, list[tuple]] = defaultdict(list)
-        for row in conn.execute(span_query):
-            if row[0] is None or row[1] not in records:
-                continue
-            if row[8]:
-                skipped["stale spans"] += 1
-                continue
-            if layers and row[2] not in layers:
-                continue
-            if labels and row[3] not in labels:
-                continue
-            raw[row[1]].append(row)
-        for set_id, rows in raw.items():
-            rec = records[set_id]
-            text = rec.text
-            spans = rec.spans
-            for (span_id, _set, layer, label, start, end, covered, attrs, _stale) in rows:
-                if text[start:end] != covered:
+        plan = {row[0]: SetRow(row[0], row[1], row[2], row[3], row[4], row[5] or "",
+                               row[6] or "", row[7] or "{}") for row in conn.execute(query)}
+    if options.prefer:
+        plan = _one_set_per_document(plan, options)
+    return sorted(plan.values(), key=lambda r: (r.doc_id, r.annotator))
+
+
+def iter_records(store: Store, options: ExportOptions, plan: list[SetRow],
+                 skipped: Counter[str] | None = None) -> Iterator[Record]:
+    """The planned sets as Records, one at a time, in plan order: memory holds one record.
+
+    Three cursors walk documents, spans and links in the same (document, annotator) order and
+    are merged here, so the corpus is read once and never held whole. Stale spans and links
+    (label no longer in the schema) are left out and counted in `skipped`. Raises ExportError
+    naming the document and span when a span's stored text is not what the document holds at
+    its offsets (writers write into a temporary path, so nothing is left behind).
+    """
+    skipped = skipped if skipped is not None else Counter()
+    if not plan:
+        return
+    layers = set(options.layers)
+    labels = set(options.labels)
+    wanted = _set_filter(options)
+    order = (_SET.c.document_id, _SET.c.annotator)
+    text_query = (select(*order, _DOC.c.text).join(_DOC, _DOC.c.id == _SET.c.document_id)
+                  .where(*wanted).order_by(*order))
+    span_query = (
+        select(*order, _SPAN.c.id, _SPAN.c.layer, _SPAN.c.label, _SPAN.c.start,
+               _SPAN.c.end, _SPAN.c.text, _SPAN.c.attributes, _SPAN.c.stale)
+        .join(_SET, _SET.c.id == _SPAN.c.set_id)
+        .where(*wanted)
+        .order_by(*order, _SPAN.c.start, _SPAN.c.end, _SPAN.c.layer, _SPAN.c.label,
+                  _SPAN.c.id)
+    )
+    link_query = (
+        select(*order, _LINK.c.head_id, _LINK.c.tail_id, _LINK.c.role, _LINK.c.stale)
+        .join(_SET, _SET.c.id == _LINK.c.set_id)
+        .where(*wanted)
+        .order_by(*order)
+    )
+    decision_query = (
+        select(_DECISION.c.document_id, _DECISION.c.annotator, _DECISION.c.span_id,
+               _DECISION.c.source)
+        .where(_DECISION.c.decision == "accepted", _DECISION.c.span_id.is_not(None))
+        .order_by(_DECISION.c.document_id, _DECISION.c.id)
+    )
+    with store.db.engine.connect() as conn:
+        texts = _Merge(conn.execute(text_query))
+        spans = _Merge(conn.execute(span_query))
+        links = _Merge(conn.execute(link_query))
+        decisions = _Merge(conn.execute(decision_query))
+        for row in plan:
+            key = (row.doc_id, row.annotator)
+            text = texts.take(key)
+            rec = Record(doc_id=row.doc_id, key=row.key, external_id=row.external_id,
+                         title=row.title, source=row.source, meta=_meta(row.meta),
+                         text=text[0][2] if text else "", annotator=row.annotator,
+                         status=row.status)
+            by_db_id: dict[int, int] = {}
+            for (_doc, _who, span_id, layer, label, start, end, covered, attrs,
+                 stale) in spans.take(key):
+                if stale:
+                    skipped["stale spans"] += 1
+                    continue
+                if (layers and layer not in layers) or (labels and label not in labels):
+                    continue
+                if rec.text[start:end] != covered:
                     raise ExportError(
                         f"document {rec.key} (id {rec.doc_id}, annotator {rec.annotator}): "
                         f"span {span_id} {label} {start}-{end} says {covered!r} but the text "
-                        f"there is {text[start:end]!r}; nothing was exported"
+                        f"there is {rec.text[start:end]!r}; nothing was exported"
                     )
-                index = len(spans)
-                by_db_id[span_id] = (set_id, index)
-                spans.append(ExportSpan(
-                    index=index, db_id=span_id, layer=layer, label=label, start=start, end=end,
-                    text=covered, attributes=json.loads(attrs) if attrs and attrs != "{}" else {},
-                ))
-        link_query = (
-            select(_LINK.c.set_id, _LINK.c.head_id, _LINK.c.tail_id, _LINK.c.role,
-                   _LINK.c.stale)
-            .join(_SET, _SET.c.id == _LINK.c.set_id)
-            .where(*wanted)
-        )
-        for set_id, head_id, tail_id, role, stale in conn.execute(link_query):
-            if set_id not in records:
-                continue
-            if stale:
-                skipped["stale links"] += 1
-                continue
-            head = by_db_id.get(head_id)
-            tail = by_db_id.get(tail_id)
-            if head is None or tail is None:
-                continue  # an end was filtered out (layer/label) or is stale
-            records[set_id].links.append(ExportLink(head[1], tail[1], role))
-        _add_provenance(conn, records, by_db_id)
-    out = sorted(records.values(), key=lambda r: (r.doc_id, r.annotator))
-    for rec in out:
-        rec.links.sort(key=lambda link: (link.head, link.tail, link.role))
-    return out
+                by_db_id[span_id] = len(rec.spans)
+                rec.spans.append(ExportSpan(
+                    index=len(rec.spans), db_id=span_id, layer=layer, label=label, start=start,
+                    end=end, text=covered,
+                    attributes=json.loads(attrs) if attrs and attrs != "{}" else {}))
+            for _doc, _who, head_id, tail_id, role, stale in links.take(key):
+                if stale:
+                    skipped["stale links"] += 1
+                    continue
+                head, tail = by_db_id.get(head_id), by_db_id.get(tail_id)
+                if head is None or tail is None:
+                    continue  # an end was filtered out (layer/label) or is stale
+                rec.links.append(ExportLink(head, tail, role))
+            rec.links.sort(key=lambda link: (link.head, link.tail, link.role))
+            _add_provenance(rec, by_db_id, decisions.take(key))
+            yield rec
 
 
-def _add_provenance(conn: object, records: dict[int, Record],
-                    by_db_id: dict[int, tuple[int, int]]) -> None:
-    """Mark spans an annotator accepted from a suggestion, in their record's meta."""
-    for rec in records.values():
-        rec.meta.pop(SUGGESTED_META, None)  # only this project's decisions, not an import's
-    ids = list(by_db_id)
-    origin: dict[int, str] = {}
-    for i in range(0, len(ids), 500):
-        for span_id, source in conn.execute(  # type: ignore[attr-defined]
-                select(_DECISION.c.span_id, _DECISION.c.source)
-                .where(_DECISION.c.span_id.in_(ids[i:i + 500]),
-                       _DECISION.c.decision == "accepted")
-                .order_by(_DECISION.c.id)):
-            origin[int(span_id)] = source
-    for span_id, source in sorted(origin.items(), key=lambda kv: by_db_id[kv[0]]):
-        set_id, index = by_db_id[span_id]
-        records[set_id].meta.setdefault(SUGGESTED_META, []).append(
-            {"id": index, "source": source})
+def read_records(store: Store, options: ExportOptions,
+                 skipped: Counter[str] | None = None) -> list[Record]:
+    """Every set that passes the filters as a list (small projects, tests); see iter_records."""
+    return list(iter_records(store, options, read_plan(store, options), skipped))
+
+
+class _Merge:
+    """Rows ordered by document id in their first column (annotator in the second), handed out
+    set by set in step with the plan. Rows are grouped by document only: databases order
+    annotator names by their own collation (PostgreSQL's may ignore case and punctuation), so
+    the annotators of one document are sorted out here, keeping each one's rows in query order.
+    Rows of documents or sets the plan dropped (the `--prefer` choice) are skipped."""
+
+    __slots__ = ("doc", "group", "head", "rows")
+
+    def __init__(self, result: Any) -> None:
+        self.rows = iter(result)
+        self.head = next(self.rows, None)
+        self.doc: int | None = None
+        self.group: dict[str, list[Any]] = {}
+
+    def take(self, key: tuple[int, str]) -> list[Any]:
+        doc_id, annotator = key
+        if doc_id != self.doc:
+            self.doc, self.group = doc_id, {}
+            while self.head is not None and self.head[0] < doc_id:
+                self.head = next(self.rows, None)
+            while self.head is not None and self.head[0] == doc_id:
+                self.group.setdefault(self.head[1], []).append(self.head)
+                self.head = next(self.rows, None)
+        return self.group.pop(annotator, [])
+
+
+def _meta(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def _set_filter(options: ExportOptions) -> list:
@@ -173,7 +214,7 @@ def _set_filter(options: ExportOptions) -> list:
     return clauses
 
 
-def assign_splits(records: Iterable[Record], ratios: tuple[int, ...] | None,
+def assign_splits(records: Iterable[Record | SetRow], ratios: tuple[int, ...] | None,
                   seed: int) -> dict[int, str]:
     """document id -> split name, by a seeded shuffle of the sorted document ids.
 
@@ -218,20 +259,34 @@ def parse_split(text: str) -> tuple[int, ...]:
 ProgressFn = Callable[[int, int], None]
 
 
-def _one_set_per_document(records: dict[int, Record], options: ExportOptions) -> dict[int, Record]:
+def _one_set_per_document(records: dict[int, SetRow],
+                          options: ExportOptions) -> dict[int, SetRow]:
     """`--prefer NAME`: keep NAME's set of each document, or one fallback set where it has none.
 
     The fallback is the first `--annotator` (in the order given) with a set on that document,
     else the alphabetically first annotator, so the choice is deterministic.
     """
     order = {name: rank for rank, name in enumerate(options.annotators)}
-    by_doc: dict[int, list[tuple[int, Record]]] = defaultdict(list)
+    by_doc: dict[int, list[tuple[int, SetRow]]] = defaultdict(list)
     for set_id, rec in records.items():
         by_doc[rec.doc_id].append((set_id, rec))
 
-    def rank(item: tuple[int, Record]) -> tuple[int, int, str]:
+    def rank(item: tuple[int, SetRow]) -> tuple[int, int, str]:
         name = item[1].annotator
         return (0 if name == options.prefer else 1, order.get(name, len(order)), name)
 
     kept = dict(min(sets, key=rank) for sets in by_doc.values())
     return {set_id: rec for set_id, rec in records.items() if set_id in kept}
+
+
+def _add_provenance(rec: Record, by_db_id: dict[int, int], rows: list[Any]) -> None:
+    """Mark spans the annotator accepted from a suggestion, in the record's meta."""
+    rec.meta.pop(SUGGESTED_META, None)  # only this project's decisions, not an import's
+    origin: dict[int, str] = {}
+    for _doc, _who, span_id, source in rows:  # oldest first: the newest decision wins
+        if span_id in by_db_id:
+            origin[span_id] = source
+    if origin:
+        rec.meta[SUGGESTED_META] = [{"id": by_db_id[span_id], "source": source}
+                                    for span_id, source in sorted(
+                                        origin.items(), key=lambda kv: by_db_id[kv[0]])]

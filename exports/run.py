@@ -5,14 +5,19 @@ Output layout (also in `copydesk export --help`):
 | format | without --split        | with --split                                  |
 |--------|------------------------|-----------------------------------------------|
 | jsonl  | OUT is a file          | OUT/train.jsonl, OUT/dev.jsonl, OUT/test.jsonl |
-| spacy  | OUT is a .spacy file   | OUT/train.spacy, OUT/dev.spacy, OUT/test.spacy |
+| spacy  | OUT is a .spacy file * | OUT/train.spacy, OUT/dev.spacy, OUT/test.spacy * |
 | conll  | OUT is a file          | OUT/train.conll, OUT/dev.conll, OUT/test.conll |
 | brat   | OUT/ANNOTATOR/*.txt|ann | OUT/train/ANNOTATOR/..., OUT/dev/..., OUT/test/... |
 | hf     | OUT/train.jsonl        | OUT/train.jsonl, OUT/validation.jsonl, OUT/test.jsonl |
 
-Everything is written into a temporary sibling of OUT and renamed into place at the end, so a
-failed or interrupted export leaves no half-written output. An existing OUT (file, or non-empty
-folder) is replaced only with --force.
+* A spaCy split of more than 500 records is a folder of DocBin shards instead
+(`OUT/part-00001.spacy`, ... or `OUT/train/part-00001.spacy`, ...): spaCy reads a folder of
+.spacy files as one corpus, and memory stays flat whatever the corpus size.
+
+Records are read from the store one at a time and written as they come (never the whole corpus
+in memory). Everything is written into a temporary sibling of OUT and renamed into place at the
+end, so a failed or interrupted export leaves no half-written output. An existing OUT (file, or
+non-empty folder) is replaced only with --force.
 """
 
 from __future__ import annotations
@@ -21,8 +26,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from copydesk.exports.common import atomic_dir, atomic_file, check_target
-from copydesk.exports.model import FORMATS, ExportError, ExportOptions, ExportSummary, Record
-from copydesk.exports.reader import assign_splits, read_records
+from copydesk.exports.model import FORMATS, ExportError, ExportOptions, ExportSummary, Stream
+from copydesk.exports.reader import assign_splits, iter_records, read_plan
 from copydesk.projects.store import Store
 from copydesk.schema.model import ENTITY, Schema
 
@@ -48,24 +53,22 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
         from copydesk.exports.spacy_bin import require_spacy
 
         require_spacy()  # before reading anything: one clear line, nothing written
-    check_target(out, folder=fmt in ("brat", "hf") or bool(options.split), force=options.force)
     summary = ExportSummary(fmt=fmt, out=str(out))
-    records = read_records(store, options, summary.skipped)
-    records_kept = records  # a set with no span of the layer still gives "O" sentences
-    summary.records = len(records_kept)
-    summary.documents = len({rec.doc_id for rec in records_kept})
-    splits = assign_splits(records_kept, options.split, options.seed)
-    groups: dict[str, list[Record]] = {}
-    for rec in records_kept:
-        groups.setdefault(splits[rec.doc_id], []).append(rec)
+    plan = read_plan(store, options)
+    from copydesk.exports.spacy_bin import SHARD_DOCS  # light: spaCy itself loads later
+
+    sharded = fmt == "spacy" and not options.split and len(plan) > SHARD_DOCS
+    check_target(out, folder=fmt in ("brat", "hf") or bool(options.split) or sharded,
+                 force=options.force)
+    summary.records = len(plan)
+    summary.documents = len({row.doc_id for row in plan})
+    splits = assign_splits(plan, options.split, options.seed)
+    names: tuple[str, ...] = ("",)
     if options.split:
         names = ("train", "test") if len(options.split) == 2 else ("train", "dev", "test")
-        for name in names:
-            groups.setdefault(name, [])
-        summary.splits = {name: len({r.doc_id for r in groups[name]}) for name in names}
-    elif not groups:
-        groups[""] = []
-    total = len(records_kept)
+        summary.splits = {name: len({r.doc_id for r in plan if splits[r.doc_id] == name})
+                          for name in names}
+    total = len(plan)
     done = 0
 
     def tick() -> None:
@@ -74,44 +77,45 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
         if progress is not None:
             progress(done, total)
 
+    # One pass over the store: each record is read, written to its split's output and dropped.
+    stream: Stream = ((splits[rec.doc_id], rec) for rec in
+                      iter_records(store, options, plan, summary.skipped))
     if fmt == "brat":
         from copydesk.exports.brat import write_brat
 
         with atomic_dir(out, force=options.force) as tmp:
-            write_brat(groups, tmp, schema, summary, tick)
+            write_brat(stream, plan, splits, tmp, schema, summary, tick)
     elif fmt == "hf":
         from copydesk.exports.conll import write_hf
 
         with atomic_dir(out, force=options.force) as tmp:
-            write_hf(groups, tmp, tag_layer, schema, options.hf_format, summary, tick)
-    elif options.split:
-        with atomic_dir(out, force=options.force) as tmp:
-            _write_files(fmt, groups, {name: tmp / f"{name}.{EXTENSIONS[fmt]}"
-                                       for name in groups}, schema, options, tag_layer,
-                         summary, tick)
-    else:
-        with atomic_file(out, force=options.force) as tmp:
-            _write_files(fmt, groups, {"": tmp}, schema, options, tag_layer, summary, tick)
-    return summary
-
-
-def _write_files(fmt: str, groups: dict[str, list[Record]], paths: dict[str, Path],
-                 schema: Schema, options: ExportOptions, tag_layer: str,
-                 summary: ExportSummary, tick: Callable[[], None]) -> None:
-    if fmt == "jsonl":
-        from copydesk.exports.jsonl import write_jsonl
-
-        for name, recs in groups.items():
-            write_jsonl(recs, paths[name], schema, summary, tick)
-    elif fmt == "conll":
-        from copydesk.exports.conll import write_conll
-
-        for name, recs in groups.items():
-            write_conll(recs, paths[name], tag_layer, summary, tick)
+            write_hf(stream, names, tmp, tag_layer, schema, options.hf_format, summary, tick)
     elif fmt == "spacy":
         from copydesk.exports.spacy_bin import write_spacy
 
-        write_spacy(groups, paths, schema, options.lang, summary, tick)
+        counts = {name: sum(1 for r in plan if splits[r.doc_id] == name) for name in names}
+        write_spacy(stream, counts, out, schema, options, summary, tick)
+    elif options.split:
+        with atomic_dir(out, force=options.force) as tmp:
+            _write_files(fmt, stream, {name: tmp / f"{name}.{EXTENSIONS[fmt]}"
+                                       for name in names}, schema, tag_layer, summary, tick)
+    else:
+        with atomic_file(out, force=options.force) as tmp:
+            _write_files(fmt, stream, {"": tmp}, schema, tag_layer, summary, tick)
+    return summary
+
+
+def _write_files(fmt: str, stream: Stream, paths: dict[str, Path], schema: Schema,
+                 tag_layer: str, summary: ExportSummary, tick: Callable[[], None]) -> None:
+    """jsonl / conll: one file per split, all open at once, each record to its split's file."""
+    if fmt == "jsonl":
+        from copydesk.exports.jsonl import write_jsonl
+
+        write_jsonl(stream, paths, schema, summary, tick)
+    elif fmt == "conll":
+        from copydesk.exports.conll import write_conll
+
+        write_conll(stream, paths, tag_layer, summary, tick)
     else:  # pragma: no cover - guarded above
         raise ExportError(f"unknown format {fmt!r}")
 

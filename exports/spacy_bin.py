@@ -26,9 +26,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from copydesk.exports.common import TokenCache
+from copydesk.exports.common import TokenCache, atomic_dir, atomic_file
 from copydesk.exports.jsonl import record_meta
-from copydesk.exports.model import ExportError, ExportSummary, Record
+from copydesk.exports.model import ExportError, ExportOptions, ExportSummary, Record, Stream
 from copydesk.schema.model import ENTITY, Schema
 
 INSTALL_HINT = "the spacy format needs spaCy: pip install 'copydesk[spacy]'"
@@ -68,67 +68,122 @@ def words_and_spaces(text: str, tokens: list[tuple[int, int]],
     return words, spaces, starts
 
 
-def write_spacy(groups: dict[str, list[Record]], paths: dict[str, Path], schema: Schema,
-                lang: str, summary: ExportSummary, tick: Callable[[], None]) -> None:
+SHARD_DOCS = 500  # Docs per DocBin: a DocBin holds every Doc's arrays until written
+
+
+class _Shards:
+    """One split's DocBins: a single `.spacy` file when the split fits in one shard, else a
+    folder of `part-NNNNN.spacy` files written as each fills (memory stays flat)."""
+
+    def __init__(self, docbin_cls: Any, path: Path, sharded: bool) -> None:
+        self.docbin_cls, self.path, self.sharded = docbin_cls, path, sharded
+        self.parts = 0
+        self.docbin = docbin_cls(store_user_data=True)
+        self.size = 0
+        if sharded:
+            path.mkdir(parents=True, exist_ok=True)
+
+    def add(self, doc: Any) -> None:
+        self.docbin.add(doc)
+        self.size += 1
+        if self.sharded and self.size >= SHARD_DOCS:
+            self._write()
+
+    def _write(self) -> None:
+        self.parts += 1
+        self.docbin.to_disk(self.path / f"part-{self.parts:05d}.spacy")
+        self.docbin = self.docbin_cls(store_user_data=True)
+        self.size = 0
+
+    def close(self) -> None:
+        if not self.sharded:
+            self.docbin.to_disk(self.path)
+        elif self.size or not self.parts:
+            self._write()
+
+
+def write_spacy(stream: Stream, counts: dict[str, int], out: Path, schema: Schema,
+                options: ExportOptions, summary: ExportSummary,
+                tick: Callable[[], None]) -> None:
+    """DocBins per split (`counts`: records per split name, "" = no split), written atomically.
+
+    A split of more than SHARD_DOCS records is a folder of DocBin shards instead of one file
+    (`OUT/` without --split, `OUT/train/` with it); spaCy reads a folder of `.spacy` files as
+    one corpus (`spacy train --paths.train OUT`), and memory stays flat at any corpus size.
+    """
     spacy = require_spacy()
-    from spacy.tokens import Doc, DocBin, Span
-    from spacy.util import filter_spans
+    from spacy.tokens import DocBin
 
     try:
-        nlp = spacy.blank(lang)
+        nlp = spacy.blank(options.lang)
     except Exception as exc:  # spaCy raises its own ImportError/KeyError subclasses
-        raise ExportError(f"--lang {lang!r}: spaCy has no language with that code ({exc})"
-                          ) from exc
-    cache = TokenCache()
-    for split, records in groups.items():
-        docbin = DocBin(store_user_data=True)
-        for rec in records:
-            toks, _s, _e = cache.get(rec)
-            cuts = {s.start for s in rec.spans} | {s.end for s in rec.spans}
-            words, spaces, starts = words_and_spaces(rec.text, toks, cuts)
-            doc = Doc(nlp.vocab, words=words, spaces=spaces)
-            if doc.text != rec.text:  # pragma: no cover - words_and_spaces guarantees it
-                raise ExportError(f"document {rec.key}: spaCy text differs from the document")
-            first = {s: i for i, s in enumerate(starts)}
-            after = {s + len(w): i + 1 for i, (s, w) in enumerate(zip(starts, words,
-                                                                     strict=True))}
-            by_layer: dict[str, list[Any]] = {}
-            for span in rec.spans:
-                sp = Span(doc, first[span.start], after[span.end], label=span.label)
-                by_layer.setdefault(span.layer, []).append(sp)
-                summary.labels[span.label] += 1
-            for layer, group in sorted(by_layer.items()):
-                doc.spans[layer] = group
-            ents = by_layer.get(ENTITY, [])
-            kept = filter_spans(ents)  # longest first, then earliest
-            if len(kept) < len(ents):
-                dropped = [sp for sp in ents if sp not in kept]
-                summary.skipped["overlapping entities left out of doc.ents (kept in "
-                                "doc.spans)"] += len(dropped)
-                for sp in dropped:
-                    summary.warnings.append(
-                        f"document {rec.key} ({rec.annotator}): entity {sp.label_} "
-                        f"{sp.start_char}-{sp.end_char} {sp.text!r} overlaps another; left out "
-                        "of doc.ents, kept in doc.spans['entity']")
-            doc.ents = sorted(kept, key=lambda sp: sp.start)
-            doc.user_data["copydesk"] = {
-                "meta": record_meta(rec, schema),
-                "relations": [
-                    {"head": [rec.spans[ln.head].start, rec.spans[ln.head].end,
-                              rec.spans[ln.head].label],
-                     "child": [rec.spans[ln.tail].start, rec.spans[ln.tail].end,
-                               rec.spans[ln.tail].label],
-                     "label": ln.role}
-                    for ln in rec.links
-                ],
-                "attributes": [
-                    {"start": s.start, "end": s.end, "label": s.label,
-                     "attributes": dict(sorted(s.attributes.items()))}
-                    for s in rec.spans if s.attributes
-                ],
-            }
-            docbin.add(doc)
+        raise ExportError(f"--lang {options.lang!r}: spaCy has no language with that code "
+                          f"({exc})") from exc
+    single = not options.split and counts.get("", 0) <= SHARD_DOCS
+    target = (atomic_file(out, force=options.force) if single
+              else atomic_dir(out, force=options.force))
+    with target as tmp:
+        shards = {}
+        for name, n in counts.items():
+            path = tmp if not name else tmp / (name if n > SHARD_DOCS else f"{name}.spacy")
+            shards[name] = _Shards(DocBin, path, n > SHARD_DOCS)
+        cache = TokenCache()
+        for split, rec in stream:
+            shards[split].add(record_doc(nlp, rec, schema, summary, cache))
             summary.spans += len(rec.spans)
             summary.links += len(rec.links)
             tick()
-        docbin.to_disk(paths[split])
+        for shard in shards.values():
+            shard.close()
+
+
+def record_doc(nlp: Any, rec: Record, schema: Schema, summary: ExportSummary,
+               cache: TokenCache) -> Any:
+    """One record as a spaCy Doc (see the module docstring for what goes where)."""
+    from spacy.tokens import Doc, Span
+    from spacy.util import filter_spans
+
+    toks, _s, _e = cache.get(rec)
+    cuts = {s.start for s in rec.spans} | {s.end for s in rec.spans}
+    words, spaces, starts = words_and_spaces(rec.text, toks, cuts)
+    doc = Doc(nlp.vocab, words=words, spaces=spaces)
+    if doc.text != rec.text:  # pragma: no cover - words_and_spaces guarantees it
+        raise ExportError(f"document {rec.key}: spaCy text differs from the document")
+    first = {s: i for i, s in enumerate(starts)}
+    after = {s + len(w): i + 1 for i, (s, w) in enumerate(zip(starts, words, strict=True))}
+    by_layer: dict[str, list[Any]] = {}
+    for span in rec.spans:
+        sp = Span(doc, first[span.start], after[span.end], label=span.label)
+        by_layer.setdefault(span.layer, []).append(sp)
+        summary.labels[span.label] += 1
+    for layer, group in sorted(by_layer.items()):
+        doc.spans[layer] = group
+    ents = by_layer.get(ENTITY, [])
+    kept = filter_spans(ents)  # longest first, then earliest
+    if len(kept) < len(ents):
+        dropped = [sp for sp in ents if sp not in kept]
+        summary.skipped["overlapping entities left out of doc.ents (kept in "
+                        "doc.spans)"] += len(dropped)
+        for sp in dropped:
+            summary.warnings.append(
+                f"document {rec.key} ({rec.annotator}): entity {sp.label_} "
+                f"{sp.start_char}-{sp.end_char} {sp.text!r} overlaps another; left out "
+                "of doc.ents, kept in doc.spans['entity']")
+    doc.ents = sorted(kept, key=lambda sp: sp.start)
+    doc.user_data["copydesk"] = {
+        "meta": record_meta(rec, schema),
+        "relations": [
+            {"head": [rec.spans[ln.head].start, rec.spans[ln.head].end,
+                      rec.spans[ln.head].label],
+             "child": [rec.spans[ln.tail].start, rec.spans[ln.tail].end,
+                       rec.spans[ln.tail].label],
+             "label": ln.role}
+            for ln in rec.links
+        ],
+        "attributes": [
+            {"start": s.start, "end": s.end, "label": s.label,
+             "attributes": dict(sorted(s.attributes.items()))}
+            for s in rec.spans if s.attributes
+        ],
+    }
+    return doc

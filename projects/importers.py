@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from copydesk.projects.store import Store
 
 TEXT_SUFFIXES = {".txt", ".md"}
@@ -171,6 +173,20 @@ def read_text_file(path: Path) -> list[dict[str, Any]]:
     }]
 
 
+def _loads(line: str, number: int) -> Any:
+    """One JSON line: orjson (several times faster), else the standard library, whose answer
+    is the one we keep: orjson is stricter (lone surrogates, NaN, integers past 64 bits), so
+    what it refuses is re-read by `json`, which accepts it or words the error as before."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise SourceError(f"malformed JSON ({exc.msg}, column {exc.colno})", number) from exc
+
+
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
     """One document per line: {"text": ..., "id"?: ..., "title"?: ..., "meta"?: {...}}."""
     data = decode(path.read_bytes())
@@ -178,10 +194,7 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
     for number, line in enumerate(data.split("\n"), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise SourceError(f"malformed JSON ({exc.msg}, column {exc.colno})", number) from exc
+        record = _loads(line, number)
         if not isinstance(record, dict):
             raise SourceError("each line must be a JSON object with a \"text\" field", number)
         text = record.get("text")

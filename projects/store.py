@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import regex
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
@@ -34,6 +33,7 @@ from copydesk.projects.models import (
     utcnow,
 )
 from copydesk.projects.permissions import GOLD
+from copydesk.projects.textutil import GraphemeIndex, grapheme_index
 from copydesk.schema import parse_schema
 from copydesk.schema.model import Schema
 
@@ -47,9 +47,12 @@ UNDOABLE = frozenset(
     {"add_span", "remove_span", "relabel_span", "set_attributes", "add_link", "remove_link",
      "set_role"}
 ) | BATCH_KINDS
-# Project-wide schema changes, logged per set by projects.migrate; undo never crosses them.
-UNDO_BARRIERS = frozenset({"schema_apply", "schema_undo"})
-_GRAPHEME = regex.compile(r"\X")
+# Undo never crosses these. Project-wide schema changes, logged per set by projects.migrate;
+# and a bulk import (`projects.bulk`), which logs ONE "import" action per set it writes: the
+# imported spans are where that set's history starts, so undo steps back through the edits
+# made after the import and stops there (it never deletes imported spans one by one or all at
+# once, and never reaches edits from before the import).
+UNDO_BARRIERS = frozenset({"schema_apply", "schema_undo", "import"})
 _SPAN_FIELDS = ("id", "set_id", "document_id", "layer", "label", "start", "end", "text",
                 "attributes", "schema_id", "stale", "created_at")
 _LINK_FIELDS = ("id", "set_id", "head_id", "tail_id", "role", "schema_id", "stale", "created_at")
@@ -95,21 +98,14 @@ def _row(obj: Span | Link, fields: Sequence[str]) -> dict[str, Any]:
 
 
 def is_grapheme_boundary(text: str, offset: int) -> bool:
-    """True where no extended grapheme cluster straddles `offset`.
+    """True where no extended grapheme cluster straddles `offset` (0 and the end always).
 
-    Segmentation restarts after the previous newline (always a boundary, as CR LF is the only
-    cluster holding a newline and it ends at the LF), so the cost is one line, not the text.
+    A set lookup in the text's cached `GraphemeIndex`: the same answer for an offset near the
+    end of a 600,000-character line as near its start.
     """
     if offset <= 0 or offset >= len(text):
         return True
-    line_start = text.rfind("\n", 0, offset) + 1
-    pos = line_start
-    while pos < offset:
-        match = _GRAPHEME.match(text, pos)
-        if match is None:  # pragma: no cover - \X matches any character
-            return True
-        pos = match.end()
-    return pos == offset
+    return grapheme_index(text).is_boundary(offset)
 
 
 def check_label(schema: Schema, label: str) -> str:
@@ -139,35 +135,65 @@ def check_attributes(schema: Schema, label: str, attributes: dict[str, Any]) -> 
     return {k: v for k, v in attributes.items() if v is not None}
 
 
-def check_offsets(doc_id: int | str, doc_text: str, start: int, end: int,
-                  text: str | None) -> str:
-    """The text a span covers, refused if out of range, mismatched or splitting a grapheme."""
+def check_range(doc_id: int | str, doc_text: str, start: int, end: int) -> None:
+    """Offsets must be whole numbers with 0 <= start < end <= len(text)."""
     if not (isinstance(start, int) and isinstance(end, int)):
         raise StoreError("span offsets must be whole numbers")
     if not 0 <= start < end <= len(doc_text):
         raise StoreError(f"span {start}-{end} is outside document {doc_id} "
                          f"(0-{len(doc_text)}) or empty")
+
+
+def check_covered_text(doc_id: int | str, doc_text: str, start: int, end: int,
+                       text: str | None) -> str:
+    """The text at [start, end); refused if the caller's `text` says otherwise."""
     covered = doc_text[start:end]
     if text is not None and text != covered:
         raise StoreError(f"span {start}-{end} of document {doc_id} covers {covered!r}, "
                          f"not {text!r}")
+    return covered
+
+
+def check_grapheme_edges(doc_id: int | str, doc_text: str, start: int, end: int,
+                         index: GraphemeIndex | None = None) -> None:
+    """Neither edge may cut a grapheme cluster in two (cached per text: O(1) per edge).
+
+    `index` is the text's `GraphemeIndex` when the caller holds it (the bulk importer keeps
+    one per document); else the shared cache finds or builds it.
+    """
+    if index is None:
+        index = grapheme_index(doc_text)
     for offset in (start, end):
-        if not is_grapheme_boundary(doc_text, offset):
+        if not index.is_boundary(offset):
             raise StoreError(f"offset {offset} of document {doc_id} splits a character "
                              "(grapheme cluster) in two")
+
+
+def check_offsets(doc_id: int | str, doc_text: str, start: int, end: int,
+                  text: str | None, index: GraphemeIndex | None = None) -> str:
+    """The text a span covers, refused if out of range, mismatched or splitting a grapheme.
+
+    One function per rule above, so a span made of several fragments can run each on each.
+    """
+    check_range(doc_id, doc_text, start, end)
+    covered = check_covered_text(doc_id, doc_text, start, end, text)
+    check_grapheme_edges(doc_id, doc_text, start, end, index)
     return covered
 
 
 def validate_span(schema: Schema, doc_id: int | str, doc_text: str, label: str, start: int,
                   end: int, *, text: str | None = None,
-                  attributes: dict[str, Any] | None = None) -> tuple[str, str, dict[str, Any]]:
+                  attributes: dict[str, Any] | None = None,
+                  index: GraphemeIndex | None = None) -> tuple[str, str, dict[str, Any]]:
     """Every rule a new span must meet, in one place for the store and the bulk importers.
 
     Returns (layer, covered text, attributes); raises StoreError naming what is wrong.
+    `index` is the document's `GraphemeIndex` when the caller holds it (an importer checking
+    a document's spans one after another); each check is then O(1) whatever the offsets.
     """
     layer = check_label(schema, label)
-    attrs = check_attributes(schema, label, attributes or {})
-    return layer, check_offsets(doc_id, doc_text, start, end, text), attrs
+    attrs = check_attributes(schema, label, attributes) if attributes else {}
+    return layer, check_offsets(doc_id, doc_text, start, end, text, index), attrs
 
 
 def validate_link(schema: Schema, head: str, tail: str, role: str, *, same_span: bool,

@@ -8,25 +8,32 @@ terminal.
 
 Speed matters: a 100,000-word article (~600k characters) is indexed once when opened. The work is
 done by C-level regex scans and list building; per-offset queries are ``bisect`` lookups.
-Grapheme boundaries are computed lazily per logical line, with a fast path for lines whose every
-character is a stand-alone single-cell grapheme (plain Latin, Cyrillic, Greek, most Arabic).
+Grapheme boundaries come from one `GraphemeIndex` per document text (`grapheme_index`, cached by
+content and shared by the store, the importers and the article view): it segments only the
+stretches around characters that can join a neighbour, so its cost does not depend on how long a
+line is, and every boundary query is a set lookup.
 """
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 
 import regex
 
 __all__ = [
+    "GraphemeIndex",
     "TextIndex",
     "grapheme_bounds",
+    "grapheme_index",
     "is_simple_char",
     "line_spans",
     "snap_to_graphemes",
+    "stands_alone",
     "tokenize",
 ]
 
@@ -118,6 +125,21 @@ _LINE_BREAK = regex.compile(r"\r\n|\r|\n")
 
 
 @lru_cache(maxsize=65536)
+def stands_alone(ch: str) -> bool:
+    """True if ``ch`` never joins a neighbour into one grapheme cluster, whatever the neighbour.
+
+    Decided by probing ``regex``'s ``\\X`` (``a ch a ch ch`` must give five clusters), so it
+    follows whatever Unicode version that engine implements. CR and LF are excluded ("\\r\\n"
+    is one cluster). What passes has the break property Other, LV or LVT (CJK, Hangul syllables,
+    most letters, pictographs): between two such characters UAX #29 always breaks, and no rule
+    looks back across them, which is what makes `GraphemeIndex` local.
+    """
+    if ch in "\r\n":
+        return False
+    return len(_GRAPHEME.findall(f"a{ch}a{ch}{ch}")) == 5
+
+
+@lru_cache(maxsize=65536)
 def is_simple_char(ch: str) -> bool:
     """True if ``ch`` is always a grapheme on its own and always one terminal cell wide.
 
@@ -157,6 +179,109 @@ def grapheme_bounds(text: str) -> list[int]:
     bounds = [m.start() for m in _GRAPHEME.finditer(text)]
     bounds.append(len(text))
     return bounds
+
+
+class GraphemeIndex:
+    """Grapheme-cluster boundaries of one text, computed once, each query O(1).
+
+    Only characters that can join a neighbour (marks, joiners, regional indicators, CR/LF,
+    Hangul jamo, prepend marks: see `stands_alone`) can put an offset inside a cluster, so only
+    the runs of such characters are segmented, each from the stand-alone character before it to
+    the one after it (a pair of stand-alone characters is always a boundary, so segmenting from
+    there agrees with segmenting from the start of the line). What is kept is the set of offsets
+    that fall *inside* a cluster: empty for plain text, small for real text of any script, and
+    the work is one C-level scan of the text however long its lines are.
+    """
+
+    __slots__ = ("_inside", "length", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.length = len(text)
+        self._inside: frozenset[int] = frozenset(_inside_offsets(text))
+
+    def is_boundary(self, offset: int) -> bool:
+        """True where no cluster straddles ``offset``; 0 and ``len(text)`` always are."""
+        return 0 <= offset <= self.length and offset not in self._inside
+
+    def next_boundary(self, offset: int) -> int:
+        """The first boundary after ``offset`` (``len(text)`` at the end): cost one cluster."""
+        if offset >= self.length:
+            return self.length
+        pos = max(offset, -1) + 1
+        inside = self._inside
+        while pos in inside:
+            pos += 1
+        return pos
+
+    def prev_boundary(self, offset: int) -> int:
+        """The last boundary before ``offset`` (0 at the start): cost one cluster."""
+        if offset <= 0:
+            return 0
+        pos = min(offset, self.length) - 1
+        if pos <= 0:
+            return 0
+        inside = self._inside
+        while pos in inside:
+            pos -= 1
+        return pos
+
+
+def _inside_offsets(text: str) -> list[int]:
+    """Offsets of ``text`` that fall inside a grapheme cluster (see `GraphemeIndex`)."""
+    joiners = [ch for ch in set(text) if not stands_alone(ch)]
+    if not joiners:
+        return []
+    runs = regex.compile("[" + "".join(regex.escape(ch) for ch in sorted(joiners)) + "]+")
+    inside: list[int] = []
+    size = len(text)
+
+    def segment(start: int, end: int) -> None:
+        # start and end are boundaries (text start/end or between two stand-alone characters)
+        for m in _GRAPHEME.finditer(text[start:end]):
+            a, b = m.span()
+            if b - a > 1:
+                inside.extend(range(start + a + 1, start + b))
+
+    win_start = win_end = -1
+    for m in runs.finditer(text):
+        a, b = max(0, m.start() - 1), min(size, m.end() + 1)
+        if a < win_end:  # overlaps the open window: one stretch to segment
+            win_end = b
+            continue
+        if win_end >= 0:
+            segment(win_start, win_end)
+        win_start, win_end = a, b
+    if win_end >= 0:
+        segment(win_start, win_end)
+    return inside
+
+
+_INDEX_CACHE: OrderedDict[tuple[int, int], GraphemeIndex] = OrderedDict()
+_INDEX_CACHE_SIZE = 32
+_INDEX_LOCK = threading.Lock()
+
+
+def grapheme_index(text: str) -> GraphemeIndex:
+    """The `GraphemeIndex` of ``text``, built once per distinct text and then reused.
+
+    The one cache the store's span checks, the bulk importer and the article view share:
+    document text never changes after import, so keying by content (length, hash, then
+    identity or equality) is keying by document. The most recent 32 texts are kept.
+    """
+    key = (len(text), hash(text))
+    with _INDEX_LOCK:
+        found = _INDEX_CACHE.get(key)
+        if found is not None and (found.text is text or found.text == text):
+            _INDEX_CACHE.move_to_end(key)
+            return found
+    index = GraphemeIndex(text)
+    with _INDEX_LOCK:
+        _INDEX_CACHE[key] = index
+        _INDEX_CACHE.move_to_end(key)
+        while len(_INDEX_CACHE) > _INDEX_CACHE_SIZE:
+            _INDEX_CACHE.popitem(last=False)
+    return index
 
 
 def snap_to_graphemes(text_or_bounds: str | Sequence[int], start: int, end: int) -> tuple[int, int]:
@@ -241,7 +366,10 @@ class TextIndex:
 
     __slots__ = (
         "_grapheme_cache",
+        "_graphemes",
         "_line_token_cache",
+        "_piece_ends",
+        "_piece_starts",
         "_sentence_starts",
         "_sentences",
         "_token_ends",
@@ -249,14 +377,20 @@ class TextIndex:
         "_tokens",
         "line_ends",
         "line_starts",
+        "piece_size",
         "text",
     )
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, *, piece_size: int = 8_192) -> None:
         self.text = text
+        # Long lines are tokenized in pieces of about this many characters (see `_pieces`).
+        self.piece_size = piece_size
         self.line_starts, self.line_ends = line_spans(text)
         self._grapheme_cache: dict[int, list[int]] = {}
-        self._line_token_cache: dict[int, tuple[list[int], list[int]]] = {}
+        self._graphemes: GraphemeIndex | None = None
+        self._line_token_cache: dict[int, tuple[list[int], list[int]]] = {}  # by piece
+        self._piece_starts: list[int] | None = None
+        self._piece_ends: list[int] | None = None
         self._tokens: list[tuple[int, int]] | None = None
         self._token_starts: list[int] = []
         self._token_ends: list[int] = []
@@ -292,43 +426,24 @@ class TextIndex:
             self._grapheme_cache[line] = cached
         return cached
 
+    @property
+    def graphemes(self) -> GraphemeIndex:
+        """The document's `GraphemeIndex` (shared through `grapheme_index`, built on first use)."""
+        if self._graphemes is None:
+            self._graphemes = grapheme_index(self.text)
+        return self._graphemes
+
     def is_grapheme_boundary(self, offset: int) -> bool:
         """True if ``offset`` does not fall inside a grapheme cluster (or a "\\r\\n")."""
-        if offset <= 0 or offset >= len(self.text):
-            return offset in (0, len(self.text))
-        line = self.line_of(offset)
-        end = self.line_ends[line]
-        if offset > end:  # inside the terminator: only "\r|\n" is inside
-            return False
-        bounds = self.line_graphemes(line)
-        i = bisect_left(bounds, offset)
-        return i < len(bounds) and bounds[i] == offset
+        return self.graphemes.is_boundary(offset)
 
     def next_grapheme(self, offset: int) -> int:
         """Offset of the next grapheme boundary after ``offset`` (a line break counts as one)."""
-        n = len(self.text)
-        if offset >= n:
-            return n
-        line = self.line_of(offset)
-        end = self.line_ends[line]
-        if offset >= end:  # on the terminator: jump to the next line
-            return self.line_starts[line + 1] if line + 1 < self.line_count else n
-        bounds = self.line_graphemes(line)
-        return bounds[bisect_right(bounds, offset)]
+        return self.graphemes.next_boundary(offset)
 
     def prev_grapheme(self, offset: int) -> int:
         """Offset of the previous grapheme boundary before ``offset``."""
-        if offset <= 0:
-            return 0
-        offset = min(offset, len(self.text))
-        line = self.line_of(offset)
-        start, end = self.line_range(line)
-        if offset == start and line > 0:
-            return self.line_ends[line - 1]
-        if offset > end:  # inside a "\r\n" terminator
-            return end
-        bounds = self.line_graphemes(line)
-        return bounds[bisect_left(bounds, offset) - 1]
+        return self.graphemes.prev_boundary(offset)
 
     def snap_to_graphemes(self, start: int, end: int) -> tuple[int, int]:
         """Widen ``[start, end)`` to whole graphemes (see ``snap_to_graphemes``)."""
@@ -342,25 +457,80 @@ class TextIndex:
 
     # -- tokens ------------------------------------------------------------------------------
 
-    def line_tokens(self, line: int) -> tuple[list[int], list[int]]:
-        """``(starts, ends)`` of the tokens on one logical line (cached)."""
-        cached = self._line_token_cache.get(line)
-        if cached is None:
-            start, end = self.line_range(line)
+    def _pieces(self) -> tuple[list[int], list[int]]:
+        """Token pieces: each logical line, long lines cut into ~PIECE-character pieces.
+
+        A cut goes right after a space that is a grapheme of its own (no token ever crosses
+        one, and the tokenizer restarts cleanly after it), so tokenizing piece by piece gives
+        exactly the tokens of the whole line, and a word move near the end of a 600,000
+        character line tokenizes a few thousand characters, not the line. Built on first use.
+        A line with no such space (e.g. unspaced CJK) stays one piece.
+        """
+        if self._piece_starts is None:
             starts: list[int] = []
             ends: list[int] = []
-            for m in _TOKEN.finditer(self.text, start, end):
+            text, size = self.text, self.piece_size
+            for start, end in zip(self.line_starts, self.line_ends, strict=True):
+                pos = start
+                while end - pos > size:
+                    cut = text.rfind(" ", pos + size // 2, pos + size)
+                    while cut >= 0 and not (self.graphemes.is_boundary(cut)
+                                            and self.graphemes.is_boundary(cut + 1)):
+                        cut = text.rfind(" ", pos + size // 2, cut)
+                    if cut < 0:
+                        cut = text.find(" ", pos + size)
+                        while cut >= 0 and not (self.graphemes.is_boundary(cut)
+                                                and self.graphemes.is_boundary(cut + 1)):
+                            cut = text.find(" ", cut + 1, end)
+                        if cut < 0 or cut >= end:
+                            break
+                    starts.append(pos)
+                    ends.append(cut + 1)
+                    pos = cut + 1
+                starts.append(pos)
+                ends.append(end)
+            self._piece_starts, self._piece_ends = starts, ends
+        assert self._piece_ends is not None
+        return self._piece_starts, self._piece_ends
+
+    def _piece_of(self, offset: int) -> int:
+        starts, _ = self._pieces()
+        return max(0, bisect_right(starts, offset) - 1)
+
+    def piece_tokens(self, piece: int) -> tuple[list[int], list[int]]:
+        """``(starts, ends)`` of the tokens in one piece of a line (cached)."""
+        cached = self._line_token_cache.get(piece)
+        if cached is None:
+            p_starts, p_ends = self._pieces()
+            starts: list[int] = []
+            ends: list[int] = []
+            for m in _TOKEN.finditer(self.text, p_starts[piece], p_ends[piece]):
                 if m.start("ws") < 0:
                     starts.append(m.start())
                     ends.append(m.end())
             cached = (starts, ends)
-            self._line_token_cache[line] = cached
+            self._line_token_cache[piece] = cached
         return cached
+
+    def line_tokens(self, line: int) -> tuple[list[int], list[int]]:
+        """``(starts, ends)`` of the tokens on one logical line."""
+        p_starts, _ = self._pieces()
+        first = self._piece_of(self.line_starts[line])
+        last = self._piece_of(self.line_ends[line])
+        starts: list[int] = []
+        ends: list[int] = []
+        for piece in range(first, last + 1):
+            if p_starts[piece] < self.line_starts[line]:
+                continue  # an empty previous line's piece shares the bisect position
+            s, e = self.piece_tokens(piece)
+            starts += s
+            ends += e
+        return starts, ends
 
     def _build_tokens(self) -> None:
         tokens: list[tuple[int, int]] = []
-        for line in range(self.line_count):
-            starts, ends = self.line_tokens(line)
+        for piece in range(len(self._pieces()[0])):
+            starts, ends = self.piece_tokens(piece)
             tokens.extend(zip(starts, ends, strict=True))
         self._tokens = tokens
         self._token_starts = [t[0] for t in tokens]
@@ -397,7 +567,7 @@ class TextIndex:
 
     def token_range_at(self, offset: int) -> tuple[int, int] | None:
         """``(start, end)`` of the token containing ``offset``, or None (no global index)."""
-        starts, ends = self.line_tokens(self.line_of(offset))
+        starts, ends = self.piece_tokens(self._piece_of(offset))
         i = bisect_right(starts, offset) - 1
         if i >= 0 and offset < ends[i]:
             return starts[i], ends[i]
@@ -405,8 +575,8 @@ class TextIndex:
 
     def _first_token_ending_after(self, offset: int) -> tuple[int, int] | None:
         """The first token with ``end > offset``, scanning forward over lines."""
-        for line in range(self.line_of(offset), self.line_count):
-            starts, ends = self.line_tokens(line)
+        for piece in range(self._piece_of(offset), len(self._pieces()[0])):
+            starts, ends = self.piece_tokens(piece)
             i = bisect_right(ends, offset)
             if i < len(ends):
                 return starts[i], ends[i]
@@ -414,8 +584,8 @@ class TextIndex:
 
     def _last_token_starting_before(self, offset: int) -> tuple[int, int] | None:
         """The last token with ``start < offset``, scanning backward over lines."""
-        for line in range(min(self.line_of(offset), self.line_count - 1), -1, -1):
-            starts, ends = self.line_tokens(line)
+        for piece in range(self._piece_of(offset), -1, -1):
+            starts, ends = self.piece_tokens(piece)
             i = bisect_left(starts, offset) - 1
             if i >= 0:
                 return starts[i], ends[i]
@@ -454,8 +624,8 @@ class TextIndex:
 
     def next_word(self, offset: int) -> int:
         """Start of the first token after ``offset`` (vi ``w``), or the end of the text."""
-        for line in range(self.line_of(offset), self.line_count):
-            starts, _ = self.line_tokens(line)
+        for piece in range(self._piece_of(offset), len(self._pieces()[0])):
+            starts, _ = self.piece_tokens(piece)
             i = bisect_right(starts, offset)
             if i < len(starts):
                 return starts[i]

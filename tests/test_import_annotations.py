@@ -175,3 +175,52 @@ def test_brat_unknown_type_rejected(root: Path, tmp_path: Path, capsys) -> None:
     assert f"{ann}:1:" in err and "'Celebrity'" in err
     with Project.open(root) as proj:
         assert proj.store.document_count() == 0
+
+
+def test_undo_after_an_import_stops_at_the_import(root: Path, tmp_path: Path) -> None:
+    """The import is where a set's history starts: undo reverts later edits, never the import."""
+    f = _write(tmp_path / "pre.jsonl",
+               {"text": TEXT, "spans": [{"start": 0, "end": 10, "label": "PERSON"}]})
+    assert main(["import", str(f), "-p", str(root), "--annotator", "alice"]) == 0
+    with Project.open(root) as proj:
+        store = proj.store
+        assert store.can_undo(1, "alice") == (False, False)
+        store.add_span(1, "alice", "GPE", 28, 33)
+        assert store.undo(1, "alice") is not None
+        assert store.undo(1, "alice") is None  # nothing before the import to step back into
+        assert [(s.label, s.start) for s in store.spans(1, "alice")] == [("PERSON", 0)]
+        assert store.redo(1, "alice") is not None
+        assert sorted(s.label for s in store.spans(1, "alice")) == ["GPE", "PERSON"]
+
+
+def test_bulk_file_many_documents_links_and_repeats(root: Path, tmp_path: Path) -> None:
+    """One file, many documents: every set gets its own spans, links and one import action,
+    ids line up across documents, and a repeated text is one document."""
+    records = []
+    for i in range(30):
+        text = f"Report {i}: Leyla Aziz attacked Erbil."
+        start = text.index("attacked")
+        records.append({"text": text, "spans": [
+            {"id": 1, "start": start, "end": start + 8, "label": "Conflict.Attack"},
+            {"id": 2, "start": text.index("Erbil"), "end": text.index("Erbil") + 5,
+             "label": "GPE"}],
+            "relations": [{"head_span": {"id": 1}, "child_span": {"id": 2}, "label": "Place"}]})
+    records.append(dict(records[0]))  # bob's second set for the same text: refused
+    f = _write(tmp_path / "many.jsonl", *records)
+    assert main(["import", str(f), "-p", str(root), "--annotator", "bob"]) == 1
+    with Project.open(root) as proj:
+        assert proj.store.document_count() == 0  # the whole file was rejected, nothing written
+    records.pop()
+    f = _write(tmp_path / "many.jsonl", *records)
+    assert main(["import", str(f), "-p", str(root), "--annotator", "bob"]) == 0
+    with Project.open(root) as proj:
+        store = proj.store
+        assert store.document_count() == 30
+        for doc_id in store.document_ids():
+            spans = store.spans(doc_id, "bob")
+            text = store.document(doc_id).text
+            assert [text[s.start:s.end] for s in spans] == ["attacked", "Erbil"]
+            links = store.links(doc_id, "bob")
+            assert [(lk.head_id, lk.tail_id, lk.role) for lk in links] == [
+                (spans[0].id, spans[1].id, "Place")]
+            assert [a.kind for a in store.actions(doc_id, "bob")] == ["import"]

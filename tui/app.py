@@ -10,18 +10,18 @@ process never freezes the keys (the write worker waits instead, while the screen
 from __future__ import annotations
 
 import signal
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from copydesk.projects.assign import assigned_documents
-from copydesk.projects.migrate import reload_schema, schema_changed
-from copydesk.projects.project import Project
 from copydesk.schema import SchemaError
 from copydesk.tui.screens.queue import QueueScreen
 from copydesk.tui.writes import WriteQueue
+
+if TYPE_CHECKING:
+    from copydesk.projects.project import Project
 
 SCHEMA_POLL_SECONDS = 3.0
 
@@ -84,6 +84,10 @@ class CopydeskApp(App[None]):
 
     def check_schema(self) -> None:
         """Pick up a `copydesk schema apply` made while the app is open, without a restart."""
+        # Imported here, not at the top: the first poll comes seconds after the first paint,
+        # and schema diffing is not needed to draw it (start-up time, `-X importtime`).
+        from copydesk.projects.migrate import reload_schema, schema_changed
+
         if not schema_changed(self.project):
             return
         try:
@@ -123,6 +127,8 @@ class CopydeskApp(App[None]):
 
     def queue_ids(self) -> list[int] | None:
         """Documents this annotator sees (their assignments), or None for every document."""
+        from copydesk.projects.assign import assigned_documents  # start-up time: see above
+
         if self.doc_ids is not None:
             return self.doc_ids
         return assigned_documents(self.project.store, self.annotator)

@@ -11,7 +11,8 @@ formats and where they go (OUT):
   jsonl  Prodigy/spaCy-style JSONL, one (document, annotator) set per line; OUT is a file,
          with --split a folder of train.jsonl/dev.jsonl/test.jsonl
   spacy  spaCy DocBin built on spacy.blank(--lang); OUT is a .spacy file, with --split a
-         folder of train.spacy/dev.spacy/test.spacy (needs: pip install 'copydesk[spacy]')
+         folder of train.spacy/dev.spacy/test.spacy (needs: pip install 'copydesk[spacy]');
+         a split of more than 500 records is a folder of part-NNNNN.spacy shards instead
   brat   OUT/ANNOTATOR/NAME.txt + .ann, OUT/annotation.conf, OUT/copydesk-meta.jsonl;
          with --split OUT/train/ANNOTATOR/..., OUT/dev/..., OUT/test/...
   conll  CoNLL-2003-style IOB2 of one layer; OUT is a file, with --split a folder of

@@ -29,6 +29,7 @@ colour, so a suggestion reads as "not yet annotated" in any colour depth and und
 
 from __future__ import annotations
 
+import time
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -516,14 +517,15 @@ class ArticleView(ScrollView, can_focus=True):
         if target < 0:
             self.move_cursor(0, extend=extend)
             return
-        if target >= len(layout):
+        layout.wrap_more(rows=target)
+        if target >= layout.wrapped_rows:
             self.move_cursor(len(self._index.text), extend=extend)
             return
         self.move_cursor(layout.offset_at(target, self._goal_x), extend=extend, keep_goal=True)
 
     def _row_edge(self, end: bool) -> int:
         layout = self._ensure_layout()
-        row = layout.rows[layout.row_of(self._cursor)]
+        row = layout.row(layout.row_of(self._cursor))
         if not end:
             return row.start
         return row.end if row.last else row.last_grapheme_start()
@@ -674,10 +676,12 @@ class ArticleView(ScrollView, can_focus=True):
     def _offset_at_event(self, event: events.MouseEvent) -> int | None:
         where = event.get_content_offset_capture(self)
         layout = self._ensure_layout()
-        if not len(layout):
-            return None
         scroll_x, scroll_y = self.scroll_offset
-        row = min(max((where.y + scroll_y) // self._screen_rows_per_row, 0), len(layout) - 1)
+        row = max((where.y + scroll_y) // self._screen_rows_per_row, 0)
+        layout.wrap_more(rows=row)
+        if not layout.wrapped_rows:
+            return None
+        row = min(row, layout.wrapped_rows - 1)
         return layout.offset_at(row, max(0, where.x + scroll_x))
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
@@ -740,11 +744,39 @@ class ArticleView(ScrollView, can_focus=True):
             self._layout = Layout(self._index, width, self._bidi)
             self._line_cache.clear()
             self.virtual_size = Size(self._content_width(),
-                                     len(self._layout) * self._screen_rows_per_row)
+                                     self._layout.estimated_len() * self._screen_rows_per_row)
             if rewrap:
                 # the new virtual size bounds scrolling only after the next refresh
                 self.call_after_refresh(self._scroll_cursor_into_view)
+            layout = self._layout
+            self.call_after_refresh(lambda: self._wrap_in_background(layout))
         return self._layout
+
+    WRAP_STEP_SECONDS = 0.008
+
+    def _wrap_in_background(self, layout: Layout) -> None:
+        """Finish wrapping after the first paint, a few milliseconds per step, so keys stay
+        responsive and the scrollbar becomes exact (the layout wraps from the top on demand)."""
+        if layout is not self._layout or not self.is_mounted:
+            return  # re-wrapped or unmounted since: that chain stops
+        deadline = time.perf_counter() + self.WRAP_STEP_SECONDS
+        while not layout.complete and time.perf_counter() < deadline:
+            layout.wrap_more(rows=layout.wrapped_rows + 256)
+        self._sync_virtual_size()
+        if not layout.complete:
+            self.set_timer(0.005, lambda: self._wrap_in_background(layout))
+
+    def _sync_virtual_size(self) -> bool:
+        """Match the scrollable height to the layout (its length grows exact as it wraps);
+        True if it changed."""
+        layout = self._layout
+        if layout is None:
+            return False
+        size = Size(self._content_width(), layout.estimated_len() * self._screen_rows_per_row)
+        if size == self.virtual_size:
+            return False
+        self.virtual_size = size
+        return True
 
     def on_resize(self, event: events.Resize) -> None:
         """Re-wrap at the new width (``_ensure_layout`` keeps the cursor in view)."""
@@ -761,6 +793,10 @@ class ArticleView(ScrollView, can_focus=True):
         per = self._screen_rows_per_row
         row = layout.row_of(self._cursor) * per
         last = row + per - 1  # the cursor's row and, in tag mode, its tag row
+        if self._sync_virtual_size():
+            # wrapping down to the cursor changed the height; it bounds scrolling after a refresh
+            self.call_after_refresh(self._scroll_cursor_into_view)
+            return
         height = self.scrollable_content_region.height
         top = self.scroll_offset.y
         if height <= 0:
@@ -802,14 +838,14 @@ class ArticleView(ScrollView, can_focus=True):
         self._style_version += 1
         if self._layout is not None:
             self.virtual_size = Size(self._content_width(),
-                                     len(self._layout) * self._screen_rows_per_row)
+                                     self._layout.estimated_len() * self._screen_rows_per_row)
             self.call_after_refresh(self._scroll_cursor_into_view)
         self.refresh()
 
     def _render_tags(self, layout: Layout, row_index: int) -> Strip:
         """The tag row under text row ``row_index``: each span starting there gets its label's
         short name under its first cell (pushed right when tags would touch; cut at the edge)."""
-        row = layout.rows[row_index]
+        row = layout.row(row_index)
         width = self._content_width()
         base = self._style("base")
         starting = [s for s in self._spans.overlapping(row.start, max(row.end, row.start + 1))
@@ -934,7 +970,8 @@ class ArticleView(ScrollView, can_focus=True):
         scroll_y = self.scroll_offset.y
         per = self._screen_rows_per_row
         row_index, tag_row = divmod(scroll_y + y, per)
-        if row_index >= len(layout):
+        layout.wrap_more(rows=row_index)
+        if row_index >= layout.wrapped_rows:
             return Strip.blank(width, self._style("base"))
         if tag_row:
             key: tuple[object, ...] = ("tags", row_index, layout.width, width,
@@ -955,7 +992,7 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _row_key(self, layout: Layout, row_index: int) -> tuple[object, ...]:
         """Everything that changes how a row looks."""
-        row = layout.rows[row_index]
+        row = layout.row(row_index)
         cursor = self._cursor if layout.row_of(self._cursor) == row_index else -1
         sel = self.selected_range()
         row_sel: tuple[int, int] | None = None
@@ -979,7 +1016,7 @@ class ArticleView(ScrollView, can_focus=True):
     def _render_row(self, layout: Layout, row_index: int) -> Strip:
         """Build the segments of one row: cost is the row's length plus the spans on it."""
         self.rows_rendered += 1
-        row = layout.rows[row_index]
+        row = layout.row(row_index)
         if row.bidi is not None:
             return self._render_visual_row(layout, row, row_index)
         start, end = row.start, row.end
