@@ -6,6 +6,11 @@
                 "attributes", "id"}],
      "relations": [{"head", "child", "head_span", "child_span", "label"}]}
 
+A discontinuous span (a split quote) also has `"fragments": [[start, end], ...]`, its pieces in
+order; its `start`/`end` are then the outer bounds (so a reader that ignores fragments still finds
+it), `token_start`/`token_end` the tokens of those bounds, and `text` the pieces' texts joined by
+one space (as brat shows them). One-piece spans have no `fragments` key.
+
 `token_end` is inclusive, as Prodigy writes it. A relation's `head`/`child` are token indices
 (the last token of each span, as Prodigy's relation UI stores them) and `head_span`/`child_span`
 carry the character offsets, label and span `id` (the span's position in `spans`). Event
@@ -23,7 +28,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from copydesk.exports.common import TokenCache, token_span
-from copydesk.exports.model import ExportSummary, Record
+from copydesk.exports.model import ExportSpan, ExportSummary, Record
 from copydesk.schema.model import Schema
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -58,7 +63,7 @@ def record_line(rec: Record, schema: Schema, cache: TokenCache) -> str:
             f'"token_start":{"null" if ts is None else ts[0]},'
             f'"token_end":{"null" if ts is None else ts[1]},'
             f'"label":{_string(span.label)},"layer":{_string(span.layer)},'
-            f'"text":{_string(span.text)},'
+            f'"text":{_string(span.text)},{_fragments_json(span)}'
             f'"attributes":{_dumps(dict(sorted(span.attributes.items())))},"id":{span.index}}}'
         )
     rels_out = []
@@ -74,6 +79,13 @@ def record_line(rec: Record, schema: Schema, cache: TokenCache) -> str:
     return (f'{{"text":{_string(text)},"meta":{_dumps(record_meta(rec, schema))},'
             f'"tokens":[{tok_json}],"spans":[{",".join(spans_out)}],'
             f'"relations":[{",".join(rels_out)}]}}')
+
+
+def _fragments_json(span: ExportSpan) -> str:
+    """`"fragments":[[s,e],...],` for a span in pieces; nothing for the common one-piece span."""
+    if not span.fragments:
+        return ""
+    return '"fragments":[' + ",".join(f"[{a},{b}]" for a, b in span.fragments) + "],"
 
 
 def _span_ref(span: Any, ts: tuple[int, int] | None) -> dict[str, Any]:

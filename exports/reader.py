@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from sqlalchemy import select
 
 from copydesk.exports.model import ExportError, ExportLink, ExportOptions, ExportSpan, Record
+from copydesk.projects import fragments as frag
 from copydesk.projects.models import AnnotationSet, Document, Link, Span
 from copydesk.projects.store import Store
 
@@ -79,7 +80,8 @@ def read_records(store: Store, options: ExportOptions,
         wanted = _set_filter(options)
         span_query = (
             select(_SPAN.c.id, _SPAN.c.set_id, _SPAN.c.layer, _SPAN.c.label, _SPAN.c.start,
-                   _SPAN.c.end, _SPAN.c.text, _SPAN.c.attributes, _SPAN.c.stale)
+                   _SPAN.c.end, _SPAN.c.text, _SPAN.c.attributes, _SPAN.c.stale,
+                   _SPAN.c.fragments)
             .join(_SET, _SET.c.id == _SPAN.c.set_id)
             .where(*wanted)
             .order_by(_SPAN.c.set_id, _SPAN.c.start, _SPAN.c.end, _SPAN.c.layer,
@@ -102,18 +104,22 @@ def read_records(store: Store, options: ExportOptions,
             rec = records[set_id]
             text = rec.text
             spans = rec.spans
-            for (span_id, _set, layer, label, start, end, covered, attrs, _stale) in rows:
-                if text[start:end] != covered:
+            for (span_id, _set, layer, label, start, end, covered, attrs, _stale,
+                 stored_parts) in rows:
+                parts = frag.decode(stored_parts, start, end) if stored_parts else ()
+                there = frag.joined_text(text, parts) if parts else text[start:end]
+                if there != covered:
                     raise ExportError(
                         f"document {rec.key} (id {rec.doc_id}, annotator {rec.annotator}): "
                         f"span {span_id} {label} {start}-{end} says {covered!r} but the text "
-                        f"there is {text[start:end]!r}; nothing was exported"
+                        f"there is {there!r}; nothing was exported"
                     )
                 index = len(spans)
                 by_db_id[span_id] = (set_id, index)
                 spans.append(ExportSpan(
                     index=index, db_id=span_id, layer=layer, label=label, start=start, end=end,
                     text=covered, attributes=json.loads(attrs) if attrs and attrs != "{}" else {},
+                    fragments=parts,
                 ))
         link_query = (
             select(_LINK.c.set_id, _LINK.c.head_id, _LINK.c.tail_id, _LINK.c.role,

@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlmodel import Session
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import STATUSES, Action, AnnotationSet, Document, Link, Span, utcnow
 from copydesk.projects.store import Store
@@ -43,6 +44,8 @@ class NewSpan:
     start: int
     end: int
     attributes: dict[str, Any] = field(default_factory=dict)
+    # 2+ sorted pieces for a discontinuous span (start/end = outer bounds); () for one piece
+    fragments: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass
@@ -143,14 +146,21 @@ def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "")
 
 
 def _check(doc: NewDocument, span: NewSpan, bounds: set[int]) -> None:
-    if not (isinstance(span.start, int) and isinstance(span.end, int)
-            and 0 <= span.start < span.end <= len(doc.text)):
-        raise StoreError(f"span {span.start}-{span.end} ({span.label}) is outside the text "
-                         f"(0-{len(doc.text)}) or empty")
-    for offset in (span.start, span.end):
-        if offset not in bounds:
-            raise StoreError(f"span {span.start}-{span.end} ({span.label}): offset {offset} "
-                             "splits a character (grapheme cluster) in two")
+    """Each piece inside the text and on grapheme boundaries (the store's own rules, re-checked
+    here against one boundary set per document: per-offset segmentation is slow)."""
+    parts = span.fragments or ((span.start, span.end),)
+    for start, end in parts:
+        if not (isinstance(start, int) and isinstance(end, int)
+                and 0 <= start < end <= len(doc.text)):
+            raise StoreError(f"span {start}-{end} ({span.label}) is outside the text "
+                             f"(0-{len(doc.text)}) or empty")
+        for offset in (start, end):
+            if offset not in bounds:
+                raise StoreError(f"span {start}-{end} ({span.label}): offset {offset} "
+                                 "splits a character (grapheme cluster) in two")
+    if span.fragments and (span.start, span.end) != (parts[0][0], parts[-1][1]):
+        raise StoreError(f"span {span.start}-{span.end} ({span.label}) is not the outer bounds "
+                         "of its fragments")
 
 
 def _write_set(conn: Any, store: Store, doc: NewDocument, doc_id: int, aset: NewSet,
@@ -180,9 +190,11 @@ def _write_set(conn: Any, store: Store, doc: NewDocument, doc_id: int, aset: New
     # AUTOINCREMENT ids may skip (sqlite_sequence), so read the ids back rather than assume.
     conn.execute(insert(_SPAN), [{
         "set_id": set_id, "document_id": doc_id, "layer": s.layer, "label": s.label,
-        "start": s.start, "end": s.end, "text": doc.text[s.start:s.end],
+        "start": s.start, "end": s.end,
+        "text": frag.joined_text(doc.text, s.fragments or ((s.start, s.end),)),
         "attributes": json.dumps(s.attributes, sort_keys=True, ensure_ascii=False),
         "schema_id": store.schema_id, "stale": "", "created_at": now,
+        "fragments": frag.encode(s.fragments),
     } for s in aset.spans])
     ids = [int(r[0]) for r in conn.execute(
         select(_SPAN.c.id).where(_SPAN.c.set_id == set_id, _SPAN.c.id > first_id)

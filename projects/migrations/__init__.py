@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 # The newest revision in versions/; tests/test_migrations.py checks it against the scripts.
-HEAD = "0001"
+HEAD = "0003"
 # The layout of copydesk 0.1.0, which recorded no version.
 BASELINE = "0001"
 _HERE = Path(__file__).resolve().parent

@@ -25,6 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "(default: 'import', keeping pre-annotations apart)")
     parser.add_argument("--status", default=None, metavar="STATUS",
                         help="status for annotation sets whose file gives none (default: todo)")
+    parser.add_argument("--map", action="append", default=[], metavar="THEIRS=OURS",
+                        help="read a foreign label, event type, role or attribute as ours, "
+                             "e.g. --map Speaker=SOURCE (repeatable)")
+    parser.add_argument("--drop", action="append", default=[], metavar="THEIRS",
+                        help="skip annotations of this foreign label, type, role or attribute; "
+                             "counted in the summary line (repeatable)")
     parser.set_defaults(func=run)
 
 
@@ -38,7 +44,10 @@ def run(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
+    from copydesk.exports.brat import parse_mapping
     from copydesk.exports.importing import import_annotated
+
+    mapping = parse_mapping(args.map)
 
     console = Console(stderr=True)
     with open_project(args) as project, Progress(
@@ -52,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
         report = import_annotated(project.store, project.schema, args.paths,
                                   annotator=args.annotator, status=args.status,
-                                  progress=progress)
+                                  progress=progress, mapping=mapping, drop=args.drop)
     for rejected in report.rejected:
         print(f"copydesk: rejected {rejected}", file=sys.stderr)
     for note in report.notes:
