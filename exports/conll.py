@@ -1,8 +1,12 @@
 """CoNLL-2003-style IOB2 (`conll`) and Hugging Face `datasets` folders (`hf`).
 
 Both tag one layer (entities unless `--layer` says otherwise) over our tokens, sentence by
-sentence (the same rule-based sentences the annotation screen uses). Overlapping spans cannot
-share IOB tags: the first-starting, longest span is kept and each dropped span is reported.
+sentence (the same rule-based sentences the annotation screen uses). A token with a span edge
+inside it is split there (`Kurdistan` `24-based` when GPE ends after `Kurdistan`), as the spaCy
+export does, so a span is never silently widened to whole tokens: every entity's tokens are
+exactly its text. A discontinuous span is tagged per piece, `B-` at the start of each.
+Overlapping spans cannot share IOB tags: the first-starting, longest span is kept and each
+dropped span is reported.
 
 CoNLL lines are `TOKEN _ _ TAG` (four columns like CoNLL-2003's word/POS/chunk/NER, the middle
 two unused), `-DOCSTART- -X- -X- O` and a blank line open each (document, annotator) set, and a
@@ -18,7 +22,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from copydesk.exports.common import iob_tags
+from copydesk.exports.common import iob_tags, split_tokens
 from copydesk.exports.model import ExportError, ExportSummary, Record
 from copydesk.projects.textutil import TextIndex
 from copydesk.schema.model import Schema
@@ -29,9 +33,16 @@ HF_SPLITS = {"": "train", "train": "train", "dev": "validation", "test": "test"}
 def sentences(rec: Record, layer: str, summary: ExportSummary
               ) -> Iterator[tuple[list[str], list[str]]]:
     """(tokens, IOB2 tags) per sentence of one record."""
+    yield from ((toks, tags) for toks, tags, _ in tagged_sentences(rec, layer, summary))
+
+
+def tagged_sentences(rec: Record, layer: str, summary: ExportSummary
+                     ) -> Iterator[tuple[list[str], list[str], list[tuple[int, int]]]]:
+    """(tokens, IOB2 tags, token offsets) per sentence, tokens split at the layer's span edges."""
     index = TextIndex(rec.text)
-    starts, ends = index.token_starts, index.token_ends
     spans = [s for s in rec.spans if s.layer == layer]
+    starts, ends = split_tokens(index.token_starts, index.token_ends,
+                                (p for s in spans for piece in s.parts for p in piece))
     tags = iob_tags(rec, spans, starts, ends, summary)
     sent_starts = index.sentence_starts
     groups: list[list[int]] = [[] for _ in sent_starts] or [[]]
@@ -45,7 +56,7 @@ def sentences(rec: Record, layer: str, summary: ExportSummary
         sent_tags = [tags[i] for i in group]
         if sent_tags[0].startswith("I-"):  # a span crossing a sentence break: restart it
             sent_tags[0] = "B-" + sent_tags[0][2:]
-        yield toks, sent_tags
+        yield toks, sent_tags, [(starts[i], ends[i]) for i in group]
 
 
 def write_conll(records: list[Record], path: Path, layer: str, summary: ExportSummary,
@@ -116,6 +127,11 @@ def dataset_card(files: list[tuple[str, str, int, Counter[str]]], layer: str,
               f"Schema: **{schema.name}** version **{schema.version}**; layer `{layer}`. "
               "One row per sentence: `tokens` and `ner_tags` (IOB2 label names as strings, "
               "e.g. `B-PERSON`), `id` = `document/annotator/sentence`.", "",
+              "Tokens are split at span edges, so an entity's tokens are exactly its text "
+              "(`Kurdistan` `24-based` when only `Kurdistan` is a GPE). A discontinuous span "
+              "(one annotated in several pieces, such as a split quote) is tagged piece by "
+              "piece: each piece starts with `B-`, so it reads as several spans here; the "
+              "JSONL and brat exports keep the pieces together.", "",
               f"Labels: {', '.join(f'`{label}`' for label in labels)}", "",
               "| split | rows | " + " | ".join(labels) + " |",
               "|---|---|" + "---|" * len(labels)]
