@@ -174,8 +174,9 @@ def parse_jsonl(path: Path, schema: Schema, defaults: _Defaults,
                 idx = by_id.get(ref["id"]) if "id" in ref else None
                 if idx is None:
                     idx = by_key.get((ref.get("start"), ref.get("end"), ref.get("label")))
-                if idx is None and (ref.get("id"), ref.get("start"), ref.get("end"),
-                                    ref.get("label")) in dropped_keys:
+                if idx is None and (("id", ref.get("id")) in dropped_keys or (
+                        "key", ref.get("start"), ref.get("end"), ref.get("label"))
+                        in dropped_keys):
                     break  # an end was dropped: so is the relation
                 if idx is None:
                     raise SourceError(f"relation {side} {ref.get('label')} "
@@ -211,8 +212,9 @@ def _map_spans(schema: Schema, interop: Interop, raw_spans: list[Any], unknown: 
         theirs = raw["label"]
         if interop.drops(theirs):
             interop.count_drop(theirs)
-            dropped.add((raw.get("id"), raw.get("start"), raw.get("end"), theirs))
-            dropped.add((None, raw.get("start"), raw.get("end"), theirs))
+            if "id" in raw:
+                dropped.add(("id", raw["id"]))
+            dropped.add(("key", raw.get("start"), raw.get("end"), theirs))
             continue
         ours = next((c for c in interop.candidates(theirs) if schema.label(c) is not None), None)
         if ours is None:

@@ -33,6 +33,8 @@ RESERVED_HOTKEYS: frozenset[str] = frozenset(
         "j",  # jump trigger <-> arguments / content <-> parts
         "L",  # links of the span under the cursor: remove or re-role
         "/",  # label picker
+        "+",  # add the selection as a fragment of the current span
+        "-",  # remove the fragment under the cursor
         " ",  # (space) start/extend selection
     }
 )

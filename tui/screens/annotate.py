@@ -21,6 +21,7 @@ from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import Link, Span
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
@@ -42,10 +43,19 @@ class Pending:
     head_id: int
 
 
+def fragment_list(span: Span) -> str:
+    """`10–52` or, for a span in pieces, `10–36, 67–92 (2 pieces)`."""
+    parts = frag.parts_of(span)
+    shown = ", ".join(f"{a}–{b}" for a, b in parts)
+    return shown if len(parts) == 1 else f"{shown} ({len(parts)} pieces)"
+
+
 def span_view(span: Span, label: Label | None) -> SpanView:
     color = label.color if label is not None else "grey50"
+    parts = frag.parts_of(span)
     return SpanView(id=int(span.id), start=span.start, end=span.end,  # type: ignore[arg-type]
-                    label=span.label, layer=span.layer, color=color)
+                    label=span.label, layer=span.layer, color=color,
+                    fragments=parts if len(parts) > 1 else ())
 
 
 class AnnotateScreen(Screen[None]):
@@ -68,6 +78,9 @@ class AnnotateScreen(Screen[None]):
         Binding("A", "attributes", "Attributes", show=False, id="annotate.attributes"),
         Binding("L", "links", "Links", show=False, id="annotate.links"),
         Binding("j", "jump", "Jump", show=False, id="annotate.jump"),
+        Binding("plus", "add_fragment", "Add piece", show=False, id="annotate.add_fragment"),
+        Binding("minus", "remove_fragment", "Remove piece", show=False,
+                id="annotate.remove_fragment"),
     ]
 
     app: CopydeskApp  # type: ignore[assignment]
@@ -82,6 +95,9 @@ class AnnotateScreen(Screen[None]):
         self._progress = (0, 0)
         self._said_at = -1
         self._label_keys: list[str] = []
+        # The span `+` adds a piece to: the last span the cursor rested on without a selection
+        # (or the last one labelled), so selecting the second half elsewhere keeps it.
+        self.current_id: int | None = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -196,7 +212,7 @@ class AnnotateScreen(Screen[None]):
         out.append(span.label, style="bold")
         out.append(f" ({span.layer}) ", style="dim")
         out.append_text(safe_text(span.text, limit=60))
-        out.append(f"  {span.start}–{span.end}", style="dim")
+        out.append(f"  {fragment_list(span)}", style="dim")
         attrs = json.loads(span.attributes or "{}")
         if attrs:
             out.append("  " + ", ".join(f"{k}={v}" for k, v in sorted(attrs.items())),
@@ -231,6 +247,11 @@ class AnnotateScreen(Screen[None]):
             head = self.spans.get(self.pending.head_id)
             links.append(f"\nAdding {self.pending.kind} to {head.label if head else '?'}: "
                          "move to the span, press enter (esc cancels)", style="bold yellow")
+        current = self.current_span()
+        if current is not None and (current.fragments or self.view.selection is not None):
+            links.append_text(self.describe_current(current))
+            if current.fragments:
+                highlight.add(int(current.id))  # type: ignore[arg-type]
         self.query_one("#side-links", Static).update(links)
         self.view.highlight_ids = highlight
 
@@ -244,6 +265,7 @@ class AnnotateScreen(Screen[None]):
 
     # ------------------------------------------------------------------ view events
     def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
+        self.follow_current_span()
         self.refresh_side()
         if event.offset == self._said_at:
             return  # an edit changed the spans here: keep its "Saved"/"Not saved" line
@@ -298,9 +320,68 @@ class AnnotateScreen(Screen[None]):
             self.say(f"Not saved: {exc}", error=True)
             return
         self.view.clear_selection()
+        self.current_id = int(span.id)  # type: ignore[arg-type]
         self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
         line = Text("Saved ", style="green")
         line.append_text(self.describe(span))
+        self.say(line)
+
+    # ------------------------------------------------------------------ fragments
+    def current_span(self) -> Span | None:
+        """The span `+` adds to (see `current_id`), if it still exists."""
+        return self.spans.get(self.current_id) if self.current_id is not None else None
+
+    def follow_current_span(self) -> None:
+        """The cursor resting on a span (no selection being made) makes it the current one."""
+        if self.view.selection is None:
+            here = self.spans_here()
+            if here:
+                self.current_id = int(here[0].id)  # type: ignore[arg-type]
+
+    def describe_current(self, span: Span) -> Text:
+        out = Text("\nCurrent span (+ adds the selection, - removes the piece here):\n",
+                   style="bold")
+        out.append_text(self.describe(span))
+        for n, (a, b) in enumerate(frag.parts_of(span), start=1):
+            out.append(f"\n  piece {n}: {a}–{b} ", style="dim")
+            out.append_text(safe_text(self.text[a:b], limit=40))
+        return out
+
+    def action_add_fragment(self) -> None:
+        """Add the selection as one more piece of the current span (a split quote's rest)."""
+        target = self.view.selected_range()
+        span = self.current_span() or self.span_here()
+        if target is None or span is None:
+            self.say("Put the cursor on a span, select the text to add to it, then press +.",
+                     error=True)
+            return
+        try:
+            fresh = self.store.add_fragment(int(span.id), self.app.annotator, *target)  # type: ignore[arg-type]
+        except StoreError as exc:
+            self.say(f"Not saved: {exc}", error=True)
+            return
+        self.view.clear_selection()
+        self.current_id = int(fresh.id)  # type: ignore[arg-type]
+        self.refresh_spans([int(fresh.id)], links=False)  # type: ignore[arg-type]
+        line = Text("Saved: added a piece to ", style="green")
+        line.append_text(self.describe(fresh))
+        self.say(line)
+
+    def action_remove_fragment(self) -> None:
+        """Remove the piece under the cursor from its span (the span keeps its other pieces)."""
+        offset = self.view.cursor
+        span = next((s for s in self.spans_here() if s.fragments), None)
+        if span is None:
+            self.say("No span in pieces under the cursor (x deletes a whole span).", error=True)
+            return
+        try:
+            fresh = self.store.remove_fragment(int(span.id), self.app.annotator, offset)  # type: ignore[arg-type]
+        except StoreError as exc:
+            self.say(f"Not saved: {exc}", error=True)
+            return
+        self.refresh_spans([int(fresh.id)], links=False)  # type: ignore[arg-type]
+        line = Text("Saved: removed a piece of ", style="green")
+        line.append_text(self.describe(fresh))
         self.say(line)
 
     def action_pick_label(self) -> None:

@@ -725,8 +725,9 @@ class ArticleView(ScrollView, can_focus=True):
 
         cuts = {start, end}
         for s in spans:
-            cuts.add(min(max(s.start, start), end))
-            cuts.add(min(max(s.end, start), end))
+            for p_start, p_end in s.fragments or ((s.start, s.end),):
+                cuts.add(min(max(p_start, start), end))
+                cuts.add(min(max(p_end, start), end))
         for a, b in specials:
             cuts.add(a)
             cuts.add(b)
@@ -747,7 +748,7 @@ class ArticleView(ScrollView, can_focus=True):
             style = base
             emphasise = False
             for s in spans:
-                if s.start <= a < s.end:
+                if s.touches(a, a + 1):
                     style += self._span_style(s)
                     emphasise = emphasise or s.id in highlight
             if emphasise:
