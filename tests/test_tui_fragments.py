@@ -1,0 +1,192 @@
+"""A split quote in the annotation screen: label one piece, `+` the other, `-` to remove one,
+undo/redo, all pieces of the current span highlighted together; Pilot and a real terminal."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import add_text, find
+from tmux import Tmux, copydesk_command, require_tmux
+
+from copydesk.projects import fragments as frag
+from copydesk.projects.project import Project
+from copydesk.projects.textutil import TextIndex
+from copydesk.tui.app import CopydeskApp
+from copydesk.tui.cli import main
+from copydesk.tui.screens.annotate import AnnotateScreen
+from copydesk.tui.widgets.article_view import ArticleView
+
+TEXT = ('"Not a week goes by without strikes," Shawes told reporters, "and still they come '
+        'back."\nThe harbour stayed shut.\n')
+FIRST = find(TEXT, "Not a week goes by without strikes")
+SECOND = find(TEXT, "and still they come back")
+SIZE = (120, 30)
+
+
+def db_spans(project: Project) -> list[tuple]:
+    with sqlite3.connect(project.store.db.path) as conn:
+        return conn.execute('SELECT label, start, "end", text, fragments FROM span '
+                            "ORDER BY id").fetchall()
+
+
+async def select(pilot, start: int, end: int) -> None:
+    view = pilot.app.screen.query_one(ArticleView)
+    view.clear_selection()
+    view.move_cursor(start)
+    await pilot.pause()
+    for _ in range(end - start):
+        await pilot.press("shift+right")
+    await pilot.pause()
+    assert view.selected_range() == (start, end)
+
+
+def status(app: CopydeskApp) -> str:
+    return str(app.screen.query_one("#status-line").render())
+
+
+def side(app: CopydeskApp) -> str:
+    return str(app.screen.query_one("#side-links").render())
+
+
+def emphasised(view: ArticleView, needle: str) -> bool:
+    """Whether the text `needle` is painted with the highlight (overline) on screen row 0."""
+    strip = view.render_line(0)
+    return any(needle in seg.text and seg.style is not None and seg.style.overline
+               for seg in strip)
+
+
+async def test_add_a_piece_remove_it_undo_and_redo(project: Project) -> None:
+    doc = add_text(project, TEXT, "split quote")
+    app = CopydeskApp(project, "tester", open_document=doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, AnnotateScreen)
+        view = app.screen.query_one(ArticleView)
+        await select(pilot, *FIRST)
+        await pilot.press("c")  # CONTENT
+        await pilot.pause()
+        await select(pilot, *SECOND)  # elsewhere: the quote stays the current span
+        await pilot.press("plus")
+        await pilot.pause()
+        joined = f"{TEXT[slice(*FIRST)]} {TEXT[slice(*SECOND)]}"
+        stored = frag.encode([FIRST, SECOND])
+        assert db_spans(project) == [("CONTENT", FIRST[0], SECOND[1], joined, stored)]
+        assert "added a piece" in status(app)
+        assert f"{FIRST[0]}–{FIRST[1]}, {SECOND[0]}–{SECOND[1]} (2 pieces)" in status(app)
+        panel = side(app)
+        assert "piece 1" in panel and "piece 2" in panel and "Current span" in panel
+        # both pieces highlighted together, the gap (source and cue) not
+        assert emphasised(view, "Not a week") and emphasised(view, "and still")
+        assert not emphasised(view, "Shawes")
+
+        # the cursor in the gap is on no span; on the second piece it is on the quote
+        view.move_cursor(find(TEXT, "Shawes")[0])
+        await pilot.pause()
+        assert app.screen.spans_here() == []
+        view.move_cursor(SECOND[0] + 4)
+        await pilot.pause()
+        await pilot.press("minus")
+        await pilot.pause()
+        assert db_spans(project) == [("CONTENT", *FIRST, TEXT[slice(*FIRST)], None)]
+        assert "removed a piece" in status(app)
+        await pilot.press("minus")  # one piece left: refused, nothing changes
+        await pilot.pause()
+        assert "Not saved" in status(app) or "No span in pieces" in status(app)
+        assert db_spans(project) == [("CONTENT", *FIRST, TEXT[slice(*FIRST)], None)]
+
+        await pilot.press("u")
+        await pilot.pause()
+        assert db_spans(project) == [("CONTENT", FIRST[0], SECOND[1], joined, stored)]
+        assert "undid remove fragment" in status(app)
+        assert [v.fragments for v in view.spans] == [(FIRST, SECOND)]
+        await pilot.press("U")
+        await pilot.pause()
+        assert db_spans(project) == [("CONTENT", *FIRST, TEXT[slice(*FIRST)], None)]
+        await pilot.press("u")
+        await pilot.pause()
+
+    # undo goes on after a restart, from the action log
+    app = CopydeskApp(project, "tester", open_document=doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("u")  # undoes adding the piece
+        await pilot.pause()
+        assert db_spans(project) == [("CONTENT", *FIRST, TEXT[slice(*FIRST)], None)]
+        assert "undid add fragment" in status(app)
+
+
+async def test_plus_without_a_selection_or_span_says_what_to_do(project: Project) -> None:
+    doc = add_text(project, TEXT)
+    app = CopydeskApp(project, "tester", open_document=doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("plus")
+        await pilot.pause()
+        assert "select the text to add" in status(app)
+        # overlapping the piece it already has: refused, nothing written
+        await select(pilot, *FIRST)
+        await pilot.press("c")
+        await pilot.pause()
+        await select(pilot, FIRST[0] + 4, FIRST[1])
+        await pilot.press("plus")
+        await pilot.pause()
+        assert "Not saved" in status(app) and "overlaps" in status(app)
+        assert db_spans(project) == [("CONTENT", *FIRST, TEXT[slice(*FIRST)], None)]
+
+
+def _presses(text: str, start: int, target: int) -> int:
+    """How many `w` presses take the cursor from `start` to `target` (a word start)."""
+    index, offset, presses = TextIndex(text), start, 0
+    while offset < target:
+        offset = index.next_word(offset)
+        presses += 1
+    assert offset == target, "target must be a word start"
+    return presses
+
+
+def _select_presses(text: str, start: int, end: int) -> tuple[int, int]:
+    """`w` presses in select mode from `start` until the snapped selection is `start`-`end`,
+    and where the cursor then is."""
+    index, offset, presses = TextIndex(text), start, 0
+    while index.snap_to_tokens(start, offset) != (start, end):
+        offset = index.next_word(offset)
+        presses += 1
+        assert offset <= len(text), "no word-wise selection gives that range"
+    return presses, offset
+
+
+@pytest.mark.e2e
+def test_split_quote_in_a_real_terminal(tmp_path: Path) -> None:
+    require_tmux()
+    root = tmp_path / "proj"
+    assert main(["init", str(root)]) == 0
+    article = tmp_path / "quote.txt"
+    article.write_text(TEXT, encoding="utf-8")
+    assert main(["import", str(article), "-p", str(root)]) == 0
+    first_presses, cursor = _select_presses(TEXT, *FIRST)
+    second_presses, _ = _select_presses(TEXT, *SECOND)
+    with Tmux(copydesk_command("annotate", "-p", str(root)), width=110, height=30,
+              env={"COPYDESK_ANNOTATOR": "e2e"}) as term:
+        term.wait_for("documents finished")  # the queue
+        term.send("Enter")
+        term.wait_for("Select with shift+arrows")
+        term.send(*["w"] * _presses(TEXT, 0, FIRST[0]))
+        term.send("v", *["w"] * first_presses)
+        term.send("c")
+        term.wait_for("Saved CONTENT")
+        term.send(*["w"] * _presses(TEXT, cursor, SECOND[0]))
+        term.send("v", *["w"] * second_presses)
+        term.send("+")
+        screen = term.wait_for("added a piece")
+        assert "(2 pieces)" in screen
+        term.send("q")
+        term.wait_for("documents finished")
+        term.send("q")
+        term.wait_dead()
+    with sqlite3.connect(root / "copydesk.db") as conn:
+        found = conn.execute('SELECT label, start, "end", text, fragments FROM span').fetchall()
+    assert found == [("CONTENT", FIRST[0], SECOND[1],
+                      f"{TEXT[slice(*FIRST)]} {TEXT[slice(*SECOND)]}",
+                      frag.encode([FIRST, SECOND]))]
