@@ -14,7 +14,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Documents come in once (same text = same document). Annotations in "
         "JSONL (our export, Prodigy/spaCy-style spans/relations) and brat (.ann + .txt, or a "
         "folder of them) come in too, under the annotator and status the file gives, else "
-        "--annotator/--status. A file with a label the schema lacks is rejected whole. For a "
+        "--annotator/--status. A file with a label the schema lacks is rejected whole, naming it "
+        "(--map THEIRS=OURS reads a foreign name as ours, --drop THEIRS skips it). For a "
         "document already here, an annotator's annotations are attached only if they have "
         "none on it yet.",
     )
