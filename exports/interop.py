@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.bulk import NewSpan
 from copydesk.projects.db import StoreError
 from copydesk.projects.importers import SourceError
@@ -110,7 +111,7 @@ def _fragments(raw: Any, line: int | None, where: str) -> tuple[tuple[int, int],
                                                     for x in p) for p in raw)
     if not ok or not raw:
         raise SourceError(f"{where}: \"fragments\" must be a list of [start, end] pairs", line)
-    return tuple(sorted((int(p[0]), int(p[1])) for p in raw))
+    return frag.merge_touching((int(p[0]), int(p[1])) for p in raw)
 
 
 def check_link(schema: Schema, spans: list[NewSpan], links: list[tuple[int, int, str]],

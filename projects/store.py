@@ -174,6 +174,9 @@ def validate_span(schema: Schema, doc_id: int | str, doc_text: str, label: str, 
     attrs = check_attributes(schema, label, attributes or {})
     if fragments is not None and len(fragments) > 1:
         return layer, check_fragments(doc_id, doc_text, start, end, fragments, text), attrs
+    if fragments and tuple(fragments[0]) != (start, end):
+        raise StoreError(f"span {start}-{end} does not match its one fragment "
+                         f"{fragments[0][0]}-{fragments[0][1]}")
     return layer, check_offsets(doc_id, doc_text, start, end, text), attrs
 
 

@@ -58,9 +58,16 @@ def test_a_span_in_two_pieces_is_stored_with_brat_joined_text(project: Project, 
     ([FIRST, (find(TEXT, "👨")[0] + 1, find(TEXT, "family")[1])], "splits a character"),
     ([(FIRST[0], find(TEXT, 'back."')[1]), find(TEXT, "The")],
      "only by a line break"),
+    ([FIRST, (FIRST[1], SECOND[1])], None),  # touching pieces: one piece, bounds checked
 ])
 def test_every_store_rule_applies_per_piece(project: Project, doc: int, pieces, error) -> None:
     start, end = pieces[0][0], pieces[-1][1]
+    if error is None:  # joined into one piece: then its bounds must be the span's
+        with pytest.raises(StoreError, match="does not match its one fragment"):
+            project.store.add_span(doc, "tester", "CONTENT", start, end - 1, fragments=pieces)
+        span = project.store.add_span(doc, "tester", "CONTENT", start, end, fragments=pieces)
+        assert span.fragments is None and span.text == TEXT[start:end]
+        return
     with pytest.raises(StoreError, match=error):
         project.store.add_span(doc, "tester", "CONTENT", start, end, fragments=pieces)
     assert project.store.spans(doc, "tester") == []
