@@ -288,3 +288,40 @@ def test_a_corpus_copy_with_crlf_ann_lines_reads_the_same(root: Path, tmp_path: 
     for ann in copy.glob("*.ann"):
         ann.write_bytes(ann.read_bytes().replace(b"\n", b"\r\n"))
     assert _cli(root, "import", str(copy), *IMPORT_MAP, "--drop", "Sentiment") == 0
+
+
+# ----------------------------------------------------------------------------- hostile input
+@pytest.mark.parametrize(("ann", "expected"), [
+    ("T1\tCONTENT 10 5\tx\n", "outside the text"),
+    ("T1\tCONTENT 0 4;900 905\tSome\n", "outside the text"),
+    ("T1\tCONTENT 0 4;2 9\tSome me text\n", "overlap"),
+    ("T1\tCUE 0 4\tSome\nE1\tAttribution\n", "malformed E line"),
+    ("T1\tCUE 0 4\tSome\nE1\tAttribution:T1 Speaker:T1\n", "unknown Attribution role"),
+    ("T1\tCONTENT 0 4\tSome\nE1\tAttribution:T1 Content:T1\n", "cannot"),
+    ("T1\tPERSON 0 4\tSome\nR1\tSource Arg1\n", "malformed relation"),
+    ("T1\tPERSON 0 4\tSome\nA1\tFactuality\n", "malformed attribute"),
+    ("T1\tPERSON 0 4\tSome\nR1\tKinship Arg1:T1 Arg2:T1\n", "unknown relation type"),
+])
+def test_hostile_brat_lines_are_one_line_refusals(root: Path, tmp_path: Path, capsys,
+                                                  ann: str, expected: str) -> None:
+    (tmp_path / "x.txt").write_text("Some text here.\n", encoding="utf-8")
+    (tmp_path / "x.ann").write_text(ann, encoding="utf-8")
+    assert _cli(root, "import", str(tmp_path / "x.ann")) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and expected in err, err
+    with Project.open(root) as project:
+        assert project.store.document_count() == 0
+
+
+@pytest.mark.parametrize("pieces", ["bad", [[0]], [], [[0, 4], ["a", 9]], [[0, 4], [2, 9]]])
+def test_hostile_jsonl_fragments_are_refused(root: Path, tmp_path: Path, capsys,
+                                             pieces: object) -> None:
+    f = tmp_path / "x.jsonl"
+    f.write_text(json.dumps({"text": "Some text here.", "spans": [
+        {"start": 0, "end": 9, "label": "CONTENT", "fragments": pieces}]}) + "\n",
+        encoding="utf-8")
+    assert _cli(root, "import", str(f)) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and f"{f}:1:" in err
+    with Project.open(root) as project:
+        assert project.store.document_count() == 0
