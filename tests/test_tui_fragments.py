@@ -117,14 +117,52 @@ async def test_add_a_piece_remove_it_undo_and_redo(project: Project) -> None:
         assert "undid add fragment" in status(app)
 
 
+async def test_plus_on_a_span_makes_it_the_target_not_the_spans_crossed(
+        project: Project) -> None:
+    """Walking from a quote's first half to its second crosses the source and the cue: they
+    must not become the span `+` adds to. `+` with no selection picks the target explicitly."""
+    doc = add_text(project, TEXT)
+    store = project.store
+    quote = store.add_span(doc, "tester", "CONTENT", *FIRST)
+    store.add_span(doc, "tester", "SOURCE", *find(TEXT, "Shawes"))
+    store.add_span(doc, "tester", "CUE", *find(TEXT, "told"))
+    app = CopydeskApp(project, "tester", open_document=doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(ArticleView)
+        await select(pilot, *SECOND)
+        await pilot.press("plus")  # no current span yet: says how to pick one
+        await pilot.pause()
+        assert "No current span" in status(app)
+        view.clear_selection()
+        view.move_cursor(FIRST[0] + 2)
+        await pilot.pause()
+        await pilot.press("plus")  # on the quote, nothing selected: the quote is the target
+        await pilot.pause()
+        assert "Adding pieces to CONTENT" in status(app)
+        for needle in ("Shawes", "told"):  # cross the source and the cue
+            view.move_cursor(find(TEXT, needle)[0])
+            await pilot.pause()
+        await select(pilot, *SECOND)
+        assert "Current span" in side(app) and "CONTENT" in side(app)
+        await pilot.press("plus")
+        await pilot.pause()
+        [grown] = [s for s in store.spans(doc, "tester") if s.id == quote.id]
+        assert frag.parts_of(grown) == (FIRST, SECOND)
+        assert [s.fragments for s in store.spans(doc, "tester") if s.label != "CONTENT"] == [
+            None, None]
+
+
 async def test_plus_without_a_selection_or_span_says_what_to_do(project: Project) -> None:
     doc = add_text(project, TEXT)
     app = CopydeskApp(project, "tester", open_document=doc)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
+        app.screen.query_one(ArticleView).move_cursor(find(TEXT, "Shawes")[0])
+        await pilot.pause()
         await pilot.press("plus")
         await pilot.pause()
-        assert "select the text to add" in status(app)
+        assert "Put the cursor on a span" in status(app)
         # overlapping the piece it already has: refused, nothing written
         await select(pilot, *FIRST)
         await pilot.press("c")

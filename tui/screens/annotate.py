@@ -95,9 +95,11 @@ class AnnotateScreen(Screen[None]):
         self._progress = (0, 0)
         self._said_at = -1
         self._label_keys: list[str] = []
-        # The span `+` adds a piece to: the last span the cursor rested on without a selection
-        # (or the last one labelled), so selecting the second half elsewhere keeps it.
+        # The span `+` adds a piece to: the last one labelled, or the one `+` was pressed on
+        # with no selection. Not the span the cursor passes: walking from a quote's first half
+        # to its second crosses the source and cue, which must not become the target.
         self.current_id: int | None = None
+        self._pinned = False
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -248,7 +250,8 @@ class AnnotateScreen(Screen[None]):
             links.append(f"\nAdding {self.pending.kind} to {head.label if head else '?'}: "
                          "move to the span, press enter (esc cancels)", style="bold yellow")
         current = self.current_span()
-        if current is not None and (current.fragments or self.view.selection is not None):
+        if current is not None and (current.fragments or self._pinned
+                                    or self.view.selection is not None):
             links.append_text(self.describe_current(current))
             if current.fragments:
                 highlight.add(int(current.id))  # type: ignore[arg-type]
@@ -265,7 +268,6 @@ class AnnotateScreen(Screen[None]):
 
     # ------------------------------------------------------------------ view events
     def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
-        self.follow_current_span()
         self.refresh_side()
         if event.offset == self._said_at:
             return  # an edit changed the spans here: keep its "Saved"/"Not saved" line
@@ -320,7 +322,7 @@ class AnnotateScreen(Screen[None]):
             self.say(f"Not saved: {exc}", error=True)
             return
         self.view.clear_selection()
-        self.current_id = int(span.id)  # type: ignore[arg-type]
+        self.current_id, self._pinned = int(span.id), False  # type: ignore[arg-type]
         self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
         line = Text("Saved ", style="green")
         line.append_text(self.describe(span))
@@ -330,13 +332,6 @@ class AnnotateScreen(Screen[None]):
     def current_span(self) -> Span | None:
         """The span `+` adds to (see `current_id`), if it still exists."""
         return self.spans.get(self.current_id) if self.current_id is not None else None
-
-    def follow_current_span(self) -> None:
-        """The cursor resting on a span (no selection being made) makes it the current one."""
-        if self.view.selection is None:
-            here = self.spans_here()
-            if here:
-                self.current_id = int(here[0].id)  # type: ignore[arg-type]
 
     def describe_current(self, span: Span) -> Text:
         out = Text("\nCurrent span (+ adds the selection, - removes the piece here):\n",
@@ -348,12 +343,26 @@ class AnnotateScreen(Screen[None]):
         return out
 
     def action_add_fragment(self) -> None:
-        """Add the selection as one more piece of the current span (a split quote's rest)."""
+        """With a selection: add it as one more piece of the current span (a split quote's
+        rest). Without one: make the span under the cursor the current span."""
         target = self.view.selected_range()
-        span = self.current_span() or self.span_here()
-        if target is None or span is None:
-            self.say("Put the cursor on a span, select the text to add to it, then press +.",
-                     error=True)
+        if target is None:
+            here = self.span_here()
+            if here is None:
+                self.say("Put the cursor on a span and press + to add pieces to it, or select "
+                         "the text to add to the current span, then press +.", error=True)
+                return
+            self.current_id, self._pinned = int(here.id), True  # type: ignore[arg-type]
+            self.refresh_side()
+            line = Text("Adding pieces to ", style="bold")
+            line.append_text(self.describe(here))
+            line.append(": select the next piece and press +", style="bold")
+            self.say(line)
+            return
+        span = self.current_span()
+        if span is None:
+            self.say("No current span: label the first piece, or press + on a span, then "
+                     "select the text to add and press +.", error=True)
             return
         try:
             fresh = self.store.add_fragment(int(span.id), self.app.annotator, *target)  # type: ignore[arg-type]
