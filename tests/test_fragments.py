@@ -297,3 +297,11 @@ def test_review_accepts_a_span_in_pieces_into_gold(project: Project, doc: int) -
     gold = project.store.span(result.span_id)
     assert frag.parts_of(gold) == (FIRST, SECOND) and gold.text == JOINED
     assert candidates(project.store, doc).find(pieces.key).status == "accepted"  # type: ignore[union-attr]
+
+
+def test_token_agreement_labels_only_the_pieces() -> None:
+    from copydesk.projects.agreement import token_labels
+
+    tokens = [(0, 3), (4, 5), (6, 10), (11, 15), (16, 20)]
+    quote = SpanKey("attribution", "CONTENT", 0, 20, ((0, 5), (16, 20)))
+    assert token_labels(tokens, [quote]) == ["CONTENT", "CONTENT", "O", "O", "CONTENT"]
