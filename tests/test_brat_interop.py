@@ -325,3 +325,43 @@ def test_hostile_jsonl_fragments_are_refused(root: Path, tmp_path: Path, capsys,
     assert err.count("\n") == 0 and f"{f}:1:" in err
     with Project.open(root) as project:
         assert project.store.document_count() == 0
+
+
+def test_event_types_and_roles_map_both_ways(root: Path, tmp_path: Path, capsys) -> None:
+    text = "Gunmen attacked the checkpoint near Kirkuk with rifles.\n"
+    gunmen, attacked = find(text, "Gunmen"), find(text, "attacked")
+    checkpoint, kirkuk, rifles = find(text, "checkpoint"), find(text, "Kirkuk"), find(text,
+                                                                                     "rifles")
+    ann = "\n".join([
+        f"T1\tGroup {gunmen[0]} {gunmen[1]}\tGunmen",
+        f"T2\tAttack {attacked[0]} {attacked[1]}\tattacked",
+        f"T3\tFacility {checkpoint[0]} {checkpoint[1]}\tcheckpoint",
+        f"T4\tCity {kirkuk[0]} {kirkuk[1]}\tKirkuk",
+        f"T5\tWeapon {rifles[0]} {rifles[1]}\trifles",
+        "E1\tAttack:T2 Assailant:T1 Target:T3 Place:T4 Tool:T5",
+    ]) + "\n"
+    folder = tmp_path / "events"
+    folder.mkdir()
+    (folder / "a.txt").write_text(text, encoding="utf-8")
+    (folder / "a.ann").write_text(ann, encoding="utf-8")
+    mapping = ["--map", "Group=ORG", "--map", "Attack=Conflict.Attack", "--map",
+               "Facility=FAC", "--map", "City=GPE", "--map", "Weapon=WEAPON",
+               "--map", "Assailant=Attacker"]
+    assert _cli(root, "import", str(folder), *mapping, "--drop", "Tool", "--status",
+                "done") == 0
+    assert "dropped 1 (Tool 1)" in capsys.readouterr().out
+    with Project.open(root) as project:
+        spans = {int(s.id): s for s in project.store.spans(1, "import")}
+        roles = sorted((lk.role, spans[lk.tail_id].text) for lk in project.store.links(1,
+                                                                                    "import"))
+        assert roles == [("Attacker", "Gunmen"), ("Place", "Kirkuk"), ("Target", "checkpoint")]
+    out = tmp_path / "back"
+    assert _cli(root, "export", "brat", str(out), "--map", "Conflict.Attack=Attack",
+                "--map", "Attacker=Assailant", "--map", "ORG=Group", "--map", "FAC=Facility",
+                "--map", "GPE=City", "--map", "WEAPON=Weapon") == 0
+    back = (out / "import" / "a.ann").read_text(encoding="utf-8")
+    [event] = [line for line in back.splitlines() if line.startswith("E")]
+    assert sorted(event.split("\t")[1].split()[1:]) == sorted(
+        ["Assailant:T1", "Target:T3", "Place:T4"])
+    assert event.split("\t")[1].startswith("Attack:T2")
+    assert "\tGroup " in back and "\tWeapon " in back
