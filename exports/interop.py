@@ -91,7 +91,7 @@ def check_span(schema: Schema, text: str, raw: Any, line: int | None, where: str
     if not isinstance(attrs, dict) or None in attrs.values():
         raise SourceError(f"{where}: span {label} {start}-{end}: attributes must be an object "
                           "of values", line)
-    parts = _fragments(raw.get("fragments"), line, where)
+    parts = frag.join_line_breaks(text, _fragments(raw.get("fragments"), line, where))
     try:  # the store's own rules: label, offsets, covered text, graphemes, attributes
         layer, _, attrs = validate_span(schema, where, text, label, start, end,
                                         text=raw.get("text"), attributes=attrs,
@@ -111,7 +111,7 @@ def _fragments(raw: Any, line: int | None, where: str) -> tuple[tuple[int, int],
                                                     for x in p) for p in raw)
     if not ok or not raw:
         raise SourceError(f"{where}: \"fragments\" must be a list of [start, end] pairs", line)
-    return frag.merge_touching((int(p[0]), int(p[1])) for p in raw)
+    return tuple((int(p[0]), int(p[1])) for p in raw)
 
 
 def check_link(schema: Schema, spans: list[NewSpan], links: list[tuple[int, int, str]],

@@ -529,13 +529,15 @@ class Store:
                  text: str | None = None, attributes: dict[str, Any] | None = None,
                  fragments: Sequence[tuple[int, int]] | None = None) -> Span:
         """A new span; `fragments` (2+ pieces, outer bounds = start/end) makes it
-        discontinuous."""
+        discontinuous. Pieces that touch, or are apart only by line breaks, are one piece."""
         check_label(self.schema, label)  # before the write transaction: cheap refusals
-        parts = frag.merge_touching(fragments) if fragments else ((start, end),)
 
         def write(session: Session) -> Span:
+            doc_text = self.document_text(session, doc_id)
+            parts = frag.join_line_breaks(doc_text, fragments) if fragments else (
+                (start, end),)
             layer, covered, attrs = validate_span(
-                self.schema, doc_id, self.document_text(session, doc_id), label, start, end,
+                self.schema, doc_id, doc_text, label, start, end,
                 text=text, attributes=attributes, fragments=parts)
             aset = self._set(session, doc_id, annotator)
             stored = frag.encode(parts)
@@ -641,8 +643,9 @@ class Store:
     def add_fragment(self, span_id: int, annotator: str, start: int, end: int) -> Span:
         """Add `start`-`end` as one more piece of a span (a split quote's second half, say).
 
-        A piece touching an existing one extends it; one overlapping an existing piece is
-        refused. The span is re-checked as a whole by `validate_span`.
+        A piece touching an existing one (or apart from it only by line breaks) extends it;
+        one overlapping an existing piece is refused. The span is re-checked as a whole by
+        `validate_span`.
         """
 
         def write(session: Session) -> Span:
@@ -650,7 +653,8 @@ class Store:
             parts = frag.parts_of(span)
             if any(a < end and start < b for a, b in parts):
                 raise StoreError(f"{start}-{end} overlaps a fragment the span already has")
-            new_parts = frag.merge_touching([*parts, (start, end)])
+            new_parts = frag.join_line_breaks(
+                self.document_text(session, span.document_id), [*parts, (start, end)])
             return self._set_parts(session, span, aset, new_parts, "add_fragment")
 
         return self.db.run_write(write)

@@ -56,9 +56,9 @@ def test_a_span_in_two_pieces_is_stored_with_brat_joined_text(project: Project, 
     ([FIRST, (SECOND[0], len(TEXT) + 5)], "outside document"),
     ([FIRST, (FIRST[1] - 3, SECOND[1])], "overlap"),
     ([FIRST, (find(TEXT, "👨")[0] + 1, find(TEXT, "family")[1])], "splits a character"),
-    ([(FIRST[0], find(TEXT, 'back."')[1]), find(TEXT, "The")],
-     "only by a line break"),
-    ([FIRST, (FIRST[1], SECOND[1])], None),  # touching pieces: one piece, bounds checked
+    # pieces that touch, or are apart only by a line break, are one piece (bounds checked)
+    ([FIRST, (FIRST[1], SECOND[1])], None),
+    ([(FIRST[0], find(TEXT, 'back."')[1]), find(TEXT, "The")], None),
 ])
 def test_every_store_rule_applies_per_piece(project: Project, doc: int, pieces, error) -> None:
     start, end = pieces[0][0], pieces[-1][1]
@@ -124,6 +124,23 @@ def test_a_touching_piece_extends_the_one_it_touches(project: Project, doc: int)
     span = project.store.add_span(doc, "tester", "CONTENT", FIRST[0], FIRST[0] + 10)
     grown = project.store.add_fragment(int(span.id), "tester", FIRST[0] + 10, FIRST[1])
     assert (grown.start, grown.end, grown.fragments) == (*FIRST, None)
+    # the next line's first word, apart only by the line break: the span crosses the line
+    end_of_line = find(TEXT, 'back."')[1]
+    line = project.store.add_span(doc, "tester", "CUE", SECOND[0], end_of_line)
+    crossed = project.store.add_fragment(int(line.id), "tester", *find(TEXT, "The"))
+    assert (crossed.start, crossed.end, crossed.fragments) == (SECOND[0], find(TEXT, "The")[1],
+                                                               None)
+    assert crossed.text == TEXT[SECOND[0]:find(TEXT, "The")[1]]
+
+
+def test_the_store_refuses_pieces_apart_only_by_a_line_break() -> None:
+    """The rule itself, for callers that bypass the joining (a hand-made import)."""
+    from copydesk.projects.store import check_fragments
+
+    text = "one\ntwo three"
+    with pytest.raises(StoreError, match="only by a line break"):
+        check_fragments(1, text, 0, 7, [(0, 3), (4, 7)], None)
+    assert check_fragments(1, text, 0, 13, [(0, 3), (8, 13)], None) == "one three"
 
 
 def test_a_legacy_project_upgrades_and_then_holds_pieces(tmp_path: Path) -> None:
