@@ -11,7 +11,9 @@ order; its `start`/`end` are then the outer bounds (so a reader that ignores fra
 it), `token_start`/`token_end` the tokens of those bounds, and `text` the pieces' texts joined by
 one space (as brat shows them). One-piece spans have no `fragments` key.
 
-`token_end` is inclusive, as Prodigy writes it. A relation's `head`/`child` are token indices
+`token_end` is inclusive, as Prodigy writes it. A token with a span edge inside it is split
+there (`Kurdistan` `24` for a GPE `Kurdistan` in `Kurdistan24`), so a span's tokens are exactly
+its text. A relation's `head`/`child` are token indices
 (the last token of each span, as Prodigy's relation UI stores them) and `head_span`/`child_span`
 carry the character offsets, label and span `id` (the span's position in `spans`). Event
 arguments go trigger -> argument with the role as label; attribution parts go content -> source
@@ -27,7 +29,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TextIO
 
-from copydesk.exports.common import TokenCache, token_span
+from copydesk.exports.common import TokenCache, split_tokens, token_span
 from copydesk.exports.model import ExportSpan, ExportSummary, Record
 from copydesk.schema.model import Schema
 
@@ -47,11 +49,15 @@ def record_meta(rec: Record, schema: Schema) -> dict[str, Any]:
 
 def record_line(rec: Record, schema: Schema, cache: TokenCache) -> str:
     """One JSON line (no newline). Tokens are formatted by hand: they are most of the bytes."""
-    toks, starts, ends = cache.get(rec)
+    _toks, starts, ends = cache.get(rec)
+    # a token with a span edge inside is split there, so token_start/token_end never widen a
+    # span (`Kurdistan` of `Kurdistan24`), as in the spaCy, CoNLL and HF exports
+    starts, ends = split_tokens(starts, ends,
+                                (p for span in rec.spans for piece in span.parts for p in piece))
     text = rec.text
     tok_json = ",".join(
         f'{{"text":{_string(text[s:e])},"start":{s},"end":{e},"id":{i}}}'
-        for i, (s, e) in enumerate(toks)
+        for i, (s, e) in enumerate(zip(starts, ends, strict=True))
     )
     spans_out = []
     tok_of: list[tuple[int, int] | None] = []

@@ -192,6 +192,16 @@ def test_jsonl_carries_pieces_and_keeps_outer_bounds(project: Project, doc: int,
     assert quote["fragments"] == [list(FIRST), list(SECOND)]
     assert (quote["start"], quote["end"], quote["text"]) == (FIRST[0], SECOND[1], JOINED)
     assert all("fragments" not in s for s in spans if s["label"] in ("PERSON", "GPE"))
+    # tokens are split at span edges: the GPE inside `Kurdistan24-based` is exactly one token
+    record = json.loads(line)
+    gpe = next(s for s in spans if s["text"] == "Kurdistan")
+    assert gpe["token_start"] == gpe["token_end"]
+    token = record["tokens"][gpe["token_start"]]
+    assert (token["text"], token["start"], token["end"]) == ("Kurdistan", gpe["start"],
+                                                             gpe["end"])
+    for span in spans:  # every span's tokens run from its start to its end
+        first, last = record["tokens"][span["token_start"]], record["tokens"][span["token_end"]]
+        assert (first["start"], last["end"]) == (span["start"], span["end"])
 
 
 def test_spacy_gets_one_span_per_piece_sharing_an_id(project: Project, doc: int,
