@@ -17,7 +17,8 @@ from pathlib import Path
 from copydesk.exports.model import ExportError, ExportSpan, ExportSummary, Record
 from copydesk.projects.textutil import tokenize
 
-__all__ = ["atomic_dir", "atomic_file", "iob_tags", "split_tokens", "token_span", "tokens_of"]
+__all__ = ["atomic_dir", "atomic_file", "check_target", "iob_tags", "split_tokens", "token_span",
+           "tokens_of"]
 
 
 class TokenCache:
@@ -128,17 +129,52 @@ def iob_tags(rec: Record, spans: Sequence[ExportSpan], starts: Sequence[int],
     return tags
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows (threads may export)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _tmp_sibling(out: Path, suffix: str) -> Path:
+    """A fresh folder beside `out`, with the permissions a plain `mkdir` would give it
+    (`mkdtemp` makes it 0700, which would then become the exported folder's mode)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", suffix=suffix, dir=out.parent))
+    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", suffix=suffix, dir=out.parent))
+    folder.chmod(0o777 & ~_umask())
+    return folder
 
 
-@contextmanager
-def atomic_file(out: Path) -> Iterator[Path]:
-    """Yield a temporary path beside `out`; on success it replaces `out` in one rename."""
+def check_target(out: Path, *, folder: bool, force: bool) -> None:
+    """Refuse, before any work, an OUT that exists and would be replaced without --force.
+
+    One rule for files and folders: an existing file, or a non-empty folder, is replaced only
+    with --force (and then only once the new output is complete).
+    """
+    if folder:
+        if out.exists() and not out.is_dir():
+            raise ExportError(f"{out}: is a file; this export writes a folder")
+        if out.is_dir() and any(out.iterdir()) and not force:
+            raise ExportError(f"{out}: folder exists and is not empty; pass --force to "
+                              "replace it")
+        return
     if out.is_dir():
         raise ExportError(f"{out}: is a folder; this export writes one file there "
                           "(pass a file name, or use --split for a folder)")
+    if out.exists() and not force:
+        raise ExportError(f"{out}: file exists; pass --force to replace it")
+
+
+@contextmanager
+def atomic_file(out: Path, *, force: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside `out`; on success it replaces `out` in one rename."""
+    check_target(out, folder=False, force=force)
     folder = _tmp_sibling(out, "")
     tmp = folder / out.name
     try:
@@ -155,10 +191,7 @@ def atomic_dir(out: Path, *, force: bool) -> Iterator[Path]:
     An existing non-empty `out` is replaced only with --force, and then only after the new
     folder is complete (old moved aside, new renamed in, old deleted).
     """
-    if out.exists() and not out.is_dir():
-        raise ExportError(f"{out}: is a file; this export writes a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ExportError(f"{out}: folder exists and is not empty; pass --force to replace it")
+    check_target(out, folder=True, force=force)
     tmp = _tmp_sibling(out, "")
     try:
         yield tmp

@@ -304,7 +304,7 @@ def import_annotated(store: Store, schema: Schema, paths: Iterable[Path | str], 
             else:  # pragma: no cover - collect() filters suffixes
                 continue
             if docs:
-                report.add(insert_documents(store, docs, origin=str(path)))
+                report.add(insert_documents(store, docs, origin=str(path), schema=schema))
         except SourceError as exc:
             interop.rollback(mark)
             report.rejected.append(Rejected(str(path), exc.reason, exc.line))

@@ -11,7 +11,8 @@ Output layout (also in `copydesk export --help`):
 | hf     | OUT/train.jsonl        | OUT/train.jsonl, OUT/validation.jsonl, OUT/test.jsonl |
 
 Everything is written into a temporary sibling of OUT and renamed into place at the end, so a
-failed or interrupted export leaves no half-written output.
+failed or interrupted export leaves no half-written output. An existing OUT (file, or non-empty
+folder) is replaced only with --force.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from copydesk.exports.common import atomic_dir, atomic_file
+from copydesk.exports.common import atomic_dir, atomic_file, check_target
 from copydesk.exports.model import FORMATS, ExportError, ExportOptions, ExportSummary, Record
 from copydesk.exports.reader import assign_splits, read_records
 from copydesk.projects.store import Store
@@ -53,6 +54,7 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
         from copydesk.exports.spacy_bin import require_spacy
 
         require_spacy()  # before reading anything: one clear line, nothing written
+    check_target(out, folder=fmt in ("brat", "hf") or bool(options.split), force=options.force)
     summary = ExportSummary(fmt=fmt, out=str(out))
     records = read_records(store, options, summary.skipped)
     records_kept = records  # a set with no span of the layer still gives "O" sentences
@@ -94,7 +96,7 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
                                        for name in groups}, schema, options, tag_layer,
                          summary, tick)
     else:
-        with atomic_file(out) as tmp:
+        with atomic_file(out, force=options.force) as tmp:
             _write_files(fmt, groups, {"": tmp}, schema, options, tag_layer, summary, tick)
     return summary
 

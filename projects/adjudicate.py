@@ -8,9 +8,11 @@ owner), so each decision is *also* appended as its own action in the gold set, o
 or `reject`, whose `annotator` column is the reviewer: the log therefore says who decided what,
 from which annotators' marks, and which gold rows it produced.
 
-The decision row is written just after the gold rows, in a second transaction; a crash in
-between leaves a gold span without its decision row, which `candidates` still shows as accepted
-(decided by nobody) rather than losing it.
+One decision is one write transaction: the gold span, the links copied with it, the decision
+row and the gold set's status are written together (the store's private `_add_span`,
+`_add_link`, `_remove_span`, `_set_status` composed inside one `run_write`), and the candidates
+are read inside that same transaction, so a crash or a concurrent reviewer can never leave a gold
+span without its reviewer, or a `done` gold set with an open candidate.
 """
 
 from __future__ import annotations
@@ -21,15 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from copydesk.projects.agreement import SpanKey
+from copydesk.projects.gold import DECISIONS, REOPENED, reopened_documents
 from copydesk.projects.models import Action, AnnotationSet, Document, Link, Span
 from copydesk.projects.permissions import GOLD, Policy, check_review
 from copydesk.projects.store import Store, StoreError
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
-DECISIONS = ("accept", "reject")
 
 
 @dataclass(frozen=True)
@@ -98,19 +100,23 @@ class AcceptResult:
 def done_annotators(store: Store, doc_id: int) -> list[str]:
     """Annotators (gold excluded) whose set for this document is done."""
     with store.db.read() as session:
-        rows = session.exec(
-            select(AnnotationSet.annotator).where(
-                AnnotationSet.document_id == doc_id, AnnotationSet.status == "done",
-                AnnotationSet.annotator != GOLD,
-            ).order_by(AnnotationSet.annotator)
-        ).all()
-    return list(rows)
+        return _done_annotators(session, doc_id)
+
+
+def _done_annotators(session: Session, doc_id: int) -> list[str]:
+    return list(session.exec(
+        select(AnnotationSet.annotator).where(
+            AnnotationSet.document_id == doc_id, AnnotationSet.status == "done",
+            AnnotationSet.annotator != GOLD,
+        ).order_by(AnnotationSet.annotator)
+    ).all())
 
 
 def review_queue(store: Store, *, min_annotators: int = 1) -> list[tuple[int, str, int, str]]:
     """Documents with at least `min_annotators` done sets: (id, title, done count, gold status).
 
-    Gold status is "todo" when no reviewer has touched the document yet.
+    Gold status is "todo" when no reviewer has touched the document yet, and "reopened" when
+    new candidates appeared after the gold set was done (a late annotator finished).
     """
     with store.db.read() as session:
         counts = session.exec(
@@ -122,13 +128,17 @@ def review_queue(store: Store, *, min_annotators: int = 1) -> list[tuple[int, st
             select(AnnotationSet.document_id, AnnotationSet.status)
             .where(AnnotationSet.annotator == GOLD)
         ).all())
+        reopened = reopened_documents(session)
         out = []
         for doc_id, n in sorted(counts):
             if n < min_annotators:
                 continue
             doc = session.get(Document, doc_id)
             title = doc.title if doc is not None else ""
-            out.append((int(doc_id), title, int(n), gold.get(doc_id, "todo")))
+            status = gold.get(doc_id, "todo")
+            if doc_id in reopened and status != "done":
+                status = REOPENED
+            out.append((int(doc_id), title, int(n), status))
     return out
 
 
@@ -136,14 +146,42 @@ def _key(span: Span) -> SpanKey:
     return SpanKey.of(span)
 
 
-def _decisions(store: Store, doc_id: int) -> dict[SpanKey, tuple[str, str]]:
+def _spans(session: Session, set_id: int | None, *, fresh: bool = False) -> list[Span]:
+    if set_id is None:
+        return []
+    query = select(Span).where(Span.set_id == set_id).order_by(Span.start, Span.end, Span.id)
+    if fresh:
+        query = query.where(Span.stale == "")
+    return list(session.exec(query).all())
+
+
+def _links(session: Session, set_id: int | None, *, fresh: bool = False) -> list[Link]:
+    if set_id is None:
+        return []
+    query = select(Link).where(Link.set_id == set_id).order_by(Link.id)
+    if fresh:
+        query = query.where(Link.stale == "")
+    return list(session.exec(query).all())
+
+
+def _set(session: Session, doc_id: int, annotator: str) -> AnnotationSet | None:
+    return session.exec(select(AnnotationSet).where(
+        AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator)).first()
+
+
+def _decisions(session: Session, gold_set: AnnotationSet | None
+               ) -> dict[SpanKey, tuple[str, str]]:
     """Last decision per span key in the gold set's log: key -> (kind, reviewer)."""
     out: dict[SpanKey, tuple[str, str]] = {}
-    for action in store.actions(doc_id, GOLD):
-        if action.kind in DECISIONS:
-            data = json.loads(action.payload)
-            who = data.get("reviewer", action.annotator)
-            out[SpanKey.from_json(data["key"])] = (action.kind, who)
+    if gold_set is None:
+        return out
+    for action in session.exec(
+        select(Action).where(Action.set_id == gold_set.id, col(Action.kind).in_(DECISIONS))
+        .order_by(Action.id)
+    ).all():
+        data = json.loads(action.payload)
+        who = data.get("reviewer", action.annotator)
+        out[SpanKey.from_json(data["key"])] = (action.kind, who)
     return out
 
 
@@ -153,17 +191,24 @@ def candidates(store: Store, doc_id: int) -> DocumentReview:
     Sorted by position then label. Spans only the gold set has (added by a reviewer some other
     way) appear too, with no annotators, so the screen shows the whole gold set.
     """
-    store.document(doc_id)  # a clear error for a missing document
-    names = done_annotators(store, doc_id)
+    with store.db.read() as session:
+        return _candidates(session, doc_id)
+
+
+def _candidates(session: Session, doc_id: int) -> DocumentReview:
+    if session.get(Document, doc_id) is None:
+        raise StoreError(f"no document with id {doc_id}")
+    names = _done_annotators(session, doc_id)
     marks: dict[SpanKey, list[Span]] = {}
     owner: dict[int, str] = {}
     for name in names:
-        for span in store.spans(doc_id, name, include_stale=False):
+        aset = _set(session, doc_id, name)
+        for span in _spans(session, aset.id if aset else None, fresh=True):
             marks.setdefault(_key(span), []).append(span)
             owner[int(span.id)] = name  # type: ignore[arg-type]
-    gold = {_key(s): s for s in store.spans(doc_id, GOLD)}
-    decided = _decisions(store, doc_id)
-    aset = store.annotation_set(doc_id, GOLD)
+    gold_set = _set(session, doc_id, GOLD)
+    gold = {_key(s): s for s in _spans(session, gold_set.id if gold_set else None)}
+    decided = _decisions(session, gold_set)
     out: list[Candidate] = []
     for key in sorted(marks.keys() | gold.keys(), key=lambda k: (k.start, k.end, k.layer,
                                                                   k.label)):
@@ -192,25 +237,20 @@ def candidates(store: Store, doc_id: int) -> DocumentReview:
             gold_span_id=int(gold_span.id) if gold_span is not None else None,  # type: ignore[arg-type]
             decided_by=by,
         ))
-    return DocumentReview(doc_id, names, out, aset.status if aset else None)
+    return DocumentReview(doc_id, names, out, gold_set.status if gold_set else None)
 
 
-def _log_decision(store: Store, doc_id: int, reviewer: str, kind: str,
+def _log_decision(session: Session, store: Store, doc_id: int, reviewer: str, kind: str,
                   payload: dict[str, Any]) -> None:
     """Append an accept/reject row to the gold set's log, with the reviewer as its actor."""
-
-    def write(session: Session) -> None:
-        aset = session.exec(
-            select(AnnotationSet).where(AnnotationSet.document_id == doc_id,
-                                        AnnotationSet.annotator == GOLD)
-        ).first()
-        if aset is None:  # pragma: no cover - callers create the set first
-            raise StoreError(f"document {doc_id} has no gold set yet")
-        session.add(Action(set_id=aset.id, annotator=reviewer, kind=kind,
-                           payload=json.dumps({**payload, "reviewer": reviewer},
-                                              ensure_ascii=False, sort_keys=True)))
-
-    store.db.run_write(write)
+    aset = _set(session, doc_id, GOLD)
+    if aset is None:  # pragma: no cover - callers create the set first
+        raise StoreError(f"document {doc_id} has no gold set yet")
+    session.add(Action(set_id=aset.id, annotator=reviewer, kind=kind,
+                       payload=json.dumps({**payload, "reviewer": reviewer},
+                                          ensure_ascii=False, sort_keys=True),
+                       session=store.session_id))
+    session.flush()
 
 
 def _authorise(reviewer: str, policy: Policy | None) -> None:
@@ -222,17 +262,19 @@ def _authorise(reviewer: str, policy: Policy | None) -> None:
         check_review(policy, reviewer)
 
 
-def _copy_links(store: Store, doc_id: int, key: SpanKey, annotators: Sequence[str]
-                ) -> tuple[list[int], list[str]]:
+def _copy_links(session: Session, store: Store, doc_id: int, key: SpanKey,
+                annotators: Sequence[str]) -> tuple[list[int], list[str]]:
     """Copy into gold every annotator link touching `key` whose other end is also in gold."""
-    gold = {_key(s): int(s.id) for s in store.spans(doc_id, GOLD)}  # type: ignore[arg-type]
-    have = set()
-    for link in store.links(doc_id, GOLD):
-        have.add((link.head_id, link.tail_id, link.role))
+    gold_set = _set(session, doc_id, GOLD)
+    gold_set_id = gold_set.id if gold_set else None
+    gold = {_key(s): int(s.id) for s in _spans(session, gold_set_id)}  # type: ignore[arg-type]
+    have = {(lk.head_id, lk.tail_id, lk.role) for lk in _links(session, gold_set_id)}
     wanted: list[tuple[int, int, str]] = []
     for name in annotators:
-        by_id = {int(s.id): _key(s) for s in store.spans(doc_id, name)}  # type: ignore[arg-type]
-        for link in store.links(doc_id, name, include_stale=False):
+        aset = _set(session, doc_id, name)
+        set_id = aset.id if aset else None
+        by_id = {int(s.id): _key(s) for s in _spans(session, set_id)}  # type: ignore[arg-type]
+        for link in _links(session, set_id, fresh=True):
             head, tail = by_id.get(link.head_id), by_id.get(link.tail_id)
             if head is None or tail is None or key not in (head, tail):
                 continue
@@ -244,7 +286,9 @@ def _copy_links(store: Store, doc_id: int, key: SpanKey, annotators: Sequence[st
     skipped: list[str] = []
     for head_id, tail_id, role in wanted:
         try:
-            link = store.add_link(head_id, tail_id, role, GOLD)
+            # a savepoint: a refused link leaves the rest of the decision intact
+            with session.begin_nested():
+                link = store._add_link(session, head_id, tail_id, role, GOLD)
         except StoreError as exc:  # e.g. two annotators gave a one-only role to different spans
             skipped.append(f"{role} {head_id}->{tail_id}: {exc}")
             continue
@@ -252,11 +296,18 @@ def _copy_links(store: Store, doc_id: int, key: SpanKey, annotators: Sequence[st
     return added, skipped
 
 
-def _finish_if_complete(store: Store, doc_id: int) -> None:
+def _finish_if_complete(session: Session, store: Store, doc_id: int) -> None:
     """Mark the gold set done once no candidate is open, so `export --status done` sees it."""
-    review = candidates(store, doc_id)
+    review = _candidates(session, doc_id)
     if not review.open and review.gold_status != "done":
-        store.set_status(doc_id, GOLD, "done")
+        store._set_status(session, doc_id, GOLD, "done")
+
+
+def _current(session: Session, doc_id: int, key: SpanKey) -> Candidate:
+    current = _candidates(session, doc_id).find(key)
+    if current is None:
+        raise StoreError(f"no candidate {key.label} {key.start}-{key.end} in document {doc_id}")
+    return current
 
 
 def accept(store: Store, doc_id: int, reviewer: str, candidate: Candidate | SpanKey, *,
@@ -264,23 +315,26 @@ def accept(store: Store, doc_id: int, reviewer: str, candidate: Candidate | Span
     """Copy a candidate span (and its links whose both ends are gold) into the gold set."""
     _authorise(reviewer, policy)
     key = candidate.key if isinstance(candidate, Candidate) else candidate
-    current = candidates(store, doc_id).find(key)
-    if current is None:
-        raise StoreError(f"no candidate {key.label} {key.start}-{key.end} in document {doc_id}")
-    if current.gold_span_id is not None:
-        span_id = current.gold_span_id
-    else:
-        span = store.add_span(doc_id, GOLD, key.label, key.start, key.end, text=current.text,
-                              attributes=json.loads(current.attributes or "{}"),
-                              fragments=key.fragments or None)
-        span_id = int(span.id)  # type: ignore[arg-type]
-    link_ids, skipped = _copy_links(store, doc_id, key, current.annotators)
-    _log_decision(store, doc_id, reviewer, "accept", {
-        "key": key.to_json(), "annotators": list(current.annotators), "span_id": span_id,
-        "link_ids": link_ids, "skipped_links": skipped,
-    })
-    _finish_if_complete(store, doc_id)
-    return AcceptResult(span_id, link_ids, skipped)
+
+    def decide(session: Session) -> AcceptResult:
+        current = _current(session, doc_id, key)
+        if current.gold_span_id is not None:
+            span_id = current.gold_span_id
+        else:
+            span = store._add_span(session, doc_id, GOLD, key.label, key.start, key.end,
+                                   text=current.text,
+                                   attributes=json.loads(current.attributes or "{}"),
+                                   fragments=key.fragments or None)
+            span_id = int(span.id)  # type: ignore[arg-type]
+        link_ids, skipped = _copy_links(session, store, doc_id, key, current.annotators)
+        _log_decision(session, store, doc_id, reviewer, "accept", {
+            "key": key.to_json(), "annotators": list(current.annotators), "span_id": span_id,
+            "link_ids": link_ids, "skipped_links": skipped,
+        })
+        _finish_if_complete(session, store, doc_id)
+        return AcceptResult(span_id, link_ids, skipped)
+
+    return store.db.run_write(decide)
 
 
 def reject(store: Store, doc_id: int, reviewer: str, candidate: Candidate | SpanKey, *,
@@ -288,19 +342,21 @@ def reject(store: Store, doc_id: int, reviewer: str, candidate: Candidate | Span
     """Keep a candidate out of gold (removing it, logged, if it was accepted before)."""
     _authorise(reviewer, policy)
     key = candidate.key if isinstance(candidate, Candidate) else candidate
-    current = candidates(store, doc_id).find(key)
-    if current is None:
-        raise StoreError(f"no candidate {key.label} {key.start}-{key.end} in document {doc_id}")
-    removed_links: list[int] = []
-    if current.gold_span_id is not None:
-        removed_links = store.remove_span(current.gold_span_id, GOLD)
-    elif store.annotation_set(doc_id, GOLD) is None:
-        store.set_status(doc_id, GOLD, "in_progress")
-    _log_decision(store, doc_id, reviewer, "reject", {
-        "key": key.to_json(), "annotators": list(current.annotators),
-        "removed_span_id": current.gold_span_id, "removed_link_ids": removed_links,
-    })
-    _finish_if_complete(store, doc_id)
+
+    def decide(session: Session) -> None:
+        current = _current(session, doc_id, key)
+        removed_links: list[int] = []
+        if current.gold_span_id is not None:
+            removed_links = store._remove_span(session, current.gold_span_id, GOLD)
+        elif _set(session, doc_id, GOLD) is None:
+            store._set_status(session, doc_id, GOLD, "in_progress")
+        _log_decision(session, store, doc_id, reviewer, "reject", {
+            "key": key.to_json(), "annotators": list(current.annotators),
+            "removed_span_id": current.gold_span_id, "removed_link_ids": removed_links,
+        })
+        _finish_if_complete(session, store, doc_id)
+
+    store.db.run_write(decide)
 
 
 def auto_accept_unanimous(store: Store, doc_id: int, reviewer: str, *,

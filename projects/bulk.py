@@ -26,9 +26,21 @@ from sqlmodel import Session
 
 from copydesk.projects import fragments as frag
 from copydesk.projects.db import StoreError
-from copydesk.projects.models import STATUSES, Action, AnnotationSet, Document, Link, Span, utcnow
+from copydesk.projects.gold import reopen_if_needed
+from copydesk.projects.models import (
+    STATUSES,
+    Action,
+    AnnotationSet,
+    Document,
+    Link,
+    SchemaSnapshot,
+    Span,
+    utcnow,
+)
+from copydesk.projects.permissions import GOLD
 from copydesk.projects.store import Store
 from copydesk.projects.textutil import grapheme_bounds
+from copydesk.schema.model import Schema
 
 _DOC = Document.__table__  # type: ignore[attr-defined]
 _SET = AnnotationSet.__table__  # type: ignore[attr-defined]
@@ -81,8 +93,14 @@ class BulkResult:
     document_ids: list[int] = field(default_factory=list)
 
 
-def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "") -> BulkResult:
-    """Insert documents and their annotation sets in one transaction (see module docstring)."""
+def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "",
+                     schema: Schema | None = None) -> BulkResult:
+    """Insert documents and their annotation sets in one transaction (see module docstring).
+
+    `schema` is the schema the caller validated labels against: if the project's schema is no
+    longer that one when the transaction starts (a `schema apply` landed meanwhile), nothing is
+    written and the caller is told to run the import again.
+    """
     for doc in docs:
         for aset in doc.sets:
             if aset.status not in STATUSES:
@@ -100,7 +118,9 @@ def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "")
                     raise StoreError("a link points at a span that is not in the file")
 
     def write(session: Session) -> BulkResult:
+        _same_schema(session, store, schema)
         result = BulkResult()
+        finished: set[int] = set()
         conn = session.connection()
         hashes = [doc.content_hash for doc in docs]
         existing: dict[str, int] = {}
@@ -140,9 +160,25 @@ def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "")
             seen.add(doc.content_hash)
             for aset in doc.sets:
                 _write_set(conn, store, doc, doc_id, aset, result, origin)
+                if aset.status == "done" and aset.annotator != GOLD:
+                    finished.add(doc_id)
+        for doc_id in sorted(finished):  # finished work can bring gold new candidates
+            reopen_if_needed(session, doc_id, f"import of {origin or 'annotations'}")
         return result
 
     return store.db.run_write(write)
+
+
+def _same_schema(session: Session, store: Store, schema: Schema | None) -> None:
+    store._schema_in(session)  # rows below take store.schema_id: the current snapshot
+    current = store.current_schema_id(session)
+    if schema is None or current is None:
+        return
+    snap = session.get(SchemaSnapshot, current)
+    if snap is not None and snap.sha256 != schema.sha256:
+        raise StoreError(f"the project's schema changed to {snap.name} {snap.version} while "
+                         "this file was being read; nothing from it was imported, run the "
+                         "import again")
 
 
 def _check(doc: NewDocument, span: NewSpan, bounds: set[int]) -> None:

@@ -69,10 +69,53 @@ def decode(data: bytes) -> str:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
+        guess = guess_encoding(data)
+        hint = (f"it looks like {guess}: iconv -f {guess} -t UTF-8" if guess else
+                "find its encoding with `file -i`, then iconv -f ENCODING -t UTF-8")
         raise SourceError(
             f"not UTF-8 text: byte 0x{data[exc.start]:02x} at offset {exc.start} cannot be "
-            "decoded; convert the file to UTF-8 (e.g. iconv -f cp1256 -t utf-8)", line
+            f"decoded; convert the file to UTF-8 ({hint})", line
         ) from exc
+
+
+# Single-byte code pages charset-normalizer proposes for Western European text, where a short
+# sample cannot tell them apart by letters alone.
+_LATIN_FAMILY = frozenset({"cp1250", "cp1252", "cp1257", "cp1258", "cp775", "cp850", "cp852",
+                           "latin_1", "iso8859_2", "iso8859_4", "iso8859_10", "iso8859_13",
+                           "iso8859_15", "mac_roman", "hp_roman8"})
+
+
+def guess_encoding(data: bytes) -> str | None:
+    """The likely encoding of bytes that are not UTF-8, as iconv names it, or None.
+
+    charset-normalizer ranks the candidates (reading at most the first 256 kB). A short
+    Western text scores equally well in several Latin code pages; when the bytes read as
+    CP1252 with every non-ASCII byte a letter of Latin-1 (the far most common case: Latin-1 or
+    Windows files from Western Europe), that is what is suggested.
+    """
+    from charset_normalizer import from_bytes  # local: only a rejected file needs it
+
+    sample = data[: 256 * 1024]
+    best = from_bytes(sample).best()
+    if best is None:
+        return None
+    name = best.encoding
+    if name in _LATIN_FAMILY and _reads_as_latin1_letters(sample):
+        return "CP1252"
+    return _ICONV_NAMES.get(name, name.upper().replace("_", "-"))
+
+
+_ICONV_NAMES = {"latin_1": "ISO-8859-1", "utf_16": "UTF-16", "utf_32": "UTF-32",
+                "mac_roman": "MACINTOSH", "shift_jis": "SHIFT_JIS", "euc_jp": "EUC-JP"}
+
+
+def _reads_as_latin1_letters(data: bytes) -> bool:
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    high = [ch for ch in text if ord(ch) > 0x7F]
+    return bool(high) and all(ch.isalpha() or ch in "«»°€’‘“”–—…·" for ch in high)
 
 
 def title_of(text: str, suffix: str) -> str:

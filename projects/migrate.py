@@ -27,7 +27,6 @@ How an apply is recorded, and why undo works:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from collections import Counter
@@ -72,26 +71,24 @@ NEW_SNAPSHOT = -1
 
 # --------------------------------------------------------------------------- TUI hooks
 def schema_changed(project: Project) -> bool:
-    """True when the project's schema file no longer matches the schema the store validates
-    against (another process ran `copydesk schema apply`, or someone edited the file).
+    """True when the project's schema in the database is no longer the one this process
+    shows (another process ran `copydesk schema apply` or `schema undo`, or a write found the
+    database had moved on and the screen has not caught up yet).
 
-    Cheap (one file read and a hash), so the TUI can call it whenever a screen resumes.
+    Cheap (one one-row query), so the TUI can call it every few seconds. Editing `schema.yaml`
+    by hand changes nothing until it is applied: the database is the source of truth.
     """
-    try:
-        data = project.schema_path.read_bytes()
-    except OSError:
-        return False
-    return hashlib.sha256(data).hexdigest() != project.store.schema.sha256
+    return (project.schema.sha256 != project.store.schema.sha256
+            or not project.store.schema_is_current())
 
 
 def reload_schema(project: Project) -> Schema:
-    """Load the project's schema file again and validate later writes against it.
+    """Take up the project's current schema from the database (after another process's apply).
 
-    Raises `SchemaError` when the file is no longer a valid schema (hand-edited badly): the
-    caller should show the first problem and keep working under the schema it had.
+    Later writes are checked against it anyway (inside each write transaction); this brings the
+    screen's labels, hotkeys and guidelines in line.
     """
-    schema = load_schema(project.schema_path)
-    project.store.use_schema(schema)
+    schema = project.store.refresh_schema()
     project.schema = schema
     return schema
 
@@ -501,8 +498,12 @@ def apply_schema(project: Project, new_path: Path | str, *, dry_run: bool = Fals
     tmp = _stage(project.schema_path, new.text)
     try:
         def write(session: Session) -> tuple[MigrationPlan, int]:
+            if store.current_schema_id(session) not in (None, store.schema_id):
+                raise StoreError("the project's schema was changed by someone else while this "
+                                 "apply was being prepared; nothing was changed, run it again")
             snapshot = _snapshot_id(session, new, create=True)
             assert snapshot is not None
+            store.set_current_schema(session, snapshot)
             plan = plan_migration(session, new, old=old, snapshot_id=snapshot)
             _write_rows(session, plan.rows(), "after")
             gid = _log_global(session, APPLY, who, {
@@ -517,10 +518,11 @@ def apply_schema(project: Project, new_path: Path | str, *, dry_run: bool = Fals
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    # A crash here leaves the old file beside the new database: `Project.open` notices
+    # (the file is an earlier snapshot) and rewrites it from the database.
     os.replace(tmp, project.schema_path)
-    installed = load_schema(project.schema_path)
-    store.use_schema(installed)
-    project.schema = installed
+    store.use_schema(new)
+    project.schema = store.schema
     return ApplyReport(diff, plan, counts, dry_run=False, action_id=gid)
 
 
@@ -603,6 +605,8 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
         if snap is None:  # pragma: no cover - snapshots are never deleted
             raise StoreError(f"the schema snapshot {info['from']} is missing; cannot undo")
         old = parse_schema(snap.text, str(project.schema_path))
+        if not dry_run:
+            store.set_current_schema(session, int(snap.id))  # type: ignore[arg-type]
         changes: list[RowChange] = []
         for action in session.exec(
             select(Action).where(Action.kind == APPLY, col(Action.set_id).is_not(None),
@@ -675,7 +679,7 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
             tmp.unlink(missing_ok=True)
         os.replace(_stage(project.schema_path, old.text), project.schema_path)
     store.use_schema(old)
-    project.schema = old
+    project.schema = store.schema
     return report
 
 

@@ -41,6 +41,21 @@ class SchemaSnapshot(SQLModel, table=True):
     created_at: str = Field(default_factory=utcnow)
 
 
+class CurrentSchema(SQLModel, table=True):
+    """The project's schema: one row pointing at the snapshot every write is checked against.
+
+    The database, not `schema.yaml`, is the source of truth: `schema apply`/`undo` move this
+    pointer inside their write transaction, every span or link write reads it inside its own,
+    and the file is rewritten from the snapshot (see `projects.project.Project.open`).
+    """
+
+    __tablename__ = "current_schema"
+
+    id: int = Field(default=1, primary_key=True)
+    snapshot_id: int = Field(foreign_key="schema_snapshot.id")
+    updated_at: str = Field(default_factory=utcnow)
+
+
 class AnnotationSet(SQLModel, table=True):
     """One annotator's work on one document."""
 
@@ -122,3 +137,7 @@ class Action(SQLModel, table=True):
     at: str = Field(default_factory=utcnow)
     kind: str
     payload: str = "{}"
+    # The running app (one Store) that made the edit: undo is per running app, as in an editor,
+    # so one annotator in two terminals does not undo the other terminal's edits. NULL for
+    # actions written before 0.2 (layout 0002): those stay undoable by any later session.
+    session: str | None = Field(default=None)

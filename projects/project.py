@@ -7,8 +7,8 @@ self-contained and a later edit of the original file cannot change it behind the
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,6 +108,8 @@ class Project:
         self.config = config
         self.schema = schema
         self.store = store
+        # One line each for the user: what opening found and did (e.g. a repaired schema file).
+        self.notices: list[str] = []
 
     @property
     def schema_path(self) -> Path:
@@ -122,12 +124,19 @@ class Project:
             if not (folder / CONFIG_NAME).is_file():
                 raise ProjectError(f"{folder}: not a copydesk project (no {CONFIG_NAME})")
         config = ProjectConfig.read(folder / CONFIG_NAME)
-        schema = _load_schema(folder / config.schema)
+        schema_file = folder / config.schema
         db_path = folder / DB_NAME
         if not db_path.exists():
             raise ProjectError(f"{db_path}: the project database is missing")
-        store = Store(db_path, schema, create=True)
-        return cls(folder, config, schema, store)
+        # The file is read as the schema only for a database that records none yet (0.1).
+        store = Store(db_path, lambda: _load_schema(schema_file), create=True)
+        project = cls(folder, config, store.schema, store)
+        try:
+            project.notices = sync_schema_file(schema_file, store)
+        except OSError as exc:
+            project.notices = [f"{schema_file}: could not be rewritten from the database "
+                               f"({exc.strerror}); copydesk uses the database's schema"]
+        return project
 
     @classmethod
     def init(cls, root: Path | str, schema_file: Path | str | None = None,
@@ -138,13 +147,13 @@ class Project:
         source = Path(schema_file) if schema_file else default_schema_path()
         schema = _load_schema(source)  # validate before touching the disk
         folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, folder / "schema.yaml")
+        write_schema_file(folder / "schema.yaml", schema.text)
         config = ProjectConfig(name=name or folder.name)
         store = Store(folder / DB_NAME, schema)
         tmp = folder / (CONFIG_NAME + ".tmp")
         tmp.write_text(config.to_yaml(), encoding="utf-8")
         tmp.replace(folder / CONFIG_NAME)
-        return cls(folder, config, _load_schema(folder / "schema.yaml"), store)
+        return cls(folder, config, store.schema, store)
 
     def close(self) -> None:
         self.store.close()
@@ -154,6 +163,47 @@ class Project:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def write_schema_file(path: Path, text: str) -> None:
+    """Replace `path` with `text` atomically (temporary file, fsync, `os.replace`)."""
+    tmp = path.with_name(f".{path.name}.copydesk-tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(text.encode("utf-8"))
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def sync_schema_file(path: Path, store: Store) -> list[str]:
+    """Check `schema.yaml` against the schema the database names; repair what is safe.
+
+    The database is the source of truth (`schema apply` moves its pointer inside the write
+    transaction and only then replaces the file), so a file that differs is either
+    - missing, or an earlier schema of this project (a crash between the database commit and
+      the file replace): rewritten from the database, and said so; or
+    - text this project never had (edited by hand): left alone, never overwritten, and
+      reported with what to do; copydesk keeps checking writes against the database's schema.
+    """
+    schema = store.schema
+    want = schema.text.encode("utf-8")
+    shown = f"{schema.name} {schema.version}"
+    try:
+        have: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        have = None
+    if have == want:
+        return []
+    if have is None:
+        write_schema_file(path, schema.text)
+        return [f"{path}: was missing; rewritten from the project database (schema {shown})"]
+    if store.known_schema(hashlib.sha256(have).hexdigest()):
+        write_schema_file(path, schema.text)
+        return [f"{path}: held an earlier schema of this project (an interrupted `schema "
+                f"apply` or `schema undo`); rewritten from the project database (schema {shown})"]
+    return [f"{path}: differs from the project's schema in the database (schema {shown}), "
+            "which copydesk keeps using; to adopt your edits run "
+            f"`copydesk schema apply {path.name}`"]
 
 
 def _load_schema(path: Path) -> Schema:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func
 from sqlmodel import select
 
+from copydesk.projects.gold import reopened_documents
 from copydesk.projects.models import Link, Span
 from copydesk.projects.store import Store
 
@@ -24,6 +25,8 @@ class ProjectStats:
     # kind is "span" or "link" (see projects.migrate for the reasons).
     stale_links: int = 0
     stale_reasons: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Documents whose gold set was done but got new candidates since (see projects.gold).
+    reopened_gold: list[int] = field(default_factory=list)
 
     def sections(self) -> list[tuple[str, dict[str, int]]]:
         return [
@@ -84,4 +87,5 @@ def project_stats(store: Store) -> ProjectStats:
                 select(model.stale, func.count()).where(model.stale != "").group_by(model.stale)
             ).all():
                 stats.stale_reasons[(kind, str(reason))] = int(n)
+        stats.reopened_gold = sorted(reopened_documents(session))
     return stats

@@ -8,28 +8,33 @@ Every write is checked against the document text and the schema before anything 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import regex
-from sqlalchemy import func, insert
+from sqlalchemy import LargeBinary, case, func, insert, literal
 from sqlmodel import Session, col, select
 
 from copydesk.projects import fragments as frag
 from copydesk.projects.db import Database, StoreError
+from copydesk.projects.gold import reopen_if_needed
 from copydesk.projects.models import (
     STATUSES,
     Action,
     AnnotationSet,
+    CurrentSchema,
     Document,
     Link,
     SchemaSnapshot,
     Span,
     utcnow,
 )
+from copydesk.projects.permissions import GOLD
+from copydesk.schema import parse_schema
 from copydesk.schema.model import Schema
 
 __all__ = ["DocumentRow", "Store", "StoreError", "validate_link", "validate_span"]
@@ -65,6 +70,31 @@ class DocumentRow:
 class _History:
     undo: list[int] = field(default_factory=list)
     redo: list[int] = field(default_factory=list)
+
+
+def _char_length(dialect: str = "sqlite") -> Any:
+    """`length(text)`, or NULL for a text holding a NUL character.
+
+    SQLite's `length()` of a TEXT value stops at the first NUL (a 48-character document showed
+    as 15); the NUL test runs on the bytes (`instr` of a BLOB does not stop there), and the few
+    such texts are measured in Python by `_true_lengths`. Other databases store no NUL in text
+    and count characters right.
+    """
+    if dialect != "sqlite":
+        return func.char_length(Document.text)
+    blob = func.cast(Document.text, LargeBinary)
+    return case((func.instr(blob, literal(b"\x00", LargeBinary)) > 0, None),
+                else_=func.length(Document.text))
+
+
+def _true_lengths(session: Session, rows: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Fill in the lengths `_char_length` left NULL (texts with a NUL) from Python's `len`."""
+    missing = [row[0] for row in rows if row[3] is None]
+    if not missing:
+        return [tuple(row) for row in rows]
+    lengths = {doc_id: len(text) for doc_id, text in session.exec(
+        select(Document.id, Document.text).where(col(Document.id).in_(missing))).all()}
+    return [(*row[:3], lengths.get(row[0], 0) if row[3] is None else row[3]) for row in rows]
 
 
 def _row(obj: Span | Link, fields: Sequence[str]) -> dict[str, Any]:
@@ -212,15 +242,35 @@ def validate_link(schema: Schema, head: str, tail: str, role: str, *, same_span:
 
 
 class Store:
-    """The project database, bound to the schema that validates its writes."""
+    """The project database; every write is checked against the project's current schema.
 
-    def __init__(self, path: Path | str, schema: Schema, *, create: bool = True) -> None:
+    The current schema is the one the database names (`current_schema`), read inside each write
+    transaction: a process that loaded an older schema cannot store a label a `schema apply`
+    has since retired. `self.schema` is this process's copy of it, refreshed whenever a write
+    (or `refresh_schema`) finds the database has moved on.
+
+    Each Store is one running app for undo: its edits carry `session_id`, and `undo` steps
+    back only through this session's edits and those made before it opened (see `_history`).
+    """
+
+    def __init__(self, path: Path | str, schema: Schema | Callable[[], Schema], *,
+                 create: bool = True) -> None:
+        """Open the database; `schema` becomes the project's schema only if none is recorded
+        yet (a new project, or one made before 0.2). A callable is called only then."""
         self.db = Database(path, create=create)
-        self.schema = schema
-        self.schema_id = self._snapshot(schema)
+        self.session_id = uuid.uuid4().hex
+        self._parsed: dict[int, Schema] = {}
         # Document text never changes after import, so checking a span's offsets need not
         # read a long article from disk on every keystroke.
         self._texts: dict[int, str] = {}
+        with self.db.read() as session:  # the usual case: a read, no write lock needed
+            current = self.current_schema_id(session)
+            found = self._adopt_or_record(session, schema) if current is not None else None
+        self.schema, self.schema_id = found or self.db.run_write(
+            lambda session: self._adopt_or_record(session, schema))
+        with self.db.read() as session:
+            # Edits older than this are everyone's history; newer ones belong to their session.
+            self.horizon = int(session.exec(select(func.max(Action.id))).one() or 0)
 
     def document_text(self, session: Session, doc_id: int) -> str:
         text = self._texts.get(doc_id)
@@ -234,27 +284,99 @@ class Store:
         return text
 
     # ----------------------------------------------------------------- schema
-    def _snapshot(self, schema: Schema) -> int:
-        def write(session: Session) -> int:
-            found = session.exec(
-                select(SchemaSnapshot).where(SchemaSnapshot.sha256 == schema.sha256)
-            ).first()
-            if found is not None:
-                return int(found.id)  # type: ignore[arg-type]
-            snap = SchemaSnapshot(
-                name=schema.name, version=str(schema.version), sha256=schema.sha256,
-                text=schema.text,
-            )
-            session.add(snap)
-            session.flush()
-            return int(snap.id)  # type: ignore[arg-type]
+    @staticmethod
+    def _snapshot_in(session: Session, schema: Schema) -> int:
+        """The snapshot row holding exactly `schema`'s text, made if new."""
+        found = session.exec(
+            select(SchemaSnapshot.id).where(SchemaSnapshot.sha256 == schema.sha256)
+        ).first()
+        if found is not None:
+            return int(found)
+        snap = SchemaSnapshot(name=schema.name, version=str(schema.version),
+                              sha256=schema.sha256, text=schema.text)
+        session.add(snap)
+        session.flush()
+        return int(snap.id)  # type: ignore[arg-type]
 
-        return self.db.run_write(write)
+    @staticmethod
+    def current_schema_id(session: Session) -> int | None:
+        """The snapshot id the database names as the project's schema (None before 0.2)."""
+        return session.exec(
+            select(CurrentSchema.snapshot_id).where(CurrentSchema.id == 1)).first()
+
+    @staticmethod
+    def set_current_schema(session: Session, snapshot_id: int) -> None:
+        """Point the project at a snapshot: only `schema apply`/`undo` and new projects do."""
+        row = session.get(CurrentSchema, 1)
+        if row is None:
+            row = CurrentSchema(id=1, snapshot_id=snapshot_id)
+        row.snapshot_id, row.updated_at = snapshot_id, utcnow()
+        session.add(row)
+        session.flush()
+
+    def _parse_snapshot(self, session: Session, snapshot_id: int) -> Schema:
+        schema = self._parsed.get(snapshot_id)
+        if schema is None:
+            snap = session.get(SchemaSnapshot, snapshot_id)
+            if snap is None:
+                raise StoreError(f"the project's schema (snapshot {snapshot_id}) is missing "
+                                 "from the database")
+            schema = parse_schema(snap.text, f"{self.db.path} (schema snapshot {snapshot_id})")
+            self._parsed[snapshot_id] = schema
+        return schema
+
+    def _adopt_or_record(self, session: Session,
+                         given: Schema | Callable[[], Schema]) -> tuple[Schema, int]:
+        current = self.current_schema_id(session)
+        if current is None:
+            schema = given() if callable(given) else given
+            sid = self._snapshot_in(session, schema)
+            self.set_current_schema(session, sid)
+            self._parsed[sid] = schema
+            return schema, sid
+        if not callable(given) and given.sha256 == self._parse_snapshot(session, current).sha256:
+            self._parsed[current] = given
+        return self._parse_snapshot(session, current), current
+
+    def _schema_in(self, session: Session) -> Schema:
+        """The project's schema as of this transaction (refreshing this process's copy)."""
+        current = self.current_schema_id(session)
+        if current is not None and current != self.schema_id:
+            self.schema, self.schema_id = self._parse_snapshot(session, current), current
+        return self.schema
+
+    def refresh_schema(self) -> Schema:
+        """Load the project's current schema if another process changed it; returns it."""
+        with self.db.read() as session:
+            return self._schema_in(session)
+
+    def schema_is_current(self) -> bool:
+        """False once another process applied or undid a schema (one small query)."""
+        with self.db.read() as session:
+            current = self.current_schema_id(session)
+        return current is None or current == self.schema_id
 
     def use_schema(self, schema: Schema) -> None:
-        """Validate later writes against `schema` (after a `schema apply`)."""
-        self.schema = schema
-        self.schema_id = self._snapshot(schema)
+        """Cache `schema` after this process moved the project to it (`schema apply`/`undo`).
+
+        It does not move the project's pointer: writes are checked against whatever the
+        database names, so a schema nobody applied can never validate a write.
+        """
+        with self.db.read() as session:
+            found = session.exec(
+                select(SchemaSnapshot.id).where(SchemaSnapshot.sha256 == schema.sha256)
+            ).first()
+        if found is None:
+            raise StoreError(f"schema {schema.name} {schema.version} was never applied to "
+                             "this project; use `copydesk schema apply`")
+        self._parsed[int(found)] = schema
+        self.refresh_schema()
+
+    def known_schema(self, sha256: str) -> bool:
+        """True when some schema this project has had holds exactly this text hash."""
+        with self.db.read() as session:
+            return session.exec(select(SchemaSnapshot.id).where(
+                SchemaSnapshot.sha256 == sha256)).first() is not None
 
     # ----------------------------------------------------------------- documents
     def add_documents(self, docs: Iterable[dict[str, Any]]) -> list[int | None]:
@@ -349,11 +471,13 @@ class Store:
                 ).all()
             }
             query = select(
-                Document.id, Document.title, Document.external_id, func.length(Document.text)
+                Document.id, Document.title, Document.external_id,
+                _char_length(self.db.engine.dialect.name)
             ).order_by(Document.id)
             if doc_ids is not None:
                 query = query.where(col(Document.id).in_(list(doc_ids)))
             rows = session.exec(query).all()
+            rows = _true_lengths(session, rows)
         out = []
         for doc_id, title, ext, length in rows:
             aset = sets.get(doc_id)
@@ -465,11 +589,7 @@ class Store:
         """The (document, annotator) set, created on first write."""
         if not annotator or not annotator.strip():
             raise StoreError("an annotator name is required")
-        aset = session.exec(
-            select(AnnotationSet).where(
-                AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator
-            )
-        ).first()
+        aset = self._find_set(session, doc_id, annotator)
         if aset is None:
             if session.get(Document, doc_id) is None:
                 raise StoreError(f"no document with id {doc_id}")
@@ -482,14 +602,29 @@ class Store:
             session.add(aset)
         return aset
 
+    @staticmethod
+    def _find_set(session: Session, doc_id: int, annotator: str) -> AnnotationSet | None:
+        return session.exec(
+            select(AnnotationSet).where(
+                AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator
+            )
+        ).first()
+
     def _log(self, session: Session, aset: AnnotationSet, kind: str, payload: dict) -> Action:
         action = Action(
             set_id=aset.id, annotator=aset.annotator, kind=kind,
             payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            session=self.session_id,
         )
         session.add(action)
         session.flush()
         return action
+
+    @staticmethod
+    def _edited_finished_set(session: Session, aset: AnnotationSet) -> None:
+        """A finished set gained or changed a span: gold may have a new candidate to review."""
+        if aset.status == "done" and aset.annotator != GOLD:
+            reopen_if_needed(session, aset.document_id, aset.annotator)
 
     def _check_link(self, session: Session, head: Span, tail: Span, role: str,
                     ignore_link: int | None = None) -> None:
@@ -498,7 +633,7 @@ class Store:
         existing = session.exec(
             select(Link).where(Link.head_id == head.id, Link.stale == "")
         ).all()
-        validate_link(self.schema, head.label, tail.label, role,
+        validate_link(self._schema_in(session), head.label, tail.label, role,
                       same_span=head.id == tail.id, tail_key=tail.id,
                       siblings=[(lk.tail_id, lk.role) for lk in existing if lk.id != ignore_link])
 
@@ -525,111 +660,119 @@ class Store:
         return self._owned(session, Link, link_id, annotator)
 
     # ----------------------------------------------------------------- span writes
+    # Each public write is `run_write` around one private `_name(session, ...)` function, so a
+    # caller that must make several changes at once (a review decision) composes the private
+    # ones inside a single transaction.
     def add_span(self, doc_id: int, annotator: str, label: str, start: int, end: int, *,
                  text: str | None = None, attributes: dict[str, Any] | None = None,
                  fragments: Sequence[tuple[int, int]] | None = None) -> Span:
         """A new span; `fragments` (2+ pieces, outer bounds = start/end) makes it
         discontinuous. Pieces that touch, or are apart only by line breaks, are one piece."""
-        check_label(self.schema, label)  # before the write transaction: cheap refusals
+        return self.db.run_write(lambda session: self._add_span(
+            session, doc_id, annotator, label, start, end, text=text, attributes=attributes,
+            fragments=fragments))
 
-        def write(session: Session) -> Span:
-            doc_text = self.document_text(session, doc_id)
-            parts = frag.join_line_breaks(doc_text, fragments) if fragments else (
-                (start, end),)
-            layer, covered, attrs = validate_span(
-                self.schema, doc_id, doc_text, label, start, end,
-                text=text, attributes=attributes, fragments=parts)
-            aset = self._set(session, doc_id, annotator)
-            stored = frag.encode(parts)
-            dup = session.exec(
-                select(Span.id).where(Span.set_id == aset.id, Span.start == start,
-                                      Span.end == end, Span.label == label,
-                                      Span.fragments == stored if stored is not None
-                                      else col(Span.fragments).is_(None))
-            ).first()
-            if dup is not None:
-                raise StoreError(f"{covered!r} is already labelled {label}")
-            span = Span(
-                set_id=aset.id, document_id=doc_id, layer=layer, label=label, start=start,
-                end=end, text=covered, attributes=json.dumps(attrs, sort_keys=True,
-                                                             ensure_ascii=False),
-                schema_id=self.schema_id, fragments=stored,
-            )
-            session.add(span)
-            session.flush()
-            self._log(session, aset, "add_span", {"span": _row(span, _SPAN_FIELDS)})
-            return span
-
-        return self.db.run_write(write)
+    def _add_span(self, session: Session, doc_id: int, annotator: str, label: str, start: int,
+                  end: int, *, text: str | None = None,
+                  attributes: dict[str, Any] | None = None,
+                  fragments: Sequence[tuple[int, int]] | None = None) -> Span:
+        schema = self._schema_in(session)
+        doc_text = self.document_text(session, doc_id)
+        parts = frag.join_line_breaks(doc_text, fragments) if fragments else ((start, end),)
+        layer, covered, attrs = validate_span(
+            schema, doc_id, doc_text, label, start, end,
+            text=text, attributes=attributes, fragments=parts)
+        aset = self._set(session, doc_id, annotator)
+        stored = frag.encode(parts)
+        dup = session.exec(
+            select(Span.id).where(Span.set_id == aset.id, Span.start == start,
+                                  Span.end == end, Span.label == label,
+                                  Span.fragments == stored if stored is not None
+                                  else col(Span.fragments).is_(None))
+        ).first()
+        if dup is not None:
+            raise StoreError(f"{covered!r} is already labelled {label}")
+        span = Span(
+            set_id=aset.id, document_id=doc_id, layer=layer, label=label, start=start,
+            end=end, text=covered, attributes=json.dumps(attrs, sort_keys=True,
+                                                         ensure_ascii=False),
+            schema_id=self.schema_id, fragments=stored,
+        )
+        session.add(span)
+        session.flush()
+        self._log(session, aset, "add_span", {"span": _row(span, _SPAN_FIELDS)})
+        self._edited_finished_set(session, aset)
+        return span
 
     def remove_span(self, span_id: int, annotator: str) -> list[int]:
         """Remove a span and, explicitly, every link that touches it; returns the link ids."""
+        return self.db.run_write(lambda session: self._remove_span(session, span_id, annotator))
 
-        def write(session: Session) -> list[int]:
-            span, aset = self._span_in_set(session, span_id, annotator)
-            links = session.exec(
-                select(Link).where((Link.head_id == span_id) | (Link.tail_id == span_id))
-            ).all()
-            payload = {"span": _row(span, _SPAN_FIELDS),
-                       "links": [_row(link, _LINK_FIELDS) for link in links]}
-            for link in links:
-                session.delete(link)
-            session.flush()
-            session.delete(span)
-            self._log(session, aset, "remove_span", payload)
-            return [int(link.id) for link in links]  # type: ignore[arg-type]
-
-        return self.db.run_write(write)
+    def _remove_span(self, session: Session, span_id: int, annotator: str) -> list[int]:
+        span, aset = self._span_in_set(session, span_id, annotator)
+        links = session.exec(
+            select(Link).where((Link.head_id == span_id) | (Link.tail_id == span_id))
+        ).all()
+        payload = {"span": _row(span, _SPAN_FIELDS),
+                   "links": [_row(link, _LINK_FIELDS) for link in links]}
+        for link in links:
+            session.delete(link)
+        session.flush()
+        session.delete(span)
+        self._log(session, aset, "remove_span", payload)
+        return [int(link.id) for link in links]  # type: ignore[arg-type]
 
     def relabel_span(self, span_id: int, annotator: str, label: str) -> Span:
         """Change a span's label; links the new label cannot take are refused, not dropped."""
-        layer = check_label(self.schema, label)
+        return self.db.run_write(
+            lambda session: self._relabel_span(session, span_id, annotator, label))
 
-        def write(session: Session) -> Span:
-            span, aset = self._span_in_set(session, span_id, annotator)
-            if span.label == label:
-                raise StoreError(f"the span is already labelled {label}")
-            old = {"label": span.label, "layer": span.layer, "attributes": span.attributes,
-                   "schema_id": span.schema_id, "stale": span.stale}
-            attrs = json.loads(span.attributes or "{}")
-            spec = self.schema.label(label)
-            assert spec is not None
-            kept = {a.name for a in spec.attributes}
-            attrs = {k: v for k, v in attrs.items() if k in kept}
-            span.label, span.layer = label, layer
-            span.attributes = json.dumps(attrs, sort_keys=True, ensure_ascii=False)
-            span.schema_id, span.stale = self.schema_id, ""
-            session.add(span)
-            session.flush()
-            links = session.exec(
-                select(Link).where((Link.head_id == span_id) | (Link.tail_id == span_id))
-            ).all()
-            for link in links:
-                head = session.get(Span, link.head_id)
-                tail = session.get(Span, link.tail_id)
-                assert head is not None and tail is not None
-                try:
-                    self._check_link(session, head, tail, link.role, ignore_link=link.id)
-                except StoreError as exc:
-                    raise StoreError(f"cannot relabel to {label}: its {link.role} link would "
-                                     f"break ({exc}); remove the link first") from exc
-            new = {"label": label, "layer": layer, "attributes": span.attributes,
-                   "schema_id": self.schema_id, "stale": ""}
-            self._log(session, aset, "relabel_span", {"span_id": span_id, "old": old,
-                                                      "new": new})
-            return span
-
-        return self.db.run_write(write)
+    def _relabel_span(self, session: Session, span_id: int, annotator: str, label: str) -> Span:
+        schema = self._schema_in(session)
+        layer = check_label(schema, label)
+        span, aset = self._span_in_set(session, span_id, annotator)
+        if span.label == label:
+            raise StoreError(f"the span is already labelled {label}")
+        old = {"label": span.label, "layer": span.layer, "attributes": span.attributes,
+               "schema_id": span.schema_id, "stale": span.stale}
+        attrs = json.loads(span.attributes or "{}")
+        spec = schema.label(label)
+        assert spec is not None
+        kept = {a.name for a in spec.attributes}
+        attrs = {k: v for k, v in attrs.items() if k in kept}
+        span.label, span.layer = label, layer
+        span.attributes = json.dumps(attrs, sort_keys=True, ensure_ascii=False)
+        span.schema_id, span.stale = self.schema_id, ""
+        session.add(span)
+        session.flush()
+        links = session.exec(
+            select(Link).where((Link.head_id == span_id) | (Link.tail_id == span_id))
+        ).all()
+        for link in links:
+            head = session.get(Span, link.head_id)
+            tail = session.get(Span, link.tail_id)
+            assert head is not None and tail is not None
+            try:
+                self._check_link(session, head, tail, link.role, ignore_link=link.id)
+            except StoreError as exc:
+                raise StoreError(f"cannot relabel to {label}: its {link.role} link would "
+                                 f"break ({exc}); remove the link first") from exc
+        new = {"label": label, "layer": layer, "attributes": span.attributes,
+               "schema_id": self.schema_id, "stale": ""}
+        self._log(session, aset, "relabel_span", {"span_id": span_id, "old": old, "new": new})
+        self._edited_finished_set(session, aset)
+        return span
 
     def set_attributes(self, span_id: int, annotator: str, attributes: dict[str, Any]) -> Span:
         """Set (or with value None, clear) attributes of a span, e.g. an attribution's type."""
 
         def write(session: Session) -> Span:
+            schema = self._schema_in(session)
             span, aset = self._span_in_set(session, span_id, annotator)
-            check_label(self.schema, span.label)
+            check_label(schema, span.label)
             current = json.loads(span.attributes or "{}")
             merged = {**current, **attributes}
-            merged = check_attributes(self.schema, span.label, merged)
+            merged = check_attributes(schema, span.label, merged)
             old = span.attributes
             span.attributes = json.dumps(merged, sort_keys=True, ensure_ascii=False)
             session.add(span)
@@ -681,7 +824,8 @@ class Store:
         """Give `span` these pieces (validated as a new span would be) and log the change."""
         start, end = parts[0][0], parts[-1][1]
         _, covered, _ = validate_span(
-            self.schema, span.document_id, self.document_text(session, span.document_id),
+            self._schema_in(session), span.document_id,
+            self.document_text(session, span.document_id),
             span.label, start, end, attributes=json.loads(span.attributes or "{}"),
             fragments=parts)
         old = {"start": span.start, "end": span.end, "text": span.text,
@@ -692,22 +836,25 @@ class Store:
         session.add(span)
         session.flush()
         self._log(session, aset, kind, {"span_id": span.id, "old": old, "new": new})
+        self._edited_finished_set(session, aset)
         return span
 
     # ----------------------------------------------------------------- link writes
     def add_link(self, head_id: int, tail_id: int, role: str, annotator: str) -> Link:
-        def write(session: Session) -> Link:
-            head, aset = self._span_in_set(session, head_id, annotator)
-            tail, _ = self._span_in_set(session, tail_id, annotator)
-            self._check_link(session, head, tail, role)
-            link = Link(set_id=aset.id, head_id=head_id, tail_id=tail_id, role=role,
-                        schema_id=self.schema_id)
-            session.add(link)
-            session.flush()
-            self._log(session, aset, "add_link", {"link": _row(link, _LINK_FIELDS)})
-            return link
+        return self.db.run_write(
+            lambda session: self._add_link(session, head_id, tail_id, role, annotator))
 
-        return self.db.run_write(write)
+    def _add_link(self, session: Session, head_id: int, tail_id: int, role: str,
+                  annotator: str) -> Link:
+        head, aset = self._span_in_set(session, head_id, annotator)
+        tail, _ = self._span_in_set(session, tail_id, annotator)
+        self._check_link(session, head, tail, role)
+        link = Link(set_id=aset.id, head_id=head_id, tail_id=tail_id, role=role,
+                    schema_id=self.schema_id)
+        session.add(link)
+        session.flush()
+        self._log(session, aset, "add_link", {"link": _row(link, _LINK_FIELDS)})
+        return link
 
     def remove_link(self, link_id: int, annotator: str) -> None:
         def write(session: Session) -> None:
@@ -740,30 +887,44 @@ class Store:
                    comment: str | None = None) -> AnnotationSet:
         if status not in STATUSES:
             raise StoreError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        return self.db.run_write(
+            lambda session: self._set_status(session, doc_id, annotator, status, comment))
 
-        def write(session: Session) -> AnnotationSet:
-            aset = self._set(session, doc_id, annotator)
-            old = {"status": aset.status, "comment": aset.comment}
-            aset.status = status
-            if comment is not None:
-                aset.comment = comment
-            aset.updated_at = utcnow()
-            session.add(aset)
-            self._log(session, aset, "set_status",
-                      {"old": old, "new": {"status": status, "comment": aset.comment}})
-            return aset
-
-        return self.db.run_write(write)
+    def _set_status(self, session: Session, doc_id: int, annotator: str, status: str,
+                    comment: str | None = None) -> AnnotationSet:
+        aset = self._set(session, doc_id, annotator)
+        old = {"status": aset.status, "comment": aset.comment}
+        aset.status = status
+        if comment is not None:
+            aset.comment = comment
+        aset.updated_at = utcnow()
+        session.add(aset)
+        self._log(session, aset, "set_status",
+                  {"old": old, "new": {"status": status, "comment": aset.comment}})
+        if old["status"] != "done":
+            self._edited_finished_set(session, aset)
+        return aset
 
     # ----------------------------------------------------------------- undo / redo
-    @staticmethod
-    def _history(session: Session, set_id: int) -> tuple[_History, dict[int, Action]]:
-        """Rebuild the undo and redo stacks by replaying the set's log."""
+    def _visible(self, action: Action) -> bool:
+        """Whether this running app's undo sees `action`: its own edits, anything made before
+        it opened, and rows with no session (0.1 edits, project-wide schema barriers)."""
+        return (action.session is None or action.session == self.session_id
+                or int(action.id or 0) <= self.horizon)
+
+    def _history(self, session: Session, set_id: int) -> tuple[_History, dict[int, Action]]:
+        """Rebuild this app's undo and redo stacks by replaying the set's log.
+
+        Another app's edits made since this one opened (the same annotator in a second
+        terminal) are not on this app's stacks, as each editor window has its own history.
+        """
         history = _History()
         by_id: dict[int, Action] = {}
         for action in session.exec(
             select(Action).where(Action.set_id == set_id).order_by(Action.id)
         ).all():
+            if not self._visible(action):
+                continue
             by_id[int(action.id)] = action  # type: ignore[arg-type]
             if action.kind in UNDOABLE:
                 history.undo.append(int(action.id))  # type: ignore[arg-type]
@@ -782,18 +943,14 @@ class Store:
     def can_undo(self, doc_id: int, annotator: str) -> tuple[bool, bool]:
         """(can undo, can redo) for this document and annotator."""
         with self.db.read() as session:
-            aset = session.exec(
-                select(AnnotationSet).where(
-                    AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator
-                )
-            ).first()
+            aset = self._find_set(session, doc_id, annotator)
             if aset is None:
                 return False, False
             history, _ = self._history(session, int(aset.id))  # type: ignore[arg-type]
             return bool(history.undo), bool(history.redo)
 
     def undo(self, doc_id: int, annotator: str) -> Action | None:
-        """Revert the newest edit not yet undone; returns it, or None when there is none."""
+        """Revert this app's newest edit not yet undone; returns it, or None when none."""
         return self._step(doc_id, annotator, redo=False)
 
     def redo(self, doc_id: int, annotator: str) -> Action | None:
@@ -801,11 +958,7 @@ class Store:
 
     def _step(self, doc_id: int, annotator: str, *, redo: bool) -> Action | None:
         def write(session: Session) -> Action | None:
-            aset = session.exec(
-                select(AnnotationSet).where(
-                    AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator
-                )
-            ).first()
+            aset = self._find_set(session, doc_id, annotator)
             if aset is None:
                 return None
             history, by_id = self._history(session, int(aset.id))  # type: ignore[arg-type]
@@ -816,33 +969,40 @@ class Store:
             self._apply(session, target, forward=redo)
             self._log(session, aset, "redo" if redo else "undo", {"target": target.id,
                                                                   "kind": target.kind})
+            self._edited_finished_set(session, aset)
             return target
 
         return self.db.run_write(write)
 
     @staticmethod
     def _apply(session: Session, action: Action, *, forward: bool) -> None:
-        """Replay (`forward`) or revert an action, restoring rows under their original ids."""
+        """Replay (`forward`) or revert an action, restoring rows under their original ids.
+
+        A row that is not where the action left it (changed in another window since) stops
+        the step with a StoreError; nothing is written then.
+        """
         data = json.loads(action.payload)
         kind = action.kind
+        verb = "redo" if forward else "undo"
 
-        def put_span(row: dict[str, Any]) -> None:
-            session.add(Span(**row))
-            session.flush()
-
-        def put_link(row: dict[str, Any]) -> None:
-            session.add(Link(**row))
+        def put(model: type[Span] | type[Link], row: dict[str, Any]) -> None:
+            if session.get(model, row["id"]) is not None:
+                raise StoreError(f"{model.__name__.lower()} {row['id']} is back already "
+                                 f"(changed in another window?); cannot {verb}")
+            session.add(model(**row))
             session.flush()
 
         def drop(model: type[Span] | type[Link], row_id: int) -> None:
             obj = session.get(model, row_id)
-            if obj is not None:
-                session.delete(obj)
-                session.flush()
+            if obj is None:
+                raise StoreError(f"{model.__name__.lower()} {row_id} is gone already "
+                                 f"(changed in another window?); cannot {verb}")
+            session.delete(obj)
+            session.flush()
 
         if kind == "add_span":
             if forward:
-                put_span(data["span"])
+                put(Span, data["span"])
             else:
                 drop(Span, data["span"]["id"])
         elif kind == "remove_span":
@@ -851,13 +1011,13 @@ class Store:
                     drop(Link, link["id"])
                 drop(Span, data["span"]["id"])
             else:
-                put_span(data["span"])
+                put(Span, data["span"])
                 for link in data["links"]:
-                    put_link(link)
+                    put(Link, link)
         elif kind in _FIELD_EDITS or kind == "set_attributes":
             span = session.get(Span, data["span_id"])
             if span is None:
-                raise StoreError(f"span {data['span_id']} is gone; cannot undo")
+                raise StoreError(f"span {data['span_id']} is gone; cannot {verb}")
             values = data["new" if forward else "old"]
             if kind == "set_attributes":
                 span.attributes = values
@@ -867,18 +1027,18 @@ class Store:
             session.add(span)
         elif kind == "add_link":
             if forward:
-                put_link(data["link"])
+                put(Link, data["link"])
             else:
                 drop(Link, data["link"]["id"])
         elif kind == "remove_link":
             if forward:
                 drop(Link, data["link"]["id"])
             else:
-                put_link(data["link"])
+                put(Link, data["link"])
         elif kind == "set_role":
             link = session.get(Link, data["link_id"])
             if link is None:
-                raise StoreError(f"link {data['link_id']} is gone; cannot undo")
+                raise StoreError(f"link {data['link_id']} is gone; cannot {verb}")
             link.role = data["new" if forward else "old"]
             session.add(link)
         else:  # pragma: no cover - guarded by UNDOABLE

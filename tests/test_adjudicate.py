@@ -211,3 +211,86 @@ async def test_review_screen_shows_refusals_and_moves_between_documents(store: S
         await pilot.press("p")
         assert screen.doc_id == doc
     assert store.annotation_set(doc, GOLD) is None
+
+
+def test_one_review_decision_is_one_transaction(store: Store, doc: int, monkeypatch) -> None:
+    """A crash after the gold span is written but before the decision row leaves nothing."""
+    from copydesk.projects import adjudicate
+
+    accept(store, doc, "rita", ATTACK, policy=POLICY)
+    before = (gold_keys(store, doc), len(store.actions(doc, GOLD)))
+
+    def crash(*_args: object, **_kw: object) -> None:
+        raise StoreError("simulated crash before the decision row")
+
+    monkeypatch.setattr(adjudicate, "_log_decision", crash)
+    with pytest.raises(StoreError, match="simulated crash"):
+        accept(store, doc, "rita", PERSON, policy=POLICY)  # would add a span and a link
+    with pytest.raises(StoreError, match="simulated crash"):
+        reject(store, doc, "rita", ATTACK, policy=POLICY)  # would remove the gold span
+    assert (gold_keys(store, doc), len(store.actions(doc, GOLD))) == before
+    assert candidates(store, doc).find(PERSON).status == OPEN  # type: ignore[union-attr]
+
+
+def test_gold_is_reopened_when_a_late_annotator_finishes(store: Store, doc: int,
+                                                         tmp_path: Path) -> None:
+    from copydesk.projects.stats import project_stats
+
+    auto_accept_unanimous(store, doc, "rita", policy=POLICY)
+    accept(store, doc, "rita", GPE, policy=POLICY)
+    reject(store, doc, "rita", ORG, policy=POLICY)
+    assert store.annotation_set(doc, GOLD).status == "done"  # type: ignore[union-attr]
+    assert review_queue(store)[0][3] == "done"
+    # a late annotator finishes with a span nobody reviewed
+    store.add_span(doc, "cy", "ORG", 0, 3)
+    assert store.annotation_set(doc, GOLD).status == "done"  # type: ignore[union-attr]
+    store.set_status(doc, "cy", "done")
+    assert store.annotation_set(doc, GOLD).status == "in_progress"  # type: ignore[union-attr]
+    assert review_queue(store)[0][3] == "reopened"
+    assert project_stats(store).reopened_gold == [doc]
+    # the reviewer decides the new candidate: gold is done again, no longer reopened
+    reject(store, doc, "rita", SpanKey("entity", "ORG", 0, 3), policy=POLICY)
+    assert store.annotation_set(doc, GOLD).status == "done"  # type: ignore[union-attr]
+    assert review_queue(store)[0][3] == "done" and project_stats(store).reopened_gold == []
+    # an edit to a finished set that only repeats decided candidates reopens nothing
+    store.add_span(doc, "cy", "PERSON", 0, 3)
+    assert store.annotation_set(doc, GOLD).status == "done"  # type: ignore[union-attr]
+    # ... but a new candidate in a finished set does
+    store.add_span(doc, "ann", "ORG", 4, 12)
+    assert review_queue(store)[0][3] == "reopened"
+
+
+async def test_review_screen_waits_for_a_locked_database_without_freezing(store: Store,
+                                                                          doc: int) -> None:
+    import sqlite3
+    import time
+
+    from textual.widgets import DataTable, Static
+
+    from copydesk.tui.screens.review import ReviewApp, ReviewScreen
+
+    app = ReviewApp(store, "rita", [doc], policy=POLICY)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        blocker = sqlite3.connect(store.db.path, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            await pilot.press("a")  # accept Ann while someone else holds the lock
+            await pilot.pause()
+            message = str(screen.query_one("#review-message", Static).content)
+            assert message.startswith("saving… accept PERSON"), message
+            await pilot.press("down")  # keys still answer
+            await pilot.pause()
+            assert screen.query_one(DataTable).cursor_row == 1
+            assert gold_keys(store, doc) == (set(), set())
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+        deadline = time.monotonic() + 60
+        while gold_keys(store, doc)[0] != {PERSON}:
+            assert time.monotonic() < deadline
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        assert "accepted PERSON" in str(screen.query_one("#review-message", Static).content)

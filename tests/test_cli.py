@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from copydesk.projects.project import Project
 from copydesk.tui.cli import main
 
 
@@ -123,3 +124,27 @@ def test_readme_starts_with_the_two_commands_and_ci_runs_the_second() -> None:
     assert "copydesk demo" in run_cmd and "pytest" in test_cmd
     assert test_cmd in (root / ".ci" / "run").read_text()
     json.dumps(readme)  # plain text, nothing exotic
+
+
+def test_demo_reuses_one_folder_and_says_where(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)  # re-read TMPDIR
+    assert main(["demo", "--no-tui"]) == 0
+    first = Path(capsys.readouterr().out.strip())
+    assert first == tmp_path / "cache" / "copydesk" / "demo"
+    with Project.open(first) as project:
+        doc = project.store.document_ids()[0]
+        project.store.set_status(doc, "tester", "done")
+    assert main(["demo", "--no-tui"]) == 0
+    assert Path(capsys.readouterr().out.strip()) == first  # the same folder, work kept
+    with Project.open(first) as project:
+        assert project.store.annotation_set(doc, "tester").status == "done"
+    assert main(["demo", "--no-tui", "--fresh"]) == 0
+    with Project.open(first) as project:
+        assert project.store.annotation_set(doc, "tester") is None
+        assert project.store.document_count() == 4
+    assert list((tmp_path / "tmp").iterdir()) == []  # no copydesk-demo-* left per run

@@ -257,14 +257,23 @@ def test_hf_datasets_loads(project: Project, tmp_path: Path, hf_format: str) -> 
     assert card.startswith("---\nconfigs:\n")
     assert "newsroom" in card and "1.0" in card and "| train |" in card
     kind = "json" if hf_format == "jsonl" else "parquet"
-    rows = []
+    direct = 0
     for split in ("train", "test"):
         ds = datasets.load_dataset(kind, data_files=str(out / f"{split}.{hf_format}"),
                                    split="train")
-        rows.extend(ds)
+        direct += len(ds)
+        if hf_format == "parquet":  # parquet carries the features itself
+            assert isinstance(ds.features["ner_tags"].feature, datasets.ClassLabel)
     by_folder = datasets.load_dataset(str(out))
     assert set(by_folder.keys()) == {"train", "test"}
-    assert sum(len(by_folder[k]) for k in by_folder) == len(rows)
+    assert sum(len(by_folder[k]) for k in by_folder) == direct
+    # as conll2003: ner_tags is a sequence of ClassLabel ids whose names are IOB2 tags, the
+    # way transformers' run_ner.py reads the label list
+    tags = by_folder["train"].features["ner_tags"].feature
+    assert isinstance(tags, datasets.ClassLabel)
+    assert tags.names[:3] == ["O", "B-PERSON", "I-PERSON"]
+    rows = [{**row, "ner_tags": [tags.int2str(i) for i in row["ner_tags"]]}
+            for split in ("train", "test") for row in by_folder[split]]
     conll = tmp_path / "ref.conll"
     run_export(project.store, project.schema, "conll", conll, ExportOptions())
     ref = {}
@@ -424,11 +433,38 @@ def test_existing_folder_needs_force(project: Project, tmp_path: Path) -> None:
     assert not (out / "keep.txt").exists() and (out / "annotation.conf").exists()
 
 
+def test_an_existing_file_needs_force_as_a_folder_does(project: Project, tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text("someone's earlier export\n")
+    assert _cli(project, "export", "jsonl", str(out), "--status", "all") == 1
+    assert "file exists; pass --force" in capsys.readouterr().err
+    assert out.read_text() == "someone's earlier export\n"
+    assert _cli(project, "export", "jsonl", str(out), "--status", "all", "--force") == 0
+    assert out.read_text().startswith("{")
+
+
+def test_exported_folders_follow_the_umask(project: Project, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        assert _cli(project, "export", "brat", str(tmp_path / "brat"), "--status", "all") == 0
+        assert _cli(project, "export", "jsonl", str(tmp_path / "split"), "--split", "50,50",
+                     "--status", "all") == 0
+    finally:
+        os.umask(old)
+    for folder in (tmp_path / "brat", tmp_path / "split"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o755, folder
+
+
 # ----------------------------------------------------------------------------- filters
 def test_filters(project: Project, tmp_path: Path) -> None:
     def lines(*args: str) -> list[dict]:
         out = tmp_path / "f.jsonl"
-        assert _cli(project, "export", "jsonl", str(out), *args) == 0
+        assert _cli(project, "export", "jsonl", str(out), *args, "--force") == 0
         return [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
 
     assert {r["meta"]["annotator"] for r in lines()} == {"alice"}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from copydesk.projects.importers import content_hash, import_paths
 from copydesk.projects.project import Project
 
@@ -112,3 +114,18 @@ def test_bad_files_are_named_and_the_good_ones_still_come_in(project: Project,
     assert "empty file" in reasons["empty.txt"] and "empty file" in reasons["blank.txt"]
     assert "unsupported file type" in reasons["notes.docx"]
     assert "no such file" in reasons["missing.txt"]
+
+
+@pytest.mark.parametrize(("text", "codec", "suggested"), [
+    ("Le café de São Paulo a reçu une délégation; naïve résumé, crème brûlée.\n",
+     "latin-1", "CP1252"),
+    ("Der Bürgermeister äußerte sich über die Straße.\n", "latin-1", "CP1252"),
+    ("قال المتحدث باسم الشرطة إن الطريق إلى كركوك مغلق منذ الصباح.\n", "cp1256", "CP1256"),
+])
+def test_a_file_that_is_not_utf8_gets_the_detected_encoding_suggested(
+        project: Project, tmp_path: Path, text: str, codec: str, suggested: str) -> None:
+    path = tmp_path / "legacy.txt"
+    path.write_bytes(text.encode(codec))
+    [rejected] = import_paths(project.store, [path]).rejected
+    assert f"iconv -f {suggested} -t UTF-8" in rejected.reason
+    assert "\n" not in rejected.reason

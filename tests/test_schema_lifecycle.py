@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import add_text, find
 
+from copydesk.projects.db import StoreError
 from copydesk.projects.migrate import reload_schema, schema_changed, undo_apply
 from copydesk.projects.project import Project
 from copydesk.schema import default_schema_path
@@ -396,12 +397,84 @@ def test_reapplying_the_same_schema_changes_nothing(project, annotated, tmp_path
     assert rows(project) == after_first
 
 
-def test_schema_changed_and_reload(project, tmp_path) -> None:
+def test_a_hand_edited_schema_file_is_not_the_schema_until_applied(project, tmp_path,
+                                                                    capsys) -> None:
     assert not schema_changed(project)
-    (project.root / "schema.yaml").write_text(rename_person_text(), encoding="utf-8")
+    edited = rename_person_text()
+    (project.root / "schema.yaml").write_text(edited, encoding="utf-8")
+    assert not schema_changed(project)  # the database is the source of truth
+    with Project.open(project.root) as again:
+        assert again.schema.version == "1.0"
+        [notice] = again.notices
+        assert "differs from the project's schema in the database" in notice
+        assert "copydesk schema apply schema.yaml" in notice
+    # never overwritten: the edit is the user's work
+    assert (project.root / "schema.yaml").read_text(encoding="utf-8") == edited
+    # the CLI says it once on stderr and carries on
+    assert main(["stats", "-p", str(project.root)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "differs from the project's schema" in err
+    # applying the edited file itself adopts it
+    assert main(["schema", "apply", str(project.root / "schema.yaml"),
+                 "-p", str(project.root)]) == 0
     assert schema_changed(project)
     assert reload_schema(project).version == "2.0"
     assert not schema_changed(project)
+
+
+def test_a_crash_between_commit_and_file_replace_is_repaired_on_open(project, annotated,
+                                                                    tmp_path, monkeypatch
+                                                                    ) -> None:
+    import os
+
+    from copydesk.projects import migrate
+
+    before = (project.root / "schema.yaml").read_bytes()
+    new = tmp_path / "new.yaml"
+    new.write_text(rename_person_text(), encoding="utf-8")
+
+    class PowerCut(BaseException):
+        pass
+
+    real_replace = os.replace
+
+    def crash(src: object, dst: object) -> None:
+        if str(dst).endswith("schema.yaml"):
+            raise PowerCut
+        real_replace(src, dst)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(migrate.os, "replace", crash)
+    with pytest.raises(PowerCut):
+        migrate.apply_schema(project, new)
+    monkeypatch.setattr(migrate.os, "replace", real_replace)
+    # the database was committed (spans relabelled), the file still holds the old schema
+    assert (project.root / "schema.yaml").read_bytes() == before
+    assert label_counts(project).get("HUMAN", 0) > 0
+    with Project.open(project.root) as again:
+        assert again.schema.version == "2.0"
+        [notice] = again.notices
+        assert "earlier schema of this project" in notice and "rewritten" in notice
+    assert (project.root / "schema.yaml").read_text(encoding="utf-8") == rename_person_text()
+
+
+def test_a_write_from_a_process_with_an_older_schema_is_checked_against_the_current_one(
+        project, annotated, tmp_path) -> None:
+    """The open TUI's store loaded 1.0; the lead applies 2.0 (NORP merged into ORG) from
+    another process; the TUI's next write must be refused before its schema poll runs."""
+    store = project.store
+    new = tmp_path / "new.yaml"
+    new.write_text(variant(*MERGE_NORP), encoding="utf-8")
+    with Project.open(project.root) as lead:
+        from copydesk.projects.migrate import apply_schema
+
+        apply_schema(lead, new)
+    assert store.schema.version == "1.0"  # this process has not looked yet
+    start, end = find(TEXT, "Yazidi")
+    with pytest.raises(StoreError) as err:
+        store.add_span(annotated["doc"], "late", "NORP", start, end)
+    assert "retired" in str(err.value) and "ORG" in str(err.value)
+    assert store.schema.version == "2.0"  # the write caught this process up
+    assert label_counts(project, stale=False).get("NORP", 0) == 0
 
 
 def test_diff_against_a_project_counts_rows_and_speaks_json(project, annotated, tmp_path,

@@ -1,8 +1,10 @@
 """The copydesk Textual application: a document queue and the annotation screen.
 
-The app holds the open project and the annotator's name; screens do the rest. Every edit goes
-through `projects.store.Store` synchronously inside the key handler, so a change is committed
-before the screen shows it as saved.
+The app holds the open project, the annotator's name and the one write queue
+(`tui.writes.WriteQueue`) every edit goes through: a change is committed before the screen shows
+it as saved, edits are saved in the order they were made, and a database locked by another
+process never freezes the keys (the write worker waits instead, while the screen says
+"Saving…").
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from copydesk.projects.migrate import reload_schema, schema_changed
 from copydesk.projects.project import Project
 from copydesk.schema import SchemaError
 from copydesk.tui.screens.queue import QueueScreen
+from copydesk.tui.writes import WriteQueue
 
 SCHEMA_POLL_SECONDS = 3.0
 
@@ -42,6 +45,21 @@ class CopydeskApp(App[None]):
         self._open_document = open_document
         self._schema_warned = False
         self.sub_title = f"{project.config.name} · {annotator}"
+        self.writes = WriteQueue(self, project.store.db, on_waiting=self._writes_waiting)
+
+    def _writes_waiting(self, count: int, what: str) -> None:
+        tell = getattr(self.screen, "writes_waiting", None)
+        if tell is not None:
+            tell(count, what)
+
+    async def action_quit(self) -> None:
+        """Quit once every edit made is saved (or refused): none is dropped on the way out."""
+        pending = self.writes.pending
+        if pending:
+            self.notify(f"Saving {pending} edit(s) before quitting…", timeout=30)
+            self.writes.when_idle(self.exit)
+            return
+        self.exit()
 
     def on_mount(self) -> None:
         self._watch_hangup()

@@ -46,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from copydesk.projects.db import StoreError
     from copydesk.schema import SchemaError
 
@@ -53,14 +55,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         result = args.func(args)
+    except BrokenPipeError:
+        # `copydesk stats | head -1`: the reader left; that is not an error worth a traceback.
+        _silence_stdout()
+        return 141  # 128 + SIGPIPE, as a command killed by the signal reports
     except (StoreError, SchemaError, OSError) as exc:
-        print(f"copydesk: error: {one_line(exc)}", file=sys.stderr)
+        from copydesk.tui.commands.common import say
+
+        say(f"copydesk: error: {one_line(exc)}", err=True)
+        return EXIT_USER_ERROR
+    except SQLAlchemyError as exc:  # a read of a damaged or foreign database file
+        from copydesk.tui.commands.common import say
+
+        orig = getattr(exc, "orig", None) or exc
+        say(f"copydesk: error: the project database could not be read: {one_line(orig)}",
+            err=True)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         print("copydesk: interrupted; everything confirmed before this was saved",
               file=sys.stderr)
         return 130
+    try:
+        sys.stdout.flush()  # a reader that left shows up here when output was buffered
+    except BrokenPipeError:
+        _silence_stdout()
+        return 141
     return int(result or 0)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - stdout already closed
+        pass
 
 
 def one_line(exc: BaseException) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from copydesk.tui.commands.common import add_project_arg, open_project, table
+from copydesk.tui.commands.common import add_project_arg, open_project, say, table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,9 +33,11 @@ def run(args: argparse.Namespace) -> int:
     with open_project(args) as project:
         report = agreement(project.store, layer=args.layer, per_document=args.per_document)
     if args.json:
-        print(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        from copydesk.tui.text import safe_json
+
+        print(safe_json(json.dumps(report.to_dict(), ensure_ascii=False, indent=2)))
         return 0
-    print(render(report))
+    say(render(report))
     return 0
 
 
@@ -47,6 +49,7 @@ def _num(value: float | None) -> str:
 def render(report) -> str:  # type: ignore[no-untyped-def]
     """The report as plain tables (the JSON holds the same figures, unrounded to 4 places)."""
     from copydesk.projects.agreement import micro
+    from copydesk.tui.text import safe_line
 
     if report.documents == 0:
         return ("no document is done by two or more annotators yet; agreement needs "
@@ -86,8 +89,9 @@ def render(report) -> str:  # type: ignore[no-untyped-def]
     if report.fleiss_note:
         out.append(f"({report.fleiss_note})")
     if report.per_document:
-        rows = [[str(d.doc_id), (d.title or "")[:40], ",".join(d.annotators), _num(d.exact.f1),
-                 _num(d.overlap.f1), *(_num(d.alpha[layer]) for layer in report.layers)]
+        rows = [[str(d.doc_id), safe_line(d.title or "", max_cells=40), ",".join(d.annotators),
+                 _num(d.exact.f1), _num(d.overlap.f1),
+                 *(_num(d.alpha[layer]) for layer in report.layers)]
                 for d in report.per_document]
         out += ["", "documents, worst agreement first",
                 table(["#", "title", "annotators", "exact F1", "overlap F1",

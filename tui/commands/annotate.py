@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from pathlib import Path
 
-from copydesk.tui.commands.common import add_project_arg, default_annotator, open_project
+from copydesk.tui.commands.common import (
+    add_project_arg,
+    default_annotator,
+    open_project,
+    say,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,9 +23,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--doc", type=int, default=None, help="open this document id at once")
     parser.set_defaults(func=run_annotate)
 
-    demo = sub.add_parser("demo", help="the TUI on a fresh copy of the bundled demo project")
+    demo = sub.add_parser("demo", help="the TUI on the bundled demo project")
     demo.add_argument("--dir", default=None,
-                      help="where to make the demo project (default: a new temporary folder)")
+                      help="where the demo project lives (default: one folder in your cache, "
+                           "reused by every run: $XDG_CACHE_HOME/copydesk/demo)")
+    demo.add_argument("--fresh", action="store_true",
+                      help="start the demo project over (its earlier annotations are deleted)")
     demo.add_argument("--annotator", default=None)
     demo.add_argument("--no-tui", action="store_true",
                       help="make the demo project and print its folder, without the TUI")
@@ -67,15 +76,39 @@ def make_demo(folder: Path) -> Path:
     return folder
 
 
+def demo_folder() -> Path:
+    """The one demo folder every `copydesk demo` reuses: `$XDG_CACHE_HOME/copydesk/demo`
+    (`~/.cache/copydesk/demo`), so runs do not leave a folder each in the temp directory."""
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(cache) / "copydesk" / "demo"
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from copydesk.projects.project import Project
 
-    folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="copydesk-demo-"))
+    folder = Path(args.dir) if args.dir else demo_folder()
+    if args.fresh and (folder / "copydesk.yaml").exists():
+        _remove_demo(folder)
     if not (folder / "copydesk.yaml").exists():
-        make_demo(folder)
+        try:
+            make_demo(folder)
+        except PermissionError:
+            if args.dir:
+                raise
+            folder = Path(tempfile.mkdtemp(prefix="copydesk-demo-"))  # no writable cache
+            make_demo(folder)
     if args.no_tui:
-        print(folder)
+        say(str(folder))
         return 0
-    print(f"demo project in {folder}")
+    say(f"demo project in {folder} (kept between runs; `copydesk demo --fresh` starts over)")
     project = Project.open(folder)
     return _run_app(project, resolve_annotator(project, args.annotator), None)
+
+
+def _remove_demo(folder: Path) -> None:
+    """Delete a demo project's own files only (never a folder of someone else's files)."""
+    for name in ("copydesk.yaml", "schema.yaml", "copydesk.db", "copydesk.db-wal",
+                 "copydesk.db-shm"):
+        (folder / name).unlink(missing_ok=True)
+    for backup in folder.glob("copydesk.db.bak-*"):
+        backup.unlink()

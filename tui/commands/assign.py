@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from copydesk.tui.commands.common import add_project_arg, default_annotator, open_project
+from copydesk.tui.commands.common import (
+    add_project_arg,
+    default_annotator,
+    open_project,
+    say,
+    table,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,11 +40,9 @@ def run(args: argparse.Namespace) -> int:
         result = assign(project.store, names, args.k, seed=args.seed,
                         assigned_by=default_annotator(), dry_run=args.dry_run)
     verb = "would assign" if args.dry_run else "assigned"
-    print(f"{verb} {result.added_count} (document, annotator) pairs over "
+    say(f"{verb} {result.added_count} (document, annotator) pairs over "
           f"{len(result.added)} documents; {result.complete} of {result.documents} documents "
           f"have {args.k} annotators")
-    width = max([9, *(len(n) for n in result.loads)])
-    print(f"{'annotator'.ljust(width)}  documents")
-    for name, load in result.loads.items():
-        print(f"{name.ljust(width)}  {load}")
+    say(table(["annotator", "documents"],
+              [[name, str(load)] for name, load in result.loads.items()]))
     return 0

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from copydesk.tui.commands.common import add_project_arg, open_project
+from copydesk.tui.commands.common import add_project_arg, open_project, say
 
 EPILOG = """\
 formats and where they go (OUT):
@@ -22,7 +21,7 @@ formats and where they go (OUT):
 
 --split 80,10,10 splits by document (train,dev,test; two numbers: train,test) with a seeded
 shuffle: the same project and --seed always give byte-identical files.
-A folder OUT that exists and is not empty is replaced only with --force.
+An OUT that exists (a file, or a folder that is not empty) is replaced only with --force.
 """
 
 
@@ -61,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "foreign name (repeatable); mapping the cue label writes "
                              "attribution PARC-style (trigger + Cue argument)")
     parser.add_argument("--force", action="store_true",
-                        help="replace an existing non-empty OUT folder")
+                        help="replace an existing OUT file or non-empty OUT folder")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print every warning, not just the first ten")
     parser.set_defaults(func=run)
@@ -76,8 +75,8 @@ def run(args: argparse.Namespace) -> int:
     from copydesk.projects.models import STATUSES
 
     if args.status != "all" and args.status not in STATUSES:
-        print(f"copydesk: error: --status {args.status!r}: use one of "
-              f"{', '.join(STATUSES)} or all", file=sys.stderr)
+        say(f"copydesk: error: --status {args.status!r}: use one of "
+              f"{', '.join(STATUSES)} or all", err=True)
         return 1
     from copydesk.exports.brat import parse_mapping
 
@@ -103,9 +102,9 @@ def run(args: argparse.Namespace) -> int:
                              progress)
     shown = summary.warnings if args.verbose else summary.warnings[:10]
     for warning in shown:
-        print(f"copydesk: warning: {warning}", file=sys.stderr)
+        say(f"copydesk: warning: {warning}", err=True)
     if len(summary.warnings) > len(shown):
-        print(f"copydesk: ... and {len(summary.warnings) - len(shown)} more warnings "
-              "(-v shows all)", file=sys.stderr)
-    print(summary.line())
+        say(f"copydesk: ... and {len(summary.warnings) - len(shown)} more warnings "
+              "(-v shows all)", err=True)
+    say(summary.line())
     return 0

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
-from copydesk.tui.commands.common import add_project_arg, open_project
+from copydesk.tui.commands.common import add_project_arg, open_project, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,9 +63,9 @@ def run(args: argparse.Namespace) -> int:
                                   annotator=args.annotator, status=args.status,
                                   progress=progress, mapping=mapping, drop=args.drop)
     for rejected in report.rejected:
-        print(f"copydesk: rejected {rejected}", file=sys.stderr)
+        say(f"copydesk: rejected {rejected}", err=True)
     for note in report.notes:
-        print(f"copydesk: note: {note}", file=sys.stderr)
-    print(report.summary())
+        say(f"copydesk: note: {note}", err=True)
+    say(report.summary())
     return 1 if report.rejected else 0
 

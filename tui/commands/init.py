@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from copydesk.tui.commands.common import say
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("init", help="make a new project folder")
@@ -18,7 +20,7 @@ def run(args: argparse.Namespace) -> int:
     from copydesk.projects.project import Project
 
     with Project.init(args.dir, args.schema, args.name) as project:
-        print(f"created project {project.config.name!r} in {project.root} "
+        say(f"created project {project.config.name!r} in {project.root} "
               f"(schema {project.schema.name} {project.schema.version}, "
               f"{len(project.schema.labels)} labels)")
     return 0

@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import argparse
 
-from copydesk.tui.commands.common import add_project_arg, default_annotator, open_project
+from copydesk.tui.commands.common import (
+    add_project_arg,
+    default_annotator,
+    open_project,
+    say,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,9 +43,9 @@ def run(args: argparse.Namespace) -> int:
         queue = review_queue(project.store, min_annotators=args.min_annotators)
         if args.list:
             for doc_id, title, done, gold in queue:
-                print(f"{doc_id}\t{done} done\tgold {gold}\t{title}")
+                say(f"{doc_id}\t{done} done\tgold {gold}\t{title}")
             if not queue:
-                print("nothing to review: no document has a done annotation set")
+                say("nothing to review: no document has a done annotation set")
             return 0
         check_review(policy, reviewer)
         doc_ids = [row[0] for row in queue]
@@ -52,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         if args.accept_unanimous:
             total = sum(len(auto_accept_unanimous(project.store, d, reviewer, policy=policy))
                         for d in doc_ids)
-            print(f"accepted {total} unanimous spans into gold over {len(doc_ids)} documents")
+            say(f"accepted {total} unanimous spans into gold over {len(doc_ids)} documents")
             return 0
         from copydesk.tui.screens.review import ReviewApp
 

@@ -13,7 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from copydesk.tui.commands.common import add_project_arg, default_annotator
+from copydesk.tui.commands.common import add_project_arg, default_annotator, say
+from copydesk.tui.text import safe_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,11 +70,11 @@ def run_check(args: argparse.Namespace) -> int:
 
     problems = check_schema_file(args.file)
     for problem in problems:
-        print(problem, file=sys.stderr)
+        say(problem, err=True)
     if problems:
-        print(f"{args.file}: {len(problems)} problem(s)", file=sys.stderr)
+        say(f"{args.file}: {len(problems)} problem(s)", err=True)
         return 1
-    print(f"{args.file}: ok")
+    say(f"{args.file}: ok")
     return 0
 
 
@@ -85,8 +86,8 @@ def _load_or_report(path: str):  # type: ignore[no-untyped-def]
         return load_schema(path)
     except SchemaError as exc:
         for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"{path}: {len(exc.problems)} problem(s); nothing was changed", file=sys.stderr)
+            say(problem, err=True)
+        say(f"{path}: {len(exc.problems)} problem(s); nothing was changed", err=True)
         return None
 
 
@@ -101,8 +102,8 @@ def run_diff(args: argparse.Namespace) -> int:
     from copydesk.schema.diff import diff_schemas
 
     if len(args.files) > 2:
-        print("copydesk: error: schema diff takes OLD NEW, or NEW with a project",
-              file=sys.stderr)
+        say("copydesk: error: schema diff takes OLD NEW, or NEW with a project",
+              err=True)
         return 1
     project = _project(args) if (args.project or len(args.files) == 1) else None
     try:
@@ -128,19 +129,19 @@ def run_diff(args: argparse.Namespace) -> int:
             if counts is not None:
                 row["spans"], row["links"] = counts[i]
             changes.append(row)
-        print(json.dumps({"from": {"name": old.name, "version": old.version},
+        print(safe_json(json.dumps({"from": {"name": old.name, "version": old.version},
                           "to": {"name": new.name, "version": new.version},
-                          "changes": changes}, ensure_ascii=False, indent=2))
+                          "changes": changes}, ensure_ascii=False, indent=2)))
         return 0
-    print(diff.header())
+    say(diff.header())
     for i, change in enumerate(diff.changes):
         suffix = ""
         if counts is not None and change.touches_data:
             spans, links = counts[i]
             suffix = f"  [{spans} span(s), {links} link(s)]"
-        print(f"  {change.text}{suffix}")
+        say(f"  {change.text}{suffix}")
     if diff.empty:
-        print("  no differences")
+        say("  no differences")
     return 0
 
 
@@ -153,14 +154,14 @@ def run_apply(args: argparse.Namespace) -> int:
         report = apply_schema(project, args.file, dry_run=args.dry_run,
                               who=default_annotator())
         if args.json:
-            print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+            print(safe_json(json.dumps(report.to_json(), ensure_ascii=False, indent=2)))
             return 0
         for line in report.lines():
-            print(line)
+            say(line)
         if args.dry_run:
-            print("dry run: nothing was changed")
+            say("dry run: nothing was changed")
         else:
-            print(f"applied {report.diff.new.name} {report.diff.new.version} to "
+            say(f"applied {report.diff.new.name} {report.diff.new.version} to "
                   f"{project.root}; `copydesk schema undo` reverts it")
     return 0
 
@@ -172,11 +173,11 @@ def run_undo(args: argparse.Namespace) -> int:
         report = undo_apply(project, dry_run=args.dry_run, force=args.force,
                             who=default_annotator())
         for line in report.lines():
-            print(line)
+            say(line)
         if args.dry_run:
-            print("dry run: nothing was changed")
+            say("dry run: nothing was changed")
         else:
-            print(f"the project's schema is {project.schema.name} {project.schema.version} "
+            say(f"the project's schema is {project.schema.name} {project.schema.version} "
                   "again")
     return 0
 
@@ -187,14 +188,14 @@ def run_history(args: argparse.Namespace) -> int:
     with _project(args) as project:
         rows = apply_history(project.store)
     if not rows:
-        print("no schema applies yet")
+        say("no schema applies yet")
     for row in rows:
         if row["kind"] == "schema_apply":
             mark = "  (undo reverts this)" if row["undoable"] else ""
-            print(f"{row['at']}  {row['who']}: apply {row.get('from_version')} -> "
+            say(f"{row['at']}  {row['who']}: apply {row.get('from_version')} -> "
                   f"{row.get('to_version')} from {row.get('path')}{mark}")
         else:
-            print(f"{row['at']}  {row['who']}: undo of apply #{row.get('target')} "
+            say(f"{row['at']}  {row['who']}: undo of apply #{row.get('target')} "
                   f"({row.get('restored', 0)} row(s) restored)")
     return 0
 
@@ -217,5 +218,5 @@ def run_docs(args: argparse.Namespace) -> int:
     tmp = out.with_name(f".{out.name}.copydesk-tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)
-    print(f"wrote the {schema.name} {schema.version} guidelines to {out}", file=sys.stderr)
+    say(f"wrote the {schema.name} {schema.version} guidelines to {out}", err=True)
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from copydesk.tui.commands.common import add_project_arg, open_project, table
+from copydesk.tui.commands.common import add_project_arg, open_project, say, table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,26 +19,32 @@ def run(args: argparse.Namespace) -> int:
 
     with open_project(args) as project:
         stats = project_stats(project.store)
-    print(f"project {project.config.name}: {stats.documents} documents, "
+    say(f"project {project.config.name}: {stats.documents} documents, "
           f"schema {project.schema.name} {project.schema.version}")
-    print()
+    say()
     header = ["annotator", *STATUSES]
     rows = [[name, *(str(by.get(s, 0)) for s in STATUSES)]
             for name, by in sorted(stats.status.items())]
-    print(table(header, rows) if rows else "no annotation yet")
-    print()
+    say(table(header, rows) if rows else "no annotation yet")
+    say()
     label_rows = [[layer, label, str(n)] for (layer, label), n in sorted(stats.labels.items())]
-    print(table(["layer", "label", "spans"], label_rows) if label_rows else "no spans yet")
+    say(table(["layer", "label", "spans"], label_rows) if label_rows else "no spans yet")
     for title, counts in stats.sections():
         if counts:
-            print()
-            print(table([title, "count"], [[k, str(v)] for k, v in sorted(counts.items())]))
+            say()
+            say(table([title, "count"], [[k, str(v)] for k, v in sorted(counts.items())]))
+    if stats.reopened_gold:
+        say()
+        shown = ", ".join(str(d) for d in stats.reopened_gold[:20])
+        more = f" (+{len(stats.reopened_gold) - 20} more)" if len(stats.reopened_gold) > 20 else ""
+        say(f"gold reopened (new candidates after review; see `copydesk review --list`): "
+              f"{len(stats.reopened_gold)} document(s): {shown}{more}")
     if stats.stale or stats.stale_links:
-        print()
-        print(f"stale (kept for review, left out of exports): {stats.stale} span(s), "
+        say()
+        say(f"stale (kept for review, left out of exports): {stats.stale} span(s), "
               f"{stats.stale_links} link(s)")
         reason_rows = [[kind, str(n), reason] for (kind, reason), n in
                        sorted(stats.stale_reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
-        print(table(["row", "count", "reason"], reason_rows))
+        say(table(["row", "count", "reason"], reason_rows))
     return 0
 

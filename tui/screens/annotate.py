@@ -1,16 +1,18 @@
 """The annotation screen: read one article, select spans, label and link them.
 
 The article view owns cursor and selection keys; this screen owns the editing keys and turns
-each into one Store call. A write that the store refuses is shown in the status line and
-changes nothing; a write that succeeds is re-read from the database before it is shown.
+each into one Store call, handed to the app's write queue (`tui.writes`): saved at once when the
+database is free, otherwise shown as "Saving…" while the write worker waits for the lock and the
+keys keep working. A write that the store refuses is shown in the status line and changes
+nothing; a write that succeeds is re-read from the database before it is shown.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events
@@ -23,11 +25,12 @@ from textual.widgets import Footer, Static
 
 from copydesk.projects import fragments as frag
 from copydesk.projects.db import StoreError
-from copydesk.projects.models import Link, Span
+from copydesk.projects.models import Action, Link, Span
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui.layout import SpanView
 from copydesk.tui.text import safe_text
 from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.writes import WriteJob
 
 if TYPE_CHECKING:
     from copydesk.tui.app import CopydeskApp
@@ -190,6 +193,30 @@ class AnnotateScreen(Screen[None]):
             self.app.bell()
         self.query_one("#status-line", Static).update(line)
 
+    # ------------------------------------------------------------------ saving
+    def save(self, run: Callable[[], Any], done: Callable[[Any], None], what: str) -> None:
+        """Hand one store write to the app's write queue (see tui.writes): saved at once when
+        the database is free, else in order by the write worker while keys keep working."""
+
+        def if_here(callback: Callable[..., None]) -> Callable[..., None]:
+            def call(*args: Any) -> None:
+                if self.is_attached:  # the annotator may have left the document meanwhile
+                    callback(*args)
+            return call
+
+        def failed(exc: StoreError) -> None:
+            self.say(f"Not saved: {exc}", error=True)
+
+        self.app.writes.submit(WriteJob(run, if_here(done), if_here(failed), what))
+
+    def writes_waiting(self, count: int, what: str) -> None:
+        """The database is locked by another process: say the edit is on its way."""
+        if count:
+            line = Text(f"Saving… {what}", style="bold yellow")
+            line.append(f"  ({count} edit(s) waiting: another process is writing to the "
+                        "project; keep working)", style="yellow")
+            self.say(line)
+
     def spans_here(self) -> list[Span]:
         """Spans under the cursor, innermost first."""
         views = self.view.spans_at(self.view.cursor)
@@ -316,17 +343,19 @@ class AnnotateScreen(Screen[None]):
             self.say("Nothing to label here: select some text first.", error=True)
             return
         start, end = target
-        try:
-            span = self.store.add_span(self.doc_id, self.app.annotator, label, start, end)
-        except StoreError as exc:
-            self.say(f"Not saved: {exc}", error=True)
-            return
-        self.view.clear_selection()
-        self.current_id, self._pinned = int(span.id), False  # type: ignore[arg-type]
-        self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
-        line = Text("Saved ", style="green")
-        line.append_text(self.describe(span))
-        self.say(line)
+        doc_id, annotator = self.doc_id, self.app.annotator
+
+        def done(span: Span) -> None:
+            if self.view.selected_range() == (start, end):
+                self.view.clear_selection()
+            self.current_id, self._pinned = int(span.id), False  # type: ignore[arg-type]
+            self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
+            line = Text("Saved ", style="green")
+            line.append_text(self.describe(span))
+            self.say(line)
+
+        self.save(lambda: self.store.add_span(doc_id, annotator, label, start, end), done,
+                  f"{label} {start}–{end}")
 
     # ------------------------------------------------------------------ fragments
     def current_span(self) -> Span | None:
@@ -364,17 +393,19 @@ class AnnotateScreen(Screen[None]):
             self.say("No current span: label the first piece, or press + on a span, then "
                      "select the text to add and press +.", error=True)
             return
-        try:
-            fresh = self.store.add_fragment(int(span.id), self.app.annotator, *target)  # type: ignore[arg-type]
-        except StoreError as exc:
-            self.say(f"Not saved: {exc}", error=True)
-            return
-        self.view.clear_selection()
-        self.current_id = int(fresh.id)  # type: ignore[arg-type]
-        self.refresh_spans([int(fresh.id)], links=False)  # type: ignore[arg-type]
-        line = Text("Saved: added a piece to ", style="green")
-        line.append_text(self.describe(fresh))
-        self.say(line)
+        span_id, annotator = int(span.id), self.app.annotator  # type: ignore[arg-type]
+
+        def done(fresh: Span) -> None:
+            if self.view.selected_range() == target:
+                self.view.clear_selection()
+            self.current_id = int(fresh.id)  # type: ignore[arg-type]
+            self.refresh_spans([int(fresh.id)], links=False)  # type: ignore[arg-type]
+            line = Text("Saved: added a piece to ", style="green")
+            line.append_text(self.describe(fresh))
+            self.say(line)
+
+        self.save(lambda: self.store.add_fragment(span_id, annotator, *target), done,
+                  f"piece {target[0]}–{target[1]} of {span.label}")
 
     def action_remove_fragment(self) -> None:
         """Remove the piece under the cursor from its span (the span keeps its other pieces)."""
@@ -383,15 +414,16 @@ class AnnotateScreen(Screen[None]):
         if span is None:
             self.say("No span in pieces under the cursor (x deletes a whole span).", error=True)
             return
-        try:
-            fresh = self.store.remove_fragment(int(span.id), self.app.annotator, offset)  # type: ignore[arg-type]
-        except StoreError as exc:
-            self.say(f"Not saved: {exc}", error=True)
-            return
-        self.refresh_spans([int(fresh.id)], links=False)  # type: ignore[arg-type]
-        line = Text("Saved: removed a piece of ", style="green")
-        line.append_text(self.describe(fresh))
-        self.say(line)
+        span_id, annotator = int(span.id), self.app.annotator  # type: ignore[arg-type]
+
+        def done(fresh: Span) -> None:
+            self.refresh_spans([int(fresh.id)], links=False)  # type: ignore[arg-type]
+            line = Text("Saved: removed a piece of ", style="green")
+            line.append_text(self.describe(fresh))
+            self.say(line)
+
+        self.save(lambda: self.store.remove_fragment(span_id, annotator, offset), done,
+                  f"remove the piece at {offset} of {span.label}")
 
     def action_pick_label(self) -> None:
         if self.pending is not None:
@@ -417,13 +449,14 @@ class AnnotateScreen(Screen[None]):
         def chosen(name: str | None) -> None:
             if not name:
                 return
-            try:
-                self.store.relabel_span(int(span.id), self.app.annotator, name)  # type: ignore[arg-type]
-            except StoreError as exc:
-                self.say(f"Not saved: {exc}", error=True)
-                return
-            self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
-            self.say(f"Saved: relabelled {span.label} → {name}")
+            span_id, annotator = int(span.id), self.app.annotator  # type: ignore[arg-type]
+
+            def done(_: object) -> None:
+                self.refresh_spans([span_id], links=False)
+                self.say(f"Saved: relabelled {span.label} → {name}")
+
+            self.save(lambda: self.store.relabel_span(span_id, annotator, name), done,
+                      f"relabel {span.label} → {name}")
 
         self.app.push_screen(LabelPicker(same_layer, title=f"Relabel {span.label}"), chosen)
 
@@ -432,14 +465,15 @@ class AnnotateScreen(Screen[None]):
         if span is None:
             self.say("No span under the cursor to delete.", error=True)
             return
-        try:
-            links = self.store.remove_span(int(span.id), self.app.annotator)  # type: ignore[arg-type]
-        except StoreError as exc:
-            self.say(f"Not saved: {exc}", error=True)
-            return
-        self.refresh_spans([int(span.id)])  # type: ignore[arg-type]
-        extra = f" and its {len(links)} link(s)" if links else ""
-        self.say(f"Saved: deleted {span.label} {span.text[:40]!r}{extra} (u undoes)")
+        span_id, annotator = int(span.id), self.app.annotator  # type: ignore[arg-type]
+
+        def done(links: list[int]) -> None:
+            self.refresh_spans([span_id])
+            extra = f" and its {len(links)} link(s)" if links else ""
+            self.say(f"Saved: deleted {span.label} {span.text[:40]!r}{extra} (u undoes)")
+
+        self.save(lambda: self.store.remove_span(span_id, annotator), done,
+                  f"delete {span.label}")
 
     def action_undo(self) -> None:
         self._history(redo=False)
@@ -448,26 +482,28 @@ class AnnotateScreen(Screen[None]):
         self._history(redo=True)
 
     def _history(self, *, redo: bool) -> None:
-        try:
-            step = (self.store.redo if redo else self.store.undo)(self.doc_id, self.app.annotator)
-        except StoreError as exc:
-            self.say(f"Not saved: {exc}", error=True)
-            return
-        if step is None:
-            self.say("Nothing to redo." if redo else "Nothing to undo.")
-            return
-        self.refresh_spans(self.store.touched_spans(step))
-        self.say(f"Saved: {'redid' if redo else 'undid'} {step.kind.replace('_', ' ')}")
+        doc_id, annotator = self.doc_id, self.app.annotator
+        step_fn = self.store.redo if redo else self.store.undo
+
+        def done(step: Action | None) -> None:
+            if step is None:
+                self.say("Nothing to redo." if redo else "Nothing to undo.")
+                return
+            self.refresh_spans(self.store.touched_spans(step))
+            self.say(f"Saved: {'redid' if redo else 'undid'} {step.kind.replace('_', ' ')}")
+
+        self.save(lambda: step_fn(doc_id, annotator), done, "redo" if redo else "undo")
 
     # ------------------------------------------------------------------ document status
     def action_status(self, status: str, comment: str | None = None) -> None:
-        try:
-            self.store.set_status(self.doc_id, self.app.annotator, status, comment)
-        except StoreError as exc:
-            self.say(f"Not saved: {exc}", error=True)
-            return
-        self.refresh_status()
-        self.say(f"Saved: document marked {status}" + (f" — {comment}" if comment else ""))
+        doc_id, annotator = self.doc_id, self.app.annotator
+
+        def done(_: object) -> None:
+            self.refresh_status()
+            self.say(f"Saved: document marked {status}" + (f" — {comment}" if comment else ""))
+
+        self.save(lambda: self.store.set_status(doc_id, annotator, status, comment), done,
+                  f"mark {status}")
 
     def action_mark(self) -> None:
         from copydesk.tui.screens.status import StatusScreen
@@ -572,14 +608,16 @@ class AnnotateScreen(Screen[None]):
             + (f"\n{spec.guideline}" if spec.guideline else "")
 
     def make_link(self, head: Span, tail: Span, role: str) -> None:
-        try:
-            self.store.add_link(int(head.id), int(tail.id), role, self.app.annotator)  # type: ignore[arg-type]
-        except StoreError as exc:
-            self.say(f"Not saved: {exc}", error=True)
-            return
-        self.pending = None
-        self.refresh_spans([])
-        self.say(f"Saved: {tail.label} {tail.text[:30]!r} is the {role} of {head.label}")
+        head_id, tail_id = int(head.id), int(tail.id)  # type: ignore[arg-type]
+        annotator = self.app.annotator
+
+        def done(_: object) -> None:
+            self.pending = None
+            self.refresh_spans([])
+            self.say(f"Saved: {tail.label} {tail.text[:30]!r} is the {role} of {head.label}")
+
+        self.save(lambda: self.store.add_link(head_id, tail_id, role, annotator), done,
+                  f"{role} link")
 
     def action_links(self) -> None:
         span = self.span_here()
@@ -606,18 +644,23 @@ class AnnotateScreen(Screen[None]):
             if value is None:
                 return
             what, link, role = value  # type: ignore[misc]
-            try:
-                if what == "remove":
-                    self.store.remove_link(int(link.id), self.app.annotator)
-                    message = f"Saved: removed the {link.role} link"
-                else:
-                    self.store.set_role(int(link.id), self.app.annotator, role)
-                    message = f"Saved: {link.role} → {role}"
-            except StoreError as exc:
-                self.say(f"Not saved: {exc}", error=True)
-                return
-            self.refresh_spans([])
-            self.say(message)
+            link_id, annotator = int(link.id), self.app.annotator
+            if what == "remove":
+                message = f"Saved: removed the {link.role} link"
+
+                def run() -> object:
+                    return self.store.remove_link(link_id, annotator)
+            else:
+                message = f"Saved: {link.role} → {role}"
+
+                def run() -> object:
+                    return self.store.set_role(link_id, annotator, role)
+
+            def done(_: object) -> None:
+                self.refresh_spans([])
+                self.say(message)
+
+            self.save(run, done, message.removeprefix("Saved: "))
 
         self.app.push_screen(ChoicePicker(choices, title="Links"), chosen)
 
@@ -642,13 +685,14 @@ class AnnotateScreen(Screen[None]):
             if value is None:
                 return
             name, val = value  # type: ignore[misc]
-            try:
-                self.store.set_attributes(int(span.id), self.app.annotator, {name: val})  # type: ignore[arg-type]
-            except StoreError as exc:
-                self.say(f"Not saved: {exc}", error=True)
-                return
-            self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
-            self.say(f"Saved: {span.label} {name}={val}")
+            span_id, annotator = int(span.id), self.app.annotator  # type: ignore[arg-type]
+
+            def done(_: object) -> None:
+                self.refresh_spans([span_id], links=False)
+                self.say(f"Saved: {span.label} {name}={val}")
+
+            self.save(lambda: self.store.set_attributes(span_id, annotator, {name: val}), done,
+                      f"{span.label} {name}={val}")
 
         self.app.push_screen(ChoicePicker(choices, title=f"Attributes of {span.label}"), chosen)
 

@@ -8,8 +8,8 @@ the main app can push it as is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -21,6 +21,7 @@ from copydesk.projects.adjudicate import (
     ACCEPTED,
     OPEN,
     REJECTED,
+    AcceptResult,
     Candidate,
     DocumentReview,
     accept,
@@ -31,6 +32,7 @@ from copydesk.projects.adjudicate import (
 from copydesk.projects.permissions import Policy
 from copydesk.projects.store import Store, StoreError
 from copydesk.tui.text import safe_text
+from copydesk.tui.writes import WriteJob, WriteQueue
 
 STATUS_STYLE = {OPEN: "yellow", ACCEPTED: "green", REJECTED: "red"}
 
@@ -57,6 +59,7 @@ class ReviewScreen(Screen[None]):
         self.doc_ids = list(doc_ids)
         self.index = max(0, min(start, len(self.doc_ids) - 1))
         self.review: DocumentReview | None = None
+        self._writes: WriteQueue | None = None  # made on the first decision
 
     @property
     def doc_id(self) -> int | None:
@@ -129,20 +132,46 @@ class ReviewScreen(Screen[None]):
             self.say("no candidate here", error=True)
             return
         row = self.query_one(DataTable).cursor_row
-        try:
+
+        def run() -> object:
             if kind == "accept":
-                result = accept(self.store, doc_id, self.reviewer, candidate, policy=self.policy)
+                return accept(self.store, doc_id, self.reviewer, candidate, policy=self.policy)
+            return reject(self.store, doc_id, self.reviewer, candidate, policy=self.policy)
+
+        def done(result: object) -> None:
+            if isinstance(result, AcceptResult):
                 extra = f", {len(result.link_ids)} link(s)" if result.link_ids else ""
                 skipped = f"; {len(result.skipped_links)} link(s) refused" \
                     if result.skipped_links else ""
                 self.say(f"accepted {candidate.label} {candidate.text!r}{extra}{skipped}")
             else:
-                reject(self.store, doc_id, self.reviewer, candidate, policy=self.policy)
                 self.say(f"rejected {candidate.label} {candidate.text!r}")
-        except StoreError as exc:
+            if self.doc_id == doc_id:
+                self.reload(cursor=row + 1)
+
+        self._save(run, done, f"{kind} {candidate.label}")
+
+    def _save(self, run: Callable[[], Any], done: Callable[[Any], None], what: str) -> None:
+        """Through a serial write queue (tui.writes), as the annotation screen saves: a
+        database locked by another process shows "saving…" instead of freezing the keys."""
+        if self._writes is None:
+            self._writes = WriteQueue(self.app, self.store.db, on_waiting=self._waiting)
+
+        def if_here(callback: Callable[..., None]) -> Callable[..., None]:
+            def call(*args: Any) -> None:
+                if self.is_attached:
+                    callback(*args)
+            return call
+
+        def failed(exc: StoreError) -> None:
             self.say(str(exc), error=True)
-            return
-        self.reload(cursor=row + 1)
+
+        self._writes.submit(WriteJob(run, if_here(done), if_here(failed), what))
+
+    def _waiting(self, count: int, what: str) -> None:
+        if count and self.is_attached:
+            self.say(f"saving… {what} ({count} decision(s) waiting: another process is "
+                     "writing to the project)")
 
     def action_accept(self) -> None:
         self._decide("accept")
@@ -151,16 +180,18 @@ class ReviewScreen(Screen[None]):
         self._decide("reject")
 
     def action_accept_unanimous(self) -> None:
-        if self.doc_id is None:
+        doc_id = self.doc_id
+        if doc_id is None:
             return
-        try:
-            done = auto_accept_unanimous(self.store, self.doc_id, self.reviewer,
-                                         policy=self.policy)
-        except StoreError as exc:
-            self.say(str(exc), error=True)
-            return
-        self.say(f"accepted {len(done)} unanimous span(s)")
-        self.reload()
+
+        def done(accepted: list[AcceptResult]) -> None:
+            self.say(f"accepted {len(accepted)} unanimous span(s)")
+            if self.doc_id == doc_id:
+                self.reload()
+
+        self._save(lambda: auto_accept_unanimous(self.store, doc_id, self.reviewer,
+                                                 policy=self.policy), done,
+                   "accept unanimous")
 
     def _move(self, step: int) -> None:
         if not self.doc_ids:

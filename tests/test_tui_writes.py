@@ -1,0 +1,113 @@
+"""A database locked by another process never freezes the annotation screen.
+
+Pilot drives the app while a second connection holds SQLite's write lock (as a long import by a
+colleague would): the label key returns at once, the status line says "Saving…", the cursor
+keeps moving, and once the lock is released the edits land in the order they were made and the
+screen says "Saved".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from conftest import add_text, find
+from textual.widgets import Static
+
+from copydesk.projects.project import Project
+from copydesk.tui.app import CopydeskApp
+from copydesk.tui.screens.annotate import AnnotateScreen
+from copydesk.tui.widgets.article_view import ArticleView
+
+TEXT = "Police detained Irena Kostava in Valmora on Tuesday, officials said in Saltmere."
+SIZE = (120, 40)
+
+
+def status(app: CopydeskApp) -> str:
+    return str(app.screen.query_one("#status-line", Static).content)
+
+
+async def until(pilot, condition, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await pilot.pause(0.05)
+
+
+async def label(pilot, needle: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    view = pilot.app.screen.query_one(ArticleView)
+    start, end = find(TEXT, needle)
+    view.clear_selection()
+    view.move_cursor(start)
+    await pilot.pause()
+    for _ in range(end - start):
+        await pilot.press("shift+right")
+    assert view.selected_range() == (start, end)
+    await pilot.press(key)
+
+
+def saved_labels(path: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT label, text FROM span ORDER BY id").fetchall()
+
+
+async def test_locked_database_keeps_the_screen_responsive_and_the_order(
+        project: Project) -> None:
+    doc = add_text(project, TEXT, "t")
+    db = project.store.db.path
+    app = CopydeskApp(project, "tester", open_document=doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen))
+        await pilot.pause()
+        blocker = sqlite3.connect(db, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")  # another process starts a long write
+        try:
+            began = time.monotonic()
+            await label(pilot, "Irena Kostava", "p")
+            await pilot.pause()
+            assert time.monotonic() - began < 5  # the key did not wait for the lock
+            assert status(app).startswith("Saving… PERSON"), status(app)
+            assert app.writes.pending == 1
+            # the screen still answers keys while the write waits
+            view = app.screen.query_one(ArticleView)
+            before = view.cursor
+            await pilot.press("right", "right")
+            await pilot.pause()
+            assert view.cursor == before + 2
+            # a second edit queues behind the first (never jumps ahead of it)
+            await label(pilot, "Valmora", "g")
+            await pilot.pause()
+            assert app.writes.pending == 2 and "2 edit(s) waiting" in status(app)
+            assert saved_labels(db) == []
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+        await until(pilot, lambda: app.writes.pending == 0)
+        await pilot.pause()
+        assert saved_labels(db) == [("PERSON", "Irena Kostava"), ("GPE", "Valmora")]
+        assert status(app).startswith("Saved GPE"), status(app)
+        assert len(app.screen.spans) == 2  # type: ignore[attr-defined]
+
+
+async def test_quitting_with_an_edit_waiting_saves_it_first(project: Project) -> None:
+    doc = add_text(project, TEXT, "t")
+    db = project.store.db.path
+    app = CopydeskApp(project, "tester", open_document=doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen))
+        await pilot.pause()
+        blocker = sqlite3.connect(db, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            await label(pilot, "Saltmere", "g")
+            await pilot.pause()
+            assert app.writes.pending == 1
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            assert app.is_running  # waits for the edit instead of dropping it
+        finally:
+            blocker.execute("COMMIT")
+            blocker.close()
+        await until(pilot, lambda: not app.is_running)
+    assert saved_labels(db) == [("GPE", "Saltmere")]

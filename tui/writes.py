@@ -1,0 +1,121 @@
+"""The app's one write queue: edits are saved in order, and a locked database never freezes keys.
+
+Every edit from a screen is `submit`ted here as a function that makes one store write (one
+transaction), plus what to do when it is saved or refused. The rule:
+
+- While nothing is waiting, the edit is tried at once on the UI thread with `no_wait`: on a free
+  database that is one ~1 ms transaction and the screen shows "Saved" in the same key press.
+- If another process holds the write lock (a long import, a `schema apply`), the attempt fails
+  at `BEGIN IMMEDIATE` before anything ran, and the edit goes into the queue. So does every
+  later edit while one is waiting, so edits are saved in the order they were made.
+- One thread worker drains the queue, waiting on the lock with the store's usual busy timeout
+  and retries; the screen keeps taking keys and shows "Saving…", then "Saved" or "Not saved"
+  for each edit as its transaction ends.
+
+Callbacks always run on the UI thread, in submission order.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from textual.app import App
+
+from copydesk.projects.db import Database, StoreBusy, StoreError
+
+
+@dataclass
+class WriteJob:
+    """One edit: `run` makes the store write; `done`/`failed` update the screen after it."""
+
+    run: Callable[[], Any]
+    done: Callable[[Any], None]
+    failed: Callable[[StoreError], None]
+    what: str = "edit"
+
+
+class WriteQueue:
+    """A single serial queue of store writes for one running app (see module docstring)."""
+
+    def __init__(self, app: App[Any], db: Database,
+                 on_waiting: Callable[[int, str], None] | None = None) -> None:
+        self.app = app
+        self.db = db
+        # Told (pending count, what) when an edit has to wait, and (0, "") when all are saved.
+        self.on_waiting = on_waiting
+        self._jobs: deque[WriteJob] = deque()
+        self._lock = threading.Lock()
+        self._draining = False
+        self._idle_callbacks: list[Callable[[], None]] = []
+
+    @property
+    def pending(self) -> int:
+        """Edits submitted but not yet saved or refused."""
+        with self._lock:
+            return len(self._jobs) + (1 if self._draining else 0)
+
+    def submit(self, job: WriteJob) -> None:
+        with self._lock:
+            queued = self._draining or bool(self._jobs)
+        if not queued:
+            try:
+                with self.db.no_wait():
+                    result = job.run()
+            except StoreBusy:
+                pass  # someone else is writing: wait for them in the worker, not here
+            except StoreError as exc:
+                job.failed(exc)
+                return
+            else:
+                job.done(result)
+                return
+        with self._lock:
+            self._jobs.append(job)
+            count = len(self._jobs) + (1 if self._draining else 0)
+            start = not self._draining
+            self._draining = True
+        if self.on_waiting is not None:
+            self.on_waiting(count, job.what)
+        if start:
+            self.app.run_worker(self._drain, thread=True, group="copydesk-writes",
+                                name="copydesk-writes", exit_on_error=False)
+
+    def when_idle(self, callback: Callable[[], None]) -> None:
+        """Run `callback` on the UI thread once every submitted edit is saved or refused."""
+        if self.pending == 0:
+            callback()
+        else:
+            with self._lock:
+                self._idle_callbacks.append(callback)
+
+    def _drain(self) -> None:
+        """Worker thread: run queued writes one by one; report each on the UI thread."""
+        while True:
+            with self._lock:
+                if not self._jobs:
+                    self._draining = False
+                    idle, self._idle_callbacks = self._idle_callbacks, []
+                    break
+                job = self._jobs.popleft()
+            try:
+                result = job.run()
+            except StoreError as exc:
+                self._report(job.failed, exc)
+            except Exception as exc:  # a bug: say so on the screen rather than lose the edit
+                self._report(job.failed, StoreError(f"not saved: {type(exc).__name__}: {exc}"))
+            else:
+                self._report(job.done, result)
+        if self.on_waiting is not None:
+            self._report(self.on_waiting, 0, "")
+        for callback in idle:
+            self._report(callback)
+
+    def _report(self, callback: Callable[..., None], *args: Any) -> None:
+        # RuntimeError: the app has closed; the write itself is committed (or refused) anyway
+        with contextlib.suppress(RuntimeError):
+            self.app.call_from_thread(callback, *args)
