@@ -236,9 +236,14 @@ def test_conll_and_hf_tag_each_piece_and_split_tokens_at_span_edges(
     assert main(["export", "hf", str(hf), "-p", str(project.root)]) == 0
     card = (hf / "README.md").read_text(encoding="utf-8")
     assert "split at span edges" in card and "piece by piece" in card
+    from copydesk.exports.conll import hf_tag_names
+
+    names = hf_tag_names(project.schema, "entity", [])
     rows = [json.loads(x) for x in (hf / "train.jsonl").read_text().splitlines()]
-    assert ["Kurdistan", "GPE"] in [[t, g[2:]] for r in rows
-                                    for t, g in zip(r["tokens"], r["ner_tags"], strict=True)]
+    tagged = [(t, names[g]) for r in rows
+              for t, g in zip(r["tokens"], r["ner_tags"], strict=True)]
+    assert ("Kurdistan", "B-GPE") in tagged and ("24-based", "O") in tagged
+    assert ("The", "B-ORG") in tagged and ("crew", "B-ORG") in tagged
 
 
 def _entity_runs(text: str, toks: list[tuple[int, int]], tags: list[str]
