@@ -23,6 +23,13 @@ CONFIG_NAME = "copydesk.yaml"
 DB_NAME = "copydesk.db"
 _KNOWN_KEYS = {"name", "schema", "annotators", "reviewers", "settings"}
 DEFAULT_SETTINGS: dict[str, Any] = {"snap_to_tokens": True, "allow_annotator_override": True}
+# Right-to-left display (the TUI's F6/F7/F8 write these): how rows of Arabic or Sorani are
+# ordered on screen, whether Arabic letters are drawn in presentation forms, and per-document
+# paragraph direction overrides keyed by the document's content hash.
+BIDI_DISPLAY_MODES = ("visual", "logical", "terminal")
+TEXT_DIRECTIONS = ("auto", "rtl", "ltr")
+BIDI_DEFAULTS: dict[str, Any] = {"bidi_display": "visual", "arabic_shaping": False,
+                                 "text_direction": {}}
 
 
 class ProjectError(StoreError):
@@ -83,11 +90,28 @@ class ProjectConfig:
         schema = data.get("schema", "schema.yaml")
         if not isinstance(name, str) or not isinstance(schema, str):
             raise ProjectError(f"{path}: `name` and `schema` must be text")
+        _check_bidi_settings(path, settings)
         return cls(
             name=name, schema=schema, annotators=list(data.get("annotators") or []),
             reviewers=list(data.get("reviewers") or []),
             settings={**DEFAULT_SETTINGS, **settings},
         )
+
+
+def _check_bidi_settings(path: Path, settings: dict[str, Any]) -> None:
+    """One clear line for a bad right-to-left display setting (they are hand-editable)."""
+    mode = settings.get("bidi_display", "visual")
+    if mode not in BIDI_DISPLAY_MODES:
+        raise ProjectError(f"{path}: settings.bidi_display must be one of "
+                           f"{', '.join(BIDI_DISPLAY_MODES)} (got {mode!r})")
+    if not isinstance(settings.get("arabic_shaping", False), bool):
+        raise ProjectError(f"{path}: settings.arabic_shaping must be true or false")
+    directions = settings.get("text_direction") or {}
+    if not isinstance(directions, dict) or not all(
+        isinstance(k, str) and v in TEXT_DIRECTIONS for k, v in directions.items()
+    ):
+        raise ProjectError(f"{path}: settings.text_direction must map document hashes to "
+                           f"{', '.join(TEXT_DIRECTIONS)}")
 
 
 def find_project(start: Path | str | None = None) -> Path:
@@ -154,6 +178,18 @@ class Project:
         tmp.write_text(config.to_yaml(), encoding="utf-8")
         tmp.replace(folder / CONFIG_NAME)
         return cls(folder, config, store.schema, store)
+
+    def update_settings(self, changes: dict[str, Any]) -> None:
+        """Set some `settings` keys in `copydesk.yaml` and keep the rest of the file as it is
+        on disk now (a lead may have edited people or settings since this project was opened).
+        Written atomically: a crash leaves the old file."""
+        path = self.root / CONFIG_NAME
+        current = ProjectConfig.read(path)
+        current.settings.update(changes)
+        tmp = self.root / (CONFIG_NAME + f".{os.getpid()}.tmp")
+        tmp.write_text(current.to_yaml(), encoding="utf-8")
+        tmp.replace(path)
+        self.config.settings.update(changes)
 
     def close(self) -> None:
         self.store.close()

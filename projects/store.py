@@ -490,6 +490,36 @@ class Store:
             )
         return out
 
+    def find_documents(self, *, text: str = "", label: str = "", annotator: str = "",
+                       status: str = "") -> set[int]:
+        """Ids of documents matching every filter given (the queue's collection search):
+        `text` in the document (case-insensitive for ASCII letters), a span labelled `label`,
+        an annotation set of `annotator`, and that set (or, with no annotator, any set) in
+        `status`. A "todo" status also matches documents nobody has started."""
+        with self.db.read() as session:
+            query = select(Document.id)
+            if text:
+                query = query.where(func.instr(func.lower(Document.text), text.lower()) > 0)
+            set_status = status
+            if status == "todo":  # nobody (or not this annotator) has started it
+                set_status = ""
+                started = select(AnnotationSet.document_id).where(
+                    AnnotationSet.status != "todo")
+                if annotator:
+                    started = started.where(AnnotationSet.annotator == annotator)
+                query = query.where(col(Document.id).not_in(started))
+            if label or set_status or (annotator and status != "todo"):
+                sets = select(AnnotationSet.document_id)
+                if annotator:
+                    sets = sets.where(AnnotationSet.annotator == annotator)
+                if set_status:
+                    sets = sets.where(AnnotationSet.status == set_status)
+                if label:
+                    sets = sets.join(Span, Span.set_id == AnnotationSet.id).where(
+                        Span.label == label)
+                query = query.where(col(Document.id).in_(sets))
+            return set(session.exec(query).all())  # type: ignore[arg-type]
+
     def progress(self, annotator: str, doc_ids: Sequence[int] | None = None) -> tuple[int, int]:
         """(finished, total) documents for an annotator: two counts, no per-document rows, so
         a screen can show it after every save without growing with the project."""
@@ -674,7 +704,7 @@ class Store:
 
     def _add_span(self, session: Session, doc_id: int, annotator: str, label: str, start: int,
                   end: int, *, text: str | None = None,
-                  attributes: dict[str, Any] | None = None,
+                  attributes: dict[str, Any] | None = None, log: bool = True,
                   fragments: Sequence[tuple[int, int]] | None = None) -> Span:
         schema = self._schema_in(session)
         doc_text = self.document_text(session, doc_id)
@@ -700,7 +730,8 @@ class Store:
         )
         session.add(span)
         session.flush()
-        self._log(session, aset, "add_span", {"span": _row(span, _SPAN_FIELDS)})
+        if log:
+            self._log(session, aset, "add_span", {"span": _row(span, _SPAN_FIELDS)})
         self._edited_finished_set(session, aset)
         return span
 
@@ -856,6 +887,30 @@ class Store:
         self._log(session, aset, "add_link", {"link": _row(link, _LINK_FIELDS)})
         return link
 
+    def add_span_and_link(self, doc_id: int, annotator: str, label: str, start: int, end: int,
+                          head_id: int, role: str) -> tuple[Span, Link]:
+        """Label ``[start, end)`` and join it to ``head_id`` by ``role``: one transaction and
+        one undo step (an argument or attribution part made with one key while linking).
+
+        Logged as an ``add_span`` whose payload also holds the link, so undo removes both and
+        redo restores both under their ids; any refusal (label, offsets, role) writes nothing.
+        """
+        def write(session: Session) -> tuple[Span, Link]:
+            head, aset = self._span_in_set(session, head_id, annotator)
+            if head.document_id != doc_id:
+                raise StoreError("linked spans must belong to the same document and annotator")
+            span = self._add_span(session, doc_id, annotator, label, start, end, log=False)
+            self._check_link(session, head, span, role)
+            link = Link(set_id=aset.id, head_id=head_id, tail_id=span.id, role=role,
+                        schema_id=self.schema_id)
+            session.add(link)
+            session.flush()
+            self._log(session, aset, "add_span", {"span": _row(span, _SPAN_FIELDS),
+                                                  "links": [_row(link, _LINK_FIELDS)]})
+            return span, link
+
+        return self.db.run_write(write)
+
     def remove_link(self, link_id: int, annotator: str) -> None:
         def write(session: Session) -> None:
             link, aset = self._link_in_set(session, link_id, annotator)
@@ -1000,10 +1055,14 @@ class Store:
             session.delete(obj)
             session.flush()
 
-        if kind == "add_span":
+        if kind == "add_span":  # with "links" when made by add_span_and_link
             if forward:
                 put(Span, data["span"])
+                for link in data.get("links", ()):
+                    put(Link, link)
             else:
+                for link in data.get("links", ()):
+                    drop(Link, link["id"])
                 drop(Span, data["span"]["id"])
         elif kind == "remove_span":
             if forward:

@@ -36,6 +36,18 @@ RESERVED_HOTKEYS: frozenset[str] = frozenset(
         "+",  # add the selection as a fragment of the current span
         "-",  # remove the fragment under the cursor
         " ",  # (space) start/extend selection
+        # issue 12: newsroom motions, search, tags and word-wise selection
+        '"',  # next quotation, inside selected
+        "'",  # previous quotation, inside selected
+        "V",  # next speech verb (said, told, according to, قال, گوتی...)
+        "P",  # next capitalised name not yet labelled
+        "}",  # next sentence with no span
+        "F",  # find in the document
+        ">",  # next match
+        "<",  # previous match
+        "W",  # extend the selection by a word
+        "B",  # extend the selection back by a word
+        "T",  # label tags on/off
     }
 )
 

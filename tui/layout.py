@@ -20,11 +20,14 @@ Decisions, and why:
 - **Wrapping** breaks after whitespace (not after no-break spaces), never inside a grapheme
   cluster; a word longer than the row is cut at grapheme boundaries; a cluster wider than the
   row gets a row of its own (the only way a row can exceed ``width``).
-- **Right-to-left text is kept in logical order.** Rows are displayed in the stored character
-  order, so the cell <-> offset maps are monotonic and exact. Reordering with python-bidi would
-  fight terminals that already apply the bidi algorithm themselves (VTE, mlterm, Konsole) and would
-  make one key press move the cursor in two directions on mixed lines; an annotator sees Arabic
-  and Sorani words with letters in reading order left to right. Revisit per terminal, here only.
+- **Right-to-left text** (see ``tui.bidi`` for the algorithm): with a ``BidiOptions`` whose mode
+  is ``visual``, every line that holds right-to-left characters (or every line, when the document
+  is forced ``rtl``) gets a shared ``BidiLine``; its rows are still cut in logical order, then
+  each row is laid out in visual order on first use. Such a row's cells map to characters
+  through the same ``cell_to_offset``/``offset_to_cell`` pair, now a permutation instead of a
+  monotonic map; a right-to-left row is right-aligned (``x0`` is its first cell) and its
+  end-of-line cell is on its left. Every other row (all rows in ``logical`` and ``terminal``
+  modes, and all-left-to-right lines in every mode) takes the unchanged fast path.
 """
 
 from __future__ import annotations
@@ -39,9 +42,21 @@ import regex
 from rich.cells import cell_len
 
 from copydesk.projects.textutil import TextIndex, is_simple_char
+from copydesk.tui.bidi import (
+    L1_SPACES,
+    BidiLine,
+    BidiOptions,
+    base_level,
+    bidi_class,
+    has_rtl,
+    mirror,
+    mirror_table,
+    visual_order,
+)
 
 __all__ = [
     "TAB_SIZE",
+    "BidiOptions",
     "Layout",
     "Row",
     "SpanIndex",
@@ -173,13 +188,18 @@ class Row:
         "_ch2c",
         "_ch2d",
         "_display",
+        "_last_gs",
         "_specials",
+        "_unit",
+        "_vis",
+        "bidi",
         "end",
         "last",
         "simple",
         "start",
         "text",
         "width",
+        "x0",
     )
 
     def __init__(
@@ -196,12 +216,22 @@ class Row:
         self._ch2c: list[int] | None = None
         self._ch2d: list[int] | None = None
         self._specials: list[tuple[int, int]] = []
+        # visual layout (right-to-left text in visual mode): the paragraph, the row's first cell
+        # and its graphemes left to right as (start, end, display, first cell)
+        self.bidi: BidiLine | None = None
+        self.x0 = 0
+        self._vis: list[tuple[int, int, str, int]] | None = None
+        self._last_gs = start
+        self._unit = False  # every character a one-cell grapheme (``simple`` before bidi)
 
     def __repr__(self) -> str:
         return f"Row({self.start}, {self.end}, width={self.width}, {self.display!r})"
 
     def _build(self) -> None:
         """Walk the row's graphemes once to fill the maps and the display text."""
+        if self.bidi is not None:
+            self._build_visual(self.bidi)
+            return
         c2ch: list[int] = []
         ch2c: list[int] = []
         ch2d: list[int] = []
@@ -253,6 +283,8 @@ class Row:
 
     def cell_to_offset(self, x: int) -> int:
         """Offset of the grapheme drawn in cell ``x`` (its first character); clamps to the row."""
+        if self.bidi is not None:
+            return self._visual_offset_at(x, past_end=True)
         if x <= 0:
             return self.start
         if x >= self.width:
@@ -265,14 +297,18 @@ class Row:
         return self.start + self._c2ch[x]
 
     def offset_to_cell(self, offset: int) -> int:
-        """First cell of the grapheme holding ``offset``; ``end`` maps to ``width``."""
+        """First cell of the grapheme holding ``offset``; ``end`` maps to ``width``.
+
+        On a visual row, cells count from the widget's left edge (``x0`` added) and ``end``
+        maps to the end-of-line cell: right of the text, or left of it in a right-to-left row.
+        """
         rel = min(max(offset, self.start), self.end) - self.start
         if self.simple:
             return rel
         if self._ch2c is None:
             self._build()
         assert self._ch2c is not None
-        return self._ch2c[rel]
+        return self.x0 + self._ch2c[rel]
 
     def display_index(self, offset: int) -> int:
         """Index into ``display`` where the grapheme holding ``offset`` starts."""
@@ -288,7 +324,168 @@ class Row:
         """Offset where the row's last grapheme starts (``start`` for an empty row)."""
         if self.end == self.start:
             return self.start
+        if self.bidi is not None:
+            if self._vis is None:
+                self._build()
+            return self._last_gs
         return self.cell_to_offset(self.width - 1) if self.width else self.start
+
+    # ------------------------------------------------------------ visual (bidi) rows
+
+    @property
+    def rtl(self) -> bool:
+        """True for a row of a right-to-left paragraph laid out in visual order."""
+        return self.bidi is not None and self.bidi.base == 1
+
+    def _build_visual(self, line: BidiLine) -> None:
+        """Lay the row out in visual order: levels (L1), reordering (L2), mirroring (L4)."""
+        if self._unit or (
+            "\t" not in (row_text := self.text[self.start : self.end])
+            and all(is_simple_char(c) for c in set(row_text))
+        ):
+            self._build_visual_units(line)
+            return
+        shaped = line.shaped
+        base = line.base
+        levels = line.levels(self.start - line.start, self.end - line.start)
+        ls = self.start  # ``levels`` starts at the row
+        items: list[tuple[int, int, str, int]] = []  # logical order: start, end, display, cells
+        item_levels: list[int] = []
+        kinds: list[int] = []  # 2: tab (segment separator), 1: placeholder, 0: other
+        specials: list[tuple[int, int]] = []
+        col = 0
+        for m in _GRAPHEME.finditer(self.text, self.start, self.end):
+            g = m.group()
+            gs, ge = m.span()
+            if g == "\t":
+                w = TAB_SIZE - col % TAB_SIZE  # the width the row was wrapped with
+                disp = " " * w
+                kinds.append(2)
+            else:
+                disp, w, special = display_grapheme(g)
+                if shaped is not None and not special:
+                    ss = gs - line.start
+                    sdisp, sw, _ = display_grapheme(shaped[ss : ss + ge - gs])
+                    if sw == w:
+                        disp = sdisp
+                if special:
+                    specials.append((gs, ge))
+                kinds.append(1 if special else 0)
+            items.append((gs, ge, disp, w))
+            item_levels.append(levels[gs - ls])
+            col += w
+        # Rule L1: tabs, and whitespace before a tab or at the row end, take the base level.
+        # (A placeholder is what the algorithm saw, an ordinary neutral: never whitespace.)
+        reset = True
+        for i in range(len(items) - 1, -1, -1):
+            if kinds[i] == 2:
+                item_levels[i] = base
+                reset = True
+            elif reset and kinds[i] == 0 and bidi_class(self.text[items[i][0]]) in L1_SPACES:
+                item_levels[i] = base
+            else:
+                reset = False
+        c2ch: list[int] = []
+        ch2c: list[int] = [0] * (self.end - self.start + 1)
+        vis: list[tuple[int, int, str, int]] = []
+        parts: list[str] = []
+        x = 0
+        for i in visual_order(item_levels):
+            gs, ge, disp, w = items[i]
+            if item_levels[i] % 2:
+                disp = mirror(disp)
+            vis.append((gs, ge, disp, x))
+            parts.append(disp)
+            c2ch.extend([gs - self.start] * w)
+            for k in range(gs - self.start, ge - self.start):
+                ch2c[k] = x
+            x += w
+        ch2c[-1] = -1 if base else x  # the end-of-line cell
+        if x != self.width:  # pragma: no cover - would mean wrap and build disagree
+            raise AssertionError(f"row width {x} != wrapped width {self.width}")
+        self._c2ch, self._ch2c, self._vis = c2ch, ch2c, vis
+        self._ch2d = None
+        self._display = "".join(parts)
+        self._specials = specials
+        self._last_gs = items[-1][0] if items else self.start
+
+    def _build_visual_units(self, line: BidiLine) -> None:
+        """``_build_visual`` for a row whose every character is a one-cell grapheme (most
+        Arabic and Sorani prose): no grapheme segmentation, the permutation is the cell map."""
+        n = self.end - self.start
+        rel = self.start - line.start
+        base = line.base
+        levels = line.levels(rel, rel + n)
+        k = n
+        while k > 0 and self.text[self.start + k - 1] == " ":  # L1: trailing spaces
+            k -= 1
+        levels[k:] = [base] * (n - k)
+        order = visual_order(levels)
+        chars = self.text[self.start : self.end]
+        shaped = line.shaped
+        if shaped is not None:
+            shaped_row = shaped[rel : rel + n]
+            if all(is_simple_char(c) for c in set(shaped_row)):
+                chars = shaped_row
+        mirrors = mirror_table()
+        ch2c = [0] * (n + 1)
+        vis: list[tuple[int, int, str, int]] = []
+        parts: list[str] = []
+        start = self.start
+        for x, i in enumerate(order):
+            c = chars[i]
+            if levels[i] & 1:
+                c = mirrors.get(c, c)
+            parts.append(c)
+            ch2c[i] = x
+            vis.append((start + i, start + i + 1, c, x))
+        ch2c[n] = -1 if base else n
+        self._c2ch, self._ch2c, self._vis = order, ch2c, vis
+        self._ch2d = None
+        self._display = "".join(parts)
+        self._specials = []
+        self._last_gs = self.end - 1 if n else self.start
+
+    @property
+    def visual(self) -> list[tuple[int, int, str, int]]:
+        """Graphemes left to right as ``(start, end, display, first cell)``; cells from ``x0``.
+
+        Only for rows with a ``bidi`` paragraph: the article view draws these in this order.
+        """
+        if self._vis is None:
+            self._build()
+        assert self._vis is not None
+        return self._vis
+
+    def end_cell(self) -> int:
+        """The cell where a cursor at ``end`` is drawn (left of the text in an RTL row)."""
+        return self.offset_to_cell(self.end)
+
+    def _visual_offset_at(self, x: int, *, past_end: bool) -> int:
+        """Offset shown at screen cell ``x`` of a visual row; beside the text, the nearest one.
+
+        On the end-of-line side (right of a left-to-right row, left of a right-to-left one)
+        ``past_end`` gives ``end`` (the end-of-line cell); otherwise the grapheme at that edge.
+        """
+        vis = self.visual
+        if not vis:
+            return self.start
+        rel = x - self.x0
+        if 0 <= rel < self.width:
+            assert self._c2ch is not None
+            return self.start + self._c2ch[rel]
+        end_side = rel < 0 if self.rtl else rel >= self.width
+        if end_side and past_end:
+            return self.end
+        return vis[0][0] if rel < 0 else vis[-1][0]
+
+    def stops(self) -> list[int]:
+        """Cursor positions left to right: each grapheme's start, plus ``end`` on a line's last
+        row (at the end-of-line side). Left/right keys in visual mode walk this list."""
+        starts = [gs for gs, _, _, _ in self.visual]
+        if self.last:
+            return [self.end, *starts] if self.rtl else [*starts, self.end]
+        return starts
 
 
 def _wrap_simple(text: str, start: int, end: int, width: int) -> list[tuple[int, int, int]]:
@@ -431,16 +628,38 @@ class Layout:
     all simple characters); per-character maps are built only for rows that are looked at.
     """
 
-    def __init__(self, index: TextIndex | str, width: int) -> None:
+    def __init__(
+        self, index: TextIndex | str, width: int, bidi: BidiOptions | None = None
+    ) -> None:
         self.index = index if isinstance(index, TextIndex) else TextIndex(index)
         self.width = max(1, width)
+        self.bidi = bidi
         text = self.index.text
         self.rows: list[Row] = []
         self.line_first_row: list[int] = []
+        # One scan decides whether any line can need reordering; an all-left-to-right article
+        # then takes exactly the path it took before bidi support.
+        forced = bidi is not None and bidi.direction == "rtl"
+        reorder = bidi is not None and bidi.reorders and (forced or has_rtl(text))
         for start, end in zip(self.index.line_starts, self.index.line_ends, strict=True):
             self.line_first_row.append(len(self.rows))
-            self.rows.extend(wrap_line(text[start:end], self.width, text=text, base=start))
+            rows = wrap_line(text[start:end], self.width, text=text, base=start)
+            if reorder and (forced or has_rtl(text, start, end)):
+                assert bidi is not None
+                self._make_visual(rows, start, end, bidi)
+            self.rows.extend(rows)
         self.row_starts: list[int] = [r.start for r in self.rows]
+
+    def _make_visual(self, rows: list[Row], start: int, end: int, bidi: BidiOptions) -> None:
+        """Give one line's rows their paragraph (analysed on first use) and alignment."""
+        text = self.index.text
+        base = base_level(text, start, end, bidi.direction)
+        line = BidiLine(text, start, end, base, _algorithm_text, shaping=bidi.shaping)
+        for row in rows:
+            row.bidi = line
+            row._unit = row.simple
+            row.simple = False
+            row.x0 = max(1, self.width + 1 - row.width) if base else 0
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -462,9 +681,58 @@ class Layout:
         """
         row = min(max(row, 0), len(self.rows) - 1)
         r = self.rows[row]
+        if r.bidi is not None:
+            return r._visual_offset_at(x, past_end=r.last)
         if x >= r.width and not r.last:
             return r.last_grapheme_start()
         return r.cell_to_offset(x)
+
+    def visual_step(self, offset: int, step: int) -> int | None:
+        """Where left (``step`` -1) or right (+1) takes the cursor on a visual row, else None.
+
+        Within a row the cursor walks the row's ``stops`` on screen. Past the edge it reads on:
+        moving in the paragraph's direction goes to the next row's logical start, moving
+        against it to the previous row's logical end. None means "not a visual row": the caller
+        moves by grapheme in stored order, as in logical mode.
+        """
+        r = self.row_of(offset)
+        row = self.rows[r]
+        if row.bidi is None:
+            return None
+        stops = row.stops()
+        try:
+            i = stops.index(offset)
+        except ValueError:
+            i = stops.index(row.cell_to_offset(row.offset_to_cell(offset)))
+        j = i + step
+        if 0 <= j < len(stops):
+            return stops[j]
+        forward = (step > 0) != row.rtl
+        if forward:
+            if not row.last:
+                return row.end
+            return min(self.index.next_grapheme(row.end), len(self.index.text))
+        if r == 0:
+            return row.start
+        prev = self.rows[r - 1]
+        return prev.end if prev.last else prev.last_grapheme_start()
+
+
+def _algorithm_text(line: str) -> str:
+    """A line as the bidi algorithm must see it: every character that is shown as a placeholder
+    becomes the placeholder's first character (same length), so no control is ever obeyed."""
+
+    def repl(m: regex.Match[str]) -> str:
+        ch = m.group()
+        if ch == "\t":
+            return ch
+        rep = _placeholder(ch)
+        return ch if rep is None else rep[0]
+
+    return _CONTROLS.sub(repl, line)
+
+
+_CONTROLS = regex.compile(r"[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]")
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ import re
 from rich.cells import cell_len
 from rich.text import Text
 
-from copydesk.tui.layout import display_string
+from copydesk.tui.bidi import BidiOptions, has_rtl
+from copydesk.tui.layout import Layout, display_string
 
 # Characters JSON (with ensure_ascii=False) leaves raw that a terminal may act on: DEL, the C1
 # controls (U+009B is an 8-bit CSI), line/paragraph separators and the bidi/format characters.
@@ -50,6 +51,33 @@ def safe_json(text: str) -> str:
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
-def safe_text(value: str, *, limit: int | None = None, style: str = "") -> Text:
-    """A Rich `Text` (never markup) of `safe_line(value)`, at most `limit` cells wide."""
+def safe_text(value: str, *, limit: int | None = None, style: str = "",
+              bidi: BidiOptions | None = None) -> Text:
+    """A Rich `Text` (never markup) of `safe_line(value)`, at most `limit` cells wide.
+
+    With ``bidi`` in visual mode, a label holding right-to-left text is cut to ``limit`` cells
+    in stored order (the "…" marks where the text goes on), then laid out in visual order as one
+    paragraph, exactly as the article view would show it.
+    """
+    if bidi is not None and bidi.reorders and has_rtl(value):
+        line = value.replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\r", " ⏎ ")
+        if limit is not None and cell_len(display_string(line)) > limit:
+            line = _crop_stored(line, limit - 1) + "…"
+        one_line = Layout(line, 1_000_000, BidiOptions("visual", bidi.direction, bidi.shaping))
+        return Text(one_line.rows[0].display, style=style)
     return Text(safe_line(value, max_cells=limit), style=style)
+
+
+def _crop_stored(line: str, cells: int) -> str:
+    """The longest start of ``line`` (whole graphemes) whose display fits ``cells`` cells."""
+    import regex
+
+    out: list[str] = []
+    used = 0
+    for grapheme in regex.findall(r"\X", line):
+        width = cell_len(display_string(grapheme))
+        if used + width > cells:
+            break
+        out.append(grapheme)
+        used += width
+    return "".join(out)

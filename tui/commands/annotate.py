@@ -40,7 +40,22 @@ def run_annotate(args: argparse.Namespace) -> int:
     annotator = resolve_annotator(project, args.annotator)
     if args.doc is not None:
         project.store.document(args.doc)  # a clear error before the screen takes over
+    problems = project_settings_problems(project)
+    if problems:  # a keymap that collides would make a key silently do the wrong thing
+        project.close()
+        for problem in problems:
+            say(f"copydesk: error: {project.root / 'copydesk.yaml'}: {problem}", err=True)
+        return 1
     return _run_app(project, annotator, args.doc)
+
+
+def project_settings_problems(project) -> list[str]:  # type: ignore[no-untyped-def]
+    """The keymap, tags and speech-verb settings checked against the app and the schema."""
+    from copydesk.tui.keymap import settings_problems
+    from copydesk.tui.keys_help import default_bindings
+
+    hotkeys = {k: label.name for k, label in project.store.schema.hotkeys().items()}
+    return settings_problems(project.config.settings, default_bindings(), hotkeys)
 
 
 def resolve_annotator(project, requested: str | None) -> str:  # type: ignore[no-untyped-def]

@@ -69,6 +69,7 @@ def run_check(args: argparse.Namespace) -> int:
     from copydesk.schema import check_schema_file
 
     problems = check_schema_file(args.file)
+    problems += _project_keymap_problems(Path(args.file), problems)
     for problem in problems:
         say(problem, err=True)
     if problems:
@@ -76,6 +77,23 @@ def run_check(args: argparse.Namespace) -> int:
         return 1
     say(f"{args.file}: ok")
     return 0
+
+
+def _project_keymap_problems(path: Path, schema_problems: list[str]) -> list[str]:
+    """When the schema sits in a project folder, that project's keymap must not collide with
+    the app's keys or this schema's hotkeys (the same check `copydesk annotate` makes)."""
+    from copydesk.projects.project import CONFIG_NAME, ProjectConfig
+    from copydesk.schema import load_schema
+    from copydesk.tui.keymap import settings_problems
+    from copydesk.tui.keys_help import default_bindings
+
+    config_path = path.resolve().parent / CONFIG_NAME
+    if schema_problems or not config_path.is_file():
+        return []
+    config = ProjectConfig.read(config_path)
+    hotkeys = {k: label.name for k, label in load_schema(path).hotkeys().items()}
+    return [f"{config_path}: {problem}"
+            for problem in settings_problems(config.settings, default_bindings(), hotkeys)]
 
 
 def _load_or_report(path: str):  # type: ignore[no-untyped-def]

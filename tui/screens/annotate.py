@@ -27,7 +27,13 @@ from copydesk.projects import fragments as frag
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import Action, Link, Span
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
+from copydesk.tui import motions
+from copydesk.tui.bidi_settings import options_for, remember
+from copydesk.tui.history_text import describe_action
 from copydesk.tui.layout import SpanView
+from copydesk.tui.motions import trim_punctuation
+from copydesk.tui.palette import LabelInfo, depth_for, label_looks
+from copydesk.tui.quicklink import best_role
 from copydesk.tui.text import safe_text
 from copydesk.tui.widgets.article_view import ArticleView
 from copydesk.tui.writes import WriteJob
@@ -36,6 +42,16 @@ if TYPE_CHECKING:
     from copydesk.tui.app import CopydeskApp
 
 UNDONE = ("todo", "in_progress")
+
+
+@dataclass
+class SearchState:
+    """Find in the document: the query, where the search started (esc goes back there), and
+    whether letters are being typed into it."""
+
+    query: str = ""
+    origin: int = 0
+    typing: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +97,20 @@ class AnnotateScreen(Screen[None]):
         Binding("A", "attributes", "Attributes", show=False, id="annotate.attributes"),
         Binding("L", "links", "Links", show=False, id="annotate.links"),
         Binding("j", "jump", "Jump", show=False, id="annotate.jump"),
+        # issue 12: newsroom motions, search, tags (see tui/motions.py)
+        Binding("quotation_mark", "quote(1)", "Next quote (select inside)", show=False,
+                id="motion.next_quote"),
+        Binding("apostrophe", "quote(-1)", "Prev quote (select inside)", show=False,
+                id="motion.prev_quote"),
+        Binding("V", "speech_verb", "Next speech verb", show=False, id="motion.speech_verb"),
+        Binding("P", "name", "Next unlabelled name", show=False, id="motion.name"),
+        Binding("right_curly_bracket", "unlabelled_sentence", "Next unlabelled sentence",
+                show=False, id="motion.unlabelled_sentence"),
+        Binding("F", "find", "Find in document", show=False, id="search.find"),
+        Binding("greater_than_sign", "find_next(1)", "Next match", show=False,
+                id="search.next"),
+        Binding("less_than_sign", "find_next(-1)", "Prev match", show=False, id="search.prev"),
+        Binding("T", "toggle_tags", "Label tags", show=False, id="annotate.tags"),
         Binding("plus", "add_fragment", "Add piece", show=False, id="annotate.add_fragment"),
         Binding("minus", "remove_fragment", "Remove piece", show=False,
                 id="annotate.remove_fragment"),
@@ -98,6 +128,9 @@ class AnnotateScreen(Screen[None]):
         self._progress = (0, 0)
         self._said_at = -1
         self._label_keys: list[str] = []
+        self._quotes: list[tuple[int, int]] | None = None  # quotation pairs, found on first use
+        self._verbs = None  # the speech-verb pattern, built on first use
+        self._search = SearchState()
         # The span `+` adds a piece to: the last one labelled, or the one `+` was pressed on
         # with no selection. Not the span the cursor passes: walking from a quote's first half
         # to its second crosses the source and cue, which must not become the target.
@@ -113,6 +146,7 @@ class AnnotateScreen(Screen[None]):
                 yield Static(id="side-span")
                 yield Static(id="side-links")
         yield Static(id="status-line")
+        yield Static(id="search")
         yield Footer()
 
     @property
@@ -133,8 +167,11 @@ class AnnotateScreen(Screen[None]):
         self.title = doc.title or doc.external_id or f"document {doc.id}"
         snap = bool(self.app.project.config.settings.get("snap_to_tokens", True))
         self.view.snap_tokens = snap
+        self.content_hash = doc.content_hash
+        self.view.bidi = options_for(self.app.project.config.settings, doc.content_hash)
         self._queue_ids = self.app.queue_ids()
         self.view.load(doc.text, [])
+        self.apply_looks()
         self.bind_label_hotkeys()
         self.reload()
         self.view.focus()
@@ -177,16 +214,40 @@ class AnnotateScreen(Screen[None]):
         self.refresh_title()
 
     def refresh_title(self) -> None:
+        """Where the annotator is: document, its status, place in the queue and in the text;
+        the help key always shows (the footer is cut at 80 columns)."""
         finished, total = self._progress
-        title = safe_text(self.title, limit=60, style="bold")
-        title.append(f"  [{self.status}]", style="italic")
-        title.append(f"  {finished}/{total} finished  ·  {len(self.spans)} spans",
-                     style="dim")
+        right = Text()
+        if self.view.select_mode:
+            right.append(" SELECT ", style="bold reverse")
+            right.append(" ")
+        right.append(f"[{self.status}]", style="italic")
+        right.append(f" {finished}/{total} done  ·  {len(self.spans)} spans  ·  "
+                     f"{self._where()}  ·  ", style="dim")
+        right.append("? help", style="bold")
+        width = max(20, (self.size.width or 80) - 2)
+        title = safe_text(self.title, limit=max(8, width - right.cell_len - 2), style="bold",
+                          bidi=self.view.bidi)
+        title.append("  ")
+        title.append_text(right)
         self.query_one("#doc-title", Static).update(title)
 
-    def say(self, message: str | Text, *, error: bool = False) -> None:
-        """Show an action's outcome; it stays until the cursor moves (see cursor_moved)."""
-        self._said_at = self.view.cursor
+    def _where(self) -> str:
+        """The cursor's place in the text: line of lines (and percent)."""
+        text = getattr(self, "text", "")
+        if not text:
+            return "empty"
+        index = self.view.index
+        line = index.line_of(self.view.cursor) + 1
+        return f"line {line}/{index.line_count}"
+
+    def say(self, message: str | Text, *, error: bool = False, keep: bool = True) -> None:
+        """Show an action's outcome; it stays until the cursor moves (see cursor_moved).
+
+        ``keep=False`` for descriptions of where the cursor is, which the next move replaces.
+        """
+        if keep:
+            self._said_at = self.view.cursor
         line = message if isinstance(message, Text) else Text(message)
         if error:
             line.stylize("bold red")
@@ -240,7 +301,7 @@ class AnnotateScreen(Screen[None]):
         out = Text()
         out.append(span.label, style="bold")
         out.append(f" ({span.layer}) ", style="dim")
-        out.append_text(safe_text(span.text, limit=60))
+        out.append_text(safe_text(span.text, limit=60, bidi=self.view.bidi))
         out.append(f"  {fragment_list(span)}", style="dim")
         attrs = json.loads(span.attributes or "{}")
         if attrs:
@@ -270,7 +331,7 @@ class AnnotateScreen(Screen[None]):
                 highlight.add(other_id)
                 arrow = "→" if link.head_id == span.id else "←"
                 links.append(f"{arrow} {link.role}: ", style="bold")
-                links.append_text(safe_text(other.text, limit=30))
+                links.append_text(safe_text(other.text, limit=30, bidi=self.view.bidi))
                 links.append(f" ({other.label})\n", style="dim")
         if self.pending is not None:
             head = self.spans.get(self.pending.head_id)
@@ -292,15 +353,43 @@ class AnnotateScreen(Screen[None]):
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < 100, "-narrow")
+        if hasattr(self, "text"):
+            self.refresh_title()
+
+    def apply_looks(self) -> None:
+        """Label looks for this terminal's colour depth, and the tag mode setting."""
+        labels = [LabelInfo(lb.name, lb.layer, lb.color) for lb in self.schema.labels]
+        depth = depth_for(self.app.console.color_system, no_color=self.app.no_color)
+        self.view.label_looks = label_looks(labels, depth)
+        tags = self.app.project.config.settings.get("tags", "auto")
+        self.view.tag_mode = tags in ("on", True) or (tags == "auto" and depth == "mono")
+
+    def action_toggle_tags(self) -> None:
+        self.view.tag_mode = not self.view.tag_mode
+        self.say(f"Label tags {'on' if self.view.tag_mode else 'off'} (T toggles; "
+                 "settings: tags: on|off|auto)")
 
     # ------------------------------------------------------------------ view events
     def on_article_view_cursor_moved(self, event: ArticleView.CursorMoved) -> None:
         self.refresh_side()
+        if hasattr(self, "text"):
+            self.refresh_title()
+        if event.offset != self.view.cursor:
+            return  # a stale move (keys typed ahead): the latest one describes where we are
         if event.offset == self._said_at:
             return  # an edit changed the spans here: keep its "Saved"/"Not saved" line
+        self._said_at = -1
         here = self.spans_here()
-        if here and self.pending is None:
-            self.say(self.describe(here[0]))
+        if self.pending is not None:
+            self.say(self.pending_hint(), keep=False)
+        elif here:
+            self.say(self.describe(here[0]), keep=False)
+        else:  # never leave a span's description up once the cursor has left the span
+            self.query_one("#status-line", Static).update(Text(""))
+
+    def on_article_view_select_mode_changed(self, event: ArticleView.SelectModeChanged) -> None:
+        if hasattr(self, "text"):
+            self.refresh_title()
 
     def bind_label_hotkeys(self) -> None:
         """Schema hotkeys become real bindings on this screen.
@@ -321,26 +410,27 @@ class AnnotateScreen(Screen[None]):
             self._label_keys.append(key)
         self.refresh_bindings()
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # While a link waits for its tail, a label key must not create spans by accident.
-        return not (action == "label" and self.pending is not None)
-
     def action_label(self, name: str) -> None:
+        if self.pending is not None:
+            self.label_and_link(name)  # while linking: make the span and link it, one key
+            return
         self.apply_label(name)
 
     # ------------------------------------------------------------------ labelling
     def target_range(self) -> tuple[int, int] | None:
-        """The selection, or the token under the cursor when nothing is selected."""
+        """The selection, or the token under the cursor when nothing is selected; with token
+        snapping on, without punctuation at its edges (None if punctuation is all there is)."""
         selected = self.view.selected_range()
-        if selected is not None:
-            return selected
-        token = self.view.token_range_at(self.view.cursor)
-        return token
+        target = selected if selected is not None else self.view.token_range_at(self.view.cursor)
+        if target is None or not self.view.snap_tokens:
+            return target
+        return trim_punctuation(self.view.index, *target)
 
     def apply_label(self, label: str) -> None:
         target = self.target_range()
         if target is None:
-            self.say("Nothing to label here: select some text first.", error=True)
+            self.say("Nothing to label here: select a word (punctuation alone is not a span).",
+                     error=True)
             return
         start, end = target
         doc_id, annotator = self.doc_id, self.app.annotator
@@ -368,7 +458,7 @@ class AnnotateScreen(Screen[None]):
         out.append_text(self.describe(span))
         for n, (a, b) in enumerate(frag.parts_of(span), start=1):
             out.append(f"\n  piece {n}: {a}–{b} ", style="dim")
-            out.append_text(safe_text(self.text[a:b], limit=40))
+            out.append_text(safe_text(self.text[a:b], limit=40, bidi=self.view.bidi))
         return out
 
     def action_add_fragment(self) -> None:
@@ -489,10 +579,20 @@ class AnnotateScreen(Screen[None]):
             if step is None:
                 self.say("Nothing to redo." if redo else "Nothing to undo.")
                 return
+            what = describe_action(step.kind, step.payload, self._span_text)
             self.refresh_spans(self.store.touched_spans(step))
-            self.say(f"Saved: {'redid' if redo else 'undid'} {step.kind.replace('_', ' ')}")
+            self.say(f"{'redid' if redo else 'undid'}: {what}")
 
         self.save(lambda: step_fn(doc_id, annotator), done, "redo" if redo else "undo")
+
+    def _span_text(self, span_id: int) -> str | None:
+        span = self.spans.get(span_id)
+        if span is None:
+            try:
+                span = self.store.span(span_id)
+            except StoreError:
+                return None
+        return span.text
 
     # ------------------------------------------------------------------ document status
     def action_status(self, status: str, comment: str | None = None) -> None:
@@ -551,12 +651,30 @@ class AnnotateScreen(Screen[None]):
                 return
         self.pending = Pending(kind, int(head.id))  # type: ignore[arg-type]
         self.refresh_side()
-        self.say(f"Move to the {kind} span and press enter; esc cancels.")
+        self.say(self.pending_hint())
+
+    def pending_hint(self) -> str:
+        pending = self.pending
+        if pending is None:
+            return ""
+        key = {"argument": "its label key", "source": "s", "cue": "i"}.get(pending.kind, "")
+        motion = {"source": " (P: next name)", "cue": " (V: next speech verb)"}.get(
+            pending.kind, "")
+        return (f"Adding {pending.kind}: move to it{motion}, then {key or 'a label key'} "
+                "(new span) or enter (existing span); esc cancels.")
 
     def cancel_link(self) -> None:
         self.pending = None
         self.refresh_side()
         self.say("Link cancelled.")
+
+    def on_article_view_bidi_changed(self, event: ArticleView.BidiChanged) -> None:
+        """F6/F7/F8 in the article view: remember the choice in copydesk.yaml."""
+        problem = remember(self.app.project, self.content_hash, event.options)
+        if problem is not None:
+            self.say(problem, error=True)
+        self.refresh_title()
+        self.refresh_side()
 
     def on_article_view_escape(self, event: ArticleView.Escape) -> None:
         if self.pending is not None:
@@ -587,6 +705,8 @@ class AnnotateScreen(Screen[None]):
         if len(options) == 1:
             self.make_link(head, *options[0])
             return
+        filled = {lk.role for lk in self.links if lk.head_id == head.id}
+        options.sort(key=lambda option: option[1] in filled)  # a role still open comes first
         from copydesk.tui.screens.picker import Choice, ChoicePicker
 
         choices = [Choice(f"{role} ← {tail.label} {tail.text[:30]}", (tail, role),
@@ -610,10 +730,12 @@ class AnnotateScreen(Screen[None]):
     def make_link(self, head: Span, tail: Span, role: str) -> None:
         head_id, tail_id = int(head.id), int(tail.id)  # type: ignore[arg-type]
         annotator = self.app.annotator
+        back_to = head.start
 
         def done(_: object) -> None:
             self.pending = None
             self.refresh_spans([])
+            self.view.move_cursor(back_to)  # back to the trigger/quote: the next part is 1 motion
             self.say(f"Saved: {tail.label} {tail.text[:30]!r} is the {role} of {head.label}")
 
         self.save(lambda: self.store.add_link(head_id, tail_id, role, annotator), done,
@@ -716,3 +838,188 @@ class AnnotateScreen(Screen[None]):
             target = self.spans[links[0].head_id]
         self.view.move_cursor(target.start)
 
+
+    # ------------------------------------------------------------------ one-key links (issue 12)
+    def label_and_link(self, name: str) -> None:
+        """While linking: label the word/selection ``name`` and join it to the waiting head in
+        one write (one undo step); the role is the first free one that takes the label."""
+        pending = self.pending
+        assert pending is not None
+        head = self.spans.get(pending.head_id)
+        head_label = self.schema.label(head.label) if head is not None else None
+        tail_label = self.schema.label(name)
+        if head is None or head_label is None or tail_label is None:
+            self.pending = None
+            self.say("The span the link started from is gone.", error=True)
+            return
+        roles = [r for r in self.schema.valid_roles(head_label, tail_label)
+                 if pending.kind == "argument" or r == pending.kind]
+        if not roles:
+            self.say(f"{name} cannot be the {pending.kind} of {head.label} (esc cancels).",
+                     error=True)
+            return
+        target = self.target_range()
+        if target is None:
+            self.say("Nothing to label here: move to a word (punctuation alone is not a span).",
+                     error=True)
+            return
+        existing = next((s for s in self.spans.values()
+                         if (s.start, s.end, s.label) == (*target, name)), None)
+        filled = [lk.role for lk in self.links if lk.head_id == head.id]
+        role = best_role(head_label, roles, filled)
+        if existing is not None:  # already labelled so: just link it
+            self.view.clear_selection()
+            self.make_link(head, existing, role)
+            return
+        doc_id, annotator, head_id = self.doc_id, self.app.annotator, int(head.id)  # type: ignore[arg-type]
+        back_to, several = head.start, len(roles) > 1
+
+        def done(made: tuple[Span, Link]) -> None:
+            span = made[0]
+            self.pending = None
+            self.view.clear_selection()
+            self.refresh_spans([int(span.id)])  # type: ignore[arg-type]
+            self.view.move_cursor(back_to)  # back to the trigger/quote for the next part
+            line = Text("Saved ", style="green")
+            line.append(f"{name} ")
+            line.append_text(safe_text(span.text, limit=30))
+            line.append(f" is the {role} of {head.label}")
+            if several:
+                line.append("  (L changes the role)", style="dim")
+            self.say(line)
+
+        self.save(lambda: self.store.add_span_and_link(doc_id, annotator, name, target[0],
+                                                       target[1], head_id, role),
+                  done, f"{name} + {role} link")
+
+    # ------------------------------------------------------------------ newsroom motions
+    def _labelled(self, start: int, end: int) -> bool:
+        """A span other than a quote's content touches ``[start, end)`` (a name inside a
+        quote is still unlabelled: the quote is not its label)."""
+        for view in self.view.spans_overlapping(start, end):
+            span = self.spans.get(view.id)
+            label = self.schema.label(span.label) if span is not None else None
+            if label is not None and label.part == CONTENT and (span.start < start
+                                                                or span.end > end):
+                continue
+            return True
+        return False
+
+    def _any_span(self, start: int, end: int) -> bool:
+        return bool(self.view.spans_overlapping(start, end))
+
+    def _skip_range(self) -> tuple[int, int] | None:
+        """While attaching a source or cue, the quote itself: its parts are outside it."""
+        if self.pending is None or self.pending.kind == "argument":
+            return None
+        head = self.spans.get(self.pending.head_id)
+        return (head.start, head.end) if head is not None else None
+
+    def action_quote(self, step: int) -> None:
+        if self._quotes is None:
+            self._quotes = motions.quote_pairs(self.text)
+        find = motions.next_quote if step > 0 else motions.prev_quote
+        found = find(self.text, self._quotes, self.view.cursor)
+        if found is None:
+            self.say(f"No {'further' if step > 0 else 'earlier'} quotation marks.")
+            return
+        self.view.select(*found)
+
+    def action_speech_verb(self) -> None:
+        if self._verbs is None:
+            configured = self.app.project.config.settings.get("speech_verbs")
+            self._verbs = motions.speech_verb_pattern(configured or motions.DEFAULT_SPEECH_VERBS)
+        verbs, skip = self._verbs, self._skip_range()
+        found = self._here_or_next(
+            lambda at: motions.next_speech_verb(self.text, at, verbs, skip=skip))
+        if found is None:
+            self.say("No speech verb found (the list is settings.speech_verbs).")
+            return
+        self.view.select(*found)
+
+    def action_name(self) -> None:
+        skip = self._skip_range()
+        found = self._here_or_next(
+            lambda at: motions.next_name(self.view.index, at, self._labelled, skip=skip))
+        if found is None:
+            self.say("No unlabelled capitalised name further on.")
+            return
+        self.view.select(*found)
+
+    def _here_or_next(self, find):  # type: ignore[no-untyped-def]
+        """A match starting at the cursor counts, unless it is already selected (then the
+        next one): the first press takes the name under the cursor, the next goes on."""
+        cursor = self.view.cursor
+        found = find(cursor - 1)
+        if found is not None and found[0] == cursor and self.view.selected_range() == found:
+            found = find(cursor)
+        return found
+
+    def action_unlabelled_sentence(self) -> None:
+        found = motions.next_unlabelled_sentence(self.view.index, self.view.cursor,
+                                                 self._any_span)
+        if found is None:
+            self.say("Every later sentence has a span.")
+            return
+        self.view.move_cursor(found)
+
+    # ------------------------------------------------------------------ find
+    def action_find(self) -> None:
+        """Start typing a search. The letters are taken by `search_key`, which the app calls
+        for every key in arrival order, before any binding: a focus change to an input box
+        would let letters typed ahead (over SSH) reach the old focus as commands."""
+        self._search = SearchState(origin=self.view.cursor, typing=True)
+        self._show_search()
+
+    def _show_search(self) -> None:
+        box = self.query_one("#search", Static)
+        box.display = self._search.typing
+        line = Text("find: ", style="bold")
+        line.append_text(safe_text(self._search.query))
+        line.append("▏  enter keeps the place, esc goes back, > < next/previous",
+                    style="dim")
+        box.update(line)
+
+    def search_key(self, event: events.Key) -> bool:
+        """Take a key while a search is being typed; False lets it act as usual."""
+        search = self._search
+        if not search.typing:
+            return False
+        if event.key == "escape":
+            search.typing = False
+            self.view.move_cursor(search.origin)
+        elif event.key == "enter":
+            search.typing = False
+        elif event.key == "backspace":
+            search.query = search.query[:-1]
+            self._find_from_origin()
+        elif event.is_printable and event.character:
+            search.query += event.character
+            self._find_from_origin()
+        else:  # a move or a command ends the typing and then does what it does
+            search.typing = False
+            self._show_search()
+            return False
+        self._show_search()
+        return True
+
+    def _find_from_origin(self) -> None:
+        query = self._search.query
+        found = motions.find_in_text(self.text, query, self._search.origin)
+        if found is not None:
+            self.view.move_cursor(found[0])
+        elif query:
+            self.say(f"find {query!r}: not in this document")
+
+    def action_find_next(self, step: int) -> None:
+        query = self._search.query
+        if not query:
+            self.say("Nothing to find yet: F starts a search.")
+            return
+        cursor = self.view.cursor
+        found = (motions.find_in_text(self.text, query, cursor + 1) if step > 0
+                 else motions.find_in_text(self.text, query, cursor, backwards=True))
+        if found is None:
+            self.say(f"{query!r} is not in this document.")
+            return
+        self.view.move_cursor(found[0])

@@ -1,4 +1,5 @@
-"""`?`: every key binding in force, then the schema's guidelines, generated from the live state."""
+"""`?`: the annotation keys grouped (move, select, label, link, document), then the schema's
+guidelines; generated from the live bindings, so a remapped key shows as remapped."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from copydesk.schema.model import LAYERS
+from copydesk.tui.keys_help import binding_rows
 
 if TYPE_CHECKING:
     from copydesk.tui.app import CopydeskApp
@@ -29,27 +31,38 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self.keys_text(), id="help-keys")
             yield Static(self.guidelines_text(), id="help-guidelines")
 
-    def keys_text(self) -> Text:
-        text = Text("Keys\n", style="bold underline")
-        seen: set[tuple[str, str]] = set()
+    def live_bindings(self) -> list[tuple[str, Binding]]:
+        """(key, binding) in force on the screen below: its focused widget's first (the article
+        view's moves), then the screen's, then the app's; only bindings with an id."""
         screens = self.app.screen_stack[:-1]
         below = screens[-1] if screens else None
         nodes = []
         if below is not None:
+            if below.focused is not None:
+                nodes.append(below.focused)
             nodes.append(below)
-            focused = below.focused
-            if focused is not None:
-                nodes.append(focused)
         nodes.append(self.app)
+        keymap = self.app.project.config.settings.get("keymap")
+        pairs: list[tuple[str, Binding]] = []
         for node in nodes:
-            for key, binding in node._bindings:
-                if not binding.description or (key, binding.description) in seen:
-                    continue
-                seen.add((key, binding.description))
-                text.append(f"  {self.app.get_key_display(binding):>14}  ", style="bold")
-                text.append(f"{binding.description}\n")
-        text.append("  {:>14}  {}\n".format("label key", "label the selection (or the word "
-                                              "under the cursor) — see below"), style="")
+            bindings_map = node._bindings.copy()
+            if isinstance(keymap, dict) and keymap:  # show remapped keys as remapped
+                bindings_map.apply_keymap({str(k): str(v) for k, v in keymap.items()})
+            for key, bindings in bindings_map.key_to_bindings.items():
+                pairs.extend((key, b) for b in bindings if b.id)
+        return pairs
+
+    def keys_text(self) -> Text:
+        text = Text("Keys (esc closes)\n", style="bold underline")
+        group = ""
+        for row in binding_rows(self.live_bindings()):
+            if row.group != group:
+                group = row.group
+                text.append(f"\n{group}\n", style="bold")
+            text.append(f"  {row.keys:>16}  ", style="bold")
+            text.append(f"{row.description}\n")
+        text.append("  {:>16}  {}\n".format("label keys", "label the selection (or the word "
+                                              "under the cursor); while linking, also link it"))
         return text
 
     def guidelines_text(self) -> Text:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, ProgressBar, Static
+from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
+from copydesk.tui.queue_filter import FilterError, QueueFilter, parse_filter
 from copydesk.tui.text import safe_text
 
 if TYPE_CHECKING:
@@ -31,6 +33,8 @@ class QueueScreen(Screen[None]):
         Binding("enter", "open", "Open", id="queue.open"),
         Binding("n", "next_undone", "Next undone", id="queue.next"),
         Binding("q", "app.quit", "Quit", id="queue.quit"),
+        Binding("slash,F", "filter", "Search", id="queue.filter"),
+        Binding("escape", "clear_filter", "Clear search", show=False, id="queue.clear_filter"),
     ]
 
     app: CopydeskApp  # type: ignore[assignment]
@@ -38,6 +42,8 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="queue-summary")
+        yield Input(placeholder="search: words in the text, label:ORG, by:NAME, status:done "
+                    "(enter applies, esc clears)", id="queue-filter")
         yield ProgressBar(id="queue-progress", show_eta=False)
         yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -55,19 +61,63 @@ class QueueScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.reload()
 
+    _filter = QueueFilter()
+
     @property
     def rows(self) -> list[DocumentRow]:
         return self.app.project.store.queue(self.app.annotator, self.app.queue_ids())
 
-    def reload(self) -> None:
+    def shown_rows(self) -> list[DocumentRow]:
+        """The queue's rows, narrowed by the search line (label and status are this
+        annotator's unless `by:` names another)."""
         rows = self.rows
+        f = self._filter
+        if f.empty:
+            return rows
+        ids = self.app.project.store.find_documents(
+            text=f.text, label=f.label, status=f.status,
+            annotator=f.annotator or (self.app.annotator if (f.label or f.status) else ""))
+        return [row for row in rows if row.id in ids]
+
+    def action_filter(self) -> None:
+        box = self.query_one("#queue-filter", Input)
+        box.display = True
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        self._filter = QueueFilter()
+        box = self.query_one("#queue-filter", Input)
+        box.value = ""
+        box.display = False
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "queue-filter":
+            return
+        try:
+            self._filter = parse_filter(event.value)
+        except FilterError as exc:
+            self.notify(str(exc), severity="error", title="Search")
+            return
+        self.query_one(DataTable).focus()
+        self.reload()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.reload()  # the title column takes what the other columns leave
+
+    def reload(self) -> None:
+        all_rows = self.rows
+        rows = all_rows if self._filter.empty else self.shown_rows()
         table = self.query_one(DataTable)
+        title_width = max(16, (self.size.width or 100) - 38)
         keep = table.cursor_row
         table.clear()
         for row in rows:
             table.add_row(
                 str(row.id),
-                safe_text(row.title or row.external_id or f"document {row.id}", limit=70),
+                safe_text(row.title or row.external_id or f"document {row.id}",
+                          limit=title_width),
                 Text(row.status, style=STATUS_STYLE.get(row.status, "")),
                 str(row.spans),
                 str(row.length),
@@ -75,13 +125,15 @@ class QueueScreen(Screen[None]):
             )
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
-        done = sum(1 for row in rows if row.status not in UNDONE)
+        done = sum(1 for row in all_rows if row.status not in UNDONE)
         bar = self.query_one(ProgressBar)
-        bar.update(total=max(len(rows), 1), progress=done)
+        bar.update(total=max(len(all_rows), 1), progress=done)
         summary = (f"{self.app.project.config.name} — {self.app.annotator}: {done} of "
-                   f"{len(rows)} documents finished (done, skipped or flagged)")
-        if not rows:
+                   f"{len(all_rows)} documents finished (done, skipped or flagged)")
+        if not all_rows:
             summary += "\nNo documents yet: import some with `copydesk import PATH`."
+        elif not self._filter.empty:
+            summary += f"\nsearch: {len(rows)} of {len(all_rows)} shown (esc clears)"
         self.query_one("#queue-summary", Static).update(Text(summary))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

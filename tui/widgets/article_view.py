@@ -16,12 +16,17 @@ entity = background tint + underline, event = bold in the label colour, attribut
 layers = italic in the label colour, emphasised spans (``highlight_ids``) = bold, underline,
 overline and a highlight background, selection = reverse video, cursor = reverse video toggled
 (so it shows inside a selection too) plus bold underline, control-character placeholders = dim in
-the error colour.
+the error colour. Below truecolor the screen sets ``label_looks`` (``tui.palette``): one look per
+label chosen for the terminal's colour depth, since Rich's own downgrade turned the pale entity
+tints into one grey. ``tag_mode`` adds a row under each text row naming the labels that start
+there (monochrome terminals, colour-blind annotators) without touching wrapping or offsets.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from itertools import pairwise
 from typing import ClassVar
 
@@ -37,7 +42,9 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from copydesk.projects.textutil import TextIndex
-from copydesk.tui.layout import Layout, SpanIndex, SpanView
+from copydesk.tui import motions
+from copydesk.tui.bidi import DIRECTIONS, DISPLAY_MODES
+from copydesk.tui.layout import BidiOptions, Layout, Row, SpanIndex, SpanView
 
 __all__ = ["ArticleView", "SpanView"]
 
@@ -50,7 +57,25 @@ def _layer_rank(span: SpanView) -> int:
     return _LAYER_ORDER.get(span.layer, 0)
 
 
+def short_tag(label: str) -> str:
+    """The name shown in tag mode: an event type without its family ("Conflict.Attack" ->
+    "Attack"), anything else as it is."""
+    return label.rsplit(".", 1)[-1] or label
+
+
 _UNSIZED = Layout("", 1)  # stands in until the widget has a width
+
+_MODE_HELP = {
+    "visual": "Display: visual (copydesk orders right-to-left rows; for tmux, xterm)",
+    "logical": "Display: logical (stored order, left to right)",
+    "terminal": "Display: terminal bidi (stored order; for VTE, Konsole, mlterm)",
+}
+_DIRECTION_HELP = {
+    "auto": "from each paragraph's first letter",
+    "rtl": "right to left for this document",
+    "ltr": "left to right for this document",
+}
+
 
 class ArticleView(ScrollView, can_focus=True):
     """Wrapped article text with spans, cursor and selection, painted one row at a time."""
@@ -121,10 +146,11 @@ class ArticleView(ScrollView, can_focus=True):
             "shift+end", "select_row_end", "Select to row end", show=False, id="select.row_end"
         ),
         Binding(
-            "ctrl+shift+right", "select_next_word", "Select word", show=False, id="select.next_word"
+            "W,ctrl+shift+right", "select_next_word", "Select word", show=False,
+            id="select.next_word"
         ),
         Binding(
-            "ctrl+shift+left",
+            "B,ctrl+shift+left",
             "select_prev_word",
             "Select word back",
             show=False,
@@ -134,6 +160,10 @@ class ArticleView(ScrollView, can_focus=True):
         Binding("space", "set_anchor", "Start selection", show=False, id="select.anchor"),
         Binding("escape", "clear_selection", "Clear", show=False, id="select.clear"),
         Binding("t", "toggle_snap", "Snap tokens", show=False, id="select.snap_tokens"),
+        # right-to-left display (see tui.bidi and the README's "Right-to-left text")
+        Binding("f6", "cycle_bidi_mode", "RTL display", show=False, id="bidi.mode"),
+        Binding("f7", "toggle_shaping", "Arabic shaping", show=False, id="bidi.shaping"),
+        Binding("f8", "cycle_direction", "Direction", show=False, id="bidi.direction"),
     ]
 
     class CursorMoved(Message):
@@ -156,6 +186,30 @@ class ArticleView(ScrollView, can_focus=True):
             super().__init__()
             self.article_view = view
             self.selection = selection
+
+        @property
+        def control(self) -> ArticleView:
+            return self.article_view
+
+    class SelectModeChanged(Message):
+        """Select mode went on or off (the screen shows it: plain moves now extend)."""
+
+        def __init__(self, view: ArticleView, on: bool) -> None:
+            super().__init__()
+            self.article_view = view
+            self.on = on
+
+        @property
+        def control(self) -> ArticleView:
+            return self.article_view
+
+    class BidiChanged(Message):
+        """The annotator changed how right-to-left text is shown (to be remembered)."""
+
+        def __init__(self, view: ArticleView, options: BidiOptions) -> None:
+            super().__init__()
+            self.article_view = view
+            self.options = options
 
         @property
         def control(self) -> ArticleView:
@@ -189,7 +243,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._layout: Layout | None = None
         self._cursor = 0
         self.anchor: int | None = None
-        self.select_mode = False
+        self._select_mode = False
         self._snap_tokens = snap_tokens
         self._highlight_ids: frozenset[int] = frozenset()
         self._goal_x: int | None = None
@@ -199,11 +253,14 @@ class ArticleView(ScrollView, can_focus=True):
         self._style_version = 0
         self._line_cache: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
-        self._span_styles: dict[tuple[str, str], Style] = {}
+        self._span_styles: dict[tuple[str, str, str], Style] = {}
+        self._label_looks: dict[str, Style] | None = None  # per colour depth: tui.palette
+        self._tag_mode = False  # a row of label tags under every text row (see tag_mode)
         self._posted_cursor: tuple[int, tuple[int, ...]] | None = None
         self._posted_selection: tuple[int, int] | None = None
         self._drag_anchor: int | None = None
         self.rows_rendered = 0  # rows painted (cache misses): lets tests check per-key cost
+        self._bidi = BidiOptions()  # right-to-left display (see tui.bidi); the screen sets it
 
     # ------------------------------------------------------------------ public state
 
@@ -230,6 +287,17 @@ class ArticleView(ScrollView, can_focus=True):
     @cursor.setter
     def cursor(self, offset: int) -> None:
         self.move_cursor(offset)
+
+    @property
+    def select_mode(self) -> bool:
+        """Whether plain moves extend the selection (``v``, ``space``)."""
+        return self._select_mode
+
+    @select_mode.setter
+    def select_mode(self, on: bool) -> None:
+        if on != self._select_mode:
+            self._select_mode = on
+            self.post_message(self.SelectModeChanged(self, on))
 
     @property
     def selection(self) -> tuple[int, int] | None:
@@ -265,6 +333,22 @@ class ArticleView(ScrollView, can_focus=True):
             self.refresh()
 
     @property
+    def bidi(self) -> BidiOptions:
+        """How right-to-left lines are shown (display mode, direction override, shaping)."""
+        return self._bidi
+
+    @bidi.setter
+    def bidi(self, options: BidiOptions) -> None:
+        if options != self._bidi:
+            self._bidi = options
+            self._layout = None  # re-laid out (same rows, new order) at the next paint
+            self._line_cache.clear()
+            if self.is_mounted:
+                self._ensure_layout()
+                self.call_after_refresh(self._scroll_cursor_into_view)
+                self.refresh()
+
+    @property
     def spans(self) -> list[SpanView]:
         """All spans shown, sorted by start."""
         return list(self._spans.spans)
@@ -282,6 +366,10 @@ class ArticleView(ScrollView, can_focus=True):
     def token_range_at(self, offset: int) -> tuple[int, int] | None:
         """``(start, end)`` of the token at ``offset``, or None on whitespace."""
         return self._index.token_range_at(offset)
+
+    def spans_overlapping(self, start: int, end: int) -> list[SpanView]:
+        """Spans with a character in ``[start, end)`` (costs the spans near the range)."""
+        return self._spans.overlapping(start, max(end, start + 1))
 
     def spans_at(self, offset: int) -> list[SpanView]:
         """Spans covering the character at ``offset``, outermost first."""
@@ -339,10 +427,11 @@ class ArticleView(ScrollView, can_focus=True):
                                   layout.row_of(max(span.start, span.end - 1)) + 1))
             top = self.scroll_offset.y
             bottom = top + self.scrollable_content_region.height
+            per = self._screen_rows_per_row
             for row in rows:
                 self._row_versions[row] = self._row_versions.get(row, 0) + 1
-                if top <= row < bottom:
-                    self.refresh_line(row)
+                if top <= row * per + per - 1 and row * per < bottom:
+                    self._refresh_rows(row)
         self._post_cursor()
 
     # ------------------------------------------------------------------ moving
@@ -406,13 +495,23 @@ class ArticleView(ScrollView, can_focus=True):
         return row.end if row.last else row.last_grapheme_start()
 
     def _page(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
+        return max(1, self.scrollable_content_region.height // self._screen_rows_per_row - 1)
+
+    def _horizontal(self, step: int) -> int:
+        """Target of left (-1) / right (+1): on screen in a visual row, else in stored order."""
+        if self._layout is not None:
+            target = self._layout.visual_step(self._cursor, step)
+            if target is not None:
+                return target
+        if step < 0:
+            return self._index.prev_grapheme(self._cursor)
+        return self._index.next_grapheme(self._cursor)
 
     def action_cursor_left(self) -> None:
-        self.move_cursor(self._index.prev_grapheme(self._cursor))
+        self.move_cursor(self._horizontal(-1))
 
     def action_cursor_right(self) -> None:
-        self.move_cursor(self._index.next_grapheme(self._cursor))
+        self.move_cursor(self._horizontal(1))
 
     def action_cursor_up(self) -> None:
         self._vertical(-1, False)
@@ -439,10 +538,10 @@ class ArticleView(ScrollView, can_focus=True):
         self._vertical(self._page(), False)
 
     def action_cursor_next_word(self) -> None:
-        self.move_cursor(self._index.next_word(self._cursor))
+        self.move_cursor(motions.next_word(self._index, self._cursor))
 
     def action_cursor_prev_word(self) -> None:
-        self.move_cursor(self._index.prev_word(self._cursor))
+        self.move_cursor(motions.prev_word(self._index, self._cursor))
 
     def action_cursor_next_sentence(self) -> None:
         self.move_cursor(self._index.next_sentence(self._cursor))
@@ -461,10 +560,10 @@ class ArticleView(ScrollView, can_focus=True):
             self.move_cursor(target)
 
     def action_select_left(self) -> None:
-        self.move_cursor(self._index.prev_grapheme(self._cursor), extend=True)
+        self.move_cursor(self._horizontal(-1), extend=True)
 
     def action_select_right(self) -> None:
-        self.move_cursor(self._index.next_grapheme(self._cursor), extend=True)
+        self.move_cursor(self._horizontal(1), extend=True)
 
     def action_select_up(self) -> None:
         self._vertical(-1, True)
@@ -479,10 +578,17 @@ class ArticleView(ScrollView, can_focus=True):
         self.move_cursor(self._row_edge(True), extend=True)
 
     def action_select_next_word(self) -> None:
-        self.move_cursor(self._index.next_word(self._cursor), extend=True)
+        self.move_cursor(motions.next_word(self._index, self._cursor), extend=True)
 
     def action_select_prev_word(self) -> None:
-        self.move_cursor(self._index.prev_word(self._cursor), extend=True)
+        self.move_cursor(motions.prev_word(self._index, self._cursor), extend=True)
+
+    def select(self, start: int, end: int) -> None:
+        """Select ``[start, end)`` with the cursor at its start, so the span a label key makes
+        from it is under the cursor (ready for ``S``/``C``/``a``)."""
+        self.select_mode = False
+        self.move_cursor(end)
+        self.move_cursor(start, extend=True)
 
     def action_toggle_select_mode(self) -> None:
         """Select mode: plain moves extend the selection (for terminals without shift+arrows)."""
@@ -506,6 +612,29 @@ class ArticleView(ScrollView, can_focus=True):
         self.snap_tokens = not self.snap_tokens
         self.notify(f"Snap to tokens {'on' if self.snap_tokens else 'off'}", timeout=2)
 
+    def _change_bidi(self, options: BidiOptions, message: str) -> None:
+        self.bidi = options
+        self.post_message(self.BidiChanged(self, options))
+        self.notify(message, timeout=3)
+
+    def action_cycle_bidi_mode(self) -> None:
+        """visual -> logical -> terminal -> visual (see ``BidiOptions``)."""
+        modes = DISPLAY_MODES
+        mode = modes[(modes.index(self._bidi.mode) + 1) % len(modes)]
+        self._change_bidi(replace(self._bidi, mode=mode), _MODE_HELP[mode])
+
+    def action_toggle_shaping(self) -> None:
+        shaping = not self._bidi.shaping
+        self._change_bidi(replace(self._bidi, shaping=shaping),
+                          f"Arabic shaping {'on' if shaping else 'off'} (display only)")
+
+    def action_cycle_direction(self) -> None:
+        """auto -> rtl -> ltr -> auto: this document's paragraph direction."""
+        dirs = DIRECTIONS
+        direction = dirs[(dirs.index(self._bidi.direction) + 1) % len(dirs)]
+        self._change_bidi(replace(self._bidi, direction=direction),
+                          f"Paragraph direction: {_DIRECTION_HELP[direction]}")
+
     # ------------------------------------------------------------------ mouse
 
     def _offset_at_event(self, event: events.MouseEvent) -> int | None:
@@ -514,7 +643,7 @@ class ArticleView(ScrollView, can_focus=True):
         if not len(layout):
             return None
         scroll_x, scroll_y = self.scroll_offset
-        row = min(max(where.y + scroll_y, 0), len(layout) - 1)
+        row = min(max((where.y + scroll_y) // self._screen_rows_per_row, 0), len(layout) - 1)
         return layout.offset_at(row, max(0, where.x + scroll_x))
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
@@ -574,9 +703,10 @@ class ArticleView(ScrollView, can_focus=True):
         width = max(1, self._content_width() - 1)
         if self._layout is None or self._layout.width != width:
             rewrap = self._layout is not None
-            self._layout = Layout(self._index, width)
+            self._layout = Layout(self._index, width, self._bidi)
             self._line_cache.clear()
-            self.virtual_size = Size(self._content_width(), len(self._layout))
+            self.virtual_size = Size(self._content_width(),
+                                     len(self._layout) * self._screen_rows_per_row)
             if rewrap:
                 # the new virtual size bounds scrolling only after the next refresh
                 self.call_after_refresh(self._scroll_cursor_into_view)
@@ -594,19 +724,80 @@ class ArticleView(ScrollView, can_focus=True):
 
     def _scroll_cursor_into_view(self) -> None:
         layout = self._ensure_layout()
-        row = layout.row_of(self._cursor)
+        per = self._screen_rows_per_row
+        row = layout.row_of(self._cursor) * per
+        last = row + per - 1  # the cursor's row and, in tag mode, its tag row
         height = self.scrollable_content_region.height
         top = self.scroll_offset.y
         if height <= 0:
             return
         if row < top:
             self.scroll_to(y=row, animate=False)
-        elif row >= top + height:
-            self.scroll_to(y=row - height + 1, animate=False)
+        elif last >= top + height:
+            self.scroll_to(y=last - height + 1, animate=False)
 
     def _refresh_rows(self, *rows: int) -> None:
+        per = self._screen_rows_per_row
         for row in set(rows):
-            self.refresh_line(row)
+            for line in range(row * per, row * per + per):
+                self.refresh_line(line)
+
+    # ------------------------------------------------------------------ tag mode
+
+    @property
+    def _screen_rows_per_row(self) -> int:
+        return 2 if self._tag_mode else 1
+
+    @property
+    def tag_mode(self) -> bool:
+        """Label tags drawn under each span's first cell, for monochrome terminals and for
+        annotators who cannot tell the label colours apart.
+
+        The tags sit on a row of their own under each text row (as brat draws labels over
+        its spans) instead of inside the text, so wrapping, the cell <-> offset maps and every
+        offset stay exactly as without tags.
+        """
+        return self._tag_mode
+
+    @tag_mode.setter
+    def tag_mode(self, value: bool) -> None:
+        if value == self._tag_mode:
+            return
+        self._tag_mode = value
+        self._line_cache.clear()
+        self._style_version += 1
+        if self._layout is not None:
+            self.virtual_size = Size(self._content_width(),
+                                     len(self._layout) * self._screen_rows_per_row)
+            self.call_after_refresh(self._scroll_cursor_into_view)
+        self.refresh()
+
+    def _render_tags(self, layout: Layout, row_index: int) -> Strip:
+        """The tag row under text row ``row_index``: each span starting there gets its label's
+        short name under its first cell (pushed right when tags would touch; cut at the edge)."""
+        row = layout.rows[row_index]
+        width = self._content_width()
+        base = self._style("base")
+        starting = [s for s in self._spans.overlapping(row.start, max(row.end, row.start + 1))
+                    if row.start <= s.start < max(row.end, row.start + 1) and s.end > s.start]
+        starting.sort(key=lambda s: (s.start, -s.end, s.id))
+        segments: list[Segment] = []
+        x = 0
+        for span in starting:
+            cell = row.offset_to_cell(span.start)
+            at = max(cell, x + 1 if x else 0)
+            tag = "▔" + short_tag(span.label)
+            room = width - at
+            if room < 2:
+                break
+            tag = tag[:room]
+            if at > x:
+                segments.append(Segment(" " * (at - x), base))
+            look = self._span_style(span) + Style(underline=False, underline2=False,
+                                                  overline=False, strike=False)
+            segments.append(Segment(tag, base + look))
+            x = at + len(tag)
+        return Strip(segments)
 
     def _refresh_selection_change(
         self, old: tuple[int, int] | None, new: tuple[int, int] | None
@@ -622,13 +813,14 @@ class ArticleView(ScrollView, can_focus=True):
         else:
             changed.append((min(old[0], new[0]), max(old[0], new[0])))
             changed.append((min(old[1], new[1]), max(old[1], new[1])))
-        top = self.scroll_offset.y
-        bottom = top + self.scrollable_content_region.height
+        per = self._screen_rows_per_row
+        top = self.scroll_offset.y // per
+        bottom = (self.scroll_offset.y + self.scrollable_content_region.height) // per
         for a, b in changed:
             first = max(layout.row_of(a), top)
             last = min(layout.row_of(b), bottom)
             if first <= last:
-                self.refresh_lines(first, last - first + 1)
+                self.refresh_lines(first * per, (last - first + 1) * per)
 
     def notify_style_update(self) -> None:
         """Theme or CSS changed: drop cached styles and painted rows."""
@@ -652,10 +844,25 @@ class ArticleView(ScrollView, can_focus=True):
             self._styles[name] = style
         return style
 
+    @property
+    def label_looks(self) -> dict[str, Style] | None:
+        """Label -> look chosen for the terminal's colour depth (``tui.palette``), or None."""
+        return self._label_looks
+
+    @label_looks.setter
+    def label_looks(self, looks: dict[str, Style] | None) -> None:
+        self._label_looks = looks
+        self._span_styles.clear()
+        self._style_version += 1
+        self.refresh()
+
     def _span_style(self, span: SpanView) -> Style:
-        """The look of one span by layer (see the module docstring)."""
-        key = (span.layer, span.color)
+        """The look of one span by layer (see the module docstring), or by colour depth."""
+        key = (span.layer, span.color, span.label)
         style = self._span_styles.get(key)
+        looks = self._label_looks
+        if style is None and looks is not None and span.label in looks:
+            style = self._span_styles[key] = looks[span.label]
         if style is None:
             try:
                 color = Color.parse(span.color)
@@ -677,9 +884,20 @@ class ArticleView(ScrollView, can_focus=True):
         layout = self._ensure_layout()
         width = self._content_width()
         scroll_y = self.scroll_offset.y
-        row_index = scroll_y + y
+        per = self._screen_rows_per_row
+        row_index, tag_row = divmod(scroll_y + y, per)
         if row_index >= len(layout):
             return Strip.blank(width, self._style("base"))
+        if tag_row:
+            key: tuple[object, ...] = ("tags", row_index, layout.width, width,
+                                       self._spans_version, self._row_versions.get(row_index, 0),
+                                       self._style_version)
+            strip = self._line_cache.get(key)
+            if strip is None:
+                strip = self._render_tags(layout, row_index).crop_extend(0, width,
+                                                                         self._style("base"))
+                self._line_cache[key] = strip
+            return strip
         key = self._row_key(layout, row_index)
         strip = self._line_cache.get(key)
         if strip is None:
@@ -713,6 +931,8 @@ class ArticleView(ScrollView, can_focus=True):
         """Build the segments of one row: cost is the row's length plus the spans on it."""
         self.rows_rendered += 1
         row = layout.rows[row_index]
+        if row.bidi is not None:
+            return self._render_visual_row(layout, row, row_index)
         start, end = row.start, row.end
         display = row.display
         base = self._style("base")
@@ -765,3 +985,95 @@ class ArticleView(ScrollView, can_focus=True):
             # end of line (or empty line): the cursor sits on the reserved last column
             segments.append(Segment(" ", base + self._style("cursor") + Style(reverse=True)))
         return Strip(segments)
+
+    # ---------------------------------------------------- right-to-left rows in visual order
+
+    def _render_visual_row(self, layout: Layout, row: Row, row_index: int) -> Strip:
+        """A row in visual order (``Row.visual``): each grapheme styled by its own offset.
+
+        Spans, selection and cursor are logical ranges; styling each grapheme by the offset it
+        shows draws every highlight exactly on the cells of its characters, even where a
+        right-to-left run breaks it in two on screen. Same looks as ``_render_row``.
+        """
+        start, end = row.start, row.end
+        base = self._style("base")
+        spans = [s for s in self._spans.overlapping(start, max(end, start + 1)) if s.end > s.start]
+        spans.sort(key=_layer_rank)
+        specials = row.specials
+        sel = self.selected_range()
+        cursor_here = layout.row_of(self._cursor) == row_index
+        highlight = self._highlight_ids
+        cursor_style = base + self._style("cursor") + Style(reverse=True)
+        at_end = cursor_here and self._cursor >= end
+        segments: list[Segment] = []
+        if row.rtl and at_end:
+            segments.append(Segment(" " * (row.x0 - 1), base))
+            segments.append(Segment(" ", cursor_style))
+        elif row.x0:
+            segments.append(Segment(" " * row.x0, base))
+        # Styles change only where a span, placeholder, the selection or the cursor starts or
+        # ends: style each such logical piece once, then look graphemes up by offset.
+        cursor_end = self._index.next_grapheme(self._cursor) if cursor_here else -1
+        cuts = {start, end}
+        for s in spans:
+            for p_start, p_end in s.fragments or ((s.start, s.end),):
+                cuts.update((min(max(p_start, start), end), min(max(p_end, start), end)))
+        for p, q in specials:
+            cuts.update((p, q))
+        if sel is not None:
+            cuts.update((min(max(sel[0], start), end), min(max(sel[1], start), end)))
+        if cursor_here:
+            cuts.update((self._cursor, min(cursor_end, end)))
+        ordered = sorted(c for c in cuts if start <= c <= end)
+        piece_styles: dict[int, Style] = {}
+        run: list[str] = []
+        run_style: Style | None = None
+        lo = hi = -1  # the piece [lo, hi) of the previous grapheme, and its style
+        style = base
+        for a, _b, disp, _x in row.visual:
+            if not lo <= a < hi:  # neighbours on screen are mostly neighbours in the text
+                k = bisect_right(ordered, a) - 1
+                lo, hi = ordered[k], ordered[k + 1] if k + 1 < len(ordered) else end + 1
+                cached = piece_styles.get(k)
+                if cached is None:
+                    cached = piece_styles[k] = self._visual_piece_style(
+                        lo, base, spans, highlight, specials, sel, cursor_here)
+                style = cached
+            if run and style is not run_style and style != run_style:
+                segments.append(Segment("".join(run), run_style))
+                run = []
+            run.append(disp)
+            run_style = style
+        if run:
+            segments.append(Segment("".join(run), run_style))
+        if at_end and not row.rtl:
+            segments.append(Segment(" ", cursor_style))
+        return Strip(segments)
+
+    def _visual_piece_style(
+        self,
+        a: int,
+        base: Style,
+        spans: list[SpanView],
+        highlight: frozenset[int],
+        specials: list[tuple[int, int]],
+        sel: tuple[int, int] | None,
+        cursor_here: bool,
+    ) -> Style:
+        """The look of the characters from offset ``a`` to the next cut (as in ``_render_row``)."""
+        style = base
+        emphasise = False
+        for s in spans:
+            if s.touches(a, a + 1):  # a span in pieces paints only its pieces
+                style += self._span_style(s)
+                emphasise = emphasise or s.id in highlight
+        if emphasise:
+            style += self._style("highlight")
+        if specials and any(p <= a < q for p, q in specials):
+            style += self._style("placeholder")
+        in_sel = sel is not None and sel[0] <= a < sel[1]
+        if in_sel:
+            style += self._style("selection")
+        if cursor_here and a == self._cursor:
+            style += self._style("cursor") + Style(reverse=not in_sel)
+        return style

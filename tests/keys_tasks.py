@@ -1,0 +1,69 @@
+"""The two structures of issue 12, as the keys an annotator presses, for the tmux test and for
+`benchmarks/keys_per_structure.py` (one list, so the measured count is the tested count).
+
+Each task starts with the cursor at the start of the sentence that holds the structure (reached
+with `)`, not counted) on the sample article `../shared/samples/kurdistan24-kirkuk-isis.txt`:
+
+    "Not a week goes by without security forces bombing ISIS targets in Wadi Zghetoon,"
+    Shawes told Kurdistan24.
+
+A step is (keys, text the screen shows once they took effect or None); the wait only keeps the
+test in step with the app, it adds no key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from tmux import Tmux
+
+SENTENCE = '"Not a week goes by'
+
+Step = tuple[Sequence[str], str | None]
+
+QUOTE: list[Step] = [
+    (['"'], None),                        # select inside the quotation marks
+    (["c"], "Saved CONTENT"),             # CONTENT (cursor stays on it)
+    (["S"], "Adding source"),             # attach a source...
+    (["P", "s"], "is the source of CONTENT"),  # ...the next unlabelled name, SOURCE + link
+    (["C"], "Adding cue"),                # attach a cue...
+    (["V", "i"], "is the cue of CONTENT"),  # ...the next speech verb, CUE + link
+    (["A"], "Attributes of CONTENT"),     # attributes picker: type: direct comes first
+    (["Enter"], "type=direct"),
+]
+
+EVENT: list[Step] = [
+    (["F", "b", "o", "Enter"], None),     # find "bo": the cursor lands on "bombing"
+    (["1"], "Saved Conflict.Attack"),     # the trigger
+    (["a"], "Adding argument"),
+    (["B", "B", "o"], "is the Attacker of"),  # select back two words: ORG "security forces"
+    (["a"], "Adding argument"),
+    (["w", "o"], "is the Target of"),     # ORG "ISIS"
+    (["a"], "Adding argument"),
+    (["P", "l"], "is the Place of"),      # LOC "Wadi Zghetoon"
+]
+
+
+def key_count(task: Sequence[Step]) -> int:
+    return sum(len(keys) for keys, _ in task)
+
+
+def sentence_presses(text: str, sentence: str = SENTENCE) -> int:
+    """`)` presses from the document start to the start of the sentence holding `sentence`."""
+    from copydesk.projects.textutil import TextIndex
+
+    target = text.index(sentence)
+    starts = TextIndex(text).sentence_starts
+    assert target in starts, "the task's sentence must start there"
+    return sum(1 for s in starts if 0 < s <= target)
+
+
+def run_task(term: Tmux, task: Sequence[Step], timeout: float = 60.0) -> None:
+    for keys, wait in task:
+        for key in keys:
+            term.send(key, literal=len(key) == 1)
+        if wait is not None:
+            term.wait_for(wait, timeout=timeout)
+        else:
+            time.sleep(0.3)  # no visible sign to wait for; the next step's wait re-syncs
