@@ -16,13 +16,17 @@ from sqlalchemy import select
 
 from copydesk.exports.model import ExportError, ExportLink, ExportOptions, ExportSpan, Record
 from copydesk.projects import fragments as frag
-from copydesk.projects.models import AnnotationSet, Document, Link, Span
+from copydesk.projects.models import AnnotationSet, Document, Link, Span, SuggestionDecision
 from copydesk.projects.store import Store
 
 _DOC = Document.__table__  # type: ignore[attr-defined]
 _SET = AnnotationSet.__table__  # type: ignore[attr-defined]
 _SPAN = Span.__table__  # type: ignore[attr-defined]
 _LINK = Link.__table__  # type: ignore[attr-defined]
+_DECISION = SuggestionDecision.__table__  # type: ignore[attr-defined]
+# Record meta key listing spans accepted from machine suggestions (projects.suggest.decisions):
+# [{"id": span position in the record, "source": "suggest:patterns"}, ...]; absent when none.
+SUGGESTED_META = "suggested_spans"
 
 
 def document_key(doc_id: int, external_id: str | None) -> str:
@@ -138,10 +142,31 @@ def read_records(store: Store, options: ExportOptions,
             if head is None or tail is None:
                 continue  # an end was filtered out (layer/label) or is stale
             records[set_id].links.append(ExportLink(head[1], tail[1], role))
+        _add_provenance(conn, records, by_db_id)
     out = sorted(records.values(), key=lambda r: (r.doc_id, r.annotator))
     for rec in out:
         rec.links.sort(key=lambda link: (link.head, link.tail, link.role))
     return out
+
+
+def _add_provenance(conn: object, records: dict[int, Record],
+                    by_db_id: dict[int, tuple[int, int]]) -> None:
+    """Mark spans an annotator accepted from a suggestion, in their record's meta."""
+    for rec in records.values():
+        rec.meta.pop(SUGGESTED_META, None)  # only this project's decisions, not an import's
+    ids = list(by_db_id)
+    origin: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        for span_id, source in conn.execute(  # type: ignore[attr-defined]
+                select(_DECISION.c.span_id, _DECISION.c.source)
+                .where(_DECISION.c.span_id.in_(ids[i:i + 500]),
+                       _DECISION.c.decision == "accepted")
+                .order_by(_DECISION.c.id)):
+            origin[int(span_id)] = source
+    for span_id, source in sorted(origin.items(), key=lambda kv: by_db_id[kv[0]]):
+        set_id, index = by_db_id[span_id]
+        records[set_id].meta.setdefault(SUGGESTED_META, []).append(
+            {"id": index, "source": source})
 
 
 def _set_filter(options: ExportOptions) -> list:

@@ -30,6 +30,7 @@ from copydesk.projects.gold import DECISIONS, REOPENED, reopened_documents
 from copydesk.projects.models import Action, AnnotationSet, Document, Link, Span
 from copydesk.projects.permissions import GOLD, Policy, check_review
 from copydesk.projects.store import Store, StoreError
+from copydesk.projects.suggest import PREFIX as SUGGESTION_PREFIX
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
 
@@ -98,7 +99,8 @@ class AcceptResult:
 
 
 def done_annotators(store: Store, doc_id: int) -> list[str]:
-    """Annotators (gold excluded) whose set for this document is done."""
+    """Annotators (gold and machine suggestion sets excluded) whose set for this document is
+    done: review adjudicates people's work; suggestions reach gold through an annotator."""
     with store.db.read() as session:
         return _done_annotators(session, doc_id)
 
@@ -108,6 +110,7 @@ def _done_annotators(session: Session, doc_id: int) -> list[str]:
         select(AnnotationSet.annotator).where(
             AnnotationSet.document_id == doc_id, AnnotationSet.status == "done",
             AnnotationSet.annotator != GOLD,
+            col(AnnotationSet.annotator).notlike(f"{SUGGESTION_PREFIX}%"),
         ).order_by(AnnotationSet.annotator)
     ).all())
 
@@ -121,7 +124,8 @@ def review_queue(store: Store, *, min_annotators: int = 1) -> list[tuple[int, st
     with store.db.read() as session:
         counts = session.exec(
             select(AnnotationSet.document_id, func.count())
-            .where(AnnotationSet.status == "done", AnnotationSet.annotator != GOLD)
+            .where(AnnotationSet.status == "done", AnnotationSet.annotator != GOLD,
+                   col(AnnotationSet.annotator).notlike(f"{SUGGESTION_PREFIX}%"))
             .group_by(AnnotationSet.document_id)
         ).all()
         gold = dict(session.exec(

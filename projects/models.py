@@ -141,3 +141,31 @@ class Action(SQLModel, table=True):
     # so one annotator in two terminals does not undo the other terminal's edits. NULL for
     # actions written before 0.2 (layout 0002): those stay undoable by any later session.
     session: str | None = Field(default=None)
+
+
+class SuggestionDecision(SQLModel, table=True):
+    """An annotator's decision on a machine suggestion (see projects.suggest.decisions).
+
+    Keyed by what was suggested (source, label, offsets), not by the suggestion's row id:
+    `copydesk suggest` may rewrite a source's rows, and a rejection must outlive that. The newest
+    row for a key is the decision in force; undo deletes the row it added. `span_id` is the
+    annotator's span made (or reused) by an accept: it carries the span's provenance to exports.
+    """
+
+    __tablename__ = "suggestion_decision"
+    __table_args__ = (
+        Index("ix_suggestion_decision_doc", "document_id", "annotator"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id")
+    annotator: str
+    source: str
+    layer: str
+    label: str
+    start: int
+    end: int
+    decision: str  # "accepted" | "rejected"
+    span_id: int | None = Field(default=None, index=True)
+    at: str = Field(default_factory=utcnow)

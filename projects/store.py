@@ -31,6 +31,7 @@ from copydesk.projects.models import (
     Link,
     SchemaSnapshot,
     Span,
+    SuggestionDecision,
     utcnow,
 )
 from copydesk.projects.permissions import GOLD
@@ -39,10 +40,14 @@ from copydesk.schema.model import Schema
 
 __all__ = ["DocumentRow", "Store", "StoreError", "validate_link", "validate_span"]
 
+# Several steps made as one decision (accepting or rejecting a suggestion, see
+# projects.suggest.decisions): payload {"steps": [{"kind": ..., <that kind's payload>}, ...]},
+# undone and redone as one.
+BATCH_KINDS = frozenset({"accept_suggestion", "reject_suggestion"})
 UNDOABLE = frozenset(
     {"add_span", "remove_span", "relabel_span", "set_attributes", "add_link", "remove_link",
      "set_role", "add_fragment", "remove_fragment"}
-)
+) | BATCH_KINDS
 # Undo/redo of these sets the span's fields back to the payload's "old" (or "new") values.
 _FIELD_EDITS = frozenset({"relabel_span", "add_fragment", "remove_fragment"})
 # Project-wide schema changes, logged per set by projects.migrate; undo never crosses them.
@@ -576,6 +581,8 @@ class Store:
     def touched_spans(action: Action) -> list[int]:
         """Ids of the spans an action (and so its undo or redo) changed."""
         data = json.loads(action.payload)
+        if action.kind in BATCH_KINDS:
+            return [int(step["span"]["id"]) for step in data["steps"] if "span" in step]
         if "span" in data:
             return [int(data["span"]["id"])]
         if "span_id" in data:
@@ -1038,6 +1045,22 @@ class Store:
         """
         data = json.loads(action.payload)
         kind = action.kind
+        if kind in BATCH_KINDS:
+            steps = data["steps"]
+            for step in (steps if forward else reversed(steps)):
+                Store._apply(session, Action(kind=step["kind"], annotator=action.annotator,
+                                             payload=json.dumps(step)), forward=forward)
+            return
+        if kind == "decision":  # a step of a batch: a suggestion decision row
+            if forward:
+                session.add(SuggestionDecision(**data["decision"]))
+                session.flush()
+            else:
+                row = session.get(SuggestionDecision, data["decision"]["id"])
+                if row is not None:
+                    session.delete(row)
+                    session.flush()
+            return
         verb = "redo" if forward else "undo"
 
         def put(model: type[Span] | type[Link], row: dict[str, Any]) -> None:

@@ -33,8 +33,8 @@ RESERVED_HOTKEYS: frozenset[str] = frozenset(
         "j",  # jump trigger <-> arguments / content <-> parts
         "L",  # links of the span under the cursor: remove or re-role
         "/",  # label picker
-        "+",  # add the selection as a fragment of the current span
-        "-",  # remove the fragment under the cursor
+        "&",  # add the selection as a piece (fragment) of the current span
+        "|",  # remove the piece under the cursor
         " ",  # (space) start/extend selection
         # issue 12: newsroom motions, search, tags and word-wise selection
         '"',  # next quotation, inside selected
@@ -48,6 +48,13 @@ RESERVED_HOTKEYS: frozenset[str] = frozenset(
         "W",  # extend the selection by a word
         "B",  # extend the selection back by a word
         "T",  # label tags on/off
+        # issue 13: suggestions (tui.screens.suggestions)
+        "+",  # accept the suggestion under the cursor (also "=")
+        "=",
+        "-",  # reject the suggestion under the cursor
+        "*",  # accept every suggestion left in the document
+        ".",  # next suggestion
+        ",",  # previous suggestion
     }
 )
 

@@ -100,5 +100,5 @@ def test_best_role_takes_the_first_free_role() -> None:
 
 def test_readme_documents_every_binding_id() -> None:
     text = README.read_text(encoding="utf-8")
-    ids = set(re.findall(r"`((?:cursor|select|motion|search|annotate|app)\.[a-z_]+)`", text))
+    ids = set(re.findall(r"`((?:cursor|select|motion|search|annotate|app|bidi)\.[a-z_]+)`", text))
     assert {r.binding_id for r in binding_rows(default_bindings())} <= ids

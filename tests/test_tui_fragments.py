@@ -1,4 +1,4 @@
-"""A split quote in the annotation screen: label one piece, `+` the other, `-` to remove one,
+"""A split quote in the annotation screen: label one piece, `&` the other, `|` to remove one,
 undo/redo, all pieces of the current span highlighted together; Pilot and a real terminal."""
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ async def test_add_a_piece_remove_it_undo_and_redo(project: Project) -> None:
         await pilot.press("c")  # CONTENT
         await pilot.pause()
         await select(pilot, *SECOND)  # elsewhere: the quote stays the current span
-        await pilot.press("plus")
+        await pilot.press("ampersand")
         await pilot.pause()
         joined = f"{TEXT[slice(*FIRST)]} {TEXT[slice(*SECOND)]}"
         stored = frag.encode([FIRST, SECOND])
@@ -88,11 +88,11 @@ async def test_add_a_piece_remove_it_undo_and_redo(project: Project) -> None:
         assert app.screen.spans_here() == []
         view.move_cursor(SECOND[0] + 4)
         await pilot.pause()
-        await pilot.press("minus")
+        await pilot.press("vertical_line")
         await pilot.pause()
         assert db_spans(project) == [("CONTENT", *FIRST, TEXT[slice(*FIRST)], None)]
         assert "removed a piece" in status(app)
-        await pilot.press("minus")  # one piece left: refused, nothing changes
+        await pilot.press("vertical_line")  # one piece left: refused, nothing changes
         await pilot.pause()
         assert "Not saved" in status(app) or "No span in pieces" in status(app)
         assert db_spans(project) == [("CONTENT", *FIRST, TEXT[slice(*FIRST)], None)]
@@ -121,7 +121,7 @@ async def test_add_a_piece_remove_it_undo_and_redo(project: Project) -> None:
 async def test_plus_on_a_span_makes_it_the_target_not_the_spans_crossed(
         project: Project) -> None:
     """Walking from a quote's first half to its second crosses the source and the cue: they
-    must not become the span `+` adds to. `+` with no selection picks the target explicitly."""
+    must not become the span `&` adds to. `&` with no selection picks the target explicitly."""
     doc = add_text(project, TEXT)
     store = project.store
     quote = store.add_span(doc, "tester", "CONTENT", *FIRST)
@@ -132,13 +132,13 @@ async def test_plus_on_a_span_makes_it_the_target_not_the_spans_crossed(
         await pilot.pause()
         view = app.screen.query_one(ArticleView)
         await select(pilot, *SECOND)
-        await pilot.press("plus")  # no current span yet: says how to pick one
+        await pilot.press("ampersand")  # no current span yet: says how to pick one
         await pilot.pause()
         assert "No current span" in status(app)
         view.clear_selection()
         view.move_cursor(FIRST[0] + 2)
         await pilot.pause()
-        await pilot.press("plus")  # on the quote, nothing selected: the quote is the target
+        await pilot.press("ampersand")  # on the quote, nothing selected: the quote is the target
         await pilot.pause()
         assert "Adding pieces to CONTENT" in status(app)
         for needle in ("Shawes", "told"):  # cross the source and the cue
@@ -146,7 +146,7 @@ async def test_plus_on_a_span_makes_it_the_target_not_the_spans_crossed(
             await pilot.pause()
         await select(pilot, *SECOND)
         assert "Current span" in side(app) and "CONTENT" in side(app)
-        await pilot.press("plus")
+        await pilot.press("ampersand")
         await pilot.pause()
         [grown] = [s for s in store.spans(doc, "tester") if s.id == quote.id]
         assert frag.parts_of(grown) == (FIRST, SECOND)
@@ -161,7 +161,7 @@ async def test_plus_without_a_selection_or_span_says_what_to_do(project: Project
         await pilot.pause()
         app.screen.query_one(ArticleView).move_cursor(find(TEXT, "Shawes")[0])
         await pilot.pause()
-        await pilot.press("plus")
+        await pilot.press("ampersand")
         await pilot.pause()
         assert "Put the cursor on a span" in status(app)
         # overlapping the piece it already has: refused, nothing written
@@ -169,7 +169,7 @@ async def test_plus_without_a_selection_or_span_says_what_to_do(project: Project
         await pilot.press("c")
         await pilot.pause()
         await select(pilot, FIRST[0] + 4, FIRST[1])
-        await pilot.press("plus")
+        await pilot.press("ampersand")
         await pilot.pause()
         assert "Not saved" in status(app) and "overlaps" in status(app)
         assert db_spans(project) == [("CONTENT", *FIRST, TEXT[slice(*FIRST)], None)]
@@ -206,7 +206,7 @@ def test_split_quote_in_a_real_terminal(tmp_path: Path) -> None:
         term.wait_for("Saved CONTENT")
         term.send(*["w"] * _presses(TEXT, FIRST[1], SECOND[0]))
         term.send(*["S-Right"] * (SECOND[1] - SECOND[0]))
-        term.send("+")
+        term.send("&")
         screen = term.wait_for("added a piece")
         assert "(2 pieces)" in screen
         term.send("q")

@@ -22,6 +22,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "copydesk.tui.commands.assign",
     "copydesk.tui.commands.agreement",
     "copydesk.tui.commands.review",
+    "copydesk.tui.commands.suggest",
+    "copydesk.tui.commands.evaluate",
+    "copydesk.tui.commands.train",
 )
 
 EXIT_USER_ERROR = 1

@@ -24,6 +24,8 @@ _BY_ID: dict[str, str] = {
     "annotate.delete": "label",
     "annotate.undo": "label",
     "annotate.redo": "label",
+    "annotate.add_fragment": "label",  # a span in pieces (split quotes)
+    "annotate.remove_fragment": "label",
     "annotate.attributes": "link",
     "annotate.argument": "link",
     "annotate.source": "link",
@@ -36,6 +38,11 @@ _BY_ID: dict[str, str] = {
     "annotate.next_doc": "document",
     "annotate.prev_doc": "document",
     "annotate.tags": "document",
+    "annotate.accept_suggestion": "label",
+    "annotate.reject_suggestion": "label",
+    "annotate.accept_all_suggestions": "label",
+    "annotate.next_suggestion": "move",
+    "annotate.prev_suggestion": "move",
     "app.help": "document",
     "app.quit": "document",
 }
@@ -45,6 +52,7 @@ _BY_PREFIX: dict[str, str] = {
     "search": "move",
     "select": "select",
     "label": "label",
+    "bidi": "document",  # how the document's right-to-left text is shown
 }
 
 

@@ -26,6 +26,7 @@ from textual.widgets import Footer, Static
 from copydesk.projects import fragments as frag
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import Action, Link, Span
+from copydesk.projects.store import BATCH_KINDS
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui import motions
 from copydesk.tui.bidi_settings import options_for, remember
@@ -34,6 +35,7 @@ from copydesk.tui.layout import SpanView
 from copydesk.tui.motions import trim_punctuation
 from copydesk.tui.palette import LabelInfo, depth_for, label_looks
 from copydesk.tui.quicklink import best_role
+from copydesk.tui.screens.suggestions import SuggestionActions
 from copydesk.tui.text import safe_text
 from copydesk.tui.widgets.article_view import ArticleView
 from copydesk.tui.writes import WriteJob
@@ -77,7 +79,7 @@ def span_view(span: Span, label: Label | None) -> SpanView:
                     fragments=parts if len(parts) > 1 else ())
 
 
-class AnnotateScreen(Screen[None]):
+class AnnotateScreen(SuggestionActions, Screen[None]):
     """One document for one annotator."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -111,8 +113,21 @@ class AnnotateScreen(Screen[None]):
                 id="search.next"),
         Binding("less_than_sign", "find_next(-1)", "Prev match", show=False, id="search.prev"),
         Binding("T", "toggle_tags", "Label tags", show=False, id="annotate.tags"),
-        Binding("plus", "add_fragment", "Add piece", show=False, id="annotate.add_fragment"),
-        Binding("minus", "remove_fragment", "Remove piece", show=False,
+        # issue 13: suggestions (tui.screens.suggestions)
+        Binding("plus,equals_sign", "accept_suggestion", "Accept suggestion", show=False,
+                id="annotate.accept_suggestion"),
+        Binding("minus", "reject_suggestion", "Reject suggestion", show=False,
+                id="annotate.reject_suggestion"),
+        Binding("asterisk", "accept_all_suggestions", "Accept all suggestions", show=False,
+                id="annotate.accept_all_suggestions"),
+        Binding("full_stop", "next_suggestion(1)", "Next suggestion", show=False,
+                id="annotate.next_suggestion"),
+        Binding("comma", "next_suggestion(-1)", "Prev suggestion", show=False,
+                id="annotate.prev_suggestion"),
+        # issue 11: a span in pieces (split quotes); & adds the selection, | removes a piece
+        Binding("ampersand", "add_fragment", "Add piece", show=False,
+                id="annotate.add_fragment"),
+        Binding("vertical_line", "remove_fragment", "Remove piece", show=False,
                 id="annotate.remove_fragment"),
     ]
 
@@ -128,10 +143,11 @@ class AnnotateScreen(Screen[None]):
         self._progress = (0, 0)
         self._said_at = -1
         self._label_keys: list[str] = []
+        self._init_suggestions()
         self._quotes: list[tuple[int, int]] | None = None  # quotation pairs, found on first use
         self._verbs = None  # the speech-verb pattern, built on first use
         self._search = SearchState()
-        # The span `+` adds a piece to: the last one labelled, or the one `+` was pressed on
+        # The span `&` adds a piece to: the last one labelled, or the one `+` was pressed on
         # with no selection. Not the span the cursor passes: walking from a quote's first half
         # to its second crosses the source and cue, which must not become the target.
         self.current_id: int | None = None
@@ -184,6 +200,7 @@ class AnnotateScreen(Screen[None]):
         self.spans = {int(s.id): s for s in spans}  # type: ignore[arg-type]
         self.links = self.store.links(self.doc_id, self.app.annotator)
         self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in spans])
+        self.refresh_suggestions()
         self.refresh_status()
         self.refresh_side()
 
@@ -200,6 +217,8 @@ class AnnotateScreen(Screen[None]):
             added=[span_view(s, self.schema.label(s.label)) for s in fresh.values()],
             removed=removed,
         )
+        if self.suggestions or removed:
+            self.refresh_suggestions()  # an edit can match, or un-match, a suggestion
         if self.status == "todo":  # the first edit starts the document
             self.refresh_status()
         else:
@@ -223,7 +242,7 @@ class AnnotateScreen(Screen[None]):
             right.append(" ")
         right.append(f"[{self.status}]", style="italic")
         right.append(f" {finished}/{total} done  ·  {len(self.spans)} spans  ·  "
-                     f"{self._where()}  ·  ", style="dim")
+                     f"{self._where()}{self.suggestion_count_text()}  ·  ", style="dim")
         right.append("? help", style="bold")
         width = max(20, (self.size.width or 80) - 2)
         title = safe_text(self.title, limit=max(8, width - right.cell_len - 2), style="bold",
@@ -314,8 +333,12 @@ class AnnotateScreen(Screen[None]):
     def refresh_side(self) -> None:
         here = self.spans_here()
         side = Text()
-        if not here:
+        ghost = self.suggestion_here()
+        if not here and ghost is None:
             side.append("No span under the cursor.", style="dim")
+        if ghost is not None:
+            side.append_text(self.describe_suggestion(ghost))
+            side.append("\n")
         for span in here:
             side.append_text(self.describe(span))
             side.append("\n")
@@ -384,6 +407,8 @@ class AnnotateScreen(Screen[None]):
             self.say(self.pending_hint(), keep=False)
         elif here:
             self.say(self.describe(here[0]), keep=False)
+        elif (ghost := self.suggestion_here()) is not None:
+            self.say(self.describe_suggestion(ghost), keep=False)
         else:  # never leave a span's description up once the cursor has left the span
             self.query_one("#status-line", Static).update(Text(""))
 
@@ -449,11 +474,11 @@ class AnnotateScreen(Screen[None]):
 
     # ------------------------------------------------------------------ fragments
     def current_span(self) -> Span | None:
-        """The span `+` adds to (see `current_id`), if it still exists."""
+        """The span `&` adds to (see `current_id`), if it still exists."""
         return self.spans.get(self.current_id) if self.current_id is not None else None
 
     def describe_current(self, span: Span) -> Text:
-        out = Text("\nCurrent span (+ adds the selection, - removes the piece here):\n",
+        out = Text("\nCurrent span (& adds the selection, | removes the piece here):\n",
                    style="bold")
         out.append_text(self.describe(span))
         for n, (a, b) in enumerate(frag.parts_of(span), start=1):
@@ -468,20 +493,20 @@ class AnnotateScreen(Screen[None]):
         if target is None:
             here = self.span_here()
             if here is None:
-                self.say("Put the cursor on a span and press + to add pieces to it, or select "
-                         "the text to add to the current span, then press +.", error=True)
+                self.say("Put the cursor on a span and press & to add pieces to it, or select "
+                         "the text to add to the current span, then press &.", error=True)
                 return
             self.current_id, self._pinned = int(here.id), True  # type: ignore[arg-type]
             self.refresh_side()
             line = Text("Adding pieces to ", style="bold")
             line.append_text(self.describe(here))
-            line.append(": select the next piece and press +", style="bold")
+            line.append(": select the next piece and press &", style="bold")
             self.say(line)
             return
         span = self.current_span()
         if span is None:
-            self.say("No current span: label the first piece, or press + on a span, then "
-                     "select the text to add and press +.", error=True)
+            self.say("No current span: label the first piece, or press & on a span, then "
+                     "select the text to add and press &.", error=True)
             return
         span_id, annotator = int(span.id), self.app.annotator  # type: ignore[arg-type]
 
@@ -581,6 +606,9 @@ class AnnotateScreen(Screen[None]):
                 return
             what = describe_action(step.kind, step.payload, self._span_text)
             self.refresh_spans(self.store.touched_spans(step))
+            if step.kind in BATCH_KINDS:  # a suggestion decision: its ghosts come back or go
+                self.refresh_suggestions()
+                self.refresh_title()
             self.say(f"{'redid' if redo else 'undid'}: {what}")
 
         self.save(lambda: step_fn(doc_id, annotator), done, "redo" if redo else "undo")

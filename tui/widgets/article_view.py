@@ -20,6 +20,11 @@ the error colour. Below truecolor the screen sets ``label_looks`` (``tui.palette
 label chosen for the terminal's colour depth, since Rich's own downgrade turned the pale entity
 tints into one grey. ``tag_mode`` adds a row under each text row naming the labels that start
 there (monochrome terminals, colour-blind annotators) without touching wrapping or offsets.
+
+Suggestions (``set_ghosts``) are a separate layer the view paints but never reports as spans
+(``spans_at`` ignores them; ``ghosts_at`` finds them): dim + italic + underline in the label's
+colour, so a suggestion reads as "not yet annotated" in any colour depth and under ``NO_COLOR``
+(where the dim attribute is what sets it apart from an entity's underline or a quote's italic).
 """
 
 from __future__ import annotations
@@ -105,6 +110,9 @@ class ArticleView(ScrollView, can_focus=True):
         color: $error;
         text-style: dim;
     }
+    ArticleView > .article-view--ghost {
+        text-style: dim italic underline;
+    }
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -112,6 +120,7 @@ class ArticleView(ScrollView, can_focus=True):
         "article-view--selection",
         "article-view--highlight",
         "article-view--placeholder",
+        "article-view--ghost",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -240,6 +249,8 @@ class ArticleView(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._index = TextIndex(text)
         self._spans = SpanIndex(spans)
+        self._ghosts = SpanIndex()
+        self._ghost_version = 0
         self._layout: Layout | None = None
         self._cursor = 0
         self.anchor: int | None = None
@@ -374,6 +385,29 @@ class ArticleView(ScrollView, can_focus=True):
     def spans_at(self, offset: int) -> list[SpanView]:
         """Spans covering the character at ``offset``, outermost first."""
         return self._spans.at(offset)
+
+    # ------------------------------------------------------------------ suggestions (ghosts)
+
+    def set_ghosts(self, ghosts: Sequence[SpanView]) -> None:
+        """Replace the suggestions shown; they are painted, never counted as spans."""
+        self._ghosts = SpanIndex(ghosts)
+        self._ghost_version += 1
+        self.refresh()
+
+    @property
+    def ghosts(self) -> list[SpanView]:
+        """All suggestions shown, sorted by start."""
+        return list(self._ghosts.spans)
+
+    def ghosts_at(self, offset: int) -> list[SpanView]:
+        """Suggestions covering the character at ``offset``."""
+        return self._ghosts.at(offset)
+
+    def next_ghost_start(self, offset: int) -> int | None:
+        return self._ghosts.next_start(offset)
+
+    def prev_ghost_start(self, offset: int) -> int | None:
+        return self._ghosts.prev_start(offset)
 
     # ------------------------------------------------------------------ loading
 
@@ -879,6 +913,20 @@ class ArticleView(ScrollView, can_focus=True):
             self._span_styles[key] = style
         return style
 
+    def _ghost_style(self, span: SpanView) -> Style:
+        """A suggestion: the label's colour, dimmed, italic and underlined (see module doc)."""
+        key = ("\x00ghost", span.color)
+        style = self._span_styles.get(key)
+        if style is None:
+            try:
+                color = Color.parse(span.color)
+            except Exception:  # a bad colour in a schema must not break drawing
+                color = Color.parse("grey")
+            style = Style(color=color.rich_color) + self._style("ghost") + Style(
+                dim=True, italic=True, underline=True)
+            self._span_styles[key] = style
+        return style
+
     def render_line(self, y: int) -> Strip:
         """Paint screen row ``y`` (cached; see ``_row_key``)."""
         layout = self._ensure_layout()
@@ -922,6 +970,7 @@ class ArticleView(ScrollView, can_focus=True):
             self._spans_version,
             self._row_versions.get(row_index, 0),
             self._highlight_version,
+            self._ghost_version,
             self._style_version,
             cursor,
             row_sel,
@@ -938,6 +987,7 @@ class ArticleView(ScrollView, can_focus=True):
         base = self._style("base")
         spans = [s for s in self._spans.overlapping(start, max(end, start + 1)) if s.end > s.start]
         spans.sort(key=_layer_rank)
+        ghosts = self._ghosts.overlapping(start, max(end, start + 1)) if len(self._ghosts) else []
         specials = row.specials
         sel = self.selected_range()
         cursor_here = layout.row_of(self._cursor) == row_index
@@ -948,6 +998,9 @@ class ArticleView(ScrollView, can_focus=True):
             for p_start, p_end in s.fragments or ((s.start, s.end),):
                 cuts.add(min(max(p_start, start), end))
                 cuts.add(min(max(p_end, start), end))
+        for g in ghosts:
+            cuts.add(min(max(g.start, start), end))
+            cuts.add(min(max(g.end, start), end))
         for a, b in specials:
             cuts.add(a)
             cuts.add(b)
@@ -971,6 +1024,10 @@ class ArticleView(ScrollView, can_focus=True):
                 if s.touches(a, a + 1):
                     style += self._span_style(s)
                     emphasise = emphasise or s.id in highlight
+            for g in ghosts:
+                if g.start <= a < g.end:
+                    style += self._ghost_style(g)
+                    break
             if emphasise:
                 style += self._style("highlight")
             if specials and any(p <= a < q for p, q in specials):
@@ -1018,6 +1075,9 @@ class ArticleView(ScrollView, can_focus=True):
         for s in spans:
             for p_start, p_end in s.fragments or ((s.start, s.end),):
                 cuts.update((min(max(p_start, start), end), min(max(p_end, start), end)))
+        ghosts = self._ghosts.overlapping(start, max(end, start + 1)) if len(self._ghosts) else []
+        for g in ghosts:
+            cuts.update((min(max(g.start, start), end), min(max(g.end, start), end)))
         for p, q in specials:
             cuts.update((p, q))
         if sel is not None:
@@ -1037,7 +1097,7 @@ class ArticleView(ScrollView, can_focus=True):
                 cached = piece_styles.get(k)
                 if cached is None:
                     cached = piece_styles[k] = self._visual_piece_style(
-                        lo, base, spans, highlight, specials, sel, cursor_here)
+                        lo, base, spans, highlight, specials, sel, cursor_here, ghosts)
                 style = cached
             if run and style is not run_style and style != run_style:
                 segments.append(Segment("".join(run), run_style))
@@ -1059,6 +1119,7 @@ class ArticleView(ScrollView, can_focus=True):
         specials: list[tuple[int, int]],
         sel: tuple[int, int] | None,
         cursor_here: bool,
+        ghosts: Sequence[SpanView] = (),
     ) -> Style:
         """The look of the characters from offset ``a`` to the next cut (as in ``_render_row``)."""
         style = base
@@ -1067,6 +1128,10 @@ class ArticleView(ScrollView, can_focus=True):
             if s.touches(a, a + 1):  # a span in pieces paints only its pieces
                 style += self._span_style(s)
                 emphasise = emphasise or s.id in highlight
+        for g in ghosts:
+            if g.start <= a < g.end:
+                style += self._ghost_style(g)
+                break
         if emphasise:
             style += self._style("highlight")
         if specials and any(p <= a < q for p, q in specials):

@@ -1,7 +1,7 @@
 """Discontinuous spans: `span.fragments`, a JSON list of [start, end] pairs.
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0004
 
 NULL (every existing row, and every new one-piece span) means one fragment, `start`-`end`; only a
 span in two or more pieces stores its fragments, so the common case costs nothing extra.
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0003"
-down_revision = "0002"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

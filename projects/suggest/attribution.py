@@ -1,0 +1,511 @@
+"""A rule-based detector of quotes and their attribution, for English, Arabic and Sorani Kurdish.
+
+It suggests PARC-style parts: CONTENT (attribute `type`: direct or indirect), CUE and SOURCE,
+with the links content -> cue and content -> source that the schema defines. The rules, in order:
+
+1. **Direct quotes**: paired marks in the conventions of the three languages: straight `"..."`,
+   curly `“...”`, guillemets `«...»` (Arabic, Kurdish, French), low-high `„...“`, and the
+   reversed `»...«`. Pairs never cross a blank line. Content is the text between the marks,
+   without surrounding spaces or a trailing comma (the schema's guideline). Quotes shorter than
+   `MIN_QUOTE_WORDS` words are scare quotes, not speech, and are skipped.
+2. **Cue**: a speech verb or cue phrase from the language lists (defaults below, extended by the
+   project's `settings.attribution.cues`), searched first after the closing mark up to the
+   sentence end ("...," the mayor said), then before the opening mark back to the sentence start
+   (The mayor said: "..."). Matching ignores case and Arabic diacritics.
+3. **Source**: the nearest noun phrase joined to the cue in the same sentence, on the side the
+   language puts it: English before the cue unless the quote itself is there ("...," said Omar
+   Haddad); Arabic after the cue (verb-first: وقال وزير ...); Kurdish before it (verb-last). A
+   phrase is a run of word tokens stopped by punctuation, quote marks, clause words (that, who,
+   إن, کە ...) and prepositions, at most `MAX_SOURCE_TOKENS` long, skipping adverbs next to the
+   cue. No phrase found: the content and cue are suggested without a source (passives, "it was
+   said"), which is a legitimate PARC attribution.
+4. **Split quotes**: a quote with no cue of its own that follows an attributed quote in the same
+   sentence ("We will rebuild," she said, "and we will not leave.") shares that quote's cue and
+   source; so does a cue-less quote that is the very next sentence of the same paragraph
+   ("...," she said. "Nobody leaves."). Until discontinuous spans exist in the store, the two
+   halves are suggested as two CONTENT spans linked to the same SOURCE and CUE spans.
+5. **Mixed**: a cue before a quote with a complementizer between them (told reporters that
+   "..." would ...) makes the whole reported clause the CONTENT, `type: mixed`.
+6. **Indirect speech**: a cue not used by a quote and followed (after the source, for Arabic) by
+   a complementizer (that / إن، أن، بأن / کە) gives a CONTENT from the complementizer to the
+   sentence end, `type: indirect`. "According to X, ..." (بحسب، وفقا لـ / بەپێی، بە گوێرەی)
+   gives the rest of the sentence after the comma as indirect content and X as the source.
+
+Cost is linear in the text: one tokenization, one cue scan (a token trie), and per quote a
+search bounded by its sentence.
+"""
+
+from __future__ import annotations
+
+import sys
+from bisect import bisect_left, bisect_right
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from copydesk.projects.bulk import NewSpan
+from copydesk.projects.db import StoreError
+from copydesk.projects.suggest.patterns import Fold, PatternSet
+from copydesk.projects.suggest.write import Proposal
+from copydesk.projects.textutil import tokenize
+from copydesk.schema.model import ATTRIBUTION, CONTENT, CUE, SOURCE, Schema
+
+MIN_QUOTE_WORDS = 3
+MAX_SOURCE_TOKENS = 7
+MAX_APPOSITIVE_TOKENS = 16
+MAX_SENTENCE = 2000  # characters: how far cues are looked for around a quote
+
+# Opening mark -> closing marks it pairs with.
+QUOTE_PAIRS: dict[str, str] = {'"': '"', "“": "”", "«": "»", "„": "“”", "»": "«"}
+
+# Speech verbs and cue phrases. `according` entries introduce "According to X, content".
+DEFAULT_CUES: dict[str, dict[str, list[str]]] = {
+    "en": {
+        "verbs": ["said", "says", "say", "told", "tells", "added", "adds", "stated", "warned",
+                  "announced", "explained", "noted", "insisted", "claimed", "asked", "replied",
+                  "wrote", "writes", "declared", "confirmed", "denied", "urged", "stressed",
+                  "argued", "vowed", "reported", "tweeted", "commented", "continued",
+                  "admitted", "recalled", "believes", "believed", "thinks", "pledged",
+                  "promised", "complained", "estimated", "predicted", "acknowledged",
+                  "emphasised", "emphasized", "cautioned"],
+        "according": ["according to"],
+    },
+    "ar": {
+        "verbs": ["قال", "وقال", "قالت", "وقالت", "يقول", "تقول", "أضاف", "وأضاف", "أضافت",
+                  "وأضافت", "صرح", "وصرح", "أكد", "وأكد", "أكدت", "وأكدت", "ذكر", "وذكر",
+                  "ذكرت", "أوضح", "وأوضح", "أوضحت", "أعلن", "وأعلن", "أعلنت", "وأعلنت",
+                  "أشار", "وأشار", "أشارت", "تابع", "وتابع", "قائلا", "قائلاً", "مضيفا",
+                  "مضيفاً", "حذر", "وحذر", "حذرت", "أفاد", "وأفاد", "أفادت", "نفى", "ونفى"],
+        "according": ["بحسب", "وبحسب", "حسب", "وفقا ل", "وفقاً ل", "وفقا لـ", "وفقاً لـ"],
+    },
+    "ckb": {
+        "verbs": ["وتی", "ووتی", "گوتی", "وتیشی", "گوتیشی", "ڕایگەیاند", "ڕاشیگەیاند", "ڕاگەیاند",
+                  "دەڵێت", "دەڵێ", "جەختی کردەوە", "ئاشکرای کرد", "ئاماژەی بەوە کرد",
+                  "نووسی", "ڕوونی کردەوە"],
+        "according": ["بەپێی", "بە گوێرەی", "بەگوێرەی"],
+    },
+}
+
+# Words that end a source phrase, per language (casefolded, Arabic diacritics stripped).
+_STOP = {
+    "en": {"that", "who", "whom", "which", "when", "while", "because", "if", "after", "before",
+           "and", "but", "or", "as", "on", "in", "at", "by", "for", "with", "from", "during",
+           "since", "to", "into", "than", "so", "then", "it", "this", "these", "those"},
+    "ar": {"إن", "أن", "ان", "بأن", "في", "خلال", "على", "إلى", "الى", "من", "عن", "يوم", "اليوم",
+           "أمس", "امس", "لـ", "ل", "بعد", "قبل", "مع", "الذي", "التي"},
+    "ckb": {"کە", "لە", "بۆ", "بە", "و", "دوای", "پێش", "لەگەڵ"},
+}
+# Adverbs and auxiliaries that may sit between a source and its cue.
+_SKIP = {
+    "en": {"also", "later", "then", "previously", "again", "further", "reportedly", "earlier",
+           "had", "has", "have", "was", "is", "would", "will", "once", "recently", "publicly",
+           "yesterday", "today", "repeatedly", "separately", "told", "reporters", "journalists",
+           "on", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"},
+    "ar": {"أيضا", "أيضاً", "ايضا", "كذلك"},
+    "ckb": {"هەروەها", "بە", "ڕۆژنامەنووسانی", "ڕۆژنامەنووسان", "میدیاکان"},
+}
+# Titles and jobs that come before a name and are not part of it (casefolded).
+_TITLES = {"mr", "mrs", "ms", "dr", "prof", "professor", "minister", "deputy", "president",
+           "vice", "prime", "colonel", "col", "general", "gen", "major", "captain", "lieutenant",
+           "sergeant", "governor", "mayor", "chief", "police", "sheikh", "judge", "senator",
+           "ambassador", "commander", "director", "spokesman", "spokeswoman", "spokesperson",
+           "mp", "chairman", "chairwoman", "secretary", "head", "leader", "brigadier", "mullah"}
+_COMPLEMENTIZER = {"en": {"that"}, "ar": {"إن", "أن", "بأن", "ان"}, "ckb": {"کە"}}
+_SOURCE_SIDE = {"en": "before", "ar": "after", "ckb": "before"}
+# Cues whose object is the addressee, never the source ("told the Evening Ledger").
+_BEFORE_ONLY = {"told", "tells", "informed", "briefed"}
+_COMMAS = {",", "،"}
+_SENTENCE_END = regex.compile(r"[.!?؟…]+(?=[\s\"”»“]|\Z)|\n")
+_WORDLIKE = regex.compile(r"[\p{L}\p{N}]")
+_QUOTE_MARK = regex.compile(r"[\"“”«»„]")
+_MARK_OR_BLANK = regex.compile(r"[\"“”«»„]|(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)")
+_TRAILING = " \t\r\n,،;:"
+
+
+@dataclass(frozen=True)
+class Cue:
+    lang: str
+    kind: str  # "verbs" or "according"
+    first: int  # token indices, end exclusive
+    last: int
+
+
+@dataclass
+class AttributionSettings:
+    """The cue lists in use: the defaults plus the project's additions."""
+
+    cues: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any] | None) -> AttributionSettings:
+        """Defaults extended by `settings.attribution.cues.<lang>.<verbs|according>` lists.
+
+        A new language code is allowed (its source side is looked for before the cue, then
+        after); a malformed entry is refused with its path in the settings.
+        """
+        cues = {lang: {k: list(v) for k, v in kinds.items()}
+                for lang, kinds in DEFAULT_CUES.items()}
+        extra = ((settings or {}).get("attribution") or {}).get("cues") or {}
+        if not isinstance(extra, dict):
+            raise StoreError("settings.attribution.cues must map a language code to lists")
+        for lang, kinds in extra.items():
+            if isinstance(kinds, list):
+                kinds = {"verbs": kinds}
+            if not isinstance(kinds, dict):
+                raise StoreError(f"settings.attribution.cues.{lang}: give a list of cue words "
+                                 "or {verbs: [...], according: [...]}")
+            for kind, words in kinds.items():
+                if kind not in ("verbs", "according") or not isinstance(words, list) or not all(
+                        isinstance(w, str) and w.strip() for w in words):
+                    raise StoreError(f"settings.attribution.cues.{lang}.{kind}: expected "
+                                     "`verbs` or `according` with a list of words")
+                target = cues.setdefault(str(lang), {}).setdefault(kind, [])
+                target.extend(w for w in words if w not in target)
+        return cls(cues)
+
+
+class AttributionDetector:
+    """Finds quotes, cues and sources in one text (see the module docstring)."""
+
+    def __init__(self, schema: Schema, settings: AttributionSettings | None = None) -> None:
+        parts = {part: schema.part_label(part) for part in (CONTENT, SOURCE, CUE)}
+        missing = [part for part, label in parts.items() if label is None]
+        if missing:
+            raise StoreError(f"the schema {schema.name!r} has no attribution label for "
+                             f"{', '.join(missing)}; attribution suggestions need all three")
+        self.content = parts[CONTENT].name  # type: ignore[union-attr]
+        self.source = parts[SOURCE].name  # type: ignore[union-attr]
+        self.cue = parts[CUE].name  # type: ignore[union-attr]
+        content_label = parts[CONTENT]
+        types = next((a.values for a in content_label.attributes  # type: ignore[union-attr]
+                      if a.name == "type"), ())
+        self._typed = bool(types)
+        self._mixed = "mixed" if "mixed" in types else "indirect"
+        self.settings = settings or AttributionSettings.from_settings(None)
+        self._fold = Fold(case=True, marks=True).function()
+        self._cues = PatternSet(fold=Fold(case=True, marks=True))
+        for lang, kinds in self.settings.cues.items():
+            for kind, words in kinds.items():
+                for word in words:
+                    self._cues.add_phrase(f"{lang}:{kind}", word)
+        self._stop = {lang: {self._fold(w) for w in words} for lang, words in _STOP.items()}
+        self._skip = {lang: {self._fold(w) for w in words} for lang, words in _SKIP.items()}
+        self._comp = {lang: {self._fold(w) for w in words}
+                      for lang, words in _COMPLEMENTIZER.items()}
+
+    # ------------------------------------------------------------------ public
+    def detect(self, text: str) -> Proposal:
+        """Every suggested attribution in `text`, as one Proposal."""
+        toks = tokenize(text)
+        starts = [s for s, _ in toks]
+        ends = [e for _, e in toks]
+        keys = [self._fold(text[s:e]) for s, e in toks]
+        cues = self._find_cues(text, toks, starts, keys)
+        cue_at = {c.first: c for c in cues}
+        out = _Builder(self)
+        used: set[int] = set()
+        quotes = find_quotes(text)
+        previous: tuple[int, Cue, tuple[int, int] | None] | None = None  # (sentence end, ...)
+        for open_at, close_at in quotes:
+            inner = _trim(text, open_at + 1, close_at)
+            if inner is None:
+                continue
+            q_first, q_last = bisect_left(starts, inner[0]), bisect_left(starts, inner[1])
+            if sum(1 for i in range(q_first, q_last) if _WORDLIKE.search(text[starts[i]:ends[i]])
+                   ) < MIN_QUOTE_WORDS:
+                continue
+            s_start = _sentence_start(text, open_at)
+            s_end = close_at if _ends_sentence(text, inner[1], close_at) \
+                else _sentence_end(text, close_at + 1)
+            after = self._cue_in(cue_at, bisect_left(starts, close_at + 1),
+                                 bisect_left(starts, s_end), first=True)
+            if after is None and previous is not None and (
+                    open_at < previous[0]
+                    or not text[previous[0]:open_at].strip(" \t.!?؟…\"”»")):
+                # the second half of a split quote (same sentence, no cue of its own), or a
+                # quote that is the very next sentence of the same paragraph: same speaker
+                out.attribution(inner, "direct", previous[1], previous[2], toks)
+                continue
+            before = None
+            if after is None:
+                before = self._cue_in(cue_at, bisect_left(starts, s_start),
+                                      bisect_left(starts, open_at), first=False)
+            cue = after or before
+            if cue is None:
+                continue
+            used.add(cue.first)
+            lo = bisect_left(starts, close_at + 1) if after else bisect_left(starts, s_start)
+            hi = bisect_left(starts, s_end) if after else bisect_left(starts, open_at)
+            source = self._source(text, toks, keys, cue, lo, hi)
+            comp = None if after else self._complementizer(keys, cue, hi)
+            if comp is not None:
+                # Aid workers told the Courier that "a few trucks" would not be enough: the
+                # reported clause is the content, quoted words and all (type mixed).
+                end = _sentence_end(text, close_at + 1)
+                mixed = _trim(text, toks[comp][0], end)
+                if mixed is not None:
+                    out.attribution(mixed, self._mixed, cue, self._source(
+                        text, toks, keys, cue, lo, comp), toks)
+                    previous = None
+                    continue
+            out.attribution(inner, "direct", cue, source, toks)
+            previous = (s_end, cue, source)
+        for cue in cues:
+            if cue.first in used:
+                continue
+            self._indirect(text, toks, starts, keys, cue, quotes, out)
+        return out.proposal
+
+    def _complementizer(self, keys: Sequence[str], cue: Cue, hi: int) -> int | None:
+        """Index of a "that" / إن / کە between the cue and token `hi` (a quote's open mark)."""
+        lang = cue.lang if cue.lang in _STOP else "en"
+        comp = self._comp.get(lang, set())
+        for j in range(cue.last, min(hi, cue.last + MAX_SOURCE_TOKENS + 1)):
+            if keys[j] in comp:
+                return j
+            if not _WORDLIKE.search(keys[j]):
+                return None
+        return None
+
+    # ------------------------------------------------------------------ cues
+    def _find_cues(self, text: str, toks: Sequence[tuple[int, int]], starts: Sequence[int],
+                   keys: Sequence[str]) -> list[Cue]:
+        found: list[Cue] = []
+        for label, start, end in self._cues.match(text, toks, keys):
+            lang, kind = label.split(":")
+            first = bisect_left(starts, start)
+            last = bisect_left(starts, end)
+            found.append(Cue(lang, kind, first, last))
+        return found
+
+    @staticmethod
+    def _cue_in(cue_at: Mapping[int, Cue], lo: int, hi: int, *, first: bool) -> Cue | None:
+        order = range(lo, hi) if first else range(hi - 1, lo - 1, -1)
+        for i in order:
+            cue = cue_at.get(i)
+            if cue is not None:
+                return cue
+        return None
+
+    # ------------------------------------------------------------------ sources
+    def _source(self, text: str, toks: Sequence[tuple[int, int]], keys: Sequence[str], cue: Cue,
+                lo: int, hi: int) -> tuple[int, int] | None:
+        """Character range of the source phrase for `cue`, searched within tokens [lo, hi)."""
+        side = _SOURCE_SIDE.get(cue.lang, "before")
+        lang = cue.lang if cue.lang in _STOP else "en"
+        if cue.kind == "according":
+            sides = ["after"]
+        elif keys[cue.first] in _BEFORE_ONLY:
+            sides = ["before"]
+        elif side == "before":
+            sides = ["before", "after"]
+        else:
+            sides = ["after", "before"]
+        for where in sides:
+            if where == "before":
+                found = self._phrase(text, keys, lang, cue.first - 1, lo, -1)
+            else:
+                found = self._phrase(text, keys, lang, cue.last, hi, 1)
+            if found is not None:
+                a, b = found
+                if lang == "en":
+                    a = _drop_title(text, toks, keys, a, b)
+                return toks[a][0], toks[b][1]
+        return None
+
+    def _phrase(self, text: str, keys: Sequence[str], lang: str, i: int, limit: int,
+                step: int) -> tuple[int, int] | None:
+        """Token range (first, last inclusive) of a noun phrase next to the cue, or None."""
+        stop, skip = self._stop[lang], self._skip[lang]
+        inside = (lambda j: j >= limit) if step < 0 else (lambda j: j < limit)
+        while inside(i) and keys[i] in skip:
+            i += step
+        if step < 0 and inside(i) and keys[i] in _COMMAS:
+            # "Name, the command's deputy chief, said": skip the appositive back to its comma.
+            j = i - 1
+            while inside(j) and i - j <= MAX_APPOSITIVE_TOKENS and keys[j] not in _COMMAS \
+                    and not _QUOTE_MARK.match(keys[j]):
+                j -= 1
+            if inside(j) and keys[j] in _COMMAS:
+                i = j - 1
+        taken: list[int] = []
+        while inside(i) and len(taken) < MAX_SOURCE_TOKENS:
+            key = keys[i]
+            if key in stop or not _WORDLIKE.search(key):
+                # "'s" and hyphens inside names are tokens of their own in our tokenizer
+                if key in ("'s", "’s") and taken:
+                    taken.append(i)
+                    i += step
+                    continue
+                break
+            taken.append(i)
+            i += step
+        if not taken:
+            return None
+        # A phrase does not end in a dangling "of"/"the" (cut at the length limit), nor start
+        # with a dangling "of" when read leftwards from the cue.
+        while len(taken) > 1 and keys[taken[-1]] in (("of", "the") if step > 0 else ("of",)):
+            taken.pop()
+        return (min(taken), max(taken))
+
+    # ------------------------------------------------------------------ indirect speech
+    def _indirect(self, text: str, toks: Sequence[tuple[int, int]], starts: Sequence[int],
+                  keys: Sequence[str], cue: Cue, quotes: Sequence[tuple[int, int]],
+                  out: _Builder) -> None:
+        cue_start = toks[cue.first][0]
+        s_start = _sentence_start(text, cue_start)
+        s_end = _sentence_end(text, toks[cue.last - 1][1])
+        lo, hi = bisect_left(starts, s_start), bisect_left(starts, s_end)
+        lang = cue.lang if cue.lang in _STOP else "en"
+        if cue.kind == "according":
+            # According to X, CONTENT.
+            comma = next((j for j in range(cue.last, hi) if keys[j] in (",", "،")), None)
+            if comma is None or comma + 1 >= hi:
+                return
+            src = self._phrase(text, keys, lang, cue.last, comma, 1)
+            source = (toks[src[0]][0], toks[src[1]][1]) if src else None
+            content = _trim(text, toks[comma + 1][0], s_end)
+            if content is not None and not _overlaps_quote(content, quotes):
+                out.attribution(content, "indirect", cue, source, toks)
+            return
+        comp_set = self._comp.get(lang, set())
+        j = cue.last
+        # Arabic and English may put the source (or "reporters") between cue and "that".
+        limit = min(hi, cue.last + MAX_SOURCE_TOKENS + 1)
+        while j < limit and keys[j] not in comp_set and _WORDLIKE.search(keys[j]):
+            j += 1
+        if j >= hi or keys[j] not in comp_set or j + 1 >= hi:
+            return
+        content = _trim(text, toks[j][0], s_end)
+        if content is None or _overlaps_quote(content, quotes):
+            return
+        src_hi = j if j > cue.last else hi
+        source = self._source(text, toks, keys, cue, lo, src_hi)
+        out.attribution(content, "indirect", cue, source, toks)
+
+
+def _drop_title(text: str, toks: Sequence[tuple[int, int]], keys: Sequence[str], a: int,
+                b: int) -> int:
+    """First token of the name in "Deputy Minister Yara Bello" / "council leader Hana Petrov".
+
+    The SOURCE guideline asks for the shortest phrase that identifies the source: a person's
+    name without the title or job before it. Only a phrase that ends in a run of capitalised
+    words preceded by titles or lower-case words is cut; "the mayor" and "The Valmora Port
+    Authority" stay whole.
+    """
+    k = b + 1  # the name is tokens [k, b]
+    while k > a and text[toks[k - 1][0]:toks[k - 1][1]][:1].isupper() \
+            and keys[k - 1] not in _TITLES:
+        k -= 1
+    if k == a or k == b + 1:
+        return a
+    prefix = range(a, k)
+    if all(keys[i] in _TITLES or text[toks[i][0]:toks[i][1]].islower() for i in prefix) \
+            and keys[a] not in ("the", "a", "an"):
+        return k
+    return a
+
+
+class _Builder:
+    """Collects spans once each (a cue or source shared by two contents is one span)."""
+
+    def __init__(self, detector: AttributionDetector) -> None:
+        self.d = detector
+        self.proposal = Proposal()
+        self._index: dict[tuple[str, int, int], int] = {}
+
+    def _span(self, label: str, start: int, end: int, attrs: dict[str, Any] | None = None
+              ) -> int:
+        key = (label, start, end)
+        found = self._index.get(key)
+        if found is None:
+            found = len(self.proposal.spans)
+            self._index[key] = found
+            self.proposal.spans.append(NewSpan(ATTRIBUTION, label, start, end, attrs or {}))
+        return found
+
+    def attribution(self, content: tuple[int, int], kind: str, cue: Cue,
+                    source: tuple[int, int] | None, toks: Sequence[tuple[int, int]]) -> None:
+        if (self.d.content, *content) in self._index:
+            return
+        attrs = {"type": kind} if self.d._typed else {}
+        head = self._span(self.d.content, content[0], content[1], attrs)
+        cue_span = self._span(self.d.cue, toks[cue.first][0], toks[cue.last - 1][1])
+        self.proposal.links.append((head, cue_span, CUE))
+        if source is not None and not _overlap(source, content):
+            self.proposal.links.append((head, self._span(self.d.source, *source), SOURCE))
+
+
+# --------------------------------------------------------------------------- text helpers
+def find_quotes(text: str) -> list[tuple[int, int]]:
+    """(open mark, close mark) offsets of paired quotation marks, in order, never nested.
+
+    A straight `"` closes the nearest open straight quote; an unclosed mark is dropped at the
+    next blank line so one stray mark cannot swallow the rest of the article.
+    """
+    out: list[tuple[int, int]] = []
+    open_at: int | None = None
+    closers = ""
+    for m in _MARK_OR_BLANK.finditer(text):
+        ch = m.group()
+        i = m.start()
+        if open_at is not None:
+            if ch in closers:
+                out.append((open_at, i))
+                open_at = None
+            elif len(ch) > 1:  # a blank line: the quote was never closed
+                open_at = None
+        elif ch in QUOTE_PAIRS:
+            open_at, closers = i, QUOTE_PAIRS[ch]
+    return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
+    while start < end and text[start] in _TRAILING:
+        start += 1
+    while end > start and text[end - 1] in _TRAILING:
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def _ends_sentence(text: str, content_end: int, close_at: int) -> bool:
+    """A quote whose content ends a sentence inside the marks ("... behind." Officials ...).
+
+    A full stop always ends it; ? and ! only when what follows the mark starts a new sentence
+    (a capital letter, a line break, the end), since "Why?" asked Ali continues the sentence.
+    """
+    last = text[content_end - 1:content_end]
+    if last not in (".", "!", "?", "؟", "…"):
+        return False
+    rest = text[close_at + 1:close_at + 40].lstrip(" \t")
+    if last in (".", "…"):
+        return rest[:1] not in (",", "،")
+    return not rest or rest[0] in "\r\n" or rest[0].isupper()
+
+
+def _sentence_start(text: str, offset: int) -> int:
+    """Start of the sentence holding `offset`, looking back at most MAX_SENTENCE characters
+    (a text without stops must not make every quote rescan it: the cost stays linear)."""
+    floor = max(0, offset - MAX_SENTENCE)
+    last = floor
+    for m in _SENTENCE_END.finditer(text, floor, offset):
+        last = m.end()
+    return last
+
+
+def _sentence_end(text: str, offset: int) -> int:
+    """End of the sentence from `offset`, looking ahead at most MAX_SENTENCE characters."""
+    limit = min(len(text), offset + MAX_SENTENCE)
+    m = _SENTENCE_END.search(text, offset, limit)
+    return limit if m is None else m.start()
+
+
+def _overlap(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def _overlaps_quote(span: tuple[int, int], quotes: Sequence[tuple[int, int]]) -> bool:
+    i = bisect_right(quotes, (span[1], sys.maxsize))
+    return any(_overlap(span, (o, c + 1)) for o, c in quotes[max(0, i - 3):i])

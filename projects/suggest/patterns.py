@@ -1,0 +1,370 @@
+"""Patterns and gazetteers: spaCy `EntityRuler` JSONL and plain name lists, matched without spaCy.
+
+Inputs (one `--patterns` per file):
+- `*.jsonl`: spaCy EntityRuler lines, `{"label": "GPE", "pattern": "Kirkuk"}` (a phrase) or
+  `{"label": "ORG", "pattern": [{"LOWER": "al"}, {"IS_TITLE": true, "OP": "+"}]}` (tokens).
+  Token keys: ORTH/TEXT, LOWER (a string, or {"IN": [...]} / {"NOT_IN": [...]}), IS_TITLE,
+  IS_UPPER, IS_LOWER, IS_ALPHA, IS_DIGIT, IS_PUNCT, LENGTH, and OP one of `! ? + * 1`.
+  An optional "id" is ignored. Anything else is refused with the file and line.
+- a gazetteer: one name per line, all of one label given as `LABEL=FILE`, or by a first line
+  `# label: LABEL` in the file. Blank lines and other `#` lines are skipped.
+
+Matching is token-based (the project's own tokenizer, `projects.textutil.tokenize`), so a
+suggestion always starts and ends on token edges, as a hand-made span does. Phrases and names go
+into one token trie (first token -> dict walk), so the cost per document is one dict lookup per
+token plus the length of actual matches, whatever the number of names. `Fold` makes matching
+insensitive to Unicode normalization (NFC/NFD), letter case, or combining marks (Arabic harakat,
+Latin accents) where asked; offsets always point into the exact stored text.
+
+Overlapping matches are resolved as spaCy's `filter_spans` does: the longest wins, then the
+earliest; a phrase and a token pattern compete on equal terms.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import regex
+
+from copydesk.projects.db import StoreError
+from copydesk.projects.textutil import tokenize
+
+_END = "\x00end"  # trie key holding the labels of names ending here (no token can equal it)
+_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]")
+_TOKEN_KEYS = {"ORTH", "TEXT", "LOWER", "IS_TITLE", "IS_UPPER", "IS_LOWER", "IS_ALPHA",
+               "IS_DIGIT", "IS_PUNCT", "LENGTH", "OP"}
+_OPS = {"!", "?", "+", "*", "1"}
+
+
+class PatternError(StoreError):
+    """A pattern file that cannot be read; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class Fold:
+    """How tokens are compared: each option makes matching insensitive to one kind of variation.
+
+    `nfc`: NFC and NFD spellings match (composed vs decomposed accents or Arabic hamza forms).
+    `case`: full Unicode case folding. `marks`: combining marks are ignored (Arabic harakat,
+    shadda, Latin accents), which implies `nfc`.
+    """
+
+    nfc: bool = False
+    case: bool = False
+    marks: bool = False
+
+    def function(self) -> Callable[[str], str]:
+        steps: list[Callable[[str], str]] = []
+        if self.marks:
+            steps.append(_strip_marks)
+        elif self.nfc:
+            steps.append(lambda s: unicodedata.normalize("NFC", s))
+        if self.case:
+            steps.append(str.casefold)
+        if not steps:
+            return _identity
+        if len(steps) == 1:
+            return steps[0]
+        first, second = steps
+
+        def both(s: str) -> str:
+            return second(first(s))
+
+        return both
+
+
+def _identity(s: str) -> str:
+    return s
+
+
+@lru_cache(maxsize=65536)
+def _strip_marks(s: str) -> str:
+    if s.isascii():
+        return s
+    decomposed = unicodedata.normalize("NFD", s)
+    kept = "".join(ch for ch in decomposed if not unicodedata.category(ch).startswith("M"))
+    return unicodedata.normalize("NFC", kept)
+
+
+@dataclass(frozen=True)
+class TokenSpec:
+    """One element of a token pattern: tests on one token, and how often it may repeat."""
+
+    tests: tuple[tuple[str, Any], ...]
+    op: str = "1"
+
+    def matches(self, text: str) -> bool:
+        ok = all(_test(key, value, text) for key, value in self.tests)
+        return not ok if self.op == "!" else ok
+
+
+def _test(key: str, value: Any, text: str) -> bool:
+    if key in ("ORTH", "TEXT", "LOWER"):
+        probe = text.lower() if key == "LOWER" else text
+        if isinstance(value, dict):
+            if "IN" in value:
+                return probe in value["IN"]
+            return probe not in value["NOT_IN"]
+        return probe == value
+    if key == "IS_TITLE":
+        return text.istitle() == value
+    if key == "IS_UPPER":
+        return text.isupper() == value
+    if key == "IS_LOWER":
+        return text.islower() == value
+    if key == "IS_ALPHA":
+        return text.isalpha() == value
+    if key == "IS_DIGIT":
+        return text.isdigit() == value
+    if key == "IS_PUNCT":
+        return (_WORD.search(text) is None) == value
+    if key == "LENGTH":
+        return len(text) == value
+    raise AssertionError(key)  # pragma: no cover - keys are checked when read
+
+
+@dataclass
+class PatternSet:
+    """Everything read from the `--patterns` files, ready to match."""
+
+    fold: Fold = field(default_factory=Fold)
+    trie: dict[str, Any] = field(default_factory=dict)
+    token_patterns: list[tuple[str, tuple[TokenSpec, ...]]] = field(default_factory=list)
+    names: int = 0
+
+    @property
+    def labels(self) -> set[str]:
+        found: set[str] = {label for label, _ in self.token_patterns}
+        stack = [self.trie]
+        while stack:
+            node = stack.pop()
+            for key, value in node.items():
+                if key == _END:
+                    found.update(value)
+                else:
+                    stack.append(value)
+        return found
+
+    def add_phrase(self, label: str, phrase: str) -> bool:
+        """Add one name; False when it has no token (blank or only whitespace)."""
+        fold = self.fold.function()
+        toks = [fold(phrase[s:e]) for s, e in tokenize(phrase)]
+        if not toks:
+            return False
+        node = self.trie
+        for tok in toks:
+            node = node.setdefault(tok, {})
+        labels = node.setdefault(_END, [])
+        if label not in labels:
+            labels.append(label)
+        self.names += 1
+        return True
+
+    def match(self, text: str, tokens: Sequence[tuple[int, int]] | None = None,
+              keys: Sequence[str] | None = None) -> list[tuple[str, int, int]]:
+        """(label, start, end) of every kept match in `text`, in text order.
+
+        `tokens` and `keys` (the tokens already folded with this set's `fold`) may be passed by
+        a caller that has them, to save tokenizing and folding twice.
+        """
+        toks = tokenize(text) if tokens is None else tokens
+        fold = self.fold.function()
+        raw = [text[s:e] for s, e in toks]
+        if keys is None:
+            keys = raw if fold is _identity else [fold(t) for t in raw]
+        found: list[tuple[int, int, str]] = []  # (first token, last token + 1, label)
+        trie = self.trie
+        n = len(keys)
+        for i in range(n):
+            node = trie.get(keys[i])
+            j = i
+            while node is not None:
+                j += 1
+                labels = node.get(_END)
+                if labels:
+                    found.extend((i, j, label) for label in labels)
+                if j >= n:
+                    break
+                node = node.get(keys[j])
+        for label, specs in self.token_patterns:
+            for i in range(n):
+                end = _longest_match(specs, raw, i)
+                if end is not None and end > i:
+                    found.append((i, end, label))
+        kept = _filter_spans(found)
+        return [(label, toks[i][0], toks[j - 1][1]) for i, j, label in kept]
+
+
+def _longest_match(specs: Sequence[TokenSpec], toks: Sequence[str], start: int) -> int | None:
+    """The furthest token index a token pattern can reach from `start`, or None.
+
+    Backtracking over the operators; each (spec, token) state is visited once, so the cost is
+    bounded by pattern length x tokens from `start`.
+    """
+    best: int | None = None
+    seen: set[tuple[int, int]] = set()
+    stack = [(0, start)]
+    while stack:
+        k, i = stack.pop()
+        if (k, i) in seen:
+            continue
+        seen.add((k, i))
+        if k == len(specs):
+            if best is None or i > best:
+                best = i
+            continue
+        spec = specs[k]
+        here = i < len(toks) and spec.matches(toks[i])
+        if spec.op in ("1", "!"):
+            if here:
+                stack.append((k + 1, i + 1))
+        elif spec.op == "?":
+            stack.append((k + 1, i))
+            if here:
+                stack.append((k + 1, i + 1))
+        elif spec.op in ("+", "*"):
+            if spec.op == "*":
+                stack.append((k + 1, i))
+            if here:
+                stack.append((k + 1, i + 1))  # stop after this one
+                stack.append((k, i + 1))  # or take more
+    return best
+
+
+def _filter_spans(found: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Longest first, then earliest (spaCy's filter_spans); no two kept matches share a token."""
+    ordered = sorted(set(found), key=lambda m: (-(m[1] - m[0]), m[0], m[2]))
+    taken: set[int] = set()
+    kept: list[tuple[int, int, str]] = []
+    for i, j, label in ordered:
+        if any(t in taken for t in range(i, j)):
+            continue
+        taken.update(range(i, j))
+        kept.append((i, j, label))
+    kept.sort()
+    return kept
+
+
+# --------------------------------------------------------------------------- reading files
+def parse_patterns_arg(arg: str) -> tuple[str | None, Path]:
+    """`LABEL=FILE` -> (LABEL, FILE); a bare FILE -> (None, FILE).
+
+    A label is letters, digits, `.`, `_` or `-`; a path holding `=` elsewhere stays a path.
+    """
+    label, sep, rest = arg.partition("=")
+    if sep and label and regex.fullmatch(r"[\w.\-]+", label) and rest:
+        return label, Path(rest)
+    return None, Path(arg)
+
+
+def load_patterns(args: Sequence[str], *, fold: Fold | None = None,
+                  known_labels: Iterable[str] | None = None) -> PatternSet:
+    """Read every `--patterns` argument into one PatternSet; refuses labels not in the schema."""
+    patterns = PatternSet(fold=fold or Fold())
+    known = set(known_labels) if known_labels is not None else None
+    for arg in args:
+        label, path = parse_patterns_arg(arg)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError as exc:
+            raise PatternError(f"{path}: no such file") from exc
+        except UnicodeDecodeError as exc:
+            raise PatternError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+        except OSError as exc:
+            raise PatternError(f"{path}: {exc.strerror}") from exc
+        if label is None and path.suffix.lower() == ".jsonl":
+            _read_jsonl(patterns, path, text, known)
+        else:
+            _read_gazetteer(patterns, path, text, label, known)
+    return patterns
+
+
+def _check_label(label: object, where: str, known: set[str] | None) -> str:
+    if not isinstance(label, str) or not label:
+        raise PatternError(f"{where}: `label` must be a non-empty string")
+    if known is not None and label not in known:
+        raise PatternError(f"{where}: label {label!r} is not in the project's schema "
+                           f"(labels: {', '.join(sorted(known))})")
+    return label
+
+
+def _read_gazetteer(patterns: PatternSet, path: Path, text: str, label: str | None,
+                    known: set[str] | None) -> None:
+    lines = text.splitlines()
+    if label is None:
+        head = regex.match(r"#\s*label\s*:\s*(\S+)\s*$", lines[0] if lines else "")
+        if head is None:
+            raise PatternError(f"{path}:1: a gazetteer needs its label: pass LABEL={path} or "
+                               "start the file with a line `# label: LABEL`")
+        label = head.group(1)
+    label = _check_label(label, f"{path}", known)
+    for line in lines:
+        name = line.strip()
+        if name and not name.startswith("#"):
+            patterns.add_phrase(label, name)
+
+
+def _read_jsonl(patterns: PatternSet, path: Path, text: str, known: set[str] | None) -> None:
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise PatternError(f"{where}: not JSON ({exc.msg})") from exc
+        if not isinstance(entry, dict) or "pattern" not in entry:
+            raise PatternError(f"{where}: expected {{\"label\": ..., \"pattern\": ...}}")
+        label = _check_label(entry.get("label"), where, known)
+        pattern = entry["pattern"]
+        if isinstance(pattern, str):
+            if not patterns.add_phrase(label, pattern):
+                raise PatternError(f"{where}: the phrase pattern is empty")
+        elif isinstance(pattern, list) and pattern:
+            patterns.token_patterns.append((label, tuple(_token_spec(t, where)
+                                                          for t in pattern)))
+        else:
+            raise PatternError(f"{where}: `pattern` must be a phrase or a non-empty list of "
+                               "token dicts")
+
+
+def _token_spec(token: object, where: str) -> TokenSpec:
+    if not isinstance(token, dict):
+        raise PatternError(f"{where}: each token pattern must be a JSON object")
+    unknown = set(token) - _TOKEN_KEYS
+    if unknown:
+        raise PatternError(f"{where}: token attribute(s) {', '.join(sorted(unknown))} are not "
+                           f"supported; use {', '.join(sorted(_TOKEN_KEYS))}")
+    op = str(token.get("OP", "1"))
+    if op not in _OPS:
+        raise PatternError(f"{where}: OP {op!r} is not one of {' '.join(sorted(_OPS))}")
+    tests: list[tuple[str, Any]] = []
+    for key, value in token.items():
+        if key == "OP":
+            continue
+        if key in ("ORTH", "TEXT", "LOWER"):
+            if isinstance(value, dict):
+                if set(value) not in ({"IN"}, {"NOT_IN"}) or not isinstance(
+                        next(iter(value.values())), list):
+                    raise PatternError(f"{where}: {key} takes a string or {{\"IN\": [...]}} / "
+                                       "{\"NOT_IN\": [...]}")
+                items = next(iter(value.values()))
+                if key == "LOWER":
+                    items = [str(v).lower() for v in items]
+                value = {next(iter(value)): frozenset(str(v) for v in items)}
+            elif not isinstance(value, str):
+                raise PatternError(f"{where}: {key} takes a string")
+            key = "TEXT" if key == "ORTH" else key
+        elif key == "LENGTH":
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise PatternError(f"{where}: LENGTH takes a whole number")
+        elif not isinstance(value, bool):
+            raise PatternError(f"{where}: {key} takes true or false")
+        tests.append((key, value))
+    return TokenSpec(tuple(tests), op)

@@ -1,0 +1,196 @@
+"""Suggestions in the store: idempotent writes, clearing, accept/reject with provenance, exports."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import add_text, find
+
+from copydesk.projects.project import Project
+from copydesk.projects.suggest import ATTRIBUTION, PATTERNS
+from copydesk.projects.suggest.decisions import accept, pending, reject
+from copydesk.tui.cli import main
+
+TEXT = ('Flooding hit Kirkuk and Erbil on Monday. "We will rebuild the school by autumn," '
+        "the mayor said, \"and nobody will be left behind.\" Residents in Kirkuk agreed.")
+
+
+def rows(project: Project, sql: str) -> list[tuple]:
+    with sqlite3.connect(project.store.db.path) as conn:
+        return conn.execute(sql).fetchall()
+
+
+@pytest.fixture
+def places(tmp_path: Path) -> Path:
+    path = tmp_path / "places.txt"
+    path.write_text("# label: GPE\nKirkuk\nErbil\n", "utf-8")
+    return path
+
+
+def suggest(project: Project, *args: str) -> int:
+    return main(["suggest", "-p", str(project.root), "--docs", "all", *args])
+
+
+def test_rerun_is_idempotent_and_a_changed_list_replaces(project: Project, places: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    add_text(project, TEXT)
+    assert suggest(project, "--patterns", str(places), "--attribution") == 0
+    first = rows(project, 'SELECT id, label, start, "end" FROM span ORDER BY id')
+    actions = rows(project, "SELECT count(*) FROM action")
+    assert [r[1] for r in first].count("GPE") == 3
+    assert suggest(project, "--patterns", str(places), "--attribution") == 0
+    assert "0 updated" in capsys.readouterr().out.splitlines()[-1]
+    assert rows(project, 'SELECT id, label, start, "end" FROM span ORDER BY id') == first
+    assert rows(project, "SELECT count(*) FROM action") == actions
+    places.write_text("# label: GPE\nErbil\n", "utf-8")
+    assert suggest(project, "--patterns", str(places)) == 0
+    gpe = rows(project, "SELECT s.text FROM span s JOIN annotation_set a ON a.id = s.set_id "
+                        f"WHERE a.annotator = '{PATTERNS}'")
+    assert gpe == [("Erbil",)]
+
+
+def test_clear_removes_only_suggestions(project: Project, places: Path) -> None:
+    doc = add_text(project, TEXT)
+    start, end = find(TEXT, "Kirkuk")
+    project.store.add_span(doc, "alice", "GPE", start, end)
+    assert suggest(project, "--patterns", str(places), "--attribution") == 0
+    assert main(["suggest", "-p", str(project.root), "--clear", "--source", PATTERNS]) == 0
+    owners = {r[0] for r in rows(project, "SELECT a.annotator FROM span s JOIN annotation_set a "
+                                          "ON a.id = s.set_id")}
+    assert owners == {"alice", ATTRIBUTION}
+    assert main(["suggest", "-p", str(project.root), "--clear"]) == 0
+    assert rows(project, "SELECT a.annotator, s.text FROM span s JOIN annotation_set a "
+                         "ON a.id = s.set_id") == [("alice", "Kirkuk")]
+
+
+def test_docs_todo_skips_documents_a_person_finished(project: Project, places: Path) -> None:
+    done = add_text(project, "Kirkuk was quiet.")
+    add_text(project, "Erbil was busy.")
+    project.store.set_status(done, "alice", "done")
+    assert main(["suggest", "-p", str(project.root), "--patterns", str(places)]) == 0
+    assert rows(project, "SELECT text FROM span") == [("Erbil",)]
+
+
+def test_accept_copies_an_attribution_with_its_links_as_one_undo_step(project: Project) -> None:
+    doc = add_text(project, TEXT)
+    assert suggest(project, "--attribution") == 0
+    [first, second] = [s for s in pending(project.store, doc, "alice")
+                       if s.head.label == "CONTENT"]
+    assert first.head.text == "We will rebuild the school by autumn"
+    assert second.head.text == "and nobody will be left behind."  # a split quote's half
+    assert {(t.text, role) for t, role in first.links} == {("said", "cue"),
+                                                           ("the mayor", "source")}
+    assert {(t.text, role) for t, role in second.links} == {("said", "cue"),
+                                                            ("the mayor", "source")}
+    ids, refused = accept(project.store, doc, "alice", [first])
+    assert refused == [] and len(ids) == 3
+    # the second half reuses the cue and source spans alice now has
+    ids2, _ = accept(project.store, doc, "alice", [second])
+    alice = project.store.spans(doc, "alice")
+    assert sorted(s.text for s in alice) == sorted([
+        "We will rebuild the school by autumn", "and nobody will be left behind.", "said",
+        "the mayor"])
+    assert len(project.store.links(doc, "alice")) == 4
+    assert set(ids2) >= {s.id for s in alice if s.text in ("said", "the mayor")}
+    log = project.store.actions(doc, "alice")
+    assert [a.kind for a in log] == ["accept_suggestion", "accept_suggestion"]
+    payload = json.loads(log[0].payload)
+    assert payload["sources"] == [ATTRIBUTION]
+    assert payload["suggestions"][0]["label"] == "CONTENT"
+    assert pending(project.store, doc, "alice") == []
+    # one undo removes the whole second accept (one content span and its two links)
+    assert project.store.undo(doc, "alice") is not None
+    assert len(project.store.spans(doc, "alice")) == 3
+    assert len(project.store.links(doc, "alice")) == 2
+    assert [s.head.text for s in pending(project.store, doc, "alice")] == [
+        "and nobody will be left behind."]
+    assert project.store.redo(doc, "alice") is not None
+    assert len(project.store.links(doc, "alice")) == 4
+
+
+def test_rejection_is_remembered_across_reruns_and_per_annotator(project: Project,
+                                                                 places: Path) -> None:
+    doc = add_text(project, TEXT)
+    assert suggest(project, "--patterns", str(places)) == 0
+    kirkuk = pending(project.store, doc, "alice")[0]
+    assert kirkuk.head.text == "Kirkuk"
+    reject(project.store, doc, "alice", kirkuk)
+    assert suggest(project, "--patterns", str(places)) == 0
+    places.write_text("# label: GPE\nKirkuk\nErbil\nMonday\n", "utf-8")  # forces a rewrite
+    assert main(["suggest", "-p", str(project.root), "--docs", "all", "--patterns",
+                 f"{places}"]) == 0
+    shown = [(s.head.text, s.head.start) for s in pending(project.store, doc, "alice")]
+    assert (kirkuk.head.text, kirkuk.head.start) not in shown
+    assert ("Erbil", TEXT.index("Erbil")) in shown
+    assert any(s.head.start == kirkuk.head.start for s in pending(project.store, doc, "bob"))
+    # undo brings the rejected suggestion back
+    assert project.store.undo(doc, "alice") is not None
+    assert any(s.head.start == kirkuk.head.start for s in pending(project.store, doc, "alice"))
+
+
+def test_a_span_labelled_by_hand_hides_the_same_suggestion(project: Project,
+                                                           places: Path) -> None:
+    doc = add_text(project, TEXT)
+    assert suggest(project, "--patterns", str(places)) == 0
+    start, end = find(TEXT, "Erbil")
+    project.store.add_span(doc, "alice", "GPE", start, end)
+    assert "Erbil" not in [s.head.text for s in pending(project.store, doc, "alice")]
+
+
+def test_accept_refuses_what_the_schema_refuses_and_keeps_the_rest(project: Project,
+                                                                   places: Path) -> None:
+    doc = add_text(project, TEXT)
+    assert suggest(project, "--patterns", str(places)) == 0
+    with sqlite3.connect(project.store.db.path) as conn:  # a label the schema no longer has
+        conn.execute("UPDATE span SET label = 'RETIRED' WHERE text = 'Erbil'")
+    suggestions = pending(project.store, doc, "alice")
+    ids, refused = accept(project.store, doc, "alice", suggestions)
+    assert len(refused) == 1 and "RETIRED" in refused[0] and "Erbil" in refused[0]
+    assert sorted(s.text for s in project.store.spans(doc, "alice")) == ["Kirkuk", "Kirkuk"]
+    assert len(ids) == 2
+    with pytest.raises(Exception, match="suggestion source"):
+        accept(project.store, doc, "suggest:patterns", suggestions)
+
+
+def test_exports_carry_provenance_of_accepted_spans(project: Project, places: Path,
+                                                    tmp_path: Path) -> None:
+    doc = add_text(project, TEXT)
+    assert suggest(project, "--patterns", str(places)) == 0
+    erbil = next(s for s in pending(project.store, doc, "alice") if s.head.text == "Erbil")
+    accept(project.store, doc, "alice", [erbil])
+    start, end = find(TEXT, "Monday")
+    project.store.add_span(doc, "alice", "DATE", start, end)
+    out = tmp_path / "out.jsonl"
+    assert main(["export", "jsonl", str(out), "-p", str(project.root), "--status", "all",
+                 "--annotator", "alice"]) == 0
+    [line] = out.read_text("utf-8").splitlines()
+    record = json.loads(line)
+    spans = {s["id"]: s["text"] for s in record["spans"]}
+    marks = record["meta"]["suggested_spans"]
+    assert [(spans[m["id"]], m["source"]) for m in marks] == [("Erbil", PATTERNS)]
+
+
+def test_cli_refuses_bad_requests_in_one_line(project: Project, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert suggest(project) == 1
+    assert "nothing to suggest with" in capsys.readouterr().err
+    assert suggest(project, "--patterns", str(tmp_path / "none.txt")) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such file" in err
+    assert main(["suggest", "-p", str(project.root), "--clear", "--source", "alice"]) == 1
+    assert "unknown source" in capsys.readouterr().err
+
+
+def test_review_adjudicates_people_not_suggestion_sets(project: Project, places: Path) -> None:
+    from copydesk.projects.adjudicate import done_annotators, review_queue
+
+    doc = add_text(project, TEXT)
+    assert suggest(project, "--patterns", str(places)) == 0
+    assert review_queue(project.store) == []
+    project.store.set_status(doc, "alice", "done")
+    assert done_annotators(project.store, doc) == ["alice"]
+    assert [row[0] for row in review_queue(project.store)] == [doc]
