@@ -34,7 +34,6 @@ RESERVED_HOTKEYS: frozenset[str] = frozenset(
         "L",  # links of the span under the cursor: remove or re-role
         "/",  # label picker
         "&",  # add the selection as a piece (fragment) of the current span
-        "|",  # remove the piece under the cursor
         " ",  # (space) start/extend selection
         # issue 12: newsroom motions, search, tags and word-wise selection
         '"',  # next quotation, inside selected

@@ -1,4 +1,4 @@
-"""A split quote in the annotation screen: label one piece, `&` the other, `|` to remove one,
+"""A split quote in the annotation screen: label one piece, `&` the other, ctrl+\\ to remove one,
 undo/redo, all pieces of the current span highlighted together; Pilot and a real terminal."""
 
 from __future__ import annotations
@@ -88,11 +88,11 @@ async def test_add_a_piece_remove_it_undo_and_redo(project: Project) -> None:
         assert app.screen.spans_here() == []
         view.move_cursor(SECOND[0] + 4)
         await pilot.pause()
-        await pilot.press("vertical_line")
+        await pilot.press("ctrl+backslash")
         await pilot.pause()
         assert db_spans(project) == [("CONTENT", *FIRST, TEXT[slice(*FIRST)], None)]
         assert "removed a piece" in status(app)
-        await pilot.press("vertical_line")  # one piece left: refused, nothing changes
+        await pilot.press("ctrl+backslash")  # one piece left: refused, nothing changes
         await pilot.pause()
         assert "Not saved" in status(app) or "No span in pieces" in status(app)
         assert db_spans(project) == [("CONTENT", *FIRST, TEXT[slice(*FIRST)], None)]

@@ -124,10 +124,10 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
                 id="annotate.next_suggestion"),
         Binding("comma", "next_suggestion(-1)", "Prev suggestion", show=False,
                 id="annotate.prev_suggestion"),
-        # issue 11: a span in pieces (split quotes); & adds the selection, | removes a piece
+        # issue 11: a span in pieces (split quotes); & adds the selection, ctrl+\ removes a piece
         Binding("ampersand", "add_fragment", "Add piece", show=False,
                 id="annotate.add_fragment"),
-        Binding("vertical_line", "remove_fragment", "Remove piece", show=False,
+        Binding("ctrl+backslash", "remove_fragment", "Remove piece", show=False,
                 id="annotate.remove_fragment"),
     ]
 
@@ -478,7 +478,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         return self.spans.get(self.current_id) if self.current_id is not None else None
 
     def describe_current(self, span: Span) -> Text:
-        out = Text("\nCurrent span (& adds the selection, | removes the piece here):\n",
+        out = Text("\nCurrent span (& adds the selection, ctrl+\\ removes the piece here):\n",
                    style="bold")
         out.append_text(self.describe(span))
         for n, (a, b) in enumerate(frag.parts_of(span), start=1):
