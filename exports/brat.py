@@ -15,7 +15,15 @@ byte):
   `E1 Attribution:T3 Source:T1 Content:T2`; so cue spans are `T ... Attribution`. An
   attribution with no cue cannot be a brat event (events need a trigger), so its source is an
   `R` relation `Source Arg1:Tcontent Arg2:Tsource`;
-- attributes are `A` lines on the span (`A1 type T2 direct`), on the `E` for event spans.
+- attributes are `A` lines on the span (`A1 type T2 direct`), on the `E` for event spans;
+- a discontinuous span (a split quote) is one `T` with its pieces joined by `;` and its text the
+  pieces' texts joined by a space, as brat writes it (`T1 CONTENT 10 52;70 95 ...`); contents
+  that share a cue and source are one `Attribution` event (`Content:T2 Content2:T5`).
+`--map OURS=THEIRS` (repeatable) writes a label, role, attribute or event type under a foreign
+name, so a corrected corpus goes back to its owners in their vocabulary. When the cue label is
+mapped, attribution is written PARC-style: cue spans are `T` lines of the mapped type, and each
+`Attribution` event gets its own trigger `T` at the cue's offsets with the cue as a `Cue` argument
+(`E1 Attribution:T9 Source:T1 Cue:T2 Content:T3`).
 Type names allow only letters, digits, `-` and `_`: other characters become `-`
 (`Conflict.Attack` -> `Conflict-Attack`); the mapping is checked to be one-to-one and reversed
 through the schema on import.
@@ -50,22 +58,70 @@ def brat_name(name: str) -> str:
     return _BAD.sub("-", name)
 
 
-class BratNames:
-    """schema label/role/attribute names <-> brat type names, one-to-one or an error."""
+def parse_mapping(items: Iterable[str], option: str = "--map") -> dict[str, str]:
+    """`A=B` strings (repeatable option values) as a dict; one clear line for a bad one."""
+    out: dict[str, str] = {}
+    for item in items:
+        left, sep, right = item.partition("=")
+        left, right = left.strip(), right.strip()
+        if not sep or not left or not right:
+            raise ExportError(f"{option} {item!r}: write it as NAME=OTHER, e.g. {option} "
+                              "Speaker=SOURCE")
+        if left in out and out[left] != right:
+            raise ExportError(f"{option} {left!r} is given twice ({out[left]!r} and {right!r})")
+        out[left] = right
+    return out
 
-    def __init__(self, schema: Schema) -> None:
+
+def known_names(schema: Schema) -> set[str]:
+    """Every name `--map` may translate to or from on our side: labels, roles, attributes (as
+    named in the schema or in brat), and the attribution event's type and roles."""
+    known = {ATTRIBUTION_TYPE, SOURCE_ROLE, CONTENT_ROLE, CUE_ROLE, SOURCE, CONTENT, CUE}
+    for lab in schema.labels:
+        names = [lab.name, *(r.name for r in lab.roles), *(a.name for a in lab.attributes)]
+        known.update(names)
+        known.update(brat_name(n) for n in names)
+    return known
+
+
+class BratNames:
+    """schema label/role/attribute names <-> brat type names, one-to-one or an error.
+
+    `rename` (OURS=THEIRS from `export brat --map`) writes a name under a foreign one; OURS is a
+    schema label, role or attribute name (or its brat form), or `Attribution`/`Source`/`Cue`/
+    `Content`.
+    """
+
+    def __init__(self, schema: Schema, rename: dict[str, str] | None = None) -> None:
         self.schema = schema
+        self.rename = dict(rename or {})
+        for ours, theirs in self.rename.items():
+            if _BAD.search(theirs):
+                raise ExportError(f"--map {ours}={theirs}: brat type names allow only letters, "
+                                  "digits, - and _")
         self.to_brat: dict[str, str] = {}
         self.labels: dict[str, str] = {}
+        self.attribution_type = self.out(ATTRIBUTION_TYPE)
         for label in schema.labels:
-            b = brat_name(label.name)
-            if b in self.labels or b == ATTRIBUTION_TYPE:
+            b = self.out(label.name)
+            if b in self.labels or b == self.attribution_type:
                 raise ExportError(f"schema labels {self.labels.get(b, b)!r} and {label.name!r} "
                                   f"both become brat type {b!r}; rename one")
             self.labels[b] = label.name
             self.to_brat[label.name] = b
         cue = schema.part_label(CUE)
         self.cue_label = cue.name if cue else None
+        # PARC style: the cue is a typed span of its own, the event trigger a separate T.
+        self.parc = cue is not None and (cue.name in self.rename
+                                         or brat_name(cue.name) in self.rename)
+        unknown = sorted(set(self.rename) - known_names(schema))
+        if unknown:
+            raise ExportError(f"--map {', '.join(unknown)}: not a label, role, attribute or "
+                              f"event type of schema {schema.name} {schema.version}")
+
+    def out(self, name: str) -> str:
+        """The brat name written for one of our names (after --map)."""
+        return self.rename.get(name) or self.rename.get(brat_name(name)) or brat_name(name)
 
     def label_of(self, brat_type: str) -> str | None:
         if brat_type == ATTRIBUTION_TYPE:
@@ -97,17 +153,17 @@ def pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return out
 
 
-def annotation_conf(schema: Schema) -> str:
+def annotation_conf(schema: Schema, names: BratNames | None = None) -> str:
     """All four sections brat requires, from the schema."""
-    names = BratNames(schema)
+    names = names or BratNames(schema)
     ents = [names.to_brat[lab.name] for lab in schema.labels
-            if lab.layer != EVENT and lab.part != CUE]
+            if lab.layer != EVENT and (lab.part != CUE or names.parc)]
     lines = [CONF_HEADER + f" {schema.name} {schema.version}", "", "[entities]", *ents, "",
              "[relations]", "<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OVL-TYPE>:<ANY>"]
     content = schema.part_label(CONTENT)
     source = schema.part_label(SOURCE)
     if content and source:
-        lines.append(f"{SOURCE_ROLE}\tArg1:{names.to_brat[content.name]}, "
+        lines.append(f"{names.out(SOURCE_ROLE)}\tArg1:{names.to_brat[content.name]}, "
                      f"Arg2:{names.to_brat[source.name]}")
     lines += ["", "[events]"]
     for lab in schema.events:
@@ -116,13 +172,16 @@ def annotation_conf(schema: Schema) -> str:
             mark = ("+" if role.required else "*") if role.repeat else ("" if role.required
                                                                           else "?")
             accepts = "|".join(names.to_brat.get(a, brat_name(a)) for a in role.accepts)
-            args.append(f"{brat_name(role.name)}{mark}:{accepts}")
+            args.append(f"{names.out(role.name)}{mark}:{accepts}")
         lines.append(f"{names.to_brat[lab.name]}\t{', '.join(args)}".rstrip())
     if content:
-        args = [f"{CONTENT_ROLE}:{names.to_brat[content.name]}"]
+        args = [f"{names.out(CONTENT_ROLE)}+:{names.to_brat[content.name]}"]
         if source:
-            args.insert(0, f"{SOURCE_ROLE}?:{names.to_brat[source.name]}")
-        lines.append(f"{ATTRIBUTION_TYPE}\t{', '.join(args)}")
+            args.insert(0, f"{names.out(SOURCE_ROLE)}?:{names.to_brat[source.name]}")
+        cue = schema.part_label(CUE)
+        if names.parc and cue is not None:
+            args.insert(-1, f"{names.out(CUE_ROLE)}:{names.to_brat[cue.name]}")
+        lines.append(f"{names.attribution_type}\t{', '.join(args)}")
     lines += ["", "[attributes]"]
     attrs: dict[str, tuple[list[str], list[str]]] = {}
     for lab in schema.labels:
@@ -131,7 +190,7 @@ def annotation_conf(schema: Schema) -> str:
             targets.append(names.to_brat[lab.name])
             values.extend(v for v in attr.values if v not in values)
     for name, (targets, values) in attrs.items():
-        lines.append(f"{brat_name(name)}\tArg:{'|'.join(targets)}, Value:{'|'.join(values)}")
+        lines.append(f"{names.out(name)}\tArg:{'|'.join(targets)}, Value:{'|'.join(values)}")
     return "\n".join(lines) + "\n"
 
 
@@ -141,25 +200,26 @@ def ann_text(rec: Record, schema: Schema, names: BratNames, summary: ExportSumma
     t_lines: list[str] = []
     tid: dict[int, str] = {}
     for span in spans:
-        parts = pieces(rec.text, span.start, span.end)
+        parts = [p for a, b in span.parts for p in pieces(rec.text, a, b)]
         if not parts:
             summary.skipped["spans of line breaks only (brat cannot show them)"] += 1
             continue
         spec = schema.label(span.label)
-        btype = ATTRIBUTION_TYPE if spec is not None and spec.part == CUE else (
+        is_cue = spec is not None and spec.part == CUE
+        btype = names.attribution_type if is_cue and not names.parc else (
             names.to_brat.get(span.label, brat_name(span.label)))
         t = f"T{len(tid) + 1}"
         tid[span.index] = t
-        offsets = ";".join(f"{s} {e}" for s, e in parts)
-        shown = " ".join(rec.text[s:e] for s, e in parts)
-        t_lines.append(f"{t}\t{btype} {offsets}\t{shown}")
+        t_lines.append(f"{t}\t{btype} {_offsets(rec.text, parts)}")
     args: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for link in rec.links:
         args[link.head].append((link.role, link.tail))
-    e_lines: list[str] = []
+    e_lines: list[str | None] = []  # None: an attribution's slot, filled when complete
     r_lines: list[str] = []
     a_lines: list[str] = []
     eid: dict[int, str] = {}
+    # contents sharing a cue (and source) are one attribution event: key (cue, source)
+    attributions: dict[tuple[int, int | None], tuple[int, list[int]]] = {}
     for span in spans:
         if span.index not in tid:
             continue
@@ -175,7 +235,7 @@ def ann_text(rec: Record, schema: Schema, names: BratNames, summary: ExportSumma
                     continue
                 seen[role] += 1
                 n = seen[role]
-                parts_out.append(f"{brat_name(role)}{n if n > 1 else ''}:{tid[tail]}")
+                parts_out.append(f"{names.out(role)}{n if n > 1 else ''}:{tid[tail]}")
             e_lines.append(f"{e}\t{' '.join(parts_out)}")
         elif span.layer == ATTRIBUTION and _part(schema, span) == CONTENT:
             roles = dict((role, tail) for role, tail in args.get(span.index, [])
@@ -183,22 +243,45 @@ def ann_text(rec: Record, schema: Schema, names: BratNames, summary: ExportSumma
             cue = roles.get(CUE)
             src = roles.get(SOURCE)
             if cue is not None:
-                bits = [f"{ATTRIBUTION_TYPE}:{tid[cue]}"]
-                if src is not None:
-                    bits.append(f"{SOURCE_ROLE}:{tid[src]}")
-                bits.append(f"{CONTENT_ROLE}:{tid[span.index]}")
-                e_lines.append(f"E{len(e_lines) + 1}\t{' '.join(bits)}")
+                if (cue, src) not in attributions:
+                    attributions[(cue, src)] = (len(e_lines), [])
+                    e_lines.append(None)
+                attributions[(cue, src)][1].append(span.index)
             elif src is not None:
-                r_lines.append(f"R{len(r_lines) + 1}\t{SOURCE_ROLE} Arg1:{tid[span.index]} "
-                               f"Arg2:{tid[src]}")
+                r_lines.append(f"R{len(r_lines) + 1}\t{names.out(SOURCE_ROLE)} "
+                               f"Arg1:{tid[span.index]} Arg2:{tid[src]}")
+    for (cue, src), (slot, contents) in attributions.items():
+        e = f"E{slot + 1}"
+        if names.parc:  # a trigger of its own at the cue's offsets, the cue as an argument
+            trigger = f"T{len(t_lines) + 1}"
+            cue_span = spans[cue]
+            parts = [p for a, b in cue_span.parts for p in pieces(rec.text, a, b)]
+            t_lines.append(f"{trigger}\t{names.attribution_type} {_offsets(rec.text, parts)}")
+            bits = [f"{names.attribution_type}:{trigger}"]
+            if src is not None:
+                bits.append(f"{names.out(SOURCE_ROLE)}:{tid[src]}")
+            bits.append(f"{names.out(CUE_ROLE)}:{tid[cue]}")
+        else:
+            bits = [f"{names.attribution_type}:{tid[cue]}"]
+            if src is not None:
+                bits.append(f"{names.out(SOURCE_ROLE)}:{tid[src]}")
+        for n, index in enumerate(contents, start=1):
+            bits.append(f"{names.out(CONTENT_ROLE)}{n if n > 1 else ''}:{tid[index]}")
+        e_lines[slot] = f"{e}\t{' '.join(bits)}"
     for span in spans:
         if span.index not in tid:
             continue
         target = eid.get(span.index, tid[span.index])
         for name, value in sorted(span.attributes.items()):
-            a_lines.append(f"A{len(a_lines) + 1}\t{brat_name(name)} {target} {value}")
-    lines = t_lines + e_lines + r_lines + a_lines
+            a_lines.append(f"A{len(a_lines) + 1}\t{names.out(name)} {target} {value}")
+    lines = t_lines + [line for line in e_lines if line is not None] + r_lines + a_lines
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _offsets(text: str, parts: list[tuple[int, int]]) -> str:
+    """`10 52;70 95<TAB>text of both, joined by a space`, as brat writes a T line's tail."""
+    offsets = ";".join(f"{s} {e}" for s, e in parts)
+    return f"{offsets}\t{' '.join(text[s:e] for s, e in parts)}"
 
 
 def _part(schema: Schema, span: ExportSpan) -> str | None:
@@ -228,11 +311,13 @@ def annotator_folder(name: str) -> str:
 
 
 def write_brat(stream: Stream, plan: Sequence[Any], splits: dict[int, str], root: Path,
-               schema: Schema, summary: ExportSummary, tick: Callable[[], None]) -> None:
+               schema: Schema, summary: ExportSummary, tick: Callable[[], None],
+               rename: dict[str, str] | None = None) -> None:
     """Write each record under `root` (a temporary folder) as it comes; `plan` (every set to
-    export, in order) decides file and folder names up front, `splits` the split folders."""
-    names = BratNames(schema)
-    (root / "annotation.conf").write_text(annotation_conf(schema), encoding="utf-8")
+    export, in order) decides file and folder names up front, `splits` the split folders.
+    `rename` (`export brat --map OURS=THEIRS`) writes a foreign corpus's vocabulary."""
+    names = BratNames(schema, rename)
+    (root / "annotation.conf").write_text(annotation_conf(schema, names), encoding="utf-8")
     stems = file_names(plan)
     folders = {row.annotator: annotator_folder(row.annotator) for row in plan}
     if len(set(folders.values())) < len(folders):

@@ -10,14 +10,15 @@ import os
 import shutil
 import tempfile
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from copydesk.exports.model import ExportError, ExportSpan, ExportSummary, Record
 from copydesk.projects.textutil import tokenize
 
-__all__ = ["atomic_dir", "atomic_file", "check_target", "iob_tags", "token_span", "tokens_of"]
+__all__ = ["atomic_dir", "atomic_file", "check_target", "iob_tags", "split_tokens", "token_span",
+           "tokens_of"]
 
 
 class TokenCache:
@@ -54,28 +55,60 @@ def token_span(starts: Sequence[int], ends: Sequence[int], start: int,
     return first, last
 
 
+def split_tokens(starts: Sequence[int], ends: Sequence[int],
+                 cuts: Iterable[int]) -> tuple[list[int], list[int]]:
+    """Tokens cut at every offset in `cuts` that falls strictly inside one, so no span edge is
+    inside a token (`Kurdistan` | `24-based` when a GPE ends after `Kurdistan`).
+
+    Without this, IOB tags would widen the span to the whole token with no word. One pass over
+    the tokens and the sorted cuts: linear in both.
+    """
+    ordered = sorted(set(cuts))
+    out_s: list[int] = []
+    out_e: list[int] = []
+    j = 0
+    for s, e in zip(starts, ends, strict=True):
+        while j < len(ordered) and ordered[j] <= s:
+            j += 1
+        pos = s
+        while j < len(ordered) and ordered[j] < e:
+            out_s.append(pos)
+            out_e.append(ordered[j])
+            pos = ordered[j]
+            j += 1
+        out_s.append(pos)
+        out_e.append(e)
+    return out_s, out_e
+
+
 def iob_tags(rec: Record, spans: Sequence[ExportSpan], starts: Sequence[int],
              ends: Sequence[int], summary: ExportSummary) -> list[str]:
     """IOB2 tags over the record's tokens, one layer's spans.
 
-    Overlapping spans cannot share tokens in IOB: the earliest-starting span wins, the longest
-    on a tie, and every span dropped is reported (document, span, the span it lost to) in the
+    A discontinuous span is tagged piece by piece: `B-` at the first token of each piece, `I-`
+    on the rest of that piece, the gap between pieces left to whatever else is there.
+    Overlapping pieces cannot share tokens in IOB: the earliest-starting wins, the longest on a
+    tie, and every piece dropped is reported (document, span, the span it lost to) in the
     summary warnings. A span that covers no token at all is reported too.
     """
     tags = ["O"] * len(starts)
     ranked = []
     for span in spans:
-        ts = token_span(starts, ends, span.start, span.end)
-        if ts is None:
+        found = False
+        for p_start, p_end in span.parts:
+            ts = token_span(starts, ends, p_start, p_end)
+            if ts is not None:
+                found = True
+                ranked.append((ts[0], -(ts[1] - ts[0]), p_start, span.label, ts, span))
+        if not found:
             summary.skipped["spans covering no token"] += 1
             summary.warnings.append(f"document {rec.key} ({rec.annotator}): span "
                                     f"{span.label} {span.start}-{span.end} {span.text!r} covers "
                                     "no token; left out")
-            continue
-        ranked.append((ts[0], -(ts[1] - ts[0]), span.start, span.label, ts, span))
     ranked.sort(key=lambda item: item[:4])
     last_end = -1
     kept: ExportSpan | None = None
+    counted: set[int] = set()
     for first, _neg, _s, _l, (a, b), span in ranked:
         if first <= last_end and kept is not None:
             summary.skipped["overlapping spans (IOB keeps the first, longest)"] += 1
@@ -89,8 +122,10 @@ def iob_tags(rec: Record, spans: Sequence[ExportSpan], starts: Sequence[int],
             tags[i] = f"I-{span.label}"
         last_end = b
         kept = span
-        summary.labels[span.label] += 1
-        summary.spans += 1
+        if span.index not in counted:  # a span in pieces counts once
+            counted.add(span.index)
+            summary.labels[span.label] += 1
+            summary.spans += 1
     return tags
 
 

@@ -1,8 +1,12 @@
 """CoNLL-2003-style IOB2 (`conll`) and Hugging Face `datasets` folders (`hf`).
 
 Both tag one layer (entities unless `--layer` says otherwise) over our tokens, sentence by
-sentence (the same rule-based sentences the annotation screen uses). Overlapping spans cannot
-share IOB tags: the first-starting, longest span is kept and each dropped span is reported.
+sentence (the same rule-based sentences the annotation screen uses). A token with a span edge
+inside it is split there (`Kurdistan` `24-based` when GPE ends after `Kurdistan`), as the spaCy
+export does, so a span is never silently widened to whole tokens: every entity's tokens are
+exactly its text. A discontinuous span is tagged per piece, `B-` at the start of each.
+Overlapping spans cannot share IOB tags: the first-starting, longest span is kept and each
+dropped span is reported.
 
 CoNLL lines are `TOKEN _ _ TAG` (four columns like CoNLL-2003's word/POS/chunk/NER, the middle
 two unused), `-DOCSTART- -X- -X- O` and a blank line open each (document, annotator) set, and a
@@ -20,7 +24,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from copydesk.exports.common import iob_tags
+from copydesk.exports.common import iob_tags, split_tokens
 from copydesk.exports.model import ExportError, ExportSummary, Record, Stream
 from copydesk.projects.textutil import TextIndex
 from copydesk.schema.model import Schema
@@ -46,9 +50,17 @@ class _IndexCache:
 def sentences(rec: Record, layer: str, summary: ExportSummary,
               cache: _IndexCache | None = None) -> Iterator[tuple[list[str], list[str]]]:
     """(tokens, IOB2 tags) per sentence of one record."""
+    yield from ((toks, tags) for toks, tags, _ in tagged_sentences(rec, layer, summary, cache))
+
+
+def tagged_sentences(rec: Record, layer: str, summary: ExportSummary,
+                     cache: _IndexCache | None = None
+                     ) -> Iterator[tuple[list[str], list[str], list[tuple[int, int]]]]:
+    """(tokens, IOB2 tags, token offsets) per sentence, tokens split at the layer's span edges."""
     index = cache.get(rec) if cache is not None else TextIndex(rec.text)
-    starts, ends = index.token_starts, index.token_ends
     spans = [s for s in rec.spans if s.layer == layer]
+    starts, ends = split_tokens(index.token_starts, index.token_ends,
+                                (p for s in spans for piece in s.parts for p in piece))
     tags = iob_tags(rec, spans, starts, ends, summary)
     sent_starts = index.sentence_starts
     groups: list[list[int]] = [[] for _ in sent_starts] or [[]]
@@ -62,7 +74,7 @@ def sentences(rec: Record, layer: str, summary: ExportSummary,
         sent_tags = [tags[i] for i in group]
         if sent_tags[0].startswith("I-"):  # a span crossing a sentence break: restart it
             sent_tags[0] = "B-" + sent_tags[0][2:]
-        yield toks, sent_tags
+        yield toks, sent_tags, [(starts[i], ends[i]) for i in group]
 
 
 def write_conll(stream: Stream, paths: dict[str, Path], layer: str, summary: ExportSummary,
@@ -241,6 +253,11 @@ def dataset_card(files: list[tuple[str, str, int, Counter[str]]], layer: str,
               "One row per sentence: `tokens` and `ner_tags` (IOB2 class ids; the names, e.g. "
               "`B-PERSON`, are the `ClassLabel` feature declared above), "
               "`id` = `document/annotator/sentence`.", "",
+              "Tokens are split at span edges, so an entity's tokens are exactly its text "
+              "(`Kurdistan` `24-based` when only `Kurdistan` is a GPE). A discontinuous span "
+              "(one annotated in several pieces, such as a split quote) is tagged piece by "
+              "piece: each piece starts with `B-`, so it reads as several spans here; the "
+              "JSONL and brat exports keep the pieces together.", "",
               f"Labels: {', '.join(f'`{label}`' for label in labels)}", "",
               "| split | rows | " + " | ".join(labels) + " |",
               "|---|---|" + "---|" * len(labels)]

@@ -22,21 +22,15 @@ from __future__ import annotations
 
 import gc
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copydesk.exports.brat import (
-    ATTRIBUTION_TYPE,
-    CONTENT_ROLE,
-    META_FILE,
-    SOURCE_ROLE,
-    BratNames,
-    brat_name,
-)
+from copydesk.exports.brat import META_FILE, known_names
+from copydesk.exports.brat_import import meta_order, parse_brat
+from copydesk.exports.interop import Interop, check_link, check_span, unknown_labels_error
 from copydesk.exports.jsonl import META_KEYS
 from copydesk.projects.bulk import BulkResult, NewDocument, NewSet, NewSpan, insert_documents
 from copydesk.projects.db import StoreError
@@ -47,15 +41,12 @@ from copydesk.projects.importers import (
     SourceError,
     collect,
     content_hash,
-    decode,
     read_jsonl,
     read_text_file,
-    title_of,
 )
 from copydesk.projects.models import STATUSES
-from copydesk.projects.store import Store, validate_link, validate_span
-from copydesk.projects.textutil import GraphemeIndex, grapheme_index
-from copydesk.schema.model import CUE, SOURCE, Schema
+from copydesk.projects.store import Store
+from copydesk.schema.model import Schema
 
 DEFAULT_ANNOTATOR = "import"
 DEFAULT_STATUS = "todo"
@@ -73,6 +64,7 @@ class AnnotatedReport:
     rejected: list[Rejected] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     document_ids: list[int] = field(default_factory=list)
+    dropped: str = ""  # `dropped 5 (Speaker 3, ...)` from --drop
 
     def add(self, result: BulkResult) -> None:
         self.imported += result.imported
@@ -89,6 +81,8 @@ class AnnotatedReport:
         if self.sets:
             text += (f"; annotations: {self.sets} sets, {self.spans} spans, "
                      f"{self.links} links")
+        if self.dropped:
+            text += f"; {self.dropped}"
         return text
 
 
@@ -110,45 +104,21 @@ class _Defaults:
         return name, stat
 
 
-# ----------------------------------------------------------------------------- checks
-def _check_span(schema: Schema, text: str, raw: Any, line: int | None, where: str,
-                index: GraphemeIndex | None = None) -> NewSpan:
-    if not isinstance(raw, dict):
-        raise SourceError(f"{where}: each span must be an object with start, end, label", line)
-    start, end, label = raw.get("start"), raw.get("end"), raw.get("label")
-    if not (isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)):
-        raise SourceError(f"{where}: span start/end must be whole numbers", line)
-    if not isinstance(label, str):
-        raise SourceError(f"{where}: span {start}-{end} has no label", line)
-    attrs = raw.get("attributes") or {}
-    if not isinstance(attrs, dict) or None in attrs.values():
-        raise SourceError(f"{where}: span {label} {start}-{end}: attributes must be an object "
-                          "of values", line)
-    try:  # the store's own rules: label, offsets, covered text, graphemes, attributes
-        layer, _, attrs = validate_span(schema, where, text, label, start, end,
-                                        text=raw.get("text"), attributes=attrs, index=index)
-    except StoreError as exc:
-        raise SourceError(f"{where}: span {label} {start}-{end}: {exc}", line) from exc
-    return NewSpan(layer=layer, label=label, start=start, end=end,
-                   attributes=dict(sorted(attrs.items())) if attrs else {})
-
-
-def _check_link(schema: Schema, spans: list[NewSpan], links: list[tuple[int, int, str]],
-                head: int, tail: int, role: str, line: int | None,
-                where: str) -> tuple[int, int, str]:
-    """One link, checked by the store's rules against the links already read for its head."""
-    try:
-        validate_link(schema, spans[head].label, spans[tail].label, role,
-                      same_span=head == tail, tail_key=tail,
-                      siblings=[(t, r) for h, t, r in links if h == head])
-    except StoreError as exc:
-        raise SourceError(f"{where}: {exc}", line) from exc
-    return head, tail, role
+_check_span = check_span
+_check_link = check_link
 
 
 # ----------------------------------------------------------------------------- JSONL
-def parse_jsonl(path: Path, schema: Schema, defaults: _Defaults) -> list[NewDocument]:
-    """Every line of a JSONL file as documents with annotation sets (lines of one text merge)."""
+def parse_jsonl(path: Path, schema: Schema, defaults: _Defaults,
+                interop: Interop | None = None) -> list[NewDocument]:
+    """Every line of a JSONL file as documents with annotation sets (lines of one text merge).
+
+    Span labels and relation labels (roles) go through `--map`/`--drop`; a dropped span takes
+    its relations with it. Unknown labels are collected over the whole file and refused in one
+    line naming them all.
+    """
+    interop = interop or Interop()
+    unknown: dict[str, int] = {}
     docs: dict[str, NewDocument] = {}
     for doc in read_jsonl(path):
         line = doc["line"]
@@ -178,20 +148,27 @@ def parse_jsonl(path: Path, schema: Schema, defaults: _Defaults) -> list[NewDocu
         if not isinstance(raw_spans, list):
             raise SourceError("\"spans\" must be a list", line)
         where = f"line {line}"
+        kept_raw, dropped_keys = _map_spans(schema, interop, raw_spans, unknown, line)
+        if unknown:
+            continue  # refused at the end, naming every unknown label
         index = new.graphemes  # once per document, for every span check below
-        spans = [_check_span(schema, new.text, raw, line, where, index) for raw in raw_spans]
+        spans = [_check_span(schema, new.text, raw, line, where, index) for raw in kept_raw]
         by_id: dict[Any, int] = {}
         by_key: dict[tuple[int, int, str], int] = {}
-        relations = record.get("relations") or []
-        for i, (raw, span) in enumerate(zip(raw_spans, spans, strict=True) if relations
-                                        else ()):
+        for i, (raw, span) in enumerate(zip(kept_raw, spans, strict=True)):
             if "id" in raw:
                 by_id[raw["id"]] = i
-            by_key.setdefault((span.start, span.end, span.label), i)
+            by_key.setdefault((span.start, span.end, raw["_theirs"]), i)
         links = []
-        for rel in relations:
+        for rel in record.get("relations") or []:
             if not isinstance(rel, dict):
                 raise SourceError("each relation must be an object", line)
+            role = rel.get("label")
+            if not isinstance(role, str):
+                raise SourceError("relation without a label (role)", line)
+            if interop.drops(role):
+                interop.count_drop(role)
+                continue
             ends = []
             for side in ("head_span", "child_span"):
                 ref = rel.get(side)
@@ -200,154 +177,72 @@ def parse_jsonl(path: Path, schema: Schema, defaults: _Defaults) -> list[NewDocu
                 idx = by_id.get(ref["id"]) if "id" in ref else None
                 if idx is None:
                     idx = by_key.get((ref.get("start"), ref.get("end"), ref.get("label")))
+                if idx is None and (("id", ref.get("id")) in dropped_keys or (
+                        "key", ref.get("start"), ref.get("end"), ref.get("label"))
+                        in dropped_keys):
+                    break  # an end was dropped: so is the relation
                 if idx is None:
                     raise SourceError(f"relation {side} {ref.get('label')} "
                                       f"{ref.get('start')}-{ref.get('end')} is not in spans",
                                       line)
                 ends.append(idx)
-            role = rel.get("label")
-            if not isinstance(role, str):
-                raise SourceError("relation without a label (role)", line)
-            links.append(_check_link(schema, spans, links, ends[0], ends[1], role, line, where))
+            if len(ends) < 2:
+                continue
+            ours = next((c for c in interop.candidates(role)
+                         if c in _roles_between(schema, spans[ends[0]], spans[ends[1]])),
+                        interop.candidates(role)[0])
+            links.append(_check_link(schema, spans, links, ends[0], ends[1], ours, line,
+                                     where))
         if any(s.annotator == annotator for s in new.sets):
             raise SourceError(f"a second set of annotations by {annotator!r} for the same "
                               "text", line)
         new.sets.append(NewSet(annotator=annotator, status=status, spans=spans, links=links,
                                offsets_checked=True))
+    if unknown:
+        raise unknown_labels_error(unknown, schema, min(unknown.values()))
     return list(docs.values())
 
 
-# ----------------------------------------------------------------------------- brat
-_T_LINE = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t?(.*)$")
-
-
-def _find_meta(ann: Path, stop: Path | None) -> tuple[Path | None, dict[str, dict[str, Any]]]:
-    for folder in ann.parents:
-        candidate = folder / META_FILE
-        if candidate.is_file():
-            out = {}
-            for line in decode(candidate.read_bytes()).split("\n"):
-                if line.strip():
-                    entry = json.loads(line)
-                    out[entry["file"]] = entry
-            return folder, out
-        if stop is not None and folder == stop:
-            break
-    return None, {}
-
-
-def parse_brat(ann: Path, schema: Schema, defaults: _Defaults,
-               stop: Path | None = None) -> NewDocument:
-    """One .ann with its .txt (same name) as a document and one annotation set."""
-    txt = ann.with_suffix(".txt")
-    if not txt.is_file():
-        raise SourceError(f"no {txt.name} beside it (brat needs the text)")
-    text = decode(txt.read_bytes())
-    graphemes = grapheme_index(text)
-    names = BratNames(schema)
-    root, metas = _find_meta(ann, stop)
-    entry: dict[str, Any] = {}
-    if root is not None:
-        entry = metas.get(ann.relative_to(root).with_suffix("").as_posix(), {})
-    annotator, status = defaults.pick(entry.get("annotator"), entry.get("status"), None)
-    spans: list[NewSpan] = []
-    tids: dict[str, int] = {}
-    deferred: list[tuple[int, str]] = []
-    for number, line in enumerate(decode(ann.read_bytes()).split("\n"), start=1):
-        if not line.strip() or line.startswith("#"):
+def _map_spans(schema: Schema, interop: Interop, raw_spans: list[Any], unknown: dict[str, int],
+               line: int | None) -> tuple[list[dict[str, Any]], set[tuple[Any, ...]]]:
+    """The line's spans with labels mapped (`_theirs` keeps the file's label for relation
+    lookups); dropped ones left out, their keys returned so their relations go too."""
+    kept: list[dict[str, Any]] = []
+    dropped: set[tuple[Any, ...]] = set()
+    for raw in raw_spans:
+        if not isinstance(raw, dict) or not isinstance(raw.get("label"), str):
+            kept.append(raw)  # _check_span names what is wrong
             continue
-        if line[0] == "T":
-            m = _T_LINE.match(line)
-            if m is None:
-                raise SourceError(f"malformed T line {line!r}", number)
-            label = names.label_of(m.group(2))
-            if label is None:
-                raise SourceError(f"unknown label {m.group(2)!r} (schema {schema.name} "
-                                  f"{schema.version} has no such label)", number)
-            offsets = [tuple(map(int, p.split())) for p in m.group(3).split(";")]
-            start, end = min(o[0] for o in offsets), max(o[1] for o in offsets)
-            shown = " ".join(text[a:b] for a, b in offsets)
-            if m.group(4) and m.group(4) != shown:
-                raise SourceError(f"{m.group(1)} says {m.group(4)!r} but the text there is "
-                                  f"{shown!r}", number)
-            tids[m.group(1)] = len(spans)
-            spans.append(_check_span(schema, text, {"start": start, "end": end,
-                                                    "label": label}, number, f"{m.group(1)}",
-                                     graphemes))
-        else:
-            deferred.append((number, line))
-    links: list[tuple[int, int, str]] = []
-    eids: dict[str, int] = {}
-    attrs: dict[int, dict[str, str]] = {}
-    for number, line in deferred:
-        kind, _, rest = line.partition("\t")
-        fields = rest.split()
-        if kind.startswith("E"):
-            pairs = [f.split(":", 1) for f in fields]
-            etype, trigger = pairs[0]
-            if trigger not in tids:
-                raise SourceError(f"{kind}: trigger {trigger} is not a T line", number)
-            if etype == ATTRIBUTION_TYPE:
-                args = {role: tids.get(ref) for role, ref in pairs[1:]}
-                content = args.get(CONTENT_ROLE)
-                if content is None:
-                    raise SourceError(f"{kind}: Attribution without a Content", number)
-                eids[kind] = content
-                links.append(_check_link(schema, spans, links, content, tids[trigger], CUE, number,
-                                         kind))
-                if args.get(SOURCE_ROLE) is not None:
-                    links.append(_check_link(schema, spans, links, content, args[SOURCE_ROLE],
-                                             SOURCE, number, kind))
-                continue
-            head = tids[trigger]
-            eids[kind] = head
-            for brole, ref in pairs[1:]:
-                role = names.role_of(spans[head].label, brole)
-                if role is None or ref not in tids:
-                    raise SourceError(f"{kind}: unknown role {brole!r} of "
-                                      f"{spans[head].label} or argument {ref}", number)
-                links.append(_check_link(schema, spans, links, head, tids[ref], role, number, kind))
-        elif kind.startswith("R"):
-            rtype, arg1, arg2 = fields[0], fields[1].split(":")[1], fields[2].split(":")[1]
-            if rtype not in (SOURCE_ROLE, brat_name(SOURCE)) or arg1 not in tids or \
-                    arg2 not in tids:
-                raise SourceError(f"{kind}: unknown relation {rtype!r}", number)
-            links.append(_check_link(schema, spans, links, tids[arg1], tids[arg2], SOURCE, number,
-                                     kind))
-        elif kind.startswith(("A", "M")):
-            name, target = fields[0], fields[1]
-            value = fields[2] if len(fields) > 2 else "true"
-            index = tids.get(target, eids.get(target))
-            if index is None:
-                raise SourceError(f"{kind}: attribute on unknown annotation {target}", number)
-            attrs.setdefault(index, {})[name] = value
-    for index, values in attrs.items():
-        span = spans[index]
-        raw = {"start": span.start, "end": span.end, "label": span.label,
-               "attributes": _attr_names(schema, span.label, values)}
-        spans[index] = _check_span(schema, text, raw, None, ann.name, graphemes)
-    ext = entry.get("id") or txt.stem
-    title = entry.get("title") if isinstance(entry.get("title"), str) else title_of(
-        text, ".txt")
-    return NewDocument(
-        text=text, content_hash=content_hash(text), external_id=ext, title=title or txt.stem,
-        source=entry.get("source") if isinstance(entry.get("source"), str) else str(txt),
-        meta=entry.get("meta") or {},
-        sets=[NewSet(annotator=annotator, status=status, spans=spans, links=links,
-                     offsets_checked=True)],
-    )
+        theirs = raw["label"]
+        if interop.drops(theirs):
+            interop.count_drop(theirs)
+            if "id" in raw:
+                dropped.add(("id", raw["id"]))
+            dropped.add(("key", raw.get("start"), raw.get("end"), theirs))
+            continue
+        ours = next((c for c in interop.candidates(theirs) if schema.label(c) is not None), None)
+        if ours is None:
+            unknown.setdefault(theirs, line or 0)
+            continue
+        kept.append({**raw, "label": ours, "_theirs": theirs})
+    return kept, dropped
 
 
-def _attr_names(schema: Schema, label: str, values: dict[str, str]) -> dict[str, str]:
-    spec = schema.label(label)
-    by_brat = {brat_name(a.name): a.name for a in spec.attributes} if spec else {}
-    return {by_brat.get(k, k): v for k, v in values.items()}
+def _roles_between(schema: Schema, head: NewSpan, tail: NewSpan) -> list[str]:
+    head_label, tail_label = schema.label(head.label), schema.label(tail.label)
+    if head_label is None or tail_label is None:
+        return []
+    return list(schema.valid_roles(head_label, tail_label))
 
 
 # ----------------------------------------------------------------------------- driver
 def _split_paths(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, Path | None]],
                                                       list[Path | str]]:
-    """(brat .ann files with the folder they were found under, every other path)."""
+    """(brat .ann files with the folder they were found under, every other path).
+
+    A folder's files come in the order its copydesk-meta.jsonl lists them (then by name), so
+    documents get the ids, and re-exports the order, that the export had.
+    """
     brat: list[tuple[Path, Path | None]] = []
     other: list[Path | str] = []
     for item in paths:
@@ -355,8 +250,16 @@ def _split_paths(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, Path | N
         if path.is_file() and path.suffix.lower() == ".ann":
             brat.append((path, None))
         elif path.is_dir() and any(path.rglob("*.ann")):
-            brat.extend((p, path) for p in sorted(path.rglob("*.ann"))
-                        if not any(part.startswith(".") for part in p.relative_to(path).parts))
+            order = meta_order(path) if (path / META_FILE).is_file() else {}
+            found = [p for p in path.rglob("*.ann")
+                     if not any(part.startswith(".") for part in p.relative_to(path).parts)]
+
+            def rank(p: Path, order: dict[str, int] = order, root: Path = path
+                     ) -> tuple[int, str]:
+                key = p.relative_to(root).with_suffix("").as_posix()
+                return (order.get(key, len(order)), str(p))
+
+            brat.extend((p, path) for p in sorted(found, key=rank))
         else:
             other.append(item)
     return brat, other
@@ -364,9 +267,20 @@ def _split_paths(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, Path | N
 
 def import_annotated(store: Store, schema: Schema, paths: Iterable[Path | str], *,
                      annotator: str | None = None, status: str | None = None,
-                     progress: ProgressFn | None = None) -> AnnotatedReport:
-    """Import every path; each file is all-or-nothing (one transaction, or rejected whole)."""
+                     progress: ProgressFn | None = None,
+                     mapping: dict[str, str] | None = None,
+                     drop: Iterable[str] = ()) -> AnnotatedReport:
+    """Import every path; each file is all-or-nothing (one transaction, or rejected whole).
+
+    `mapping` (THEIRS -> OURS) and `drop` (THEIRS) translate a foreign vocabulary (see
+    `exports.interop`).
+    """
     defaults = _Defaults(annotator, status)
+    bad = sorted({ours for ours in (mapping or {}).values()} - known_names(schema))
+    if bad:
+        raise StoreError(f"--map ...={bad[0]}: {bad[0]!r} is not a label, role, attribute or "
+                         f"event type of schema {schema.name} {schema.version}")
+    interop = Interop(mapping=dict(mapping or {}), drop=frozenset(drop))
     brat, other = _split_paths(paths)
     files, rejected = collect(other)
     report = AnnotatedReport(rejected=list(rejected))
@@ -380,12 +294,13 @@ def import_annotated(store: Store, schema: Schema, paths: Iterable[Path | str], 
             plain.clear()
 
     for index, (path, stop, kind) in enumerate(jobs, start=1):
+        mark = interop.checkpoint()
         try:
             if kind == "brat":
-                docs = [parse_brat(path, schema, defaults, stop)]
+                docs = [parse_brat(path, schema, defaults, stop, interop)]
             elif path.suffix.lower() in JSONL_SUFFIXES:
                 with collector_paused():
-                    docs = parse_jsonl(path, schema, defaults)
+                    docs = parse_jsonl(path, schema, defaults, interop)
             elif path.suffix.lower() in TEXT_SUFFIXES:
                 plain.extend(_plain(d) for d in read_text_file(path))
                 if len(plain) >= 500:
@@ -398,12 +313,16 @@ def import_annotated(store: Store, schema: Schema, paths: Iterable[Path | str], 
                     report.add(insert_documents(store, docs, origin=str(path),
                                                 schema=schema))
         except SourceError as exc:
+            interop.rollback(mark)
             report.rejected.append(Rejected(str(path), exc.reason, exc.line))
         except (StoreError, OSError, json.JSONDecodeError, ValueError) as exc:
+            interop.rollback(mark)
             report.rejected.append(Rejected(str(path), str(exc)))
         if progress is not None:
             progress(index, len(jobs))
     flush()
+    report.notes.extend(interop.notes)
+    report.dropped = interop.summary()
     return report
 
 

@@ -6,7 +6,14 @@
                 "attributes", "id"}],
      "relations": [{"head", "child", "head_span", "child_span", "label"}]}
 
-`token_end` is inclusive, as Prodigy writes it. A relation's `head`/`child` are token indices
+A discontinuous span (a split quote) also has `"fragments": [[start, end], ...]`, its pieces in
+order; its `start`/`end` are then the outer bounds (so a reader that ignores fragments still finds
+it), `token_start`/`token_end` the tokens of those bounds, and `text` the pieces' texts joined by
+one space (as brat shows them). One-piece spans have no `fragments` key.
+
+`token_end` is inclusive, as Prodigy writes it. A token with a span edge inside it is split
+there (`Kurdistan` `24` for a GPE `Kurdistan` in `Kurdistan24`), so a span's tokens are exactly
+its text. A relation's `head`/`child` are token indices
 (the last token of each span, as Prodigy's relation UI stores them) and `head_span`/`child_span`
 carry the character offsets, label and span `id` (the span's position in `spans`). Event
 arguments go trigger -> argument with the role as label; attribution parts go content -> source
@@ -24,8 +31,8 @@ from typing import Any, TextIO
 
 import orjson
 
-from copydesk.exports.common import TokenCache, token_span
-from copydesk.exports.model import ExportSummary, Record, Stream
+from copydesk.exports.common import TokenCache, split_tokens, token_span
+from copydesk.exports.model import ExportSpan, ExportSummary, Record, Stream
 from copydesk.schema.model import Schema
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -47,8 +54,14 @@ def record_line(rec: Record, schema: Schema, cache: TokenCache) -> str:
     one call (byte-identical to the standard encoder for str/int values, checked by the golden
     export test); the rest is formatted by hand or by `json` (meta may hold floats, where the
     two encoders differ)."""
-    toks, starts, ends = cache.get(rec)
+    _toks, starts, ends = cache.get(rec)
+    if rec.spans:
+        # a token with a span edge inside is split there, so token_start/token_end never widen
+        # a span (`Kurdistan` of `Kurdistan24`), as in the spaCy, CoNLL and HF exports
+        starts, ends = split_tokens(
+            starts, ends, (p for span in rec.spans for piece in span.parts for p in piece))
     text = rec.text
+    toks = list(zip(starts, ends, strict=True))
     try:  # orjson escapes exactly as `json` does here (ensure_ascii=False); one C call
         tok_json = orjson.dumps([{"text": text[s:e], "start": s, "end": e, "id": i}
                                  for i, (s, e) in enumerate(toks)]).decode("utf-8")[1:-1]
@@ -69,7 +82,7 @@ def record_line(rec: Record, schema: Schema, cache: TokenCache) -> str:
             f'"token_start":{"null" if ts is None else ts[0]},'
             f'"token_end":{"null" if ts is None else ts[1]},'
             f'"label":{_string(span.label)},"layer":{_string(span.layer)},'
-            f'"text":{_string(span.text)},'
+            f'"text":{_string(span.text)},{_fragments_json(span)}'
             f'"attributes":{attributes},"id":{span.index}}}'
         )
     rels_out = []
@@ -85,6 +98,13 @@ def record_line(rec: Record, schema: Schema, cache: TokenCache) -> str:
     return (f'{{"text":{_string(text)},"meta":{_dumps(record_meta(rec, schema))},'
             f'"tokens":[{tok_json}],"spans":[{",".join(spans_out)}],'
             f'"relations":[{",".join(rels_out)}]}}')
+
+
+def _fragments_json(span: ExportSpan) -> str:
+    """`"fragments":[[s,e],...],` for a span in pieces; nothing for the common one-piece span."""
+    if not span.fragments:
+        return ""
+    return '"fragments":[' + ",".join(f"[{a},{b}]" for a, b in span.fragments) + "],"
 
 
 def _span_ref(span: Any, ts: tuple[int, int] | None) -> dict[str, Any]:

@@ -33,6 +33,13 @@ class ExportSpan:
     end: int
     text: str
     attributes: dict[str, Any]
+    # 2+ pieces of a discontinuous span (start/end are then the outer bounds); () for one piece
+    fragments: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def parts(self) -> tuple[tuple[int, int], ...]:
+        """The span's pieces, `((start, end),)` for the common one-piece span."""
+        return self.fragments or ((self.start, self.end),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +88,8 @@ class ExportOptions:
     # One set per document: this annotator's (e.g. "gold") where it exists, else the first of
     # `annotators` that has one, else the alphabetically first annotator's.
     prefer: str | None = None
+    # brat only: OURS -> THEIRS names to write (`export brat --map`), see exports.brat
+    rename: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from copydesk.exports.model import ExportError, ExportLink, ExportOptions, ExportSpan, Record
+from copydesk.projects import fragments as frag
 from copydesk.projects.models import AnnotationSet, Document, Link, Span, SuggestionDecision
 from copydesk.projects.store import Store
 
@@ -101,7 +102,8 @@ def iter_records(store: Store, options: ExportOptions, plan: list[SetRow],
                   .where(*wanted).order_by(*order))
     span_query = (
         select(*order, _SPAN.c.id, _SPAN.c.layer, _SPAN.c.label, _SPAN.c.start,
-               _SPAN.c.end, _SPAN.c.text, _SPAN.c.attributes, _SPAN.c.stale)
+               _SPAN.c.end, _SPAN.c.text, _SPAN.c.attributes, _SPAN.c.stale,
+               _SPAN.c.fragments)
         .join(_SET, _SET.c.id == _SPAN.c.set_id)
         .where(*wanted)
         .order_by(*order, _SPAN.c.start, _SPAN.c.end, _SPAN.c.layer, _SPAN.c.label,
@@ -133,23 +135,26 @@ def iter_records(store: Store, options: ExportOptions, plan: list[SetRow],
                          status=row.status)
             by_db_id: dict[int, int] = {}
             for (_doc, _who, span_id, layer, label, start, end, covered, attrs,
-                 stale) in spans.take(key):
+                 stale, stored_parts) in spans.take(key):
                 if stale:
                     skipped["stale spans"] += 1
                     continue
                 if (layers and layer not in layers) or (labels and label not in labels):
                     continue
-                if rec.text[start:end] != covered:
+                parts = frag.decode(stored_parts, start, end) if stored_parts else ()
+                there = frag.joined_text(rec.text, parts) if parts else rec.text[start:end]
+                if there != covered:
                     raise ExportError(
                         f"document {rec.key} (id {rec.doc_id}, annotator {rec.annotator}): "
                         f"span {span_id} {label} {start}-{end} says {covered!r} but the text "
-                        f"there is {rec.text[start:end]!r}; nothing was exported"
+                        f"there is {there!r}; nothing was exported"
                     )
                 by_db_id[span_id] = len(rec.spans)
                 rec.spans.append(ExportSpan(
                     index=len(rec.spans), db_id=span_id, layer=layer, label=label, start=start,
                     end=end, text=covered,
-                    attributes=json.loads(attrs) if attrs and attrs != "{}" else {}))
+                    attributes=json.loads(attrs) if attrs and attrs != "{}" else {},
+                    fragments=parts))
             for _doc, _who, head_id, tail_id, role, stale in links.take(key):
                 if stale:
                     skipped["stale links"] += 1

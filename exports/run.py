@@ -49,6 +49,12 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
         if len(options.layers) > 1:
             raise ExportError(f"{fmt} tags one layer at a time; give one --layer")
         tag_layer = options.layers[0] if options.layers else ENTITY
+    if options.rename and fmt != "brat":
+        raise ExportError(f"--map renames labels in brat exports only, not {fmt}")
+    if fmt == "brat":
+        from copydesk.exports.brat import BratNames
+
+        BratNames(schema, options.rename)  # a bad --map is refused before reading anything
     if fmt == "spacy":
         from copydesk.exports.spacy_bin import require_spacy
 
@@ -84,7 +90,7 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
         from copydesk.exports.brat import write_brat
 
         with atomic_dir(out, force=options.force) as tmp:
-            write_brat(stream, plan, splits, tmp, schema, summary, tick)
+            write_brat(stream, plan, splits, tmp, schema, summary, tick, options.rename)
     elif fmt == "hf":
         from copydesk.exports.conll import write_hf
 

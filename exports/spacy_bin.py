@@ -15,6 +15,12 @@ document text character for character and every offset matches the store.
   (`[{"head": [start, end, label], "child": [start, end, label], "label": role}]`, event
   trigger -> argument and attribution content -> source/cue, by character offsets) and
   `attributes` (`[{"start", "end", "label", "attributes"}]` for spans that carry any).
+- a discontinuous span (a split quote) cannot be one spaCy `Span`: it is one `Span` per piece in
+  `doc.spans[layer]` (and in `doc.ents` for entities), and every piece carries the span's id in
+  `span.id_` (`Span(..., span_id=...)`, kept by DocBin), the same id as the span's position in
+  the JSONL export, so `{sp.id_ for sp in doc.spans["attribution"]}` groups pieces back into
+  spans. `doc.user_data["copydesk"]["fragments"]` also lists each discontinuous span as
+  `{"id", "label", "fragments": [[start, end], ...]}`.
 `--lang` picks the blank pipeline's vocabulary (default `en`; `xx` for multilingual corpora).
 No model is ever downloaded.
 """
@@ -144,7 +150,7 @@ def record_doc(nlp: Any, rec: Record, schema: Schema, summary: ExportSummary,
     from spacy.util import filter_spans
 
     toks, _s, _e = cache.get(rec)
-    cuts = {s.start for s in rec.spans} | {s.end for s in rec.spans}
+    cuts = {p for s in rec.spans for piece in s.parts for p in piece}
     words, spaces, starts = words_and_spaces(rec.text, toks, cuts)
     doc = Doc(nlp.vocab, words=words, spaces=spaces)
     if doc.text != rec.text:  # pragma: no cover - words_and_spaces guarantees it
@@ -153,8 +159,11 @@ def record_doc(nlp: Any, rec: Record, schema: Schema, summary: ExportSummary,
     after = {s + len(w): i + 1 for i, (s, w) in enumerate(zip(starts, words, strict=True))}
     by_layer: dict[str, list[Any]] = {}
     for span in rec.spans:
-        sp = Span(doc, first[span.start], after[span.end], label=span.label)
-        by_layer.setdefault(span.layer, []).append(sp)
+        # one Span per piece of a span in pieces, all sharing span.id_ (spaCy spans are
+        # contiguous); the pieces are also listed in doc.user_data["copydesk"]["fragments"]
+        for a, b in span.parts:
+            sp = Span(doc, first[a], after[b], label=span.label, span_id=str(span.index))
+            by_layer.setdefault(span.layer, []).append(sp)
         summary.labels[span.label] += 1
     for layer, group in sorted(by_layer.items()):
         doc.spans[layer] = group
@@ -184,6 +193,10 @@ def record_doc(nlp: Any, rec: Record, schema: Schema, summary: ExportSummary,
             {"start": s.start, "end": s.end, "label": s.label,
              "attributes": dict(sorted(s.attributes.items()))}
             for s in rec.spans if s.attributes
+        ],
+        "fragments": [
+            {"id": s.index, "label": s.label, "fragments": [list(p) for p in s.parts]}
+            for s in rec.spans if s.fragments
         ],
     }
     return doc

@@ -147,7 +147,7 @@ def review_queue(store: Store, *, min_annotators: int = 1) -> list[tuple[int, st
 
 
 def _key(span: Span) -> SpanKey:
-    return SpanKey(span.layer, span.label, span.start, span.end)
+    return SpanKey.of(span)
 
 
 def _spans(session: Session, set_id: int | None, *, fresh: bool = False) -> list[Span]:
@@ -184,7 +184,8 @@ def _decisions(session: Session, gold_set: AnnotationSet | None
         .order_by(Action.id)
     ).all():
         data = json.loads(action.payload)
-        out[SpanKey(*data["key"])] = (action.kind, data.get("reviewer", action.annotator))
+        who = data.get("reviewer", action.annotator)
+        out[SpanKey.from_json(data["key"])] = (action.kind, who)
     return out
 
 
@@ -326,11 +327,12 @@ def accept(store: Store, doc_id: int, reviewer: str, candidate: Candidate | Span
         else:
             span = store._add_span(session, doc_id, GOLD, key.label, key.start, key.end,
                                    text=current.text,
-                                   attributes=json.loads(current.attributes or "{}"))
+                                   attributes=json.loads(current.attributes or "{}"),
+                                   fragments=key.fragments or None)
             span_id = int(span.id)  # type: ignore[arg-type]
         link_ids, skipped = _copy_links(session, store, doc_id, key, current.annotators)
         _log_decision(session, store, doc_id, reviewer, "accept", {
-            "key": list(key), "annotators": list(current.annotators), "span_id": span_id,
+            "key": key.to_json(), "annotators": list(current.annotators), "span_id": span_id,
             "link_ids": link_ids, "skipped_links": skipped,
         })
         _finish_if_complete(session, store, doc_id)
@@ -353,7 +355,7 @@ def reject(store: Store, doc_id: int, reviewer: str, candidate: Candidate | Span
         elif _set(session, doc_id, GOLD) is None:
             store._set_status(session, doc_id, GOLD, "in_progress")
         _log_decision(session, store, doc_id, reviewer, "reject", {
-            "key": list(key), "annotators": list(current.annotators),
+            "key": key.to_json(), "annotators": list(current.annotators),
             "removed_span_id": current.gold_span_id, "removed_link_ids": removed_links,
         })
         _finish_if_complete(session, store, doc_id)

@@ -11,9 +11,10 @@ Figures and their published sources:
   the accepted agreement measure: Hripcsak G., Rothschild A.S. (2005) "Agreement, the F-measure,
   and reliability in information retrieval", JAMIA 12(3):296-298. For a pair (a, b), names
   sorted, a is taken as the reference: P = TP / |b|, R = TP / |a|, F1 = 2 TP / (|a| + |b|),
-  which is symmetric. Exact match: same layer, label, start and end. Overlap match: same layer
-  and label and overlapping ranges, paired one to one greedily (largest overlap first, then the
-  smallest total edge distance, then position).
+  which is symmetric. Exact match: same layer, label, start and end, and for a discontinuous
+  span the same pieces. Overlap match: same layer and label and at least one shared character
+  (piece by piece for discontinuous spans), paired one to one greedily (largest overlap first,
+  then the smallest total edge distance, then position).
 - Token-level Cohen's kappa for a pair: Cohen J. (1960) "A coefficient of agreement for nominal
   scales", Educational and Psychological Measurement 20(1):37-46.
   kappa = (p_o - p_e) / (1 - p_e), p_e = sum_k p_a(k) * p_b(k).
@@ -47,6 +48,7 @@ from typing import Any, NamedTuple
 
 from sqlmodel import col, select
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.models import AnnotationSet, Document, Link, Span
 from copydesk.projects.permissions import GOLD
 from copydesk.projects.store import Store, StoreError
@@ -58,10 +60,39 @@ LINK_KINDS: tuple[str, ...] = ("event_argument", "attribution")
 
 
 class SpanKey(NamedTuple):
+    """What two annotators must agree on; `fragments` (2+ pieces, else ()) is part of it, so an
+    exact match of a discontinuous span needs every piece to match."""
+
     layer: str
     label: str
     start: int
     end: int
+    fragments: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def parts(self) -> tuple[tuple[int, int], ...]:
+        return self.fragments or ((self.start, self.end),)
+
+    @classmethod
+    def of(cls, span: Span) -> SpanKey:
+        parts = frag.parts_of(span)
+        return cls(span.layer, span.label, span.start, span.end,
+                   parts if len(parts) > 1 else ())
+
+    def to_json(self) -> list[Any]:
+        """`[layer, label, start, end]`, plus the pieces for a discontinuous span (so logs of
+        one-piece keys read as before)."""
+        out: list[Any] = [self.layer, self.label, self.start, self.end]
+        if self.fragments:
+            out.append([list(p) for p in self.fragments])
+        return out
+
+    @classmethod
+    def from_json(cls, data: Sequence[Any]) -> SpanKey:
+        """A key as logged (`list(key)`): pieces come back as tuples so the key hashes."""
+        layer, label, start, end, *rest = data
+        parts = tuple((int(a), int(b)) for a, b in rest[0]) if rest and rest[0] else ()
+        return cls(layer, label, int(start), int(end), parts)
 
 
 class LinkKey(NamedTuple):
@@ -148,7 +179,11 @@ def overlap_pairs(a: Sequence[SpanKey], b: Sequence[SpanKey]) -> list[tuple[int,
             for j in group[: bisect_left(starts, x.end)]:
                 y = b[j]
                 if y.end > x.start:
-                    ov = min(x.end, y.end) - max(x.start, y.start)
+                    ov = (min(x.end, y.end) - max(x.start, y.start)
+                          if not (x.fragments or y.fragments)
+                          else frag.overlaps(x.parts, y.parts))
+                    if ov <= 0:
+                        continue  # the outer bounds overlap, but only in a gap
                     dist = abs(x.start - y.start) + abs(x.end - y.end)
                     candidates.append((-ov, dist, x.start, y.start, i, j))
     candidates.sort()
@@ -273,10 +308,11 @@ def token_labels(tokens: Sequence[tuple[int, int]], spans: Iterable[SpanKey]) ->
     starts = [s for s, _ in tokens]
     ordered = sorted(spans, key=lambda s: (s.start, -(s.end - s.start), s.label))
     for span in reversed(ordered):
-        first = bisect_left(ends, span.start + 1)  # first token ending after span.start
-        last = bisect_left(starts, span.end)  # tokens starting before span.end
-        for i in range(first, last):
-            labels[i] = span.label
+        for p_start, p_end in span.parts:
+            first = bisect_left(ends, p_start + 1)  # first token ending after the start
+            last = bisect_left(starts, p_end)  # tokens starting before the end
+            for i in range(first, last):
+                labels[i] = span.label
     return labels
 
 
@@ -337,7 +373,7 @@ def load_done(store: Store, *, layers: Sequence[str] | None = None,
             for span in session.exec(
                 select(Span).where(col(Span.set_id).in_(chunk), Span.stale == "")
             ).all():
-                key = SpanKey(span.layer, span.label, span.start, span.end)
+                key = SpanKey.of(span)
                 span_key[int(span.id)] = key  # type: ignore[arg-type]
                 if wanted is None or span.layer in wanted:
                     d, a = owner[span.set_id]

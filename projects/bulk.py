@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.db import StoreError
 from copydesk.projects.gold import reopen_if_needed
 from copydesk.projects.models import (
@@ -37,7 +38,7 @@ from copydesk.projects.models import (
     utcnow,
 )
 from copydesk.projects.permissions import GOLD
-from copydesk.projects.store import Store, check_grapheme_edges, check_range
+from copydesk.projects.store import Store, check_fragments, check_grapheme_edges, check_range
 from copydesk.projects.textutil import GraphemeIndex, grapheme_index
 from copydesk.schema.model import Schema
 
@@ -56,6 +57,8 @@ class NewSpan:
     start: int
     end: int
     attributes: dict[str, Any] = field(default_factory=dict)
+    # 2+ sorted pieces for a discontinuous span (start/end = outer bounds); () for one piece
+    fragments: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass
@@ -120,10 +123,14 @@ def check_set(doc: NewDocument, aset: NewSet) -> None:
 
 def check_new_span(doc: NewDocument, span: NewSpan) -> None:
     """One span's offsets against its document (range, then both edges on grapheme bounds)."""
+    where = doc.external_id or "being imported"
     try:
-        check_range(doc.external_id or "being imported", doc.text, span.start, span.end)
-        check_grapheme_edges(doc.external_id or "being imported", doc.text, span.start,
-                             span.end, doc.graphemes)
+        if len(span.fragments) > 1:  # each piece, their order and their outer bounds
+            check_fragments(where, doc.text, span.start, span.end, span.fragments, None,
+                            doc.graphemes)
+            return
+        check_range(where, doc.text, span.start, span.end)
+        check_grapheme_edges(where, doc.text, span.start, span.end, doc.graphemes)
     except StoreError as exc:
         raise StoreError(f"span {span.start}-{span.end} ({span.label}): {exc}") from exc
 
@@ -279,9 +286,10 @@ def _write_sets(conn: Any, store: Store, planned: list[_Planned], origin: str,
     for item in planned:
         text, set_id, doc_id = item.doc.text, item.set_id, item.doc_id
         span_rows.extend(
-            (set_id, doc_id, s.layer, s.label, s.start, s.end, text[s.start:s.end],
+            (set_id, doc_id, s.layer, s.label, s.start, s.end,
+             frag.joined_text(text, s.fragments) if s.fragments else text[s.start:s.end],
              json.dumps(s.attributes, sort_keys=True, ensure_ascii=False) if s.attributes
-             else "{}", schema_id, "", now)
+             else "{}", schema_id, "", now, frag.encode(s.fragments))
             for s in item.aset.spans)
     span_ids: list[int] = []
     if span_rows:
@@ -319,7 +327,7 @@ def _write_sets(conn: Any, store: Store, planned: list[_Planned], origin: str,
 
 
 _SPAN_COLUMNS = ("set_id", "document_id", "layer", "label", "start", "end", "text",
-                 "attributes", "schema_id", "stale", "created_at")
+                 "attributes", "schema_id", "stale", "created_at", "fragments")
 
 
 def _max_id(conn: Any, table: Any) -> int:

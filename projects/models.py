@@ -91,6 +91,10 @@ class Span(SQLModel, table=True):
     schema_id: int | None = Field(default=None, foreign_key="schema_snapshot.id")
     stale: str = ""
     created_at: str = Field(default_factory=utcnow)
+    # A discontinuous span's pieces as JSON `[[start, end], ...]` (2+ pieces, sorted, apart);
+    # None for the common one-piece span. `start`/`end` are then the outer bounds and `text`
+    # the pieces' texts joined by a space, as brat joins them (see projects.fragments).
+    fragments: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Link(SQLModel, table=True):

@@ -11,12 +11,14 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, insert
 from sqlmodel import Session, col, select
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.backends import text_length
 from copydesk.projects.db import Database, StoreError
 from copydesk.projects.gold import reopen_if_needed
@@ -45,8 +47,10 @@ __all__ = ["DocumentRow", "Store", "StoreError", "validate_link", "validate_span
 BATCH_KINDS = frozenset({"accept_suggestion", "reject_suggestion"})
 UNDOABLE = frozenset(
     {"add_span", "remove_span", "relabel_span", "set_attributes", "add_link", "remove_link",
-     "set_role"}
+     "set_role", "add_fragment", "remove_fragment"}
 ) | BATCH_KINDS
+# Undo/redo of these sets the span's fields back to the payload's "old" (or "new") values.
+_FIELD_EDITS = frozenset({"relabel_span", "add_fragment", "remove_fragment"})
 # Undo never crosses these. Project-wide schema changes, logged per set by projects.migrate;
 # and a bulk import (`projects.bulk`), which logs ONE "import" action per set it writes: the
 # imported spans are where that set's history starts, so undo steps back through the edits
@@ -54,7 +58,7 @@ UNDOABLE = frozenset(
 # once, and never reaches edits from before the import).
 UNDO_BARRIERS = frozenset({"schema_apply", "schema_undo", "import"})
 _SPAN_FIELDS = ("id", "set_id", "document_id", "layer", "label", "start", "end", "text",
-                "attributes", "schema_id", "stale", "created_at")
+                "attributes", "schema_id", "stale", "created_at", "fragments")
 _LINK_FIELDS = ("id", "set_id", "head_id", "tail_id", "role", "schema_id", "stale", "created_at")
 
 
@@ -181,18 +185,53 @@ def check_offsets(doc_id: int | str, doc_text: str, start: int, end: int,
     return covered
 
 
+def check_fragments(doc_id: int | str, doc_text: str, start: int, end: int,
+                    parts: Sequence[tuple[int, int]], text: str | None,
+                    index: GraphemeIndex | None = None) -> str:
+    """The joined text of a span in pieces; each piece meets `check_offsets` (range, graphemes),
+    the pieces are sorted and apart, and `start`/`end` are their outer bounds."""
+    for a, b in parts:
+        check_offsets(doc_id, doc_text, a, b, None, index)
+    for (a0, b), (c, d) in pairwise(parts):
+        if c <= b:
+            raise StoreError(f"fragments {a0}-{b} and {c}-{d} of document {doc_id} "
+                             + ("overlap" if c < b else "touch (make them one piece)"))
+        if frag.LINE_BREAKS.fullmatch(doc_text, b, c):
+            raise StoreError(f"fragments {a0}-{b} and {c}-{d} of document {doc_id} are apart "
+                             "only by a line break: make them one span")
+    if (start, end) != (parts[0][0], parts[-1][1]):
+        raise StoreError(f"span {start}-{end} does not match the outer bounds of its fragments "
+                         f"({parts[0][0]}-{parts[-1][1]})")
+    covered = frag.joined_text(doc_text, parts)
+    if text is not None and text != covered:
+        shown = ";".join(f"{a} {b}" for a, b in parts)
+        raise StoreError(f"span {shown} of document {doc_id} covers {covered!r}, not {text!r}")
+    return covered
+
+
 def validate_span(schema: Schema, doc_id: int | str, doc_text: str, label: str, start: int,
                   end: int, *, text: str | None = None,
                   attributes: dict[str, Any] | None = None,
-                  index: GraphemeIndex | None = None) -> tuple[str, str, dict[str, Any]]:
+                  index: GraphemeIndex | None = None,
+                  fragments: Sequence[tuple[int, int]] | None = None,
+                  ) -> tuple[str, str, dict[str, Any]]:
     """Every rule a new span must meet, in one place for the store and the bulk importers.
 
-    Returns (layer, covered text, attributes); raises StoreError naming what is wrong.
-    `index` is the document's `GraphemeIndex` when the caller holds it (an importer checking
-    a document's spans one after another); each check is then O(1) whatever the offsets.
+    `fragments` (two or more sorted pieces, see projects.fragments) makes the span
+    discontinuous: every offset rule then applies per piece, and `text` is checked against the
+    pieces' texts joined by a space. `index` is the document's `GraphemeIndex` when the caller
+    holds it (an importer checking a document's spans one after another); each grapheme check
+    is then O(1) whatever the offsets. Returns (layer, covered text, attributes); raises
+    StoreError naming what is wrong.
     """
     layer = check_label(schema, label)
     attrs = check_attributes(schema, label, attributes) if attributes else {}
+    if fragments is not None and len(fragments) > 1:
+        return layer, check_fragments(doc_id, doc_text, start, end, fragments, text,
+                                      index), attrs
+    if fragments and tuple(fragments[0]) != (start, end):
+        raise StoreError(f"span {start}-{end} does not match its one fragment "
+                         f"{fragments[0][0]}-{fragments[0][1]}")
     return layer, check_offsets(doc_id, doc_text, start, end, text, index), attrs
 
 
@@ -688,21 +727,31 @@ class Store:
     # caller that must make several changes at once (a review decision) composes the private
     # ones inside a single transaction.
     def add_span(self, doc_id: int, annotator: str, label: str, start: int, end: int, *,
-                 text: str | None = None, attributes: dict[str, Any] | None = None) -> Span:
+                 text: str | None = None, attributes: dict[str, Any] | None = None,
+                 fragments: Sequence[tuple[int, int]] | None = None) -> Span:
+        """A new span; `fragments` (2+ pieces, outer bounds = start/end) makes it
+        discontinuous. Pieces that touch, or are apart only by line breaks, are one piece."""
         return self.db.run_write(lambda session: self._add_span(
-            session, doc_id, annotator, label, start, end, text=text, attributes=attributes))
+            session, doc_id, annotator, label, start, end, text=text, attributes=attributes,
+            fragments=fragments))
 
     def _add_span(self, session: Session, doc_id: int, annotator: str, label: str, start: int,
                   end: int, *, text: str | None = None,
-                  attributes: dict[str, Any] | None = None, log: bool = True) -> Span:
+                  attributes: dict[str, Any] | None = None, log: bool = True,
+                  fragments: Sequence[tuple[int, int]] | None = None) -> Span:
         schema = self._schema_in(session)
+        doc_text = self.document_text(session, doc_id)
+        parts = frag.join_line_breaks(doc_text, fragments) if fragments else ((start, end),)
         layer, covered, attrs = validate_span(
-            schema, doc_id, self.document_text(session, doc_id), label, start, end,
-            text=text, attributes=attributes)
+            schema, doc_id, doc_text, label, start, end,
+            text=text, attributes=attributes, fragments=parts)
         aset = self._set(session, doc_id, annotator)
+        stored = frag.encode(parts)
         dup = session.exec(
             select(Span.id).where(Span.set_id == aset.id, Span.start == start,
-                                  Span.end == end, Span.label == label)
+                                  Span.end == end, Span.label == label,
+                                  Span.fragments == stored if stored is not None
+                                  else col(Span.fragments).is_(None))
         ).first()
         if dup is not None:
             raise StoreError(f"{covered!r} is already labelled {label}")
@@ -710,7 +759,7 @@ class Store:
             set_id=aset.id, document_id=doc_id, layer=layer, label=label, start=start,
             end=end, text=covered, attributes=json.dumps(attrs, sort_keys=True,
                                                          ensure_ascii=False),
-            schema_id=self.schema_id,
+            schema_id=self.schema_id, fragments=stored,
         )
         session.add(span)
         session.flush()
@@ -796,6 +845,63 @@ class Store:
             return span
 
         return self.db.run_write(write)
+
+    # ----------------------------------------------------------------- fragments
+    def add_fragment(self, span_id: int, annotator: str, start: int, end: int) -> Span:
+        """Add `start`-`end` as one more piece of a span (a split quote's second half, say).
+
+        A piece touching an existing one (or apart from it only by line breaks) extends it;
+        one overlapping an existing piece is refused. The span is re-checked as a whole by
+        `validate_span`.
+        """
+
+        def write(session: Session) -> Span:
+            span, aset = self._span_in_set(session, span_id, annotator)
+            parts = frag.parts_of(span)
+            if any(a < end and start < b for a, b in parts):
+                raise StoreError(f"{start}-{end} overlaps a fragment the span already has")
+            new_parts = frag.join_line_breaks(
+                self.document_text(session, span.document_id), [*parts, (start, end)])
+            return self._set_parts(session, span, aset, new_parts, "add_fragment")
+
+        return self.db.run_write(write)
+
+    def remove_fragment(self, span_id: int, annotator: str, offset: int) -> Span:
+        """Remove the piece of a span that holds the character at `offset`; the last piece of
+        a span cannot go (remove the span instead)."""
+
+        def write(session: Session) -> Span:
+            span, aset = self._span_in_set(session, span_id, annotator)
+            parts = frag.parts_of(span)
+            if len(parts) < 2:
+                raise StoreError(f"{span.label} {span.text[:40]!r} has one fragment; delete the "
+                                 "span instead")
+            kept = tuple(p for p in parts if not p[0] <= offset < p[1])
+            if len(kept) == len(parts):
+                raise StoreError(f"offset {offset} is in no fragment of {span.label}")
+            return self._set_parts(session, span, aset, kept, "remove_fragment")
+
+        return self.db.run_write(write)
+
+    def _set_parts(self, session: Session, span: Span, aset: AnnotationSet,
+                   parts: Sequence[tuple[int, int]], kind: str) -> Span:
+        """Give `span` these pieces (validated as a new span would be) and log the change."""
+        start, end = parts[0][0], parts[-1][1]
+        _, covered, _ = validate_span(
+            self._schema_in(session), span.document_id,
+            self.document_text(session, span.document_id),
+            span.label, start, end, attributes=json.loads(span.attributes or "{}"),
+            fragments=parts)
+        old = {"start": span.start, "end": span.end, "text": span.text,
+               "fragments": span.fragments}
+        new = {"start": start, "end": end, "text": covered, "fragments": frag.encode(parts)}
+        for key, value in new.items():
+            setattr(span, key, value)
+        session.add(span)
+        session.flush()
+        self._log(session, aset, kind, {"span_id": span.id, "old": old, "new": new})
+        self._edited_finished_set(session, aset)
+        return span
 
     # ----------------------------------------------------------------- link writes
     def add_link(self, head_id: int, tail_id: int, role: str, annotator: str) -> Link:
@@ -1017,7 +1123,7 @@ class Store:
                 put(Span, data["span"])
                 for link in data["links"]:
                     put(Link, link)
-        elif kind in ("relabel_span", "set_attributes"):
+        elif kind in _FIELD_EDITS or kind == "set_attributes":
             span = session.get(Span, data["span_id"])
             if span is None:
                 raise StoreError(f"span {data['span_id']} is gone; cannot {verb}")

@@ -33,6 +33,7 @@ RESERVED_HOTKEYS: frozenset[str] = frozenset(
         "j",  # jump trigger <-> arguments / content <-> parts
         "L",  # links of the span under the cursor: remove or re-role
         "/",  # label picker
+        "&",  # add the selection as a piece (fragment) of the current span
         " ",  # (space) start/extend selection
         # issue 12: newsroom motions, search, tags and word-wise selection
         '"',  # next quotation, inside selected

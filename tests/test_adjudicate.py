@@ -104,8 +104,9 @@ def test_every_decision_is_logged_with_the_reviewer(store: Store, doc: int) -> N
     accept(store, doc, "rita", PERSON, policy=POLICY)
     reject(store, doc, "rita", ORG, policy=POLICY)
     log = decision_log(store, doc)
-    assert [(e["kind"], e["reviewer"], tuple(e["key"])) for e in log] == [
-        ("accept", "rita", tuple(PERSON)), ("reject", "rita", tuple(ORG))]
+    assert [(e["kind"], e["reviewer"], SpanKey.from_json(e["key"])) for e in log] == [
+        ("accept", "rita", PERSON), ("reject", "rita", ORG)]
+    assert log[0]["key"] == ["entity", "PERSON", 0, 3]  # one-piece keys log as before
     assert log[0]["annotators"] == ["ann", "bob"]
     kinds = [a.kind for a in store.actions(doc, GOLD)]
     assert kinds.count("add_span") == 1 and "accept" in kinds and "reject" in kinds

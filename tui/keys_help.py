@@ -24,6 +24,8 @@ _BY_ID: dict[str, str] = {
     "annotate.delete": "label",
     "annotate.undo": "label",
     "annotate.redo": "label",
+    "annotate.add_fragment": "label",  # a span in pieces (split quotes)
+    "annotate.remove_fragment": "label",
     "annotate.attributes": "link",
     "annotate.argument": "link",
     "annotate.source": "link",

@@ -845,7 +845,9 @@ class SpanView:
 
     ``color`` is "#rrggbb" or a colour name Rich understands. ``layer`` decides the look
     ("entity" tints the background, "event" is bold, any other layer is italic), so overlapping
-    layers stay visible together.
+    layers stay visible together. ``fragments`` holds the pieces of a discontinuous span (a split
+    quote), () for the common one-piece span; ``start``/``end`` are then the outer bounds and
+    only the pieces are painted.
     """
 
     id: int
@@ -854,6 +856,13 @@ class SpanView:
     label: str
     layer: str
     color: str
+    fragments: tuple[tuple[int, int], ...] = ()
+
+    def touches(self, start: int, end: int) -> bool:
+        """True if a piece of the span has a character in ``[start, end)``."""
+        if self.start >= end or self.end <= start:
+            return False
+        return not self.fragments or any(a < end and b > start for a, b in self.fragments)
 
 
 class SpanIndex:
@@ -910,12 +919,12 @@ class SpanIndex:
         first, last = start // chunk, max(start, end - 1) // chunk
         if first == last:
             bucket = self._buckets.get(first, ())
-            return [s for s in bucket if s.start < end and s.end > start]
+            return [s for s in bucket if s.touches(start, end)]
         seen: set[int] = set()
         found: list[SpanView] = []
         for b in range(first, last + 1):
             for s in self._buckets.get(b, ()):
-                if s.start < end and s.end > start and s.id not in seen:
+                if s.touches(start, end) and s.id not in seen:
                     seen.add(s.id)
                     found.append(s)
         found.sort(key=lambda s: (s.start, -s.end, s.id))

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import SQLModel
 
 # The newest revision in versions/; tests/test_migrations.py checks it against the scripts.
-HEAD = "0004"
+HEAD = "0005"
 # The layout of copydesk 0.1.0, which recorded no version.
 BASELINE = "0001"
 _HERE = Path(__file__).resolve().parent

@@ -56,6 +56,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="spacy: language of spacy.blank() (default: en; xx = multilingual)")
     parser.add_argument("--hf-format", choices=("jsonl", "parquet"), default="jsonl",
                         help="hf: file format per split (default: jsonl)")
+    parser.add_argument("--map", action="append", default=[], metavar="OURS=THEIRS",
+                        help="brat: write our label, role, attribute or event type under a "
+                             "foreign name (repeatable); mapping the cue label writes "
+                             "attribution PARC-style (trigger + Cue argument)")
     parser.add_argument("--force", action="store_true",
                         help="replace an existing OUT file or non-empty OUT folder")
     parser.add_argument("-v", "--verbose", action="store_true",
@@ -75,11 +79,14 @@ def run(args: argparse.Namespace) -> int:
         say(f"copydesk: error: --status {args.status!r}: use one of "
               f"{', '.join(STATUSES)} or all", err=True)
         return 1
+    from copydesk.exports.brat import parse_mapping
+
+    rename = parse_mapping(args.map)
     options = ExportOptions(
         status=args.status, annotators=tuple(args.annotator), layers=tuple(args.layer),
         labels=tuple(args.label), split=parse_split(args.split) if args.split else None,
         seed=args.seed, lang=args.lang, hf_format=args.hf_format, force=args.force,
-        prefer=args.prefer,
+        prefer=args.prefer, rename=rename,
     )
     console = Console(stderr=True)
     with open_project(args) as project, Progress(

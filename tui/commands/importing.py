@@ -13,7 +13,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Documents come in once (same text = same document). Annotations in "
         "JSONL (our export, Prodigy/spaCy-style spans/relations) and brat (.ann + .txt, or a "
         "folder of them) come in too, under the annotator and status the file gives, else "
-        "--annotator/--status. A file with a label the schema lacks is rejected whole. For a "
+        "--annotator/--status. A file with a label the schema lacks is rejected whole, naming it "
+        "(--map THEIRS=OURS reads a foreign name as ours, --drop THEIRS skips it). For a "
         "document already here, an annotator's annotations are attached only if they have "
         "none on it yet.",
     )
@@ -24,6 +25,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "(default: 'import', keeping pre-annotations apart)")
     parser.add_argument("--status", default=None, metavar="STATUS",
                         help="status for annotation sets whose file gives none (default: todo)")
+    parser.add_argument("--map", action="append", default=[], metavar="THEIRS=OURS",
+                        help="read a foreign label, event type, role or attribute as ours, "
+                             "e.g. --map Speaker=SOURCE (repeatable)")
+    parser.add_argument("--drop", action="append", default=[], metavar="THEIRS",
+                        help="skip annotations of this foreign label, type, role or attribute; "
+                             "counted in the summary line (repeatable)")
     parser.set_defaults(func=run)
 
 
@@ -37,7 +44,10 @@ def run(args: argparse.Namespace) -> int:
         TimeRemainingColumn,
     )
 
+    from copydesk.exports.brat import parse_mapping
     from copydesk.exports.importing import import_annotated
+
+    mapping = parse_mapping(args.map)
 
     console = Console(stderr=True)
     with open_project(args) as project, Progress(
@@ -51,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
 
         report = import_annotated(project.store, project.schema, args.paths,
                                   annotator=args.annotator, status=args.status,
-                                  progress=progress)
+                                  progress=progress, mapping=mapping, drop=args.drop)
     for rejected in report.rejected:
         say(f"copydesk: rejected {rejected}", err=True)
     for note in report.notes:

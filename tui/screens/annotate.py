@@ -23,6 +23,7 @@ from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import Action, Link, Span
 from copydesk.projects.store import BATCH_KINDS
@@ -63,10 +64,19 @@ class Pending:
     head_id: int
 
 
+def fragment_list(span: Span) -> str:
+    """`10–52` or, for a span in pieces, `10–36, 67–92 (2 pieces)`."""
+    parts = frag.parts_of(span)
+    shown = ", ".join(f"{a}–{b}" for a, b in parts)
+    return shown if len(parts) == 1 else f"{shown} ({len(parts)} pieces)"
+
+
 def span_view(span: Span, label: Label | None) -> SpanView:
     color = label.color if label is not None else "grey50"
+    parts = frag.parts_of(span)
     return SpanView(id=int(span.id), start=span.start, end=span.end,  # type: ignore[arg-type]
-                    label=span.label, layer=span.layer, color=color)
+                    label=span.label, layer=span.layer, color=color,
+                    fragments=parts if len(parts) > 1 else ())
 
 
 class AnnotateScreen(SuggestionActions, Screen[None]):
@@ -114,6 +124,11 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
                 id="annotate.next_suggestion"),
         Binding("comma", "next_suggestion(-1)", "Prev suggestion", show=False,
                 id="annotate.prev_suggestion"),
+        # issue 11: a span in pieces (split quotes); & adds the selection, ctrl+\ removes a piece
+        Binding("ampersand", "add_fragment", "Add piece", show=False,
+                id="annotate.add_fragment"),
+        Binding("ctrl+backslash", "remove_fragment", "Remove piece", show=False,
+                id="annotate.remove_fragment"),
     ]
 
     app: CopydeskApp  # type: ignore[assignment]
@@ -132,6 +147,11 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         self._quotes: list[tuple[int, int]] | None = None  # quotation pairs, found on first use
         self._verbs = None  # the speech-verb pattern, built on first use
         self._search = SearchState()
+        # The span `&` adds a piece to: the last one labelled, or the one `+` was pressed on
+        # with no selection. Not the span the cursor passes: walking from a quote's first half
+        # to its second crosses the source and cue, which must not become the target.
+        self.current_id: int | None = None
+        self._pinned = False
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -301,7 +321,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         out.append(span.label, style="bold")
         out.append(f" ({span.layer}) ", style="dim")
         out.append_text(safe_text(span.text, limit=60, bidi=self.view.bidi))
-        out.append(f"  {span.start}–{span.end}", style="dim")
+        out.append(f"  {fragment_list(span)}", style="dim")
         attrs = json.loads(span.attributes or "{}")
         if attrs:
             out.append("  " + ", ".join(f"{k}={v}" for k, v in sorted(attrs.items())),
@@ -340,6 +360,12 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             head = self.spans.get(self.pending.head_id)
             links.append(f"\nAdding {self.pending.kind} to {head.label if head else '?'}: "
                          "move to the span, press enter (esc cancels)", style="bold yellow")
+        current = self.current_span()
+        if current is not None and (current.fragments or self._pinned
+                                    or self.view.selection is not None):
+            links.append_text(self.describe_current(current))
+            if current.fragments:
+                highlight.add(int(current.id))  # type: ignore[arg-type]
         self.query_one("#side-links", Static).update(links)
         self.view.highlight_ids = highlight
 
@@ -437,6 +463,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         def done(span: Span) -> None:
             if self.view.selected_range() == (start, end):
                 self.view.clear_selection()
+            self.current_id, self._pinned = int(span.id), False  # type: ignore[arg-type]
             self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
             line = Text("Saved ", style="green")
             line.append_text(self.describe(span))
@@ -444,6 +471,74 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
 
         self.save(lambda: self.store.add_span(doc_id, annotator, label, start, end), done,
                   f"{label} {start}–{end}")
+
+    # ------------------------------------------------------------------ fragments
+    def current_span(self) -> Span | None:
+        """The span `&` adds to (see `current_id`), if it still exists."""
+        return self.spans.get(self.current_id) if self.current_id is not None else None
+
+    def describe_current(self, span: Span) -> Text:
+        out = Text("\nCurrent span (& adds the selection, ctrl+\\ removes the piece here):\n",
+                   style="bold")
+        out.append_text(self.describe(span))
+        for n, (a, b) in enumerate(frag.parts_of(span), start=1):
+            out.append(f"\n  piece {n}: {a}–{b} ", style="dim")
+            out.append_text(safe_text(self.text[a:b], limit=40, bidi=self.view.bidi))
+        return out
+
+    def action_add_fragment(self) -> None:
+        """With a selection: add it as one more piece of the current span (a split quote's
+        rest). Without one: make the span under the cursor the current span."""
+        target = self.view.selected_range()
+        if target is None:
+            here = self.span_here()
+            if here is None:
+                self.say("Put the cursor on a span and press & to add pieces to it, or select "
+                         "the text to add to the current span, then press &.", error=True)
+                return
+            self.current_id, self._pinned = int(here.id), True  # type: ignore[arg-type]
+            self.refresh_side()
+            line = Text("Adding pieces to ", style="bold")
+            line.append_text(self.describe(here))
+            line.append(": select the next piece and press &", style="bold")
+            self.say(line)
+            return
+        span = self.current_span()
+        if span is None:
+            self.say("No current span: label the first piece, or press & on a span, then "
+                     "select the text to add and press &.", error=True)
+            return
+        span_id, annotator = int(span.id), self.app.annotator  # type: ignore[arg-type]
+
+        def done(fresh: Span) -> None:
+            if self.view.selected_range() == target:
+                self.view.clear_selection()
+            self.current_id = int(fresh.id)  # type: ignore[arg-type]
+            self.refresh_spans([int(fresh.id)], links=False)  # type: ignore[arg-type]
+            line = Text("Saved: added a piece to ", style="green")
+            line.append_text(self.describe(fresh))
+            self.say(line)
+
+        self.save(lambda: self.store.add_fragment(span_id, annotator, *target), done,
+                  f"piece {target[0]}–{target[1]} of {span.label}")
+
+    def action_remove_fragment(self) -> None:
+        """Remove the piece under the cursor from its span (the span keeps its other pieces)."""
+        offset = self.view.cursor
+        span = next((s for s in self.spans_here() if s.fragments), None)
+        if span is None:
+            self.say("No span in pieces under the cursor (x deletes a whole span).", error=True)
+            return
+        span_id, annotator = int(span.id), self.app.annotator  # type: ignore[arg-type]
+
+        def done(fresh: Span) -> None:
+            self.refresh_spans([int(fresh.id)], links=False)  # type: ignore[arg-type]
+            line = Text("Saved: removed a piece of ", style="green")
+            line.append_text(self.describe(fresh))
+            self.say(line)
+
+        self.save(lambda: self.store.remove_fragment(span_id, annotator, offset), done,
+                  f"remove the piece at {offset} of {span.label}")
 
     def action_pick_label(self) -> None:
         if self.pending is not None:

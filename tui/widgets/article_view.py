@@ -1032,8 +1032,9 @@ class ArticleView(ScrollView, can_focus=True):
 
         cuts = {start, end}
         for s in spans:
-            cuts.add(min(max(s.start, start), end))
-            cuts.add(min(max(s.end, start), end))
+            for p_start, p_end in s.fragments or ((s.start, s.end),):
+                cuts.add(min(max(p_start, start), end))
+                cuts.add(min(max(p_end, start), end))
         for g in ghosts:
             cuts.add(min(max(g.start, start), end))
             cuts.add(min(max(g.end, start), end))
@@ -1057,7 +1058,7 @@ class ArticleView(ScrollView, can_focus=True):
             style = base
             emphasise = False
             for s in spans:
-                if s.start <= a < s.end:
+                if s.touches(a, a + 1):
                     style += self._span_style(s)
                     emphasise = emphasise or s.id in highlight
             for g in ghosts:
@@ -1109,7 +1110,8 @@ class ArticleView(ScrollView, can_focus=True):
         cursor_end = self._index.next_grapheme(self._cursor) if cursor_here else -1
         cuts = {start, end}
         for s in spans:
-            cuts.update((min(max(s.start, start), end), min(max(s.end, start), end)))
+            for p_start, p_end in s.fragments or ((s.start, s.end),):
+                cuts.update((min(max(p_start, start), end), min(max(p_end, start), end)))
         ghosts = self._ghosts.overlapping(start, max(end, start + 1)) if len(self._ghosts) else []
         for g in ghosts:
             cuts.update((min(max(g.start, start), end), min(max(g.end, start), end)))
@@ -1160,7 +1162,7 @@ class ArticleView(ScrollView, can_focus=True):
         style = base
         emphasise = False
         for s in spans:
-            if s.start <= a < s.end:
+            if s.touches(a, a + 1):  # a span in pieces paints only its pieces
                 style += self._span_style(s)
                 emphasise = emphasise or s.id in highlight
         for g in ghosts:

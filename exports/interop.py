@@ -1,0 +1,130 @@
+"""Foreign vocabularies on import: `--map THEIRS=OURS`, `--drop THEIRS`, and the shared checks.
+
+A published corpus names things its own way (`Speaker` for our SOURCE, `Quote` for CONTENT,
+`Factuality` attributes we do not have). `Interop` holds the user's mapping and drop list for one
+`copydesk import` run, and what the run left out:
+- `candidates(name)`: the names to try for a foreign name, the mapped one first, then the name
+  itself (a name that is already ours needs no mapping);
+- `dropped`: annotations skipped by `--drop`, by foreign name, for the summary line;
+- `notes`: extras copydesk has no place for (brat AnnotatorNotes, attributes the schema lacks),
+  reported per file so nothing is lost silently.
+A file is all-or-nothing, so its counts are kept only if it imports (`checkpoint`/`rollback`).
+
+The span and link checks here are the store's own rules (`validate_span`, `validate_link`),
+wrapped to name the file's line; JSONL and brat readers both use them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from copydesk.projects import fragments as frag
+from copydesk.projects.bulk import NewSpan
+from copydesk.projects.db import StoreError
+from copydesk.projects.importers import SourceError
+from copydesk.projects.store import validate_link, validate_span
+from copydesk.projects.textutil import GraphemeIndex
+from copydesk.schema.model import Schema
+
+__all__ = ["Interop", "check_link", "check_span", "unknown_labels_error"]
+
+
+@dataclass
+class Interop:
+    mapping: dict[str, str] = field(default_factory=dict)
+    drop: frozenset[str] = frozenset()
+    dropped: Counter[str] = field(default_factory=Counter)
+    notes: list[str] = field(default_factory=list)
+
+    def candidates(self, name: str) -> list[str]:
+        """Names to try for a foreign `name`: its mapping (if any), then itself."""
+        mapped = self.mapping.get(name)
+        return [mapped, name] if mapped and mapped != name else [name]
+
+    def drops(self, name: str) -> bool:
+        return name in self.drop
+
+    def count_drop(self, name: str, n: int = 1) -> None:
+        self.dropped[name] += n
+
+    def checkpoint(self) -> tuple[Counter[str], int]:
+        return Counter(self.dropped), len(self.notes)
+
+    def rollback(self, mark: tuple[Counter[str], int]) -> None:
+        """Forget what a rejected file counted: none of it was imported, so none was dropped."""
+        self.dropped = Counter(mark[0])
+        del self.notes[mark[1]:]
+
+    def summary(self) -> str:
+        """`dropped 5 (Speaker 3, Factuality 2)`, or "" when nothing was dropped."""
+        if not self.dropped:
+            return ""
+        total = sum(self.dropped.values())
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(self.dropped.items()))
+        return f"dropped {total} ({detail})"
+
+
+def unknown_labels_error(names: Iterable[str], schema: Schema, line: int | None,
+                         what: str = "label") -> SourceError:
+    """One line naming every unknown foreign name and what to do about it."""
+    ordered = sorted(set(names))
+    quoted = ", ".join(repr(n) for n in ordered)
+    plural = "s" if len(ordered) > 1 else ""
+    return SourceError(
+        f"unknown {what}{plural} {quoted} (schema {schema.name} {schema.version} has no such "
+        f"{what}); map with --map {ordered[0]}=OURS or skip with --drop {ordered[0]}", line)
+
+
+def check_span(schema: Schema, text: str, raw: Any, line: int | None, where: str,
+               index: GraphemeIndex | None = None) -> NewSpan:
+    """One span of a file, by the store's rules: label, offsets (per fragment), covered text,
+    graphemes, attributes. `index` is the document's grapheme index, built once per document
+    by the caller, so each check is O(1) whatever the offsets."""
+    if not isinstance(raw, dict):
+        raise SourceError(f"{where}: each span must be an object with start, end, label", line)
+    start, end, label = raw.get("start"), raw.get("end"), raw.get("label")
+    if not (isinstance(start, int) and isinstance(end, int) and not isinstance(start, bool)):
+        raise SourceError(f"{where}: span start/end must be whole numbers", line)
+    if not isinstance(label, str):
+        raise SourceError(f"{where}: span {start}-{end} has no label", line)
+    attrs = raw.get("attributes") or {}
+    if not isinstance(attrs, dict) or None in attrs.values():
+        raise SourceError(f"{where}: span {label} {start}-{end}: attributes must be an object "
+                          "of values", line)
+    parts = frag.join_line_breaks(text, _fragments(raw.get("fragments"), line, where))
+    try:  # the store's own rules: label, offsets, covered text, graphemes, attributes
+        layer, _, attrs = validate_span(schema, where, text, label, start, end,
+                                        text=raw.get("text"), attributes=attrs,
+                                        index=index, fragments=parts or None)
+    except StoreError as exc:
+        raise SourceError(f"{where}: span {label} {start}-{end}: {exc}", line) from exc
+    return NewSpan(layer=layer, label=label, start=start, end=end,
+                   attributes=dict(sorted(attrs.items())) if attrs else {},
+                   fragments=parts if len(parts) > 1 else ())
+
+
+def _fragments(raw: Any, line: int | None, where: str) -> tuple[tuple[int, int], ...]:
+    if raw is None:
+        return ()
+    ok = isinstance(raw, list) and all(
+        isinstance(p, list) and len(p) == 2 and all(isinstance(x, int) and not isinstance(x, bool)
+                                                    for x in p) for p in raw)
+    if not ok or not raw:
+        raise SourceError(f"{where}: \"fragments\" must be a list of [start, end] pairs", line)
+    return tuple((int(p[0]), int(p[1])) for p in raw)
+
+
+def check_link(schema: Schema, spans: list[NewSpan], links: list[tuple[int, int, str]],
+               head: int, tail: int, role: str, line: int | None,
+               where: str) -> tuple[int, int, str]:
+    """One link, checked by the store's rules against the links already read for its head."""
+    try:
+        validate_link(schema, spans[head].label, spans[tail].label, role,
+                      same_span=head == tail, tail_key=tail,
+                      siblings=[(t, r) for h, t, r in links if h == head])
+    except StoreError as exc:
+        raise SourceError(f"{where}: {exc}", line) from exc
+    return head, tail, role
