@@ -83,6 +83,18 @@ _DIRECTION_HELP = {
 }
 
 
+class ViewMessage(Message):
+    """A message from an ArticleView; `control` is that view, so handlers can be selected by it."""
+
+    def __init__(self, view: ArticleView) -> None:
+        super().__init__()
+        self.article_view = view
+
+    @property
+    def control(self) -> ArticleView:
+        return self.article_view
+
+
 class ArticleView(ScrollView, can_focus=True):
     """Wrapped article text with spans, cursor and selection, painted one row at a time."""
 
@@ -176,65 +188,37 @@ class ArticleView(ScrollView, can_focus=True):
         Binding("f8", "cycle_direction", "Direction", show=False, id="bidi.direction"),
     ]
 
-    class CursorMoved(Message):
+    class CursorMoved(ViewMessage):
         """The cursor moved to a new offset (or the spans under it changed)."""
 
         def __init__(self, view: ArticleView, offset: int, spans: list[SpanView]) -> None:
-            super().__init__()
-            self.article_view = view
+            super().__init__(view)
             self.offset = offset
             self.spans = spans
 
-        @property
-        def control(self) -> ArticleView:
-            return self.article_view
-
-    class SelectionChanged(Message):
+    class SelectionChanged(ViewMessage):
         """The range a label would cover changed: ``selection`` is snapped, or None."""
 
         def __init__(self, view: ArticleView, selection: tuple[int, int] | None) -> None:
-            super().__init__()
-            self.article_view = view
+            super().__init__(view)
             self.selection = selection
 
-        @property
-        def control(self) -> ArticleView:
-            return self.article_view
-
-    class SelectModeChanged(Message):
+    class SelectModeChanged(ViewMessage):
         """Select mode went on or off (the screen shows it: plain moves now extend)."""
 
         def __init__(self, view: ArticleView, on: bool) -> None:
-            super().__init__()
-            self.article_view = view
+            super().__init__(view)
             self.on = on
 
-        @property
-        def control(self) -> ArticleView:
-            return self.article_view
-
-    class BidiChanged(Message):
+    class BidiChanged(ViewMessage):
         """The annotator changed how right-to-left text is shown (to be remembered)."""
 
         def __init__(self, view: ArticleView, options: BidiOptions) -> None:
-            super().__init__()
-            self.article_view = view
+            super().__init__(view)
             self.options = options
 
-        @property
-        def control(self) -> ArticleView:
-            return self.article_view
-
-    class Escape(Message):
+    class Escape(ViewMessage):
         """Escape was pressed (after clearing the selection): lets the screen cancel a mode."""
-
-        def __init__(self, view: ArticleView) -> None:
-            super().__init__()
-            self.article_view = view
-
-        @property
-        def control(self) -> ArticleView:
-            return self.article_view
 
     def __init__(
         self,
