@@ -44,6 +44,23 @@ EVENT: list[Step] = [
     (["P", "l"], "is the Place of"),      # LOC "Wadi Zghetoon"
 ]
 
+# A split quote (issue 11's spans in pieces), on the demo article projects/demo/01: the quote
+# "We have offered ... ask for," said Irena Kostava, ... "The authority walked away ..." is one
+# CONTENT in two pieces, with its source and cue in the gap. From the start of its sentence:
+SPLIT_SENTENCE = '"We have offered'
+SPLIT_QUOTE: list[Step] = [
+    (['"'], None),                        # select inside the first piece's quotation marks
+    (["c"], "Saved CONTENT"),
+    (["S"], "Adding source"),
+    (["P", "s"], "is the source of CONTENT"),  # Irena Kostava, in the gap
+    (["C"], "Adding cue"),
+    (["V", "i"], "is the cue of CONTENT"),  # said; the cursor goes back to the content
+    (['"'], None),                        # select inside the next quotation: the second piece
+    (["&"], "added a piece"),             # add it as a piece of the current span (the CONTENT)
+    (["A"], "Attributes of CONTENT"),
+    (["Enter"], "type=direct"),
+]
+
 
 def key_count(task: Sequence[Step]) -> int:
     return sum(len(keys) for keys, _ in task)

@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-from keys_tasks import EVENT, QUOTE, key_count, run_task, sentence_presses
+from keys_tasks import (
+    EVENT,
+    QUOTE,
+    SPLIT_QUOTE,
+    SPLIT_SENTENCE,
+    key_count,
+    run_task,
+    sentence_presses,
+)
 from sgr import look_of
 from tmux import Tmux, copydesk_command, require_tmux
 
@@ -140,3 +148,38 @@ def test_quote_and_attack_event_in_the_fewest_keys(tmp_path: Path, sample_path: 
     assert text == ("Not a week goes by without security forces bombing ISIS targets in "
                     "Wadi Zghetoon")
     assert json.loads(attrs) == {"type": "direct"}
+
+
+def test_split_quote_in_the_fewest_keys(tmp_path: Path) -> None:
+    """A quote split by its source and cue (one CONTENT in two pieces) with source, cue and
+    type, at 80x24 in 256 colours, in <= 12 keys from its sentence start."""
+    require_tmux()
+    demo = Path(__file__).resolve().parents[1] / "projects" / "demo" / "01-harbour-strike.txt"
+    text = demo.read_text(encoding="utf-8")
+    root = tmp_path / "proj"
+    with Project.init(root) as project:
+        import_paths(project.store, [demo])
+    assert key_count(SPLIT_QUOTE) <= QUOTE_TARGET
+    with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=80,
+              height=24, env={"COPYDESK_ANNOTATOR": "e2e", "COLORTERM": ""}) as term:
+        term.wait_for("Dock workers", timeout=60)
+        for _ in range(sentence_presses(text, SPLIT_SENTENCE)):
+            term.send(")", literal=True)
+        term.wait_for("line 5/", timeout=30)  # the quote's paragraph
+        run_task(term, SPLIT_QUOTE)
+        term.send("C-q")
+        term.wait_dead()
+    first = "We have offered every compromise a reasonable employer could ask for"
+    second = "The authority walked away from the table, not us."
+    with sqlite3.connect(root / "copydesk.db") as conn:
+        [(span_text, pieces, attrs)] = conn.execute(
+            "SELECT text, fragments, attributes FROM span WHERE label = 'CONTENT'").fetchall()
+    a, b = text.index(first), text.index(second)
+    assert json.loads(pieces) == [[a, a + len(first)], [b, b + len(second)]]
+    assert span_text == f"{first} {second}"
+    assert json.loads(attrs) == {"type": "direct"}
+    assert _links(root / "copydesk.db") == [
+        ("CONTENT", "source", "SOURCE", "Irena Kostava"),
+        ("CONTENT", "cue", "CUE", "said"),
+    ]
+
