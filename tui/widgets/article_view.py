@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from typing import ClassVar
 
@@ -81,6 +81,20 @@ _DIRECTION_HELP = {
     "rtl": "right to left for this document",
     "ltr": "left to right for this document",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class _RowPaint:
+    """One row's spans, ghosts, placeholders, selection and cursor, and the sorted offsets
+    (cuts) where its look may change: what both row renderers (logical, visual) work from."""
+
+    spans: list[SpanView]
+    ghosts: Sequence[SpanView]
+    specials: Sequence[tuple[int, int]]
+    sel: tuple[int, int] | None
+    cursor_here: bool
+    highlight: frozenset[int]
+    cuts: list[int]
 
 
 class ViewMessage(Message):
@@ -1003,61 +1017,17 @@ class ArticleView(ScrollView, can_focus=True):
         row = layout.row(row_index)
         if row.bidi is not None:
             return self._render_visual_row(layout, row, row_index)
-        start, end = row.start, row.end
+        end = row.end
         display = row.display
         base = self._style("base")
-        spans = [s for s in self._spans.overlapping(start, max(end, start + 1)) if s.end > s.start]
-        spans.sort(key=_layer_rank)
-        ghosts = self._ghosts.overlapping(start, max(end, start + 1)) if len(self._ghosts) else []
-        specials = row.specials
-        sel = self.selected_range()
-        cursor_here = layout.row_of(self._cursor) == row_index
-        cursor_end = self._index.next_grapheme(self._cursor) if cursor_here else -1
-
-        cuts = {start, end}
-        for s in spans:
-            for p_start, p_end in s.fragments or ((s.start, s.end),):
-                cuts.add(min(max(p_start, start), end))
-                cuts.add(min(max(p_end, start), end))
-        for g in ghosts:
-            cuts.add(min(max(g.start, start), end))
-            cuts.add(min(max(g.end, start), end))
-        for a, b in specials:
-            cuts.add(a)
-            cuts.add(b)
-        if sel is not None:
-            cuts.add(min(max(sel[0], start), end))
-            cuts.add(min(max(sel[1], start), end))
-        if cursor_here:
-            cuts.add(self._cursor)
-            cuts.add(min(cursor_end, end))
-        ordered = sorted(c for c in cuts if start <= c <= end)
-
-        highlight = self._highlight_ids
+        paint = self._row_paint(layout, row, row_index)
+        cursor_here = paint.cursor_here
         segments: list[Segment] = []
-        for a, b in pairwise(ordered):
+        for a, b in pairwise(paint.cuts):
             text = display[row.display_index(a) : row.display_index(b)]
             if not text:
                 continue
-            style = base
-            emphasise = False
-            for s in spans:
-                if s.touches(a, a + 1):
-                    style += self._span_style(s)
-                    emphasise = emphasise or s.id in highlight
-            for g in ghosts:
-                if g.start <= a < g.end:
-                    style += self._ghost_style(g)
-                    break
-            if emphasise:
-                style += self._style("highlight")
-            if specials and any(p <= a < q for p, q in specials):
-                style += self._style("placeholder")
-            in_sel = sel is not None and sel[0] <= a < sel[1]
-            if in_sel:
-                style += self._style("selection")
-            if cursor_here and a == self._cursor:
-                style += self._style("cursor") + Style(reverse=not in_sel)
+            style = self._piece_style(a, base, paint)
             segments.append(Segment(text, style))
         if cursor_here and self._cursor >= end:
             # end of line (or empty line): the cursor sits on the reserved last column
@@ -1073,14 +1043,10 @@ class ArticleView(ScrollView, can_focus=True):
         shows draws every highlight exactly on the cells of its characters, even where a
         right-to-left run breaks it in two on screen. Same looks as ``_render_row``.
         """
-        start, end = row.start, row.end
+        end = row.end
         base = self._style("base")
-        spans = [s for s in self._spans.overlapping(start, max(end, start + 1)) if s.end > s.start]
-        spans.sort(key=_layer_rank)
-        specials = row.specials
-        sel = self.selected_range()
-        cursor_here = layout.row_of(self._cursor) == row_index
-        highlight = self._highlight_ids
+        paint = self._row_paint(layout, row, row_index)
+        cursor_here = paint.cursor_here
         cursor_style = base + self._style("cursor") + Style(reverse=True)
         at_end = cursor_here and self._cursor >= end
         segments: list[Segment] = []
@@ -1089,23 +1055,9 @@ class ArticleView(ScrollView, can_focus=True):
             segments.append(Segment(" ", cursor_style))
         elif row.x0:
             segments.append(Segment(" " * row.x0, base))
-        # Styles change only where a span, placeholder, the selection or the cursor starts or
-        # ends: style each such logical piece once, then look graphemes up by offset.
-        cursor_end = self._index.next_grapheme(self._cursor) if cursor_here else -1
-        cuts = {start, end}
-        for s in spans:
-            for p_start, p_end in s.fragments or ((s.start, s.end),):
-                cuts.update((min(max(p_start, start), end), min(max(p_end, start), end)))
-        ghosts = self._ghosts.overlapping(start, max(end, start + 1)) if len(self._ghosts) else []
-        for g in ghosts:
-            cuts.update((min(max(g.start, start), end), min(max(g.end, start), end)))
-        for p, q in specials:
-            cuts.update((p, q))
-        if sel is not None:
-            cuts.update((min(max(sel[0], start), end), min(max(sel[1], start), end)))
-        if cursor_here:
-            cuts.update((self._cursor, min(cursor_end, end)))
-        ordered = sorted(c for c in cuts if start <= c <= end)
+        # Styles change only at the paint's cuts: style each such logical piece once, then
+        # look graphemes up by offset.
+        ordered = paint.cuts
         piece_styles: dict[int, Style] = {}
         run: list[str] = []
         run_style: Style | None = None
@@ -1117,8 +1069,7 @@ class ArticleView(ScrollView, can_focus=True):
                 lo, hi = ordered[k], ordered[k + 1] if k + 1 < len(ordered) else end + 1
                 cached = piece_styles.get(k)
                 if cached is None:
-                    cached = piece_styles[k] = self._visual_piece_style(
-                        lo, base, spans, highlight, specials, sel, cursor_here, ghosts)
+                    cached = piece_styles[k] = self._piece_style(lo, base, paint)
                 style = cached
             if run and style is not run_style and style != run_style:
                 segments.append(Segment("".join(run), run_style))
@@ -1131,18 +1082,37 @@ class ArticleView(ScrollView, can_focus=True):
             segments.append(Segment(" ", cursor_style))
         return Strip(segments)
 
-    def _visual_piece_style(
-        self,
-        a: int,
-        base: Style,
-        spans: list[SpanView],
-        highlight: frozenset[int],
-        specials: list[tuple[int, int]],
-        sel: tuple[int, int] | None,
-        cursor_here: bool,
-        ghosts: Sequence[SpanView] = (),
-    ) -> Style:
-        """The look of the characters from offset ``a`` to the next cut (as in ``_render_row``)."""
+    def _row_paint(self, layout: Layout, row: Row, row_index: int) -> _RowPaint:
+        """What one row's looks depend on, and the offsets where they may change (cuts)."""
+        start, end = row.start, row.end
+        spans = [s for s in self._spans.overlapping(start, max(end, start + 1)) if s.end > s.start]
+        spans.sort(key=_layer_rank)
+        ghosts = self._ghosts.overlapping(start, max(end, start + 1)) if len(self._ghosts) else []
+        sel = self.selected_range()
+        cursor_here = layout.row_of(self._cursor) == row_index
+
+        def clip(offset: int) -> int:
+            return min(max(offset, start), end)
+
+        cuts = {start, end}
+        for s in spans:
+            for p_start, p_end in s.fragments or ((s.start, s.end),):
+                cuts.update((clip(p_start), clip(p_end)))
+        for g in ghosts:
+            cuts.update((clip(g.start), clip(g.end)))
+        for p, q in row.specials:
+            cuts.update((p, q))
+        if sel is not None:
+            cuts.update((clip(sel[0]), clip(sel[1])))
+        if cursor_here:
+            cuts.update((self._cursor, clip(self._index.next_grapheme(self._cursor))))
+        return _RowPaint(spans, ghosts, row.specials, sel, cursor_here, self._highlight_ids,
+                         sorted(c for c in cuts if start <= c <= end))
+
+    def _piece_style(self, a: int, base: Style, paint: _RowPaint) -> Style:
+        """The look of the characters from offset ``a`` to the next cut, in either row order."""
+        spans, ghosts, specials = paint.spans, paint.ghosts, paint.specials
+        sel, highlight, cursor_here = paint.sel, paint.highlight, paint.cursor_here
         style = base
         emphasise = False
         for s in spans:
