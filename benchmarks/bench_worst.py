@@ -40,6 +40,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
+from run import _label_samples  # noqa: E402  (the same label loop as run.py's label section)
+
 Row = tuple[str, str, str, str, str]
 LABELS = ("PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "DATE")
 
@@ -127,44 +129,6 @@ def bench_add_span(quick: bool) -> list[Row]:
 
 
 # ------------------------------------------------------------------ label key -> Saved
-async def _label_near_end(project: Any, doc_id: int, text: str, n: int) -> list[float]:
-    from copydesk.tui.app import CopydeskApp
-    from copydesk.tui.screens.annotate import AnnotateScreen
-    from copydesk.tui.widgets.article_view import ArticleView
-
-    app = CopydeskApp(project, "bench", open_document=doc_id)
-    samples: list[float] = []
-    async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(400):
-            if isinstance(app.screen, AnnotateScreen):
-                break
-            await pilot.pause(0.05)
-        screen = app.screen
-        assert isinstance(screen, AnnotateScreen)
-        view = screen.query_one(ArticleView)
-        await pilot.pause()
-        view.action_cursor_doc_end()
-        await pilot.pause()
-        taken = {(s.start, s.end) for s in screen.spans.values() if s.label == "NORP"}
-        done = 0
-        for _ in range(n * 20):
-            if done >= n:
-                break
-            view.action_cursor_prev_word()
-            token = view.token_range_at(view.cursor)
-            if token is None or token in taken or not text[token[0]:token[1]].isalnum():
-                continue
-            taken.add(token)
-            t0 = time.perf_counter()
-            screen.apply_label("NORP")
-            for y in range(view.scrollable_content_region.height):
-                view.render_line(y)
-            samples.append(time.perf_counter() - t0)
-            done += 1
-            await pilot.pause()
-    return samples
-
-
 def bench_label_shapes(quick: bool) -> list[Row]:
     n = 15 if quick else 40
     rows: list[Row] = []
@@ -173,7 +137,7 @@ def bench_label_shapes(quick: bool) -> list[Row]:
         with tempfile.TemporaryDirectory() as tmp:
             project, doc_id = _seed(Path(tmp) / "p", text, 5_000)
             try:
-                samples = asyncio.run(_label_near_end(project, doc_id, text, n))
+                samples = asyncio.run(_label_samples(project, doc_id, text, n, from_end=True))
             finally:
                 project.close()
         medians[shape] = _median(samples)

@@ -119,7 +119,10 @@ def seed_project(root: Path, words: int, spans: int,
     return project, doc_id, text
 
 
-async def _label_samples(project: Any, doc_id: int, text: str, n: int) -> list[float]:
+async def _label_samples(project: Any, doc_id: int, text: str, n: int, *,
+                         from_end: bool = False) -> list[float]:
+    """Label key -> row repainted, `n` times on free words from the top (or, `from_end`, from
+    the end backwards: the far end of a one-line article)."""
     from copydesk.tui.app import CopydeskApp
     from copydesk.tui.screens.annotate import AnnotateScreen
     from copydesk.tui.widgets.article_view import ArticleView
@@ -127,7 +130,7 @@ async def _label_samples(project: Any, doc_id: int, text: str, n: int) -> list[f
     app = CopydeskApp(project, "bench", open_document=doc_id)
     samples: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
-        for _ in range(200):
+        for _ in range(400):
             if isinstance(app.screen, AnnotateScreen):
                 break
             await pilot.pause(0.05)
@@ -135,13 +138,17 @@ async def _label_samples(project: Any, doc_id: int, text: str, n: int) -> list[f
         assert isinstance(screen, AnnotateScreen)
         view = screen.query_one(ArticleView)
         await pilot.pause()
+        if from_end:
+            view.action_cursor_doc_end()
+            await pilot.pause()
+        step = view.action_cursor_prev_word if from_end else view.action_cursor_next_word
         # NORP is not among the seeded labels, so every word is free for it
         taken = {(s.start, s.end) for s in screen.spans.values() if s.label == "NORP"}
         done = 0
-        for _ in range(n * 20):  # bounded search for free words near the top
+        for _ in range(n * 20):  # bounded search for free words near the start (or end)
             if done >= n:
                 break
-            view.action_cursor_next_word()
+            step()
             token = view.token_range_at(view.cursor)
             if token is None or token in taken or not text[token[0]:token[1]].isalnum():
                 continue
