@@ -130,11 +130,13 @@ async def _label_samples(project: Any, doc_id: int, text: str, n: int, *,
     app = CopydeskApp(project, "bench", open_document=doc_id)
     samples: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
+        # wait for the composed screen, not just the pushed one: querying a screen that is
+        # pushed but not yet composed raised NoMatches on some documents
         for _ in range(400):
-            if isinstance(app.screen, AnnotateScreen):
+            screen = app.screen
+            if isinstance(screen, AnnotateScreen) and screen.query(ArticleView):
                 break
             await pilot.pause(0.05)
-        screen = app.screen
         assert isinstance(screen, AnnotateScreen)
         view = screen.query_one(ArticleView)
         await pilot.pause()
