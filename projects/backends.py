@@ -34,6 +34,14 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Integer, Text
 from sqlmodel import create_engine
 
+from copydesk.projects.errors import (
+    PermissionDenied,
+    StoreBusy,
+    StoreError,
+    StoreUnavailable,
+    is_server_url,
+)
+
 BUSY_TIMEOUT_MS = 10_000
 # Execution options read by the SQLite "begin" hook: DEFERRED for reads, IMMEDIATE for writes,
 # and how long a write may wait for another writer's lock (0: try once, see Database.no_wait).
@@ -44,25 +52,6 @@ NO_WAIT_LOCK_TIMEOUT = "50ms"
 # PostgreSQL advisory lock keys (bigint space; the per-set locks use the two-int4 space).
 PROJECT_LOCK = 0x636F7079  # "copy": shared by every set writer, exclusive for project-wide work
 MIGRATION_LOCK = 0x64657363  # "desc": one opener at a time upgrades the layout
-
-
-class StoreError(ValueError):
-    """A write the store refuses, or a database it cannot use; the message is for the user."""
-
-
-class StoreBusy(StoreError):
-    """Another process held the write lock for longer than we are willing to wait."""
-
-
-class StoreUnavailable(StoreError):
-    """The database server cannot be reached (down, restarting, connection dropped).
-
-    Nothing of the failed action was saved; the next action reconnects by itself.
-    """
-
-
-class PermissionDenied(StoreError):
-    """A refused read or write; a StoreError so the CLI prints it as one line and exits 1."""
 
 
 # ----------------------------------------------------------------------------- portable SQL
@@ -448,11 +437,6 @@ class PostgresBackend(Backend):
         if bad or crossed:
             return f"{bad} span(s) whose text differs from the document, {crossed} stray link(s)"
         return "ok"
-
-
-def is_server_url(location: str | Path) -> bool:
-    return isinstance(location, str) and location.split(":", 1)[0].split("+", 1)[0] in (
-        "postgresql", "postgres")
 
 
 def backend_for(location: str | Path) -> Backend:

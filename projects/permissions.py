@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from copydesk.projects.db import PermissionDenied
+from copydesk.projects.errors import PermissionDenied
 
 GOLD = "gold"
 RESERVED_NAMES: frozenset[str] = frozenset({GOLD})

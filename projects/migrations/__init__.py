@@ -18,12 +18,12 @@ and set `HEAD` below to its revision id (a test checks the two agree).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
-from sqlmodel import SQLModel
+# SQLAlchemy is imported inside the functions, not here: `HEAD` is read before the annotation
+# screen's first frame (`projects.firstread`), which must not pay for loading SQLAlchemy.
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
 
 # The newest revision in versions/; tests/test_migrations.py checks it against the scripts.
 HEAD = "0005"
@@ -46,12 +46,16 @@ class MigrationError(RuntimeError):
 
 
 def current_revision(conn: Connection) -> str | None:
+    from sqlalchemy import inspect, text
+
     if not inspect(conn).has_table("alembic_version"):
         return None
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def _has_tables(conn: Connection) -> bool:
+    from sqlalchemy import inspect
+
     return inspect(conn).has_table("document")
 
 
@@ -77,6 +81,8 @@ def script_head() -> str:
 
 
 def _stamp(conn: Connection, revision: str) -> None:
+    from sqlalchemy import text
+
     conn.execute(text(
         "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL, "
         "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
@@ -91,6 +97,9 @@ def ensure_current(engine: Engine, backend: _BackendLike) -> str | None:
     (IMMEDIATE on SQLite, an advisory lock on PostgreSQL), so two processes opening an old
     project at once do not both migrate it: the second sees the new revision and stops.
     """
+    from sqlalchemy.exc import DBAPIError
+    from sqlmodel import SQLModel
+
     with engine.connect() as conn:
         if _has_tables(conn) and current_revision(conn) == HEAD:
             return None

@@ -1,0 +1,140 @@
+"""`copydesk.yaml`: the project's name, schema path, people, settings and database, and where
+the project folder is.
+
+Kept apart from `projects.project` (config + schema + store) because reading it needs neither
+SQLAlchemy nor the store: the annotation screen's first frame (`projects.firstread`) reads the
+config and the database with the standard library alone, and opens the store afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from copydesk.projects.errors import StoreError, is_server_url
+
+CONFIG_NAME = "copydesk.yaml"
+DB_NAME = "copydesk.db"
+_KNOWN_KEYS = {"name", "schema", "annotators", "reviewers", "settings", "database"}
+DEFAULT_SETTINGS: dict[str, Any] = {"snap_to_tokens": True, "allow_annotator_override": True}
+# Right-to-left display (the TUI's F6/F7/F8 write these): how rows of Arabic or Sorani are
+# ordered on screen, whether Arabic letters are drawn in presentation forms, and per-document
+# paragraph direction overrides keyed by the document's content hash.
+BIDI_DISPLAY_MODES = ("visual", "logical", "terminal")
+TEXT_DIRECTIONS = ("auto", "rtl", "ltr")
+BIDI_DEFAULTS: dict[str, Any] = {"bidi_display": "visual", "arabic_shaping": False,
+                                 "text_direction": {}}
+
+
+class ProjectError(StoreError):
+    """A project that cannot be found, made or read; the message names the file."""
+
+
+@dataclass
+class ProjectConfig:
+    name: str
+    schema: str = "schema.yaml"
+    annotators: list[str] = field(default_factory=list)
+    reviewers: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+    # A postgresql:// URL (never with a password); None: copydesk.db beside this file.
+    database: str | None = None
+
+    def to_yaml(self) -> str:
+        data: dict[str, Any] = {
+            "name": self.name,
+            "schema": self.schema,
+            "annotators": self.annotators,
+            "reviewers": self.reviewers,
+            "settings": self.settings,
+        }
+        if self.database:
+            data["database"] = self.database
+        header = (
+            "# copydesk project. `schema` is relative to this folder; annotators and reviewers\n"
+            "# are OS user names (empty lists: anyone may annotate, nobody reviews).\n"
+        )
+        if self.database:
+            header += ("# `database`: the PostgreSQL store; passwords come from PGPASSWORD,\n"
+                       "# ~/.pgpass or a service file, never from this file.\n")
+        return header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+    @classmethod
+    def read(cls, path: Path) -> ProjectConfig:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise ProjectError(f"{path}: no such file") from exc
+        except UnicodeDecodeError as exc:
+            raise ProjectError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f":{mark.line + 1}" if mark is not None else ""
+            problem = getattr(exc, "problem", None) or "malformed YAML"
+            raise ProjectError(f"{path}{line}: {problem}") from exc
+        if not isinstance(data, dict):
+            raise ProjectError(f"{path}: expected a mapping with at least `name` and `schema`")
+        unknown = set(data) - _KNOWN_KEYS
+        if unknown:
+            raise ProjectError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; "
+                               f"known: {', '.join(sorted(_KNOWN_KEYS))}")
+        for key in ("annotators", "reviewers"):
+            value = data.get(key) or []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ProjectError(f"{path}: `{key}` must be a list of user names")
+        settings = data.get("settings") or {}
+        if not isinstance(settings, dict):
+            raise ProjectError(f"{path}: `settings` must be a mapping")
+        database = data.get("database")
+        if database is not None:
+            if not isinstance(database, str) or not is_server_url(database):
+                raise ProjectError(f"{path}: `database` must be a postgresql:// URL")
+            # Imported here: only a PostgreSQL project needs it, and it loads SQLAlchemy.
+            from copydesk.projects.backends import PostgresBackend
+
+            try:
+                PostgresBackend(database)
+            except StoreError as exc:
+                raise ProjectError(f"{path}: {exc}") from exc
+        name = data.get("name")
+        schema = data.get("schema", "schema.yaml")
+        if not isinstance(name, str) or not isinstance(schema, str):
+            raise ProjectError(f"{path}: `name` and `schema` must be text")
+        _check_bidi_settings(path, settings)
+        return cls(
+            name=name, schema=schema, annotators=list(data.get("annotators") or []),
+            reviewers=list(data.get("reviewers") or []),
+            settings={**DEFAULT_SETTINGS, **settings}, database=database,
+        )
+
+
+def _check_bidi_settings(path: Path, settings: dict[str, Any]) -> None:
+    """One clear line for a bad right-to-left display setting (they are hand-editable)."""
+    mode = settings.get("bidi_display", "visual")
+    if mode not in BIDI_DISPLAY_MODES:
+        raise ProjectError(f"{path}: settings.bidi_display must be one of "
+                           f"{', '.join(BIDI_DISPLAY_MODES)} (got {mode!r})")
+    if not isinstance(settings.get("arabic_shaping", False), bool):
+        raise ProjectError(f"{path}: settings.arabic_shaping must be true or false")
+    directions = settings.get("text_direction") or {}
+    if not isinstance(directions, dict) or not all(
+        isinstance(k, str) and v in TEXT_DIRECTIONS for k, v in directions.items()
+    ):
+        raise ProjectError(f"{path}: settings.text_direction must map document hashes to "
+                           f"{', '.join(TEXT_DIRECTIONS)}")
+
+
+def find_project(start: Path | str | None = None) -> Path:
+    """The nearest folder at or above `start` that holds copydesk.yaml."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ProjectError(f"no {CONFIG_NAME} in {here} or any folder above it; "
+                       "run `copydesk init DIR` or pass -p DIR")
