@@ -5,6 +5,13 @@ The app holds the open project, the annotator's name and the one write queue
 it as saved, edits are saved in the order they were made, and a database locked by another
 process never freezes the keys (the write worker waits instead, while the screen says
 "Saving…").
+
+Started on one document with what `projects.firstread` read (`copydesk annotate --doc N` on a
+SQLite project), the app paints that document before the project is open, and opens it (the
+store, with SQLAlchemy) right after the first frame. The rule that keeps this invisible: no key
+or click is handled before the project is open. One that arrives earlier opens it first, then
+is handled as usual; so is anything that asks for `app.project`. Nothing waits in a queue of
+its own, and nothing is handled against a half-loaded screen.
 """
 
 from __future__ import annotations
@@ -16,11 +23,13 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from copydesk.schema import SchemaError
-from copydesk.tui.screens.queue import QueueScreen
+from copydesk.projects.errors import StoreError
+from copydesk.projects.firstread import FirstScreen
+from copydesk.schema import Schema, SchemaError
 from copydesk.tui.writes import WriteQueue
 
 if TYPE_CHECKING:
+    from copydesk.projects.config import ProjectConfig
     from copydesk.projects.project import Project
 
 SCHEMA_POLL_SECONDS = 3.0
@@ -37,16 +46,101 @@ class CopydeskApp(App[None]):
         Binding("question_mark", "help", "Help", id="app.help"),
     ]
 
-    def __init__(self, project: Project, annotator: str, *, open_document: int | None = None,
-                 doc_ids: list[int] | None = None) -> None:
+    def __init__(self, project: Project | FirstScreen, annotator: str, *,
+                 open_document: int | None = None, doc_ids: list[int] | None = None) -> None:
+        """`project`: the open project, or the first-frame read of the document to start on
+        (the project is then opened after the first frame; see the module docstring)."""
         super().__init__()
-        self.project = project
+        self._first: FirstScreen | None = None
+        self._project: Project | None = None
+        if isinstance(project, FirstScreen):
+            self._first = project
+            open_document = project.doc_id if open_document is None else open_document
+        else:
+            self._project = project
+        self._writes: WriteQueue | None = None
         self.annotator = annotator
         self.doc_ids = doc_ids
         self._open_document = open_document
         self._schema_warned = False
-        self.sub_title = f"{project.config.name} · {annotator}"
-        self.writes = WriteQueue(self, project.store.db, on_waiting=self._writes_waiting)
+        self.sub_title = f"{self.config.name} · {annotator}"
+
+    # ------------------------------------------------------------------ the project
+    @property
+    def project(self) -> Project:
+        """The open project; asking for it opens it if the app started without it."""
+        if self._project is None:
+            self.finish_opening()
+        if self._project is None:
+            raise StoreError("the project could not be opened")
+        return self._project
+
+    @property
+    def config(self) -> ProjectConfig:
+        """`copydesk.yaml` as this app knows it (no need to open the store to read it)."""
+        if self._project is not None or self._first is None:
+            return self.project.config
+        return self._first.config
+
+    @property
+    def schema(self) -> Schema:
+        """The project's schema: the store's copy once open, else the first-frame read's."""
+        if self._project is not None or self._first is None:
+            return self.project.store.schema
+        return self._first.schema
+
+    @property
+    def writes(self) -> WriteQueue:
+        """The one write queue (made with the project: it writes through the store)."""
+        if self._writes is None:
+            self._writes = WriteQueue(self, self.project.store.db,
+                                      on_waiting=self._writes_waiting)
+        return self._writes
+
+    def first_screen(self, doc_id: int) -> FirstScreen | None:
+        """The first-frame read of `doc_id`, while the project is not open yet."""
+        first = self._first
+        if first is None or self._project is not None or first.doc_id != doc_id:
+            return None
+        return first
+
+    def finish_opening(self) -> None:
+        """Open the project the app was started without, then let the screens load what needs
+        the store. Runs after the first frame, or earlier if a key, a click or a caller needs
+        the project first; does nothing once the project is open."""
+        first = self._first
+        if self._project is not None or first is None:
+            return
+        # Imported here, not at the top: this loads SQLAlchemy and the store, the part of
+        # start-up the first frame does without (`-X importtime`: about 0.4 s).
+        from copydesk.projects.project import Project
+
+        try:
+            project = Project.open(first.root, search=False)
+        except (StoreError, SchemaError, OSError) as exc:
+            # The files changed between the first read and now (a rare race): say so and go.
+            self._first = None
+            self.exit(return_code=1, message=f"copydesk: error: {exc}")
+            return
+        self._project = project
+        for notice in project.notices:
+            self.notify(notice, timeout=10)
+        for screen in self.screen_stack:
+            opened = getattr(screen, "store_opened", None)
+            if opened is not None:
+                opened()
+
+    def close_project(self) -> None:
+        """Close the project, if it was opened (an app started on a first-frame read may quit
+        before it opens it)."""
+        if self._project is not None:
+            self._project.close()
+
+    async def on_event(self, event: events.Event) -> None:
+        # No key or click is handled before the project is open (see the module docstring).
+        if self._project is None and isinstance(event, (events.Key, events.MouseDown)):
+            self.finish_opening()
+        await super().on_event(event)
 
     def _writes_waiting(self, count: int, what: str) -> None:
         tell = getattr(self.screen, "writes_waiting", None)
@@ -55,7 +149,7 @@ class CopydeskApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit once every edit made is saved (or refused): none is dropped on the way out."""
-        pending = self.writes.pending
+        pending = self._writes.pending if self._writes is not None else 0
         if pending:
             self.notify(f"Saving {pending} edit(s) before quitting…", timeout=30)
             self.writes.when_idle(self.exit)
@@ -63,14 +157,36 @@ class CopydeskApp(App[None]):
         self.exit()
 
     def on_mount(self) -> None:
-        keymap = self.project.config.settings.get("keymap")
+        keymap = self.config.settings.get("keymap")
         if isinstance(keymap, dict) and keymap:  # checked at start-up (commands/annotate.py)
             self.set_keymap({str(k): str(v) for k, v in keymap.items()})
         self._watch_hangup()
         self.set_interval(SCHEMA_POLL_SECONDS, self.check_schema)
-        self.push_screen(QueueScreen())
         if self._open_document is not None:
+            # The document's screen alone: the queue is made when the annotator goes back to
+            # it (leave_document), not composed and painted first for nothing. After this
+            # refresh, not now: the app's start-up is one batch of updates, and a screen
+            # painted inside it reaches the terminal only with the next change.
             self.call_after_refresh(self.open_document, self._open_document)
+        else:
+            self.show_queue()
+
+    def show_queue(self) -> None:
+        """The document queue, on top of the stack."""
+        # Imported here, not at the top: not on the way to a `--doc` start's first frame.
+        from copydesk.tui.screens.queue import QueueScreen
+
+        self.push_screen(QueueScreen())
+
+    def leave_document(self) -> None:
+        """Back from a document to the queue: the one below it, or a new one when the app
+        started on the document (only the app's base screen is below it then)."""
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+            return
+        from copydesk.tui.screens.queue import QueueScreen  # start-up time: see show_queue
+
+        self.switch_screen(QueueScreen())
 
     def _watch_hangup(self) -> None:
         """A dropped SSH connection sends SIGHUP: leave cleanly (every edit is already saved)."""

@@ -9,10 +9,13 @@ settings and back.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from copydesk.projects.project import Project, ProjectError
+from copydesk.projects.config import ProjectError
 from copydesk.tui.bidi import DIRECTIONS, DISPLAY_MODES, BidiOptions
+
+if TYPE_CHECKING:
+    from copydesk.projects.project import Project
 
 __all__ = ["options_for", "remember"]
 

@@ -51,9 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from copydesk.projects.db import StoreError
+    from copydesk.projects.errors import StoreError
     from copydesk.schema import SchemaError
 
     parser = build_parser()
@@ -69,7 +67,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         say(f"copydesk: error: {one_line(exc)}", err=True)
         return EXIT_USER_ERROR
-    except SQLAlchemyError as exc:  # a read of a damaged or foreign database file
+    except Exception as exc:
+        if not _is_sqlalchemy_error(exc):
+            raise
+        # A read of a damaged or foreign database file.
         from copydesk.tui.commands.common import say
 
         orig = getattr(exc, "orig", None) or exc
@@ -86,6 +87,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 141
     return int(result or 0)
+
+
+def _is_sqlalchemy_error(exc: BaseException) -> bool:
+    """True for SQLAlchemy's errors, without importing SQLAlchemy to ask: `annotate --doc`
+    paints its first frame before it loads SQLAlchemy (about 0.4 s), and an error raised by
+    SQLAlchemy implies it was imported."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
 
 
 def _silence_stdout() -> None:

@@ -22,11 +22,14 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
-from copydesk.projects.db import Database, StoreBusy, StoreError
+from copydesk.projects.errors import StoreBusy, StoreError
+
+if TYPE_CHECKING:
+    from copydesk.projects.db import Database
 
 
 @dataclass

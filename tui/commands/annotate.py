@@ -36,6 +36,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_annotate(args: argparse.Namespace) -> int:
+    if args.doc is not None:
+        first = first_screen(args)
+        if first is not None:
+            return first_screen_app(first)
     project = open_project(args)
     annotator = resolve_annotator(project, args.annotator)
     if args.doc is not None:
@@ -51,11 +55,63 @@ def run_annotate(args: argparse.Namespace) -> int:
 
 def project_settings_problems(project) -> list[str]:  # type: ignore[no-untyped-def]
     """The keymap, tags and speech-verb settings checked against the app and the schema."""
-    from copydesk.tui.keymap import settings_problems
+    return settings_problems(project.config, project.store.schema)
+
+
+def settings_problems(config, schema) -> list[str]:  # type: ignore[no-untyped-def]
+    from copydesk.tui.keymap import settings_problems as problems
     from copydesk.tui.keys_help import default_bindings
 
-    hotkeys = {k: label.name for k, label in project.store.schema.hotkeys().items()}
-    return settings_problems(project.config.settings, default_bindings(), hotkeys)
+    hotkeys = {k: label.name for k, label in schema.hotkeys().items()}
+    return problems(config.settings, default_bindings(), hotkeys)
+
+
+def first_screen(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """`annotate --doc N` on a SQLite project: the document read for the first frame without
+    opening the store (`projects.firstread`), or None to open the project the usual way.
+
+    Every check `run_annotate` makes is made here too, in the same order (the project's files
+    are sound, who may annotate, the document, the settings); anything unusual falls back to
+    the usual path, which reports it exactly as before.
+    """
+    from copydesk.projects.config import CONFIG_NAME, ProjectConfig, find_project
+    from copydesk.projects.firstread import read_first_screen
+    from copydesk.projects.permissions import (
+        PermissionDenied,
+        check_annotate,
+        resolve_annotator,
+    )
+
+    root = find_project(Path(args.project) if args.project else None)
+    config = ProjectConfig.read(root / CONFIG_NAME)
+    if config.database is not None:
+        return None  # PostgreSQL: the role decides who annotates; the usual path asks it
+    try:
+        name = resolve_annotator(config, args.annotator, default_annotator(None))
+    except PermissionDenied:
+        return None  # the usual path says so, after its own checks of the project
+    first = read_first_screen(root, config, args.doc, name)
+    if first is None:
+        return None
+    check_annotate(config, name)
+    return first
+
+
+def first_screen_app(first) -> int:  # type: ignore[no-untyped-def]
+    """The app on the first-frame read: it opens the project after painting (tui.app)."""
+    problems = settings_problems(first.config, first.schema)
+    if problems:
+        for problem in problems:
+            say(f"copydesk: error: {first.root / 'copydesk.yaml'}: {problem}", err=True)
+        return 1
+    from copydesk.tui.app import CopydeskApp
+
+    app = CopydeskApp(first, first.annotator, open_document=first.doc_id)
+    try:
+        app.run()
+    finally:
+        app.close_project()
+    return int(app.return_code or 0)
 
 
 def resolve_annotator(project, requested: str | None) -> str:  # type: ignore[no-untyped-def]

@@ -24,9 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from copydesk.projects import fragments as frag
-from copydesk.projects.db import StoreError
-from copydesk.projects.models import Action, Link, Span
-from copydesk.projects.store import BATCH_KINDS
+from copydesk.projects.errors import StoreError
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui import motions
 from copydesk.tui.bidi_settings import options_for, remember
@@ -41,6 +39,10 @@ from copydesk.tui.widgets.article_view import ArticleView
 from copydesk.tui.writes import WriteJob
 
 if TYPE_CHECKING:
+    # Types only: the table models load SQLAlchemy, which this screen's first frame does
+    # without (projects.firstread); the store is opened right after it.
+    from copydesk.projects.firstread import FirstSpan
+    from copydesk.projects.models import Action, Link, Span
     from copydesk.tui.app import CopydeskApp
 
 UNDONE = ("todo", "in_progress")
@@ -71,7 +73,7 @@ def fragment_list(span: Span) -> str:
     return shown if len(parts) == 1 else f"{shown} ({len(parts)} pieces)"
 
 
-def span_view(span: Span, label: Label | None) -> SpanView:
+def span_view(span: Span | FirstSpan, label: Label | None) -> SpanView:
     color = label.color if label is not None else "grey50"
     parts = frag.parts_of(span)
     return SpanView(id=int(span.id), start=span.start, end=span.end,  # type: ignore[arg-type]
@@ -152,6 +154,9 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         # to its second crosses the source and cue, which must not become the target.
         self.current_id: int | None = None
         self._pinned = False
+        self._loaded = False  # store_opened has run (see on_mount)
+        self._first_count = 0  # spans painted from the first-frame read, until then
+        self._queue_ids: list[int] | None = None
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -175,23 +180,50 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
 
     @property
     def schema(self):  # type: ignore[no-untyped-def]
-        return self.app.project.store.schema
+        return self.app.schema
 
     def on_mount(self) -> None:
+        first = self.app.first_screen(self.doc_id)
+        if first is not None:
+            # The document the app was started on, read without the store (projects.firstread):
+            # paint it now, open the store once this frame is on the terminal. Any key or
+            # click that comes first opens it before it is handled (CopydeskApp.on_event).
+            self._show(first.text, first.title or first.external_id or f"document {first.doc_id}",
+                       first.content_hash)
+            self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in first.spans])
+            self._first_count = len(first.spans)
+            self.status = first.status
+            self.refresh_title()
+            self.call_after_refresh(self.app.finish_opening)
+            return
         doc = self.store.document(self.doc_id)
-        self.text = doc.text
-        self.title = doc.title or doc.external_id or f"document {doc.id}"
-        snap = bool(self.app.project.config.settings.get("snap_to_tokens", True))
-        self.view.snap_tokens = snap
-        self.content_hash = doc.content_hash
-        self.view.bidi = options_for(self.app.project.config.settings, doc.content_hash)
-        self._queue_ids = self.app.queue_ids()
-        self.view.load(doc.text, [])
+        self._show(doc.text, doc.title or doc.external_id or f"document {doc.id}",
+                   doc.content_hash)
+        self.store_opened()
+
+    def _show(self, text: str, title: str, content_hash: str) -> None:
+        """The document's text, with this project's settings and label looks and keys."""
+        settings = self.app.config.settings
+        self.text = text
+        self.title = title
+        self.view.snap_tokens = bool(settings.get("snap_to_tokens", True))
+        self.content_hash = content_hash
+        self.view.bidi = options_for(settings, content_hash)
+        self.view.load(text, [])
         self.apply_looks()
         self.bind_label_hotkeys()
-        self.reload()
         self.view.focus()
         self.say("Select with shift+arrows (or v / space), then press a label key or / to pick.")
+
+    def store_opened(self) -> None:
+        """Everything that needs the store: spans as rows, links, suggestions, status and the
+        queue's progress. Called once the app's project is open (at once, unless this screen
+        was painted from the first-frame read)."""
+        if self._loaded or not hasattr(self, "text"):
+            return  # done already, or not mounted yet (on_mount will then load it all)
+        self._loaded = True
+        self._queue_ids = self.app.queue_ids()
+        self.reload()
 
     # ------------------------------------------------------------------ state
     def reload(self) -> None:
@@ -241,7 +273,11 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             right.append(" SELECT ", style="bold reverse")
             right.append(" ")
         right.append(f"[{self.status}]", style="italic")
-        right.append(f" {finished}/{total} done  ·  {len(self.spans)} spans  ·  "
+        # Painted from the first-frame read, the queue's progress is not known yet (it comes
+        # with the store, a moment later): shown as … rather than a wrong 0/0.
+        progress = f"{finished}/{total}" if self._loaded else "…"
+        count = len(self.spans) if self._loaded else self._first_count
+        right.append(f" {progress} done  ·  {count} spans  ·  "
                      f"{self._where()}{self.suggestion_count_text()}  ·  ", style="dim")
         right.append("? help", style="bold")
         width = max(20, (self.size.width or 80) - 2)
@@ -384,7 +420,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         labels = [LabelInfo(lb.name, lb.layer, lb.color) for lb in self.schema.labels]
         depth = depth_for(self.app.console.color_system, no_color=self.app.no_color)
         self.view.label_looks = label_looks(labels, depth)
-        tags = self.app.project.config.settings.get("tags", "auto")
+        tags = self.app.config.settings.get("tags", "auto")
         self.view.tag_mode = tags in ("on", True) or (tags == "auto" and depth == "mono")
 
     def action_toggle_tags(self) -> None:
@@ -597,6 +633,8 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         self._history(redo=True)
 
     def _history(self, *, redo: bool) -> None:
+        from copydesk.projects.store import BATCH_KINDS  # start-up time: see TYPE_CHECKING above
+
         doc_id, annotator = self.doc_id, self.app.annotator
         step_fn = self.store.redo if redo else self.store.undo
 
@@ -662,7 +700,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         if self.pending is not None:
             self.cancel_link()
             return
-        self.app.pop_screen()
+        self.app.leave_document()
 
     # ------------------------------------------------------------------ links
     def action_link(self, kind: str) -> None:
@@ -955,7 +993,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
 
     def action_speech_verb(self) -> None:
         if self._verbs is None:
-            configured = self.app.project.config.settings.get("speech_verbs")
+            configured = self.app.config.settings.get("speech_verbs")
             self._verbs = motions.speech_verb_pattern(configured or motions.DEFAULT_SPEECH_VERBS)
         verbs, skip = self._verbs, self._skip_range()
         found = self._here_or_next(

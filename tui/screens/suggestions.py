@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from copydesk.projects.suggest import is_suggestion_set
-from copydesk.projects.suggest.decisions import Suggestion, accept, pending, reject
 from copydesk.tui.layout import SpanView
 from copydesk.tui.text import safe_text
 
 if TYPE_CHECKING:
+    from copydesk.projects.suggest.decisions import Suggestion
     from copydesk.tui.screens.annotate import AnnotateScreen
 
 KEYS_HINT = "+ accept · - reject · * accept all · , . previous/next suggestion"
@@ -42,6 +42,10 @@ class SuggestionActions:
         if is_suggestion_set(self.app.annotator):
             self.suggestions = []  # a suggestion source does not review itself
         else:
+            # Imported here, not at the top: it loads SQLAlchemy, which the screen's first
+            # frame does without (see projects.firstread); suggestions come with the store.
+            from copydesk.projects.suggest.decisions import pending
+
             self.suggestions = pending(self.store, self.doc_id, self.app.annotator)
         ghosts: list[SpanView] = []
         owner: dict[int, Suggestion] = {}
@@ -108,6 +112,8 @@ class SuggestionActions:
     def _decide(self: AnnotateScreen, chosen: list[Suggestion], *,  # type: ignore[misc]
                 accepted: bool) -> None:
         """One store write through the screen's write queue; the screen follows when saved."""
+        from copydesk.projects.suggest.decisions import accept, reject  # start-up time: above
+
         store, doc_id, annotator = self.store, self.doc_id, self.app.annotator
 
         def run() -> list[str]:
