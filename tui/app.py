@@ -104,6 +104,10 @@ class CopydeskApp(App[None]):
             return None
         return first
 
+    def open_after_first_frame(self) -> None:
+        """Called by the screen painted from the first-frame read, once that frame is out."""
+        self.finish_opening()
+
     def finish_opening(self) -> None:
         """Open the project the app was started without, then let the screens load what needs
         the store. Runs after the first frame, or earlier if a key, a click or a caller needs

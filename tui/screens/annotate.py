@@ -155,7 +155,6 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         self.current_id: int | None = None
         self._pinned = False
         self._loaded = False  # store_opened has run (see on_mount)
-        self._first_count = 0  # spans painted from the first-frame read, until then
         self._queue_ids: list[int] | None = None
 
     # ------------------------------------------------------------------ layout
@@ -191,10 +190,9 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             self._show(first.text, first.title or first.external_id or f"document {first.doc_id}",
                        first.content_hash)
             self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in first.spans])
-            self._first_count = len(first.spans)
             self.status = first.status
             self.refresh_title()
-            self.call_after_refresh(self.app.finish_opening)
+            self.call_after_refresh(self.app.open_after_first_frame)
             return
         doc = self.store.document(self.doc_id)
         self._show(doc.text, doc.title or doc.external_id or f"document {doc.id}",
@@ -273,10 +271,10 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             right.append(" SELECT ", style="bold reverse")
             right.append(" ")
         right.append(f"[{self.status}]", style="italic")
-        # Painted from the first-frame read, the queue's progress is not known yet (it comes
-        # with the store, a moment later): shown as … rather than a wrong 0/0.
+        # Painted from the first-frame read, the queue's progress and the set's rows are not
+        # known yet (they come with the store, a moment later): … rather than a wrong 0.
         progress = f"{finished}/{total}" if self._loaded else "…"
-        count = len(self.spans) if self._loaded else self._first_count
+        count = len(self.spans) if self._loaded else "…"
         right.append(f" {progress} done  ·  {count} spans  ·  "
                      f"{self._where()}{self.suggestion_count_text()}  ·  ", style="dim")
         right.append("? help", style="bold")
