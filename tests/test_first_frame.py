@@ -27,6 +27,7 @@ from copydesk.projects.firstread import read_first_screen
 from copydesk.projects.project import Project
 from copydesk.schema import default_schema_path, parse_schema
 from copydesk.tui.app import CopydeskApp
+from copydesk.tui.cli import QUICK_COMMANDS, build_parser
 from copydesk.tui.commands.annotate import first_screen
 from copydesk.tui.screens.annotate import AnnotateScreen, span_view
 from copydesk.tui.screens.queue import QueueScreen
@@ -126,6 +127,7 @@ FIRST_FRAME_SCRIPT = """
 import argparse, asyncio, json, sys
 from copydesk.tui.commands.annotate import first_screen
 from copydesk.tui.app import CopydeskApp
+from copydesk.tui.cli import QUICK_COMMANDS, build_parser
 from copydesk.tui.screens.annotate import AnnotateScreen
 
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic")
@@ -226,3 +228,14 @@ def test_libyaml_and_pure_python_read_the_same_schema(monkeypatch: pytest.Monkey
     fast = parse_schema(text, "newsroom.yaml")
     monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
     assert parse_schema(text, "newsroom.yaml") == fast
+
+
+@pytest.mark.parametrize("argv", [
+    ["annotate", "-p", "news", "--doc", "3", "--annotator", "rewan"],
+    ["annotate"],
+    ["demo", "--fresh", "--no-tui"],
+])
+def test_the_quick_parser_reads_a_command_line_as_the_whole_one(argv: list[str]) -> None:
+    """`copydesk annotate` builds its parser from one module (start-up time): same result."""
+    quick = build_parser((QUICK_COMMANDS[argv[0]],)).parse_args(argv)
+    assert vars(quick) == vars(build_parser().parse_args(argv))
