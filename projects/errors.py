@@ -8,6 +8,8 @@ name them without loading SQLAlchemy: importing it costs about a third of a seco
 
 from __future__ import annotations
 
+import sys
+
 
 class StoreError(ValueError):
     """A write the store refuses, or a database it cannot use; the message is for the user."""
@@ -26,6 +28,13 @@ class StoreUnavailable(StoreError):
 
 class PermissionDenied(StoreError):
     """A refused read or write; a StoreError so the CLI prints it as one line and exits 1."""
+
+
+def is_sqlalchemy_error(exc: BaseException) -> bool:
+    """True for SQLAlchemy's errors (a damaged or foreign database file, say), without
+    importing SQLAlchemy to ask: an error SQLAlchemy raised implies it was imported."""
+    errors = sys.modules.get("sqlalchemy.exc")
+    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
 
 
 def is_server_url(location: object) -> bool:

@@ -239,3 +239,18 @@ def test_the_quick_parser_reads_a_command_line_as_the_whole_one(argv: list[str])
     """`copydesk annotate` builds its parser from one module (start-up time): same result."""
     quick = build_parser((QUICK_COMMANDS[argv[0]],)).parse_args(argv)
     assert vars(quick) == vars(build_parser().parse_args(argv))
+
+
+async def test_a_project_gone_between_the_first_read_and_the_open_ends_in_one_line(
+        project: Project) -> None:
+    doc = seed(project)
+    project.close()
+    first = read_first_screen(project.root, project.config, doc, ANNOTATOR)
+    assert first is not None
+    (project.root / "copydesk.db").rename(project.root / "moved.db")  # someone moved it
+    app = CopydeskApp(first, ANNOTATOR)
+    async with app.run_test(size=SIZE) as pilot:
+        while app.is_running and app.return_code is None:
+            await pilot.pause(0.05)
+    assert app.return_code == 1
+    assert not (project.root / "copydesk.db").exists()  # nothing made in its place

@@ -23,7 +23,7 @@ from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from copydesk.projects.errors import StoreError
+from copydesk.projects.errors import StoreError, is_sqlalchemy_error
 from copydesk.projects.firstread import FirstScreen
 from copydesk.schema import Schema, SchemaError
 from copydesk.tui.writes import WriteQueue
@@ -121,10 +121,19 @@ class CopydeskApp(App[None]):
 
         try:
             project = Project.open(first.root, search=False)
-        except (StoreError, SchemaError, OSError) as exc:
-            # The files changed between the first read and now (a rare race): say so and go.
+        except Exception as exc:
+            # The files changed between the first read and now (a rare race): say so in one
+            # line, as the command line would have, and go. Anything else is our bug.
+            if not isinstance(exc, (StoreError, SchemaError, OSError)) \
+                    and not is_sqlalchemy_error(exc):
+                raise
+            from rich.text import Text
+
+            from copydesk.tui.cli import one_line
+            from copydesk.tui.text import safe_line
+
             self._first = None
-            self.exit(return_code=1, message=f"copydesk: error: {exc}")
+            self.exit(return_code=1, message=Text(safe_line(f"copydesk: error: {one_line(exc)}")))
             return
         self._project = project
         for notice in project.notices:

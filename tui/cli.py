@@ -60,7 +60,7 @@ def build_parser(modules: Sequence[str] = COMMAND_MODULES) -> argparse.ArgumentP
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from copydesk.projects.errors import StoreError
+    from copydesk.projects.errors import StoreError, is_sqlalchemy_error
     from copydesk.schema import SchemaError
 
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -79,7 +79,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"copydesk: error: {one_line(exc)}", err=True)
         return EXIT_USER_ERROR
     except Exception as exc:
-        if not _is_sqlalchemy_error(exc):
+        # `annotate --doc` paints its first frame before it loads SQLAlchemy (~0.4 s), so
+        # SQLAlchemy's errors are recognised without importing it here.
+        if not is_sqlalchemy_error(exc):
             raise
         # A read of a damaged or foreign database file.
         from copydesk.tui.commands.common import say
@@ -98,14 +100,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return 141
     return int(result or 0)
-
-
-def _is_sqlalchemy_error(exc: BaseException) -> bool:
-    """True for SQLAlchemy's errors, without importing SQLAlchemy to ask: `annotate --doc`
-    paints its first frame before it loads SQLAlchemy (about 0.4 s), and an error raised by
-    SQLAlchemy implies it was imported."""
-    errors = sys.modules.get("sqlalchemy.exc")
-    return errors is not None and isinstance(exc, errors.SQLAlchemyError)
 
 
 def _silence_stdout() -> None:
