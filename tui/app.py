@@ -177,10 +177,10 @@ class CopydeskApp(App[None]):
         self.set_interval(SCHEMA_POLL_SECONDS, self.check_schema)
         if self._open_document is not None:
             # The document's screen alone: the queue is made when the annotator goes back to
-            # it (leave_document), not composed and painted first for nothing. After this
-            # refresh, not now: the app's start-up is one batch of updates, and a screen
+            # it (leave_document), not composed and painted first for nothing. Just after
+            # this handler, not in it: the app's mount is one batch of updates, and a screen
             # painted inside it reaches the terminal only with the next change.
-            self.call_after_refresh(self.open_document, self._open_document)
+            self.call_later(self.open_document, self._open_document)
         else:
             self.show_queue()
 
