@@ -16,7 +16,7 @@ blank line ends each sentence.
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -62,19 +62,19 @@ def tagged_sentences(rec: Record, layer: str, summary: ExportSummary,
     starts, ends = split_tokens(index.token_starts, index.token_ends,
                                 (p for s in spans for piece in s.parts for p in piece))
     tags = iob_tags(rec, spans, starts, ends, summary)
-    sent_starts = index.sentence_starts
-    groups: list[list[int]] = [[] for _ in sent_starts] or [[]]
-    for i, start in enumerate(starts):
-        groups[max(0, bisect_right(sent_starts, start) - 1)].append(i)
+    # a token belongs to the last sentence starting at or before it: the sentences cut the
+    # sorted token list into runs, found by bisection (tokens before the first sentence go to
+    # the first run)
+    cuts = [bisect_left(starts, s) for s in index.sentence_starts[1:]]
     text = rec.text
-    for group in groups:
-        if not group:
+    for a, b in zip([0, *cuts], [*cuts, len(starts)], strict=True):
+        if a == b:
             continue
-        toks = [text[starts[i]:ends[i]] for i in group]
-        sent_tags = [tags[i] for i in group]
+        toks = [text[s:e] for s, e in zip(starts[a:b], ends[a:b], strict=True)]
+        sent_tags = tags[a:b]
         if sent_tags[0].startswith("I-"):  # a span crossing a sentence break: restart it
             sent_tags[0] = "B-" + sent_tags[0][2:]
-        yield toks, sent_tags, [(starts[i], ends[i]) for i in group]
+        yield toks, sent_tags, list(zip(starts[a:b], ends[a:b], strict=True))
 
 
 def write_conll(stream: Stream, paths: dict[str, Path], layer: str, summary: ExportSummary,
