@@ -134,14 +134,20 @@ class _Shards:
             self._write()
 
 
+# `exports.run`'s bridge to `exports.parallel`: (where chunk k of a split goes, the part
+# writer) -> True if the chunks were written by worker processes, False to write here
+RunParts = Callable[[Callable[[str, int], Path], Callable[..., Any]], bool]
+
+
 def write_spacy(stream: Stream, counts: dict[str, int], out: Path, schema: Schema,
                 options: ExportOptions, summary: ExportSummary,
-                tick: Callable[[], None]) -> None:
+                tick: Callable[[], None], run_parts: RunParts | None = None) -> None:
     """DocBins per split (`counts`: records per split name, "" = no split), written atomically.
 
     A split of more than SHARD_DOCS records is a folder of DocBin shards instead of one file
     (`OUT/` without --split, `OUT/train/` with it); spaCy reads a folder of `.spacy` files as
     one corpus (`spacy train --paths.train OUT`), and memory stays flat at any corpus size.
+    With `run_parts`, each shard may be built by a worker process (one chunk = one shard).
     """
     spacy = require_spacy()
     from spacy.tokens import DocBin
@@ -155,10 +161,22 @@ def write_spacy(stream: Stream, counts: dict[str, int], out: Path, schema: Schem
     target = (atomic_file(out, force=options.force) if single
               else atomic_dir(out, force=options.force))
     with target as tmp, msgpack_encoders_looked_up_once():
-        shards = {}
-        for name, n in counts.items():
-            path = tmp if not name else tmp / (name if n > SHARD_DOCS else f"{name}.spacy")
-            shards[name] = _Shards(DocBin, path, n > SHARD_DOCS)
+        paths = {name: tmp if not name else tmp / (name if n > SHARD_DOCS else f"{name}.spacy")
+                 for name, n in counts.items()}
+
+        def shard_path(name: str, k: int) -> Path:
+            if counts[name] <= SHARD_DOCS:
+                return paths[name]
+            paths[name].mkdir(parents=True, exist_ok=True)
+            return paths[name] / f"part-{k + 1:05d}.spacy"
+
+        if run_parts is not None and run_parts(shard_path, _part_writer(nlp, schema)):
+            for name, n in counts.items():
+                if not n:  # an empty split still gets its (empty) file, as below
+                    _Shards(DocBin, paths[name], False).close()
+            return
+        shards = {name: _Shards(DocBin, paths[name], counts[name] > SHARD_DOCS)
+                  for name in counts}
         cache = TokenCache()
         for split, rec in stream:
             shards[split].add(record_doc(nlp, rec, schema, summary, cache))
@@ -167,6 +185,21 @@ def write_spacy(stream: Stream, counts: dict[str, int], out: Path, schema: Schem
             tick()
         for shard in shards.values():
             shard.close()
+
+
+def _part_writer(nlp: Any, schema: Schema) -> Callable[..., None]:
+    """One chunk of records as one DocBin file (in a worker process)."""
+    def write(stream: Stream, chunk: Any, summary: ExportSummary) -> None:
+        from spacy.tokens import DocBin
+
+        shard = _Shards(DocBin, chunk.part, False)
+        cache = TokenCache()
+        for _split, rec in stream:
+            shard.add(record_doc(nlp, rec, schema, summary, cache))
+            summary.spans += len(rec.spans)
+            summary.links += len(rec.links)
+        shard.close()
+    return write
 
 
 def record_doc(nlp: Any, rec: Record, schema: Schema, summary: ExportSummary,
