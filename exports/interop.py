@@ -38,6 +38,9 @@ class Interop:
     drop: frozenset[str] = frozenset()
     dropped: Counter[str] = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
+    # foreign label -> the schema's label it takes (None: none), filled as a file is read; an
+    # Interop serves one import, against one schema
+    resolved: dict[str, str | None] = field(default_factory=dict)
 
     def candidates(self, name: str) -> list[str]:
         """Names to try for a foreign `name`: its mapping (if any), then itself."""
