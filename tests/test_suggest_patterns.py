@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 import unicodedata
 from pathlib import Path
 
 import pytest
 
+from copydesk.projects.suggest import phrases
 from copydesk.projects.suggest.patterns import (
     Fold,
     PatternError,
@@ -15,6 +18,7 @@ from copydesk.projects.suggest.patterns import (
     load_patterns,
     parse_patterns_arg,
 )
+from copydesk.projects.textutil import tokenize
 
 LABELS = ["PERSON", "ORG", "GPE", "LOC"]
 
@@ -139,3 +143,79 @@ def test_label_prefix_parsing() -> None:
     assert parse_patterns_arg("Conflict.Attack=a.txt") == ("Conflict.Attack", Path("a.txt"))
     assert parse_patterns_arg("dir/a=b.txt") == (None, Path("dir/a=b.txt"))
     assert parse_patterns_arg("rules.jsonl") == (None, Path("rules.jsonl"))
+
+
+# --------------------------------------------------------------------------- the fast matcher
+# Pieces of text in every script and joining behaviour the tokenizer cares about: names with
+# and without marks (NFC and NFD), Arabic with harakat, Sorani with ZWNJ, CJK, emoji, a
+# Prepend character, apostrophes and hyphens that join words, case pairs that fold unevenly.
+_PIECES = [
+    "Kirkuk", "kirkuk", "KIRKUK", "al", "Al-Anbar", "al-", "don't", "Toilers'", "Zoë",
+    unicodedata.normalize("NFD", "Zoë"), "Müller", unicodedata.normalize("NFD", "Müller"),
+    "straße", "STRASSE", "İstanbul", "istanbul", "كركوك", "كَرْكُوك", "المَوْصِل", "الموصل",
+    "أربيل", unicodedata.normalize("NFD", "أربيل"), "هەولێر", "کورد\u200cستان", "کوردستان",
+    "中国", "北京", "👨\u200d👩\u200d👧", "🇮🇶", "\u0600", "\u06dd", "١٢٣", "12", ",", ".", "“",
+    "”", "«", "»", "'", "-", "\u0301", "\u064e", "ᄀ", "ᅡ", "가", "x", "Ωmega", "\u2126mega",
+    "ﬁle", "file", "ൎ",
+]
+_SEPARATORS = [" ", " ", " ", "", "  ", "\n", "\r\n", "\r", "\t", "\x1c", "\u00a0", "\u2028",
+               " \u0301", "\u200c"]
+
+
+def _random_text(rng: random.Random, pieces: int) -> str:
+    return "".join(rng.choice(_PIECES) + rng.choice(_SEPARATORS) for _ in range(pieces))
+
+
+def test_fast_matcher_equals_matching_every_token() -> None:
+    """The compiled matcher (tokens only near hits) finds exactly what the full walk finds,
+    for every fold, on random text mixing scripts, marks, joiners and separators."""
+    rng = random.Random(13)
+    fast_used = 0
+    for _ in range(250):
+        text = rng.choice(["", *_SEPARATORS]) + _random_text(rng, rng.randint(1, 30))
+        toks = tokenize(text)
+        names: set[str] = set()
+        for _ in range(rng.randint(1, 6)):
+            if toks and rng.random() < 0.8:
+                i = rng.randrange(len(toks))
+                j = min(len(toks), i + rng.randint(1, 3))
+                names.add(text[toks[i][0]:toks[j - 1][1]])
+            else:
+                names.add(_random_text(rng, rng.randint(1, 2)))
+        for nfc, case, marks in itertools.product([False, True], repeat=3):
+            patterns = PatternSet(fold=Fold(nfc=nfc, case=case, marks=marks))
+            for k, name in enumerate(sorted(names)):
+                patterns.add_phrase(LABELS[k % 2], name)
+            assert patterns.match(text) == patterns.match_tokens(text), (text, names)
+            fast_used += patterns._match_phrases(text) is not None
+    assert fast_used > 1500  # the comparison really exercised the fast path
+
+
+def test_fast_matcher_handles_folded_arabic_and_nfd_without_falling_back() -> None:
+    text = "زار المَوْصِل و STRASSE ثم Zoë Müller في كَرْكُوك."
+    loose = PatternSet(fold=Fold(case=True, marks=True))
+    for name in ("الموصل", "straße", "zoe muller", "كركوك"):
+        loose.add_phrase("GPE", name)
+    assert loose._match_phrases(text) is not None  # stripped harakat mapped back, not refused
+    assert [text[s:e] for _, s, e in loose.match(text)] == ["المَوْصِل", "STRASSE",
+                                                             "Zoë Müller", "كَرْكُوك"]
+    # straße casefolds to strasse, as STRASSE does: one name, both spellings
+    assert loose.match_tokens(text) == loose.match(text)
+    nfd = unicodedata.normalize("NFD", text)
+    nfc_only = PatternSet(fold=Fold(nfc=True))
+    nfc_only.add_phrase("PERSON", "Zoë Müller")
+    [(_, s, e)] = nfc_only.match(nfd)  # not NFC text: the full path answers, same contract
+    assert nfd[s:e] == unicodedata.normalize("NFD", "Zoë Müller")
+
+
+def test_matching_without_the_compiled_matcher(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where pyahocorasick is not installed, every token is walked: same matches."""
+    patterns = PatternSet()
+    for name in ("Kirkuk", "Sulaymaniyah Governorate", "كركوك"):
+        patterns.add_phrase("GPE", name)
+    text = "In Kirkuk, the Sulaymaniyah  Governorate and كركوك; Kirkuks not."
+    expected = patterns.match(text)
+    monkeypatch.setattr(phrases, "ahocorasick", None)
+    assert patterns.match(text) == expected
+    assert [text[s:e] for _, s, e in expected] == ["Kirkuk", "Sulaymaniyah  Governorate",
+                                                   "كركوك"]

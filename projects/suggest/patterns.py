@@ -33,6 +33,7 @@ from typing import Any
 import regex
 
 from copydesk.projects.db import StoreError
+from copydesk.projects.suggest import phrases
 from copydesk.projects.textutil import tokenize
 
 _END = "\x00end"  # trie key holding the labels of names ending here (no token can equal it)
@@ -137,6 +138,10 @@ class PatternSet:
     trie: dict[str, Any] = field(default_factory=dict)
     token_patterns: list[tuple[str, tuple[TokenSpec, ...]]] = field(default_factory=list)
     names: int = 0
+    # The compiled first-token matcher and whole-text folder (built on first use; adding a
+    # phrase drops the matcher so it is rebuilt with the new name).
+    _firsts: phrases.FirstTokenIndex | None = field(default=None, init=False, repr=False)
+    _folder: phrases.TextFolder | None = field(default=None, init=False, repr=False)
 
     @property
     def labels(self) -> set[str]:
@@ -157,6 +162,7 @@ class PatternSet:
         toks = [fold(phrase[s:e]) for s, e in tokenize(phrase)]
         if not toks:
             return False
+        self._firsts = None
         node = self.trie
         for tok in toks:
             node = node.setdefault(tok, {})
@@ -171,8 +177,19 @@ class PatternSet:
         """(label, start, end) of every kept match in `text`, in text order.
 
         `tokens` and `keys` (the tokens already folded with this set's `fold`) may be passed by
-        a caller that has them, to save tokenizing and folding twice.
+        a caller that has them, to save tokenizing and folding twice. Without them, a set of
+        phrases only (gazetteers) is matched by the compiled matcher (`phrases`), which
+        tokenizes only around candidate names; token patterns need every token.
         """
+        if tokens is None and not self.token_patterns and phrases.available():
+            fast = self._match_phrases(text)
+            if fast is not None:
+                return fast
+        return self.match_tokens(text, tokens, keys)
+
+    def match_tokens(self, text: str, tokens: Sequence[tuple[int, int]] | None = None,
+                     keys: Sequence[str] | None = None) -> list[tuple[str, int, int]]:
+        """`match` over every token of the text: the reference the fast path must equal."""
         toks = tokenize(text) if tokens is None else tokens
         fold = self.fold.function()
         raw = [text[s:e] for s, e in toks]
@@ -200,6 +217,93 @@ class PatternSet:
         kept = _filter_spans(found)
         return [(label, toks[i][0], toks[j - 1][1]) for i, j, label in kept]
 
+    def _match_phrases(self, text: str) -> list[tuple[str, int, int]] | None:
+        """Phrase matches through the compiled matcher, or None when the text's fold cannot
+        be aligned with per-token folding (then the caller tokenizes everything)."""
+        if "" in self.trie:
+            return None  # a first token that folds to nothing (a lone mark): not searchable
+        if self._folder is None:
+            f = self.fold
+            self._folder = phrases.TextFolder(f.nfc, f.case, f.marks, _strip_marks)
+        folded = self._folder.build(text)
+        if folded is None:
+            return None
+        if self._firsts is None:
+            self._firsts = phrases.FirstTokenIndex(k for k in self.trie if k != _END)
+        starts = self._firsts.starts(folded.text)
+        hits = starts if folded.aligned else {
+            pos for f in starts for pos in folded.originals(f)}
+        if not hits:
+            return []
+        fold = self.fold.function()
+        lazy = phrases.LazyTokens(text)
+        # (start, end, label) -> the starts of its tokens: what `_filter_char_spans` ranks
+        found: dict[tuple[int, int, str], tuple[int, ...]] = {}
+        quick = self._walk_quick
+        for pos in sorted(hits):
+            if not quick(text, pos, fold, found) and not phrases.inside_word(text, pos):
+                self._walk_lazy(text, pos, fold, lazy, found)
+        return _filter_char_spans(found)
+
+    def _walk_quick(self, text: str, pos: int, fold: Callable[[str], str],
+                    found: dict[tuple[int, int, str], tuple[int, ...]]) -> bool:
+        """Walk the trie from `pos` with `phrases.quick_token`; False (nothing recorded) when
+        some token on the way needs the tokenizer."""
+        m = phrases.QUICK_TOKEN.match(text, pos)
+        if m is None:
+            return False
+        end = m.end()
+        node = self.trie.get(text[pos:end] if fold is _identity else fold(text[pos:end]))
+        if node is None:
+            return True
+        labels = node.get(_END)
+        if labels and len(node) == 1:  # the usual case: a one-token name, nothing longer
+            for label in labels:
+                found[(pos, end, label)] = (pos,)
+            return True
+        path = [pos]
+        mine: list[tuple[tuple[int, int, str], tuple[int, ...]]] = []
+        while node is not None:
+            labels = node.get(_END)
+            if labels:
+                mine.extend(((pos, end, label), tuple(path)) for label in labels)
+            if len(node) == (1 if labels else 0):
+                break  # no longer phrase goes on from here
+            nxt = phrases.next_start(text, end)
+            if nxt is None:
+                break
+            m = phrases.QUICK_TOKEN.match(text, nxt)
+            if m is None:
+                return False
+            end = m.end()
+            node = node.get(fold(text[nxt:end]))
+            path.append(nxt)
+        found.update(mine)
+        return True
+
+    def _walk_lazy(self, text: str, pos: int, fold: Callable[[str], str],
+                   lazy: phrases.LazyTokens,
+                   found: dict[tuple[int, int, str], tuple[int, ...]]) -> None:
+        """Walk the trie from `pos` over the tokenizer's own tokens (tokenized on demand)."""
+        i = lazy.token_at(pos, 0)
+        if i is None:
+            return
+        tok = lazy.tokens[i]
+        node = self.trie.get(fold(text[tok[0]:tok[1]]))
+        path = [tok[0]]
+        while node is not None:
+            labels = node.get(_END)
+            if labels:
+                for label in labels:
+                    found[(pos, tok[1], label)] = tuple(path)
+            if len(node) == (1 if labels else 0):
+                break
+            nxt = lazy.get(i + len(path))
+            if nxt is None:
+                break
+            node = node.get(fold(text[nxt[0]:nxt[1]]))
+            tok = nxt
+            path.append(nxt[0])
 
 def _longest_match(specs: Sequence[TokenSpec], toks: Sequence[str], start: int) -> int | None:
     """The furthest token index a token pattern can reach from `start`, or None.
@@ -249,6 +353,22 @@ def _filter_spans(found: Iterable[tuple[int, int, str]]) -> list[tuple[int, int,
         kept.append((i, j, label))
     kept.sort()
     return kept
+
+
+def _filter_char_spans(found: dict[tuple[int, int, str], tuple[int, ...]]
+                       ) -> list[tuple[str, int, int]]:
+    """`_filter_spans` over (start, end, label) -> token starts: the same ranking (most
+    tokens, then earliest, then label) and the same rule (no two kept matches share a token)."""
+    ordered = sorted(found.items(), key=lambda m: (-len(m[1]), m[0][0], m[0][2]))
+    taken: set[int] = set()
+    kept: list[tuple[int, int, str]] = []
+    for (start, end, label), toks in ordered:
+        if any(t in taken for t in toks):
+            continue
+        taken.update(toks)
+        kept.append((start, end, label))
+    kept.sort()
+    return [(label, start, end) for start, end, label in kept]
 
 
 # --------------------------------------------------------------------------- reading files
