@@ -22,8 +22,9 @@ with the links content -> cue and content -> source that the schema defines. The
 4. **Split quotes**: a quote with no cue of its own that follows an attributed quote in the same
    sentence ("We will rebuild," she said, "and we will not leave.") shares that quote's cue and
    source; so does a cue-less quote that is the very next sentence of the same paragraph
-   ("...," she said. "Nobody leaves."). Until discontinuous spans exist in the store, the two
-   halves are suggested as two CONTENT spans linked to the same SOURCE and CUE spans.
+   ("...," she said. "Nobody leaves."). The halves are suggested as ONE CONTENT span in pieces
+   (`fragments`, see projects.fragments), linked once to the cue and the source, as PARC and
+   brat mark a discontinuous content; a third cue-less quote adds a third piece.
 5. **Mixed**: a cue before a quote with a complementizer between them (told reporters that
    "..." would ...) makes the whole reported clause the CONTENT, `type: mixed`.
 6. **Indirect speech**: a cue not used by a quote and followed (after the source, for Arabic) by
@@ -207,7 +208,8 @@ class AttributionDetector:
         out = _Builder(self)
         used: set[int] = set()
         quotes = find_quotes(text)
-        previous: tuple[int, Cue, tuple[int, int] | None] | None = None  # (sentence end, ...)
+        # (sentence end, its content's span index) of the last attributed direct quote
+        previous: tuple[int, int] | None = None
         for open_at, close_at in quotes:
             inner = _trim(text, open_at + 1, close_at)
             if inner is None:
@@ -225,8 +227,9 @@ class AttributionDetector:
                     open_at < previous[0]
                     or not text[previous[0]:open_at].strip(" \t.!?؟…\"”»")):
                 # the second half of a split quote (same sentence, no cue of its own), or a
-                # quote that is the very next sentence of the same paragraph: same speaker
-                out.attribution(inner, "direct", previous[1], previous[2], toks)
+                # quote that is the very next sentence of the same paragraph: same speaker,
+                # same content, one more piece
+                out.add_piece(previous[1], inner)
                 continue
             before = None
             if after is None:
@@ -250,8 +253,8 @@ class AttributionDetector:
                         text, toks, keys, cue, lo, comp), toks)
                     previous = None
                     continue
-            out.attribution(inner, "direct", cue, source, toks)
-            previous = (s_end, cue, source)
+            head = out.attribution(inner, "direct", cue, source, toks)
+            previous = None if head is None else (s_end, head)
         for cue in cues:
             if cue.first in used:
                 continue
@@ -427,15 +430,33 @@ class _Builder:
         return found
 
     def attribution(self, content: tuple[int, int], kind: str, cue: Cue,
-                    source: tuple[int, int] | None, toks: Sequence[tuple[int, int]]) -> None:
+                    source: tuple[int, int] | None, toks: Sequence[tuple[int, int]]
+                    ) -> int | None:
+        """Add a content with its cue and source; returns the content's span index (None if
+        that content was already suggested)."""
         if (self.d.content, *content) in self._index:
-            return
+            return None
         attrs = {"type": kind} if self.d._typed else {}
         head = self._span(self.d.content, content[0], content[1], attrs)
         cue_span = self._span(self.d.cue, toks[cue.first][0], toks[cue.last - 1][1])
         self.proposal.links.append((head, cue_span, CUE))
         if source is not None and not _overlap(source, content):
             self.proposal.links.append((head, self._span(self.d.source, *source), SOURCE))
+        return head
+
+    def add_piece(self, head: int, piece: tuple[int, int]) -> None:
+        """Make content `head` one piece longer (a split quote's next half).
+
+        The pieces stay sorted and apart (quote marks and the cue lie between them); a piece
+        that would overlap or touch one the content has is left out rather than merged.
+        """
+        span = self.proposal.spans[head]
+        parts = list(span.fragments or ((span.start, span.end),))
+        if piece[0] <= parts[-1][1]:
+            return
+        parts.append(piece)
+        span.fragments = tuple(parts)
+        span.start, span.end = parts[0][0], parts[-1][1]
 
 
 # --------------------------------------------------------------------------- text helpers
