@@ -76,6 +76,36 @@ def test_source_is_the_shortest_phrase_without_titles(detector: AttributionDetec
     assert found == source
 
 
+@pytest.mark.parametrize(("sentence", "source"), [
+    ("وقال مدير المديرية سامر خليل إن الفرق ستعمل ليلا.", "سامر خليل"),
+    ("وقال رئيس مجلس النواب محمد الحلبوسي إن الجلسة ستعقد غدا.", "محمد الحلبوسي"),
+    ("وقال الرئيس العراقي برهم صالح إن الحوار هو الحل.", "برهم صالح"),
+    ("وقال العميد يحيى رسول إن القوات تقدمت.", "يحيى رسول"),
+    ("وقال المتحدث باسم الدفاع المدني إن النيران أخمدت.", "المتحدث باسم الدفاع المدني"),
+    ("وقال وزير الموارد المائية إن السدود ستفتح.", "وزير الموارد المائية"),
+    ("وقال قائد شرطة كركوك إن الطريق آمن.", "قائد شرطة كركوك"),  # one word left: a place
+    ("وەزیری کشتوکاڵ ئاراس محمد وتی کە بازاڕەکە دەکرێتەوە.", "ئاراس محمد"),
+    ("سەرۆکی هەرێم نێچیرڤان بارزانی ڕایگەیاند کە دانوستان بەردەوام دەبێت.", "نێچیرڤان بارزانی"),
+    ("بەڕێوەبەری پەروەردە وتی کە قوتابخانەکە دەکرێتەوە.", "بەڕێوەبەری پەروەردە"),
+])
+def test_arabic_and_sorani_titles_are_dropped_before_a_name(
+        detector: AttributionDetector, sentence: str, source: str) -> None:
+    [(_, _, found, _)] = triples(sentence, detector.detect(sentence))
+    assert found == source
+
+
+def test_project_settings_extend_the_title_lists() -> None:
+    schema = load_schema(default_schema_path())
+    text = "وقال مراسل القناة سامر خليل إن الطريق مغلق."
+    [(_, _, plain, _)] = triples(text, detector_for(schema, None).detect(text))
+    assert plain == "مراسل القناة سامر خليل"
+    extended = detector_for(schema, {"attribution": {"titles": {"ar": ["مراسل"]}}})
+    [(_, _, found, _)] = triples(text, extended.detect(text))
+    assert found == "سامر خليل"
+    with pytest.raises(Exception, match=r"settings\.attribution\.titles\.ar\.job"):
+        AttributionSettings.from_settings({"attribution": {"titles": {"ar": {"job": ["x"]}}}})
+
+
 def test_split_quote_is_one_content_in_two_pieces_linked_once(
         detector: AttributionDetector) -> None:
     text = '"Nobody asked us," said Kemal Arslan, "and now my customers cannot reach me."'

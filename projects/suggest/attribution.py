@@ -107,12 +107,38 @@ _SKIP = {
     "ar": {"أيضا", "أيضاً", "ايضا", "كذلك"},
     "ckb": {"هەروەها", "بە", "ڕۆژنامەنووسانی", "ڕۆژنامەنووسان", "میدیاکان"},
 }
-# Titles and jobs that come before a name and are not part of it (casefolded).
-_TITLES = {"mr", "mrs", "ms", "dr", "prof", "professor", "minister", "deputy", "president",
-           "vice", "prime", "colonel", "col", "general", "gen", "major", "captain", "lieutenant",
-           "sergeant", "governor", "mayor", "chief", "police", "sheikh", "judge", "senator",
-           "ambassador", "commander", "director", "spokesman", "spokeswoman", "spokesperson",
-           "mp", "chairman", "chairwoman", "secretary", "head", "leader", "brigadier", "mullah"}
+# Titles and jobs that come before a name and are not part of it (casefolded), per language.
+# English: any of these before a capitalised name ("Deputy Minister Yara Bello"). Arabic and
+# Sorani have no capitals, so a title is told by its word: `jobs` take a complement (مدير
+# المديرية / وەزیری کشتوکاڵ: director of the directorate, minister of agriculture) and
+# `honorifics` do not (العميد، کاک). Extended per project by `settings.attribution.titles`.
+DEFAULT_TITLES: dict[str, dict[str, list[str]]] = {
+    "en": {"jobs": ["mr", "mrs", "ms", "dr", "prof", "professor", "minister", "deputy",
+                    "president", "vice", "prime", "colonel", "col", "general", "gen", "major",
+                    "captain", "lieutenant", "sergeant", "governor", "mayor", "chief", "police",
+                    "sheikh", "judge", "senator", "ambassador", "commander", "director",
+                    "spokesman", "spokeswoman", "spokesperson", "mp", "chairman", "chairwoman",
+                    "secretary", "head", "leader", "brigadier", "mullah"]},
+    "ar": {"jobs": ["مدير", "مديرة", "وزير", "وزيرة", "رئيس", "رئيسة", "نائب", "محافظ", "قائد",
+                    "متحدث", "ناطق", "سفير", "عضو", "مسؤول", "مستشار", "أمين", "عمدة", "مدير عام",
+                    "المدير", "الوزير", "الرئيس", "النائب", "المحافظ", "القائد", "المتحدث",
+                    "الناطق", "السفير", "المسؤول", "المستشار"],
+           "honorifics": ["السيد", "السيدة", "الدكتور", "الدكتورة", "د", "الشيخ", "الحاج",
+                          "العميد", "اللواء", "العقيد", "المقدم", "الرائد", "النقيب", "الفريق",
+                          "القاضي", "الأستاذ"]},
+    "ckb": {"jobs": ["وەزیری", "بەڕێوەبەری", "سەرۆکی", "جێگری", "پارێزگاری", "وتەبێژی",
+                     "ئەندامی", "فەرماندەی", "بەرپرسی", "ڕاوێژکاری", "باڵیۆزی", "سکرتێری",
+                     "قایمقامی"],
+            "honorifics": ["کاک", "خاتوو", "مامۆستا", "دکتۆر", "د", "بەڕێز", "شێخ", "لیوا",
+                           "عەمید", "حاجی"]},
+}
+# Arabic nouns in construct state that continue a job's complement (رئيس مجلس النواب,
+# المتحدث باسم الوزارة): the word after them belongs to the title too.
+_AR_CONSTRUCT = {"باسم", "مجلس", "هيئة", "دائرة", "مديرية", "قسم", "لجنة", "وزارة", "شرطة",
+                 "قوات", "إدارة", "حزب", "جامعة", "بلدية", "مكتب", "عام"}
+# Fewest words left for a name once Arabic/Sorani titles are dropped: one word after a title
+# is as often a place ("قائد شرطة كركوك") as a name, so the whole phrase is kept then.
+_MIN_NAME_WORDS = 2
 _COMPLEMENTIZER = {"en": {"that"}, "ar": {"إن", "أن", "بأن", "ان"}, "ckb": {"کە"}}
 _SOURCE_SIDE = {"en": "before", "ar": "after", "ckb": "before"}
 # Cues whose object is the addressee, never the source ("told the Evening Ledger").
@@ -135,9 +161,10 @@ class Cue:
 
 @dataclass
 class AttributionSettings:
-    """The cue lists in use: the defaults plus the project's additions."""
+    """The cue and title lists in use: the defaults plus the project's additions."""
 
     cues: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    titles: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> AttributionSettings:
@@ -164,7 +191,32 @@ class AttributionSettings:
                                      "`verbs` or `according` with a list of words")
                 target = cues.setdefault(str(lang), {}).setdefault(kind, [])
                 target.extend(w for w in words if w not in target)
-        return cls(cues)
+        return cls(cues, _titles_from(((settings or {}).get("attribution") or {}).get("titles")))
+
+
+def _titles_from(extra: object) -> dict[str, dict[str, list[str]]]:
+    """`DEFAULT_TITLES` extended by `settings.attribution.titles.<lang>`: a list of job titles,
+    or `{jobs: [...], honorifics: [...]}` (honorifics take no complement: Arabic and Sorani)."""
+    titles = {lang: {k: list(v) for k, v in kinds.items()}
+              for lang, kinds in DEFAULT_TITLES.items()}
+    if extra is None:
+        return titles
+    if not isinstance(extra, dict):
+        raise StoreError("settings.attribution.titles must map a language code to lists")
+    for lang, kinds in extra.items():
+        if isinstance(kinds, list):
+            kinds = {"jobs": kinds}
+        if not isinstance(kinds, dict):
+            raise StoreError(f"settings.attribution.titles.{lang}: give a list of titles or "
+                             "{jobs: [...], honorifics: [...]}")
+        for kind, words in kinds.items():
+            if kind not in ("jobs", "honorifics") or not isinstance(words, list) or not all(
+                    isinstance(w, str) and w.strip() for w in words):
+                raise StoreError(f"settings.attribution.titles.{lang}.{kind}: expected `jobs` "
+                                 "or `honorifics` with a list of words")
+            target = titles.setdefault(str(lang), {}).setdefault(kind, [])
+            target.extend(w.strip() for w in words if w.strip() not in target)
+    return titles
 
 
 class AttributionDetector:
@@ -195,6 +247,12 @@ class AttributionDetector:
         self._skip = {lang: {self._fold(w) for w in words} for lang, words in _SKIP.items()}
         self._comp = {lang: {self._fold(w) for w in words}
                       for lang, words in _COMPLEMENTIZER.items()}
+        # (jobs, honorifics) per language, folded; a multi-word title is matched word by word
+        self._titles = {lang: ({self._fold(w) for w in kinds.get("jobs", ())
+                                for w in w.split()},
+                               {self._fold(w) for w in kinds.get("honorifics", ())})
+                        for lang, kinds in self.settings.titles.items()}
+        self._construct = {self._fold(w) for w in _AR_CONSTRUCT}
 
     # ------------------------------------------------------------------ public
     def detect(self, text: str) -> Proposal:
@@ -313,9 +371,46 @@ class AttributionDetector:
                 found = self._phrase(text, keys, lang, cue.last, hi, 1)
             if found is not None:
                 a, b = found
+                jobs, honorifics = self._titles.get(cue.lang) or self._titles.get(
+                    lang, (set(), set()))
                 if lang == "en":
-                    a = _drop_title(text, toks, keys, a, b)
+                    a = _drop_title(text, toks, keys, a, b, jobs | honorifics)
+                else:
+                    a = self._drop_title_unwritten_case(keys, lang, a, b, jobs, honorifics)
                 return toks[a][0], toks[b][1]
+
+    def _drop_title_unwritten_case(self, keys: Sequence[str], lang: str, a: int, b: int,
+                                   jobs: set[str], honorifics: set[str]) -> int:
+        """First token of the name in "مدير المديرية سامر خليل" / "وەزیری کشتوکاڵ ئاراس محمد".
+
+        Arabic and Sorani write no capitals, so the title is read by its words: an honorific
+        (العميد، کاک) stands alone; a job (مدير، وەزیری) takes a complement, the next word,
+        which goes on while it is an Arabic construct noun (رئيس مجلس النواب) or a definite
+        adjective (وزير الموارد المائية), or a Sorani word ending in the ezafe ی (وەزیری
+        کشتوکاڵی هەرێم). What is left is the name if it has at least `_MIN_NAME_WORDS` words
+        and starts with no article; otherwise the whole phrase ("وزير الموارد المائية",
+        "بەڕێوەبەری پەروەردە") is the shortest one that names the source, and is kept.
+        """
+        i = a
+        need = False  # a job (or construct noun) still waits for its complement
+        while i <= b:
+            key = keys[i]
+            if key in honorifics:
+                need = False
+            elif key in jobs or (lang == "ar" and key in self._construct):
+                need = True
+            elif need:
+                need = lang == "ckb" and key.endswith("ی") and i < b
+            elif lang == "ar" and i > a and key.startswith("ال"):
+                pass  # a definite adjective or noun still describing the title
+            else:
+                break
+            i += 1
+        if i == a or need or b - i + 1 < _MIN_NAME_WORDS:
+            return a
+        if lang == "ar" and keys[i].startswith("ال"):
+            return a
+        return i
         return None
 
     def _phrase(self, text: str, keys: Sequence[str], lang: str, i: int, limit: int,
@@ -390,7 +485,7 @@ class AttributionDetector:
 
 
 def _drop_title(text: str, toks: Sequence[tuple[int, int]], keys: Sequence[str], a: int,
-                b: int) -> int:
+                b: int, titles: set[str]) -> int:
     """First token of the name in "Deputy Minister Yara Bello" / "council leader Hana Petrov".
 
     The SOURCE guideline asks for the shortest phrase that identifies the source: a person's
@@ -400,12 +495,12 @@ def _drop_title(text: str, toks: Sequence[tuple[int, int]], keys: Sequence[str],
     """
     k = b + 1  # the name is tokens [k, b]
     while k > a and text[toks[k - 1][0]:toks[k - 1][1]][:1].isupper() \
-            and keys[k - 1] not in _TITLES:
+            and keys[k - 1] not in titles:
         k -= 1
     if k == a or k == b + 1:
         return a
     prefix = range(a, k)
-    if all(keys[i] in _TITLES or text[toks[i][0]:toks[i][1]].islower() for i in prefix) \
+    if all(keys[i] in titles or text[toks[i][0]:toks[i][1]].islower() for i in prefix) \
             and keys[a] not in ("the", "a", "an"):
         return k
     return a
