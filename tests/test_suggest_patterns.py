@@ -17,6 +17,7 @@ from copydesk.projects.suggest.patterns import (
     PatternSet,
     load_patterns,
     parse_patterns_arg,
+    word_shape,
 )
 from copydesk.projects.textutil import tokenize
 
@@ -101,6 +102,31 @@ def test_entity_ruler_phrase_and_token_patterns(tmp_path: Path) -> None:
     ]
 
 
+def test_shape_and_regex_token_attributes(tmp_path: Path) -> None:
+    path = write_jsonl(tmp_path / "rules.jsonl", [
+        # a capitalised word then a four-digit year: "Kirkuk 2024"
+        {"label": "ORG", "pattern": [{"SHAPE": "Xxxxx"}, {"SHAPE": "dddd"}]},
+        # al-Something, searched anywhere (spaCy's re.search), several predicates at once
+        {"label": "PERSON", "pattern": [{"TEXT": {"REGEX": "^al-", "NOT_IN": ["al-Qaeda"]}}]},
+        {"label": "GPE", "pattern": [{"LOWER": {"REGEX": "stan$"}}]},
+        {"label": "LOC", "pattern": [{"SHAPE": {"IN": ["XX", "XXX"]}}, {"LOWER": "river"}]},
+    ])
+    patterns = load_patterns([str(path)], known_labels=LABELS)
+    text = ("Kirkuk 2024: al-Assad and al-Qaeda, Kurdistan and KURDISTAN, not Stanley. "
+            "The UK River and the Danube 2024 games.")
+    assert found(patterns, text) == [
+        ("ORG", "Kirkuk 2024"), ("PERSON", "al-Assad"), ("GPE", "Kurdistan"),
+        ("GPE", "KURDISTAN"), ("LOC", "UK River"), ("ORG", "Danube 2024"),
+    ]
+
+
+@pytest.mark.parametrize("word", ["Kirkuk", "2024", "al-Assad", "ISIS", "don't", "كركوك",
+                                  "Sorani1234567", "éa", "X" * 120, "", "U.S.", "aaaaaBBBBBcc"])
+def test_word_shape_is_spacys(word: str) -> None:
+    lex_attrs = pytest.importorskip("spacy.lang.lex_attrs")
+    assert word_shape(word) == lex_attrs.word_shape(word)
+
+
 def test_overlaps_keep_the_longest_then_the_earliest(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "rules.jsonl", [
         {"label": "GPE", "pattern": "Kirkuk"},
@@ -115,7 +141,12 @@ def test_overlaps_keep_the_longest_then_the_earliest(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("content", "message"), [
     ('{"label": "GPE", "pattern": "x"}\nnot json\n', "rules.jsonl:2: not JSON"),
     ('{"label": "NOPE", "pattern": "x"}\n', "label 'NOPE' is not in the project's schema"),
-    ('{"label": "GPE", "pattern": [{"SHAPE": "Xx"}]}\n', "SHAPE are not supported"),
+    ('{"label": "GPE", "pattern": [{"POS": "PROPN"}]}\n', "POS are not supported"),
+    ('{"label": "GPE", "pattern": [{"TEXT": {"REGEX": "(unclosed"}}]}\n',
+     "TEXT REGEX '(unclosed' is not a valid regular expression"),
+    ('{"label": "GPE", "pattern": [{"LOWER": {"FUZZY": "kirkuk"}}]}\n',
+     "LOWER takes a string or a dict of IN, NOT_IN, REGEX"),
+    ('{"label": "GPE", "pattern": [{"SHAPE": {"REGEX": 5}}]}\n', "SHAPE REGEX takes a string"),
     ('{"label": "GPE", "pattern": [{"LOWER": "a", "OP": "{2}"}]}\n', "OP '{2}'"),
     ('{"label": "GPE", "pattern": [{"IS_TITLE": "yes"}]}\n', "IS_TITLE takes true or false"),
     ('{"label": "GPE", "pattern": []}\n', "non-empty list"),

@@ -3,7 +3,9 @@
 Inputs (one `--patterns` per file):
 - `*.jsonl`: spaCy EntityRuler lines, `{"label": "GPE", "pattern": "Kirkuk"}` (a phrase) or
   `{"label": "ORG", "pattern": [{"LOWER": "al"}, {"IS_TITLE": true, "OP": "+"}]}` (tokens).
-  Token keys: ORTH/TEXT, LOWER (a string, or {"IN": [...]} / {"NOT_IN": [...]}), IS_TITLE,
+  Token keys: ORTH/TEXT, LOWER and SHAPE (spaCy's word shape: "Xxxxx", "dddd", "X.X."), each a
+  string or a dict of predicates that must all hold: {"IN": [...]}, {"NOT_IN": [...]},
+  {"REGEX": "..."} (Python `re`, searched anywhere in the value, as spaCy does); IS_TITLE,
   IS_UPPER, IS_LOWER, IS_ALPHA, IS_DIGIT, IS_PUNCT, LENGTH, and OP one of `! ? + * 1`.
   An optional "id" is ignored. Anything else is refused with the file and line.
 - a gazetteer: one name per line, all of one label given as `LABEL=FILE`, or by a first line
@@ -23,6 +25,7 @@ earliest; a phrase and a token pattern compete on equal terms.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,8 +41,10 @@ from copydesk.projects.textutil import tokenize
 
 _END = "\x00end"  # trie key holding the labels of names ending here (no token can equal it)
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]")
-_TOKEN_KEYS = {"ORTH", "TEXT", "LOWER", "IS_TITLE", "IS_UPPER", "IS_LOWER", "IS_ALPHA",
-               "IS_DIGIT", "IS_PUNCT", "LENGTH", "OP"}
+_TOKEN_KEYS = {"ORTH", "TEXT", "LOWER", "SHAPE", "IS_TITLE", "IS_UPPER", "IS_LOWER",
+               "IS_ALPHA", "IS_DIGIT", "IS_PUNCT", "LENGTH", "OP"}
+_STRING_KEYS = ("ORTH", "TEXT", "LOWER", "SHAPE")  # compared as strings, with predicates
+_PREDICATES = ("IN", "NOT_IN", "REGEX")
 _OPS = {"!", "?", "+", "*", "1"}
 
 
@@ -105,13 +110,44 @@ class TokenSpec:
         return not ok if self.op == "!" else ok
 
 
+def word_shape(text: str) -> str:
+    """spaCy's `Token.shape_`: letters become x/X, digits d, anything else stays, and a run of
+    one kind is cut after four ("Kirkuk" -> "Xxxxx", "2024" -> "dddd", "U.S." -> "X.X.")."""
+    if len(text) >= 100:
+        return "LONG"
+    shape: list[str] = []
+    last = ""
+    seq = 0
+    for char in text:
+        if char.isalpha():
+            kind = "X" if char.isupper() else "x"
+        elif char.isdigit():
+            kind = "d"
+        else:
+            kind = char
+        if kind == last:
+            seq += 1
+        else:
+            seq = 0
+            last = kind
+        if seq < 4:
+            shape.append(kind)
+    return "".join(shape)
+
+
 def _test(key: str, value: Any, text: str) -> bool:
-    if key in ("ORTH", "TEXT", "LOWER"):
-        probe = text.lower() if key == "LOWER" else text
+    if key in _STRING_KEYS:
+        probe = (text.lower() if key == "LOWER" else word_shape(text) if key == "SHAPE"
+                 else text)
         if isinstance(value, dict):
-            if "IN" in value:
-                return probe in value["IN"]
-            return probe not in value["NOT_IN"]
+            inside = value.get("IN")
+            if inside is not None and probe not in inside:
+                return False
+            outside = value.get("NOT_IN")
+            if outside is not None and probe in outside:
+                return False
+            pattern = value.get("REGEX")
+            return pattern is None or pattern.search(probe) is not None
         return probe == value
     if key == "IS_TITLE":
         return text.istitle() == value
@@ -372,6 +408,31 @@ def _filter_char_spans(found: dict[tuple[int, int, str], tuple[int, ...]]
 
 
 # --------------------------------------------------------------------------- reading files
+def _predicates(key: str, given: dict[str, Any], where: str) -> dict[str, Any]:
+    """{"IN": [...], "NOT_IN": [...], "REGEX": "..."} (any of them, all must hold), checked and
+    made ready to test: sets for IN/NOT_IN (lower-cased for LOWER), a compiled REGEX."""
+    usage = (f"{key} takes a string or a dict of {', '.join(_PREDICATES)} "
+             '(e.g. {"IN": ["a", "b"]} or {"REGEX": "^al-"})')
+    if not given or set(given) - set(_PREDICATES):
+        raise PatternError(f"{where}: {usage}")
+    out: dict[str, Any] = {}
+    for name, items in given.items():
+        if name == "REGEX":
+            if not isinstance(items, str):
+                raise PatternError(f"{where}: {key} REGEX takes a string")
+            try:
+                out[name] = re.compile(items)
+            except re.error as exc:
+                raise PatternError(f"{where}: {key} REGEX {items!r} is not a valid regular "
+                                   f"expression ({exc})") from exc
+            continue
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise PatternError(f"{where}: {usage}")
+        out[name] = frozenset(v.lower() if key == "LOWER" else v for v in items)
+    return out
+
+
+# --------------------------------------------------------------------------- reading files
 def parse_patterns_arg(arg: str) -> tuple[str | None, Path]:
     """`LABEL=FILE` -> (LABEL, FILE); a bare FILE -> (None, FILE).
 
@@ -468,16 +529,9 @@ def _token_spec(token: object, where: str) -> TokenSpec:
     for key, value in token.items():
         if key == "OP":
             continue
-        if key in ("ORTH", "TEXT", "LOWER"):
+        if key in _STRING_KEYS:
             if isinstance(value, dict):
-                if set(value) not in ({"IN"}, {"NOT_IN"}) or not isinstance(
-                        next(iter(value.values())), list):
-                    raise PatternError(f"{where}: {key} takes a string or {{\"IN\": [...]}} / "
-                                       "{\"NOT_IN\": [...]}")
-                items = next(iter(value.values()))
-                if key == "LOWER":
-                    items = [str(v).lower() for v in items]
-                value = {next(iter(value)): frozenset(str(v) for v in items)}
+                value = _predicates(key, value, where)
             elif not isinstance(value, str):
                 raise PatternError(f"{where}: {key} takes a string")
             key = "TEXT" if key == "ORTH" else key
