@@ -7,7 +7,8 @@ Not a test: it prints figures. Articles and names are generated from a fixed see
 synthetic text: English, Arabic and Sorani words, quotes with speech verbs), so runs compare.
 
 - patterns: a 5,000-name gazetteer (a third multi-word, a third Arabic script) over N articles;
-  "match" is `PatternSet.match` alone, "suggest" the whole `copydesk suggest` path (read, match,
+  "match" is `PatternSet.match` alone (then `match_tokens`, the tokenize-everything algorithm it
+  replaced, on the same articles), "suggest" the whole `copydesk suggest` path (read, match,
   compare, bulk write), "re-run" the idempotent second run that writes nothing.
 - attribution: the detector alone, then the whole suggest path.
 - detector: precision/recall per PARC part on tests/data/suggest/attribution-gold.txt.
@@ -98,6 +99,12 @@ def bench_throughput(n_docs: int, n_names: int) -> None:
         hits = sum(len(patterns.match(t)) for t in texts)
         print(f"patterns, match only ({n_names:,} names): "
               f"{rate(n_docs, time.perf_counter() - began)}, {hits:,} matches")
+        # The algorithm before the compiled matcher (tokenize every article, walk every
+        # token), kept as the reference the fast path is tested against: same load, same run.
+        began = time.perf_counter()
+        same = sum(len(patterns.match_tokens(t)) for t in texts)
+        print(f"patterns, match over every token (the previous algorithm): "
+              f"{rate(n_docs, time.perf_counter() - began)}, {same:,} matches")
         ids = select_documents(project.store, "all")
         began = time.perf_counter()
         report = run_suggest(project, ids, patterns=patterns)
@@ -122,6 +129,11 @@ def bench_throughput(n_docs: int, n_names: int) -> None:
         patterns.match(longest)
         detector.detect(longest)
         print(f"one 200,000-word line, patterns + attribution: "
+              f"{time.perf_counter() - began:.2f} s")
+        dense = " ".join(names) * 20  # every word a name: the matcher's worst case
+        began = time.perf_counter()
+        found = len(patterns.match(dense))
+        print(f"one line of {len(dense):,} characters that is all names ({found:,} matches): "
               f"{time.perf_counter() - began:.2f} s")
         project.close()
 

@@ -42,6 +42,8 @@ def test_rerun_is_idempotent_and_a_changed_list_replaces(project: Project, place
     first = rows(project, 'SELECT id, label, start, "end" FROM span ORDER BY id')
     actions = rows(project, "SELECT count(*) FROM action")
     assert [r[1] for r in first].count("GPE") == 3
+    [(pieces,)] = rows(project, "SELECT fragments FROM span WHERE label = 'CONTENT'")
+    assert len(json.loads(pieces)) == 2  # the split quote, stored in its pieces
     assert suggest(project, "--patterns", str(places), "--attribution") == 0
     assert "0 updated" in capsys.readouterr().out.splitlines()[-1]
     assert rows(project, 'SELECT id, label, start, "end" FROM span ORDER BY id') == first

@@ -176,8 +176,10 @@ class PatternSet:
     names: int = 0
     # The compiled first-token matcher and whole-text folder (built on first use; adding a
     # phrase drops the matcher so it is rebuilt with the new name).
-    _firsts: phrases.FirstTokenIndex | None = field(default=None, init=False, repr=False)
-    _folder: phrases.TextFolder | None = field(default=None, init=False, repr=False)
+    _firsts: phrases.FirstTokenIndex | None = field(default=None, init=False, repr=False,
+                                                     compare=False)
+    _folder: phrases.TextFolder | None = field(default=None, init=False, repr=False,
+                                                compare=False)
 
     @property
     def labels(self) -> set[str]:
