@@ -17,8 +17,10 @@ with the links content -> cue and content -> source that the schema defines. The
    Haddad); Arabic after the cue (verb-first: وقال وزير ...); Kurdish before it (verb-last). A
    phrase is a run of word tokens stopped by punctuation, quote marks, clause words (that, who,
    إن, کە ...) and prepositions, at most `MAX_SOURCE_TOKENS` long, skipping adverbs next to the
-   cue. No phrase found: the content and cue are suggested without a source (passives, "it was
-   said"), which is a legitimate PARC attribution.
+   cue. Titles and jobs before a name are left out ("Deputy Minister Yara Bello" -> "Yara
+   Bello"; "مدير المديرية سامر خليل" -> "سامر خليل"), from per-language lists the lead can extend
+   in `settings.attribution.titles`. No phrase found: the content and cue are suggested without
+   a source (passives, "it was said"), which is a legitimate PARC attribution.
 4. **Split quotes**: a quote with no cue of its own that follows an attributed quote in the same
    sentence ("We will rebuild," she said, "and we will not leave.") shares that quote's cue and
    source; so does a cue-less quote that is the very next sentence of the same paragraph
