@@ -60,24 +60,20 @@ def split_tokens(starts: Sequence[int], ends: Sequence[int],
     """Tokens cut at every offset in `cuts` that falls strictly inside one, so no span edge is
     inside a token (`Kurdistan` | `24-based` when a GPE ends after `Kurdistan`).
 
-    Without this, IOB tags would widen the span to the whole token with no word. One pass over
-    the tokens and the sorted cuts: linear in both.
+    Without this, IOB tags would widen the span to the whole token with no word. Each cut is
+    looked up by bisection and only the tokens it falls in are rebuilt, so a document whose
+    spans sit on token edges (nearly all) costs one copy of the lists.
     """
-    ordered = sorted(set(cuts))
-    out_s: list[int] = []
-    out_e: list[int] = []
-    j = 0
-    for s, e in zip(starts, ends, strict=True):
-        while j < len(ordered) and ordered[j] <= s:
-            j += 1
-        pos = s
-        while j < len(ordered) and ordered[j] < e:
-            out_s.append(pos)
-            out_e.append(ordered[j])
-            pos = ordered[j]
-            j += 1
-        out_s.append(pos)
-        out_e.append(e)
+    out_s, out_e = list(starts), list(ends)
+    inside: dict[int, list[int]] = {}
+    for cut in set(cuts):
+        i = bisect_right(starts, cut) - 1
+        if i >= 0 and starts[i] < cut < ends[i]:
+            inside.setdefault(i, []).append(cut)
+    for i in sorted(inside, reverse=True):  # from the back, so earlier indices stay valid
+        points = sorted(inside[i])
+        out_s[i:i + 1] = [starts[i], *points]
+        out_e[i:i + 1] = [*points, ends[i]]
     return out_s, out_e
 
 

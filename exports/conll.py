@@ -16,7 +16,7 @@ blank line ends each sentence.
 from __future__ import annotations
 
 import json
-from bisect import bisect_right
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -62,19 +62,19 @@ def tagged_sentences(rec: Record, layer: str, summary: ExportSummary,
     starts, ends = split_tokens(index.token_starts, index.token_ends,
                                 (p for s in spans for piece in s.parts for p in piece))
     tags = iob_tags(rec, spans, starts, ends, summary)
-    sent_starts = index.sentence_starts
-    groups: list[list[int]] = [[] for _ in sent_starts] or [[]]
-    for i, start in enumerate(starts):
-        groups[max(0, bisect_right(sent_starts, start) - 1)].append(i)
+    # a token belongs to the last sentence starting at or before it: the sentences cut the
+    # sorted token list into runs, found by bisection (tokens before the first sentence go to
+    # the first run)
+    cuts = [bisect_left(starts, s) for s in index.sentence_starts[1:]]
     text = rec.text
-    for group in groups:
-        if not group:
+    for a, b in zip([0, *cuts], [*cuts, len(starts)], strict=True):
+        if a == b:
             continue
-        toks = [text[starts[i]:ends[i]] for i in group]
-        sent_tags = [tags[i] for i in group]
+        toks = [text[s:e] for s, e in zip(starts[a:b], ends[a:b], strict=True)]
+        sent_tags = tags[a:b]
         if sent_tags[0].startswith("I-"):  # a span crossing a sentence break: restart it
             sent_tags[0] = "B-" + sent_tags[0][2:]
-        yield toks, sent_tags, [(starts[i], ends[i]) for i in group]
+        yield toks, sent_tags, list(zip(starts[a:b], ends[a:b], strict=True))
 
 
 def write_conll(stream: Stream, paths: dict[str, Path], layer: str, summary: ExportSummary,
@@ -217,20 +217,48 @@ def write_hf(stream: Stream, names: tuple[str, ...], root: Path, layer: str, sch
     tag_names = hf_tag_names(schema, layer, [])
     outputs = {split: _HfSplit(root / f"{HF_SPLITS[split]}.{fmt}", fmt, tag_names)
                for split in names}
-    cache = _IndexCache()
     try:
-        for split, rec in stream:
-            out = outputs[split]
-            for n, (toks, tags) in enumerate(sentences(rec, layer, summary, cache)):
-                out.add({"id": f"{rec.key}/{rec.annotator}/{n}", "document": rec.key,
-                         "annotator": rec.annotator, "tokens": toks, "ner_tags": tags})
-            tick()
+        add_hf_rows(stream, outputs, layer, summary, tick)
     finally:
         for split, out in outputs.items():
             out.close(keep_empty=not split)
-    files = [(HF_SPLITS[split], out.path.name, out.rows, out.counts)
-             for split in sorted(outputs, key=lambda s: ("train", "dev", "test", "").index(s))
-             for out in [outputs[split]] if out.rows or not split]
+    write_hf_card(root, [(split, out.path, out.rows, out.counts)
+                         for split, out in outputs.items()], layer, schema, tag_names)
+
+
+def add_hf_rows(stream: Stream, outputs: dict[str, _HfSplit], layer: str,
+                summary: ExportSummary, tick: Callable[[], None]) -> None:
+    """Each record's sentences as rows of its split's output."""
+    cache = _IndexCache()
+    for split, rec in stream:
+        out = outputs[split]
+        for n, (toks, tags) in enumerate(sentences(rec, layer, summary, cache)):
+            out.add({"id": f"{rec.key}/{rec.annotator}/{n}", "document": rec.key,
+                     "annotator": rec.annotator, "tokens": toks, "ner_tags": tags})
+        tick()
+
+
+def hf_part_writer(layer: str, tag_names: list[str]) -> Callable[..., Any]:
+    """An `exports.parallel` part writer: one chunk's rows as JSONL (row count and label
+    counts come back). The class ids must be the schema's (no stray label), which the caller
+    checks before choosing parallel work."""
+    def write(stream: Stream, chunk: Any, summary: ExportSummary) -> tuple[int, Counter[str]]:
+        out = _HfSplit(chunk.part, "jsonl", list(tag_names))
+        try:
+            add_hf_rows(stream, {chunk.split: out}, layer, summary, lambda: None)
+        finally:
+            out.close(keep_empty=False)
+        return out.rows, out.counts
+    return write
+
+
+def write_hf_card(root: Path, outputs: list[tuple[str, Path, int, Counter[str]]], layer: str,
+                  schema: Schema, tag_names: list[str]) -> None:
+    """README.md listing each written split (an empty named split has no file, so no entry)."""
+    order = ("train", "dev", "test", "")
+    files = [(HF_SPLITS[split], path.name, rows, counts)
+             for split, path, rows, counts in sorted(outputs, key=lambda o: order.index(o[0]))
+             if rows or not split]
     (root / "README.md").write_text(dataset_card(files, layer, schema, tag_names),
                                     encoding="utf-8")
 

@@ -90,6 +90,8 @@ class ExportOptions:
     prefer: str | None = None
     # brat only: OURS -> THEIRS names to write (`export brat --map`), see exports.brat
     rename: dict[str, str] = field(default_factory=dict)
+    # worker processes (`--jobs`); 0 = one per core, 1 = this process only (exports.parallel)
+    jobs: int = 0
 
 
 @dataclass

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
 from copydesk.exports.model import ExportError, ExportLink, ExportOptions, ExportSpan, Record
 from copydesk.projects import fragments as frag
@@ -81,8 +82,9 @@ def read_plan(store: Store, options: ExportOptions) -> list[SetRow]:
     return sorted(plan.values(), key=lambda r: (r.doc_id, r.annotator))
 
 
-def iter_records(store: Store, options: ExportOptions, plan: list[SetRow],
-                 skipped: Counter[str] | None = None) -> Iterator[Record]:
+def iter_records(source: Store | Engine, options: ExportOptions, plan: list[SetRow],
+                 skipped: Counter[str] | None = None, *,
+                 only_planned: bool = False) -> Iterator[Record]:
     """The planned sets as Records, one at a time, in plan order: memory holds one record.
 
     Three cursors walk documents, spans and links in the same (document, annotator) order and
@@ -90,13 +92,19 @@ def iter_records(store: Store, options: ExportOptions, plan: list[SetRow],
     (label no longer in the schema) are left out and counted in `skipped`. Raises ExportError
     naming the document and span when a span's stored text is not what the document holds at
     its offsets (writers write into a temporary path, so nothing is left behind).
+    `only_planned` reads the plan's documents only (an export worker's chunk of the plan),
+    not every document that passes the filters.
     """
     skipped = skipped if skipped is not None else Counter()
     if not plan:
         return
+    engine = source.db.engine if isinstance(source, Store) else source
     layers = set(options.layers)
     labels = set(options.labels)
     wanted = _set_filter(options)
+    documents = sorted({row.doc_id for row in plan}) if only_planned else None
+    if documents is not None:
+        wanted.append(_SET.c.document_id.in_(documents))
     order = (_SET.c.document_id, _SET.c.annotator)
     text_query = (select(*order, _DOC.c.text).join(_DOC, _DOC.c.id == _SET.c.document_id)
                   .where(*wanted).order_by(*order))
@@ -118,10 +126,11 @@ def iter_records(store: Store, options: ExportOptions, plan: list[SetRow],
     decision_query = (
         select(_DECISION.c.document_id, _DECISION.c.annotator, _DECISION.c.span_id,
                _DECISION.c.source)
-        .where(_DECISION.c.decision == "accepted", _DECISION.c.span_id.is_not(None))
+        .where(_DECISION.c.decision == "accepted", _DECISION.c.span_id.is_not(None),
+               *([_DECISION.c.document_id.in_(documents)] if documents is not None else []))
         .order_by(_DECISION.c.document_id, _DECISION.c.id)
     )
-    with store.db.engine.connect() as conn:
+    with engine.connect() as conn:
         texts = _Merge(conn.execute(text_query))
         spans = _Merge(conn.execute(span_query))
         links = _Merge(conn.execute(link_query))
@@ -166,6 +175,15 @@ def iter_records(store: Store, options: ExportOptions, plan: list[SetRow],
             rec.links.sort(key=lambda link: (link.head, link.tail, link.role))
             _add_provenance(rec, by_db_id, decisions.take(key))
             yield rec
+
+
+def labels_in_layer(source: Store | Engine, options: ExportOptions, layer: str) -> set[str]:
+    """Every label of a live span in `layer` among the sets the filters pass."""
+    engine = source.db.engine if isinstance(source, Store) else source
+    query = (select(_SPAN.c.label).distinct().join(_SET, _SET.c.id == _SPAN.c.set_id)
+             .where(_SPAN.c.layer == layer, _SPAN.c.stale == "", *_set_filter(options)))
+    with engine.connect() as conn:
+        return {row[0] for row in conn.execute(query)}
 
 
 def read_records(store: Store, options: ExportOptions,

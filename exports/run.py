@@ -22,9 +22,12 @@ non-empty folder) is replaced only with --force.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+from copydesk.exports import parallel
 from copydesk.exports.common import atomic_dir, atomic_file, check_target
 from copydesk.exports.model import FORMATS, ExportError, ExportOptions, ExportSummary, Stream
 from copydesk.exports.reader import assign_splits, iter_records, read_plan
@@ -84,8 +87,21 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
             progress(done, total)
 
     # One pass over the store: each record is read, written to its split's output and dropped.
+    # (A generator: nothing is read when the work goes to worker processes instead.)
     stream: Stream = ((splits[rec.doc_id], rec) for rec in
                       iter_records(store, options, plan, summary.skipped))
+
+    def run_parts(part: Callable[[str, int], Path], write: Callable[..., Any],
+                  size: int = 0) -> list[tuple[parallel.Chunk, Any]] | None:
+        """The plan's chunks written by worker processes (exports.parallel), or None when
+        this process should do the work itself."""
+        chunks = parallel.plan_chunks(plan, splits, names, part, size)
+        workers = parallel.worker_count(options, len(chunks))
+        if workers < 2:
+            return None
+        return parallel.run_chunks(store.db.backend, options, chunks, workers, write,
+                                   summary, tick)
+
     if fmt == "brat":
         from copydesk.exports.brat import write_brat
 
@@ -95,20 +111,66 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
         from copydesk.exports.conll import write_hf
 
         with atomic_dir(out, force=options.force) as tmp:
-            write_hf(stream, names, tmp, tag_layer, schema, options.hf_format, summary, tick)
+            if not (options.hf_format == "jsonl"
+                    and _hf_in_parallel(store, options, tmp, names, tag_layer, schema, run_parts)):
+                write_hf(stream, names, tmp, tag_layer, schema, options.hf_format, summary, tick)
     elif fmt == "spacy":
+        from copydesk.exports.spacy_bin import SHARD_DOCS as shard_docs
         from copydesk.exports.spacy_bin import write_spacy
 
         counts = {name: sum(1 for r in plan if splits[r.doc_id] == name) for name in names}
-        write_spacy(stream, counts, out, schema, options, summary, tick)
-    elif options.split:
-        with atomic_dir(out, force=options.force) as tmp:
-            _write_files(fmt, stream, {name: tmp / f"{name}.{EXTENSIONS[fmt]}"
-                                       for name in names}, schema, tag_layer, summary, tick)
+        write_spacy(stream, counts, out, schema, options, summary, tick,
+                    lambda part, write: run_parts(part, write, shard_docs) is not None)
     else:
-        with atomic_file(out, force=options.force) as tmp:
-            _write_files(fmt, stream, {"": tmp}, schema, tag_layer, summary, tick)
+        target = atomic_dir(out, force=options.force) if options.split else \
+            atomic_file(out, force=options.force)
+        with target as tmp:
+            paths = ({name: tmp / f"{name}.{EXTENSIONS[fmt]}" for name in names}
+                     if options.split else {"": tmp})
+            with parallel.parts_folder(out) as parts:
+                chunked = run_parts(lambda split, k: parts / f"{split or 'all'}-{k:05d}",
+                                    _files_part_writer(fmt, schema, tag_layer))
+                if chunked is not None:
+                    parallel.join_parts([chunk for chunk, _ in chunked], paths)
+                else:
+                    _write_files(fmt, stream, paths, schema, tag_layer, summary, tick)
     return summary
+
+
+def _files_part_writer(fmt: str, schema: Schema, tag_layer: str) -> Callable[..., Any]:
+    """jsonl / conll in a worker: the chunk's records into its part file."""
+    def write(stream: Stream, chunk: parallel.Chunk, summary: ExportSummary) -> None:
+        _write_files(fmt, stream, {chunk.split: chunk.part}, schema, tag_layer, summary,
+                     lambda: None)
+    return write
+
+
+def _hf_in_parallel(store: Store, options: ExportOptions, root: Path, names: tuple[str, ...],
+                    layer: str, schema: Schema, run_parts: Callable[..., Any]) -> bool:
+    """hf rows by worker processes, then the split files and the card; False (nothing
+    written) when the work stays in this process, or when a label outside the schema's layer
+    would need a class id numbered in reading order."""
+    from copydesk.exports.conll import HF_SPLITS, hf_part_writer, hf_tag_names, write_hf_card
+    from copydesk.exports.reader import labels_in_layer
+
+    tag_names = hf_tag_names(schema, layer, [])
+    if not labels_in_layer(store, options, layer) <= {name[2:] for name in tag_names[1:]}:
+        return False
+    with parallel.parts_folder(root) as parts:
+        results = run_parts(lambda split, k: parts / f"{split or 'all'}-{k:05d}",
+                            hf_part_writer(layer, tag_names))
+        if results is None:
+            return False
+        totals: dict[str, tuple[int, Counter[str]]] = {name: (0, Counter()) for name in names}
+        for chunk, (rows, counts) in results:
+            n, c = totals[chunk.split]
+            totals[chunk.split] = (n + rows, c + counts)
+        written = {name: root / f"{HF_SPLITS[name]}.jsonl" for name in names
+                   if totals[name][0] or not name}
+        parallel.join_parts([chunk for chunk, _ in results], written)
+        write_hf_card(root, [(name, root / f"{HF_SPLITS[name]}.jsonl", *totals[name])
+                             for name in names], layer, schema, tag_names)
+    return True
 
 
 def _write_files(fmt: str, stream: Stream, paths: dict[str, Path], schema: Schema,

@@ -10,6 +10,7 @@ write the very same bytes. Regenerate only on purpose, with an explanation:
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -80,9 +81,10 @@ EXPORTS = {  # name -> (format, options)
 }
 
 
-def export_all(project: Project, out: Path) -> None:
+def export_all(project: Project, out: Path, jobs: int = 0) -> None:
     for name, (fmt, options) in EXPORTS.items():
-        run_export(project.store, project.schema, fmt, out / name, options)
+        run_export(project.store, project.schema, fmt, out / name,
+                   dataclasses.replace(options, jobs=jobs))
 
 
 def files_of(root: Path) -> dict[str, bytes]:

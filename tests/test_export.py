@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text as sql
 
-from copydesk.exports import ExportOptions, run_export
+from copydesk.exports import ExportOptions, parallel, run_export
 from copydesk.exports.brat import annotation_conf
 from copydesk.exports.model import ExportError
 from copydesk.projects.importers import import_paths
@@ -420,6 +421,32 @@ def test_mismatch_stops_export_and_leaves_nothing(project: Project, tmp_path: Pa
     assert list(out_dir.iterdir()) == []
     with pytest.raises(ExportError):
         run_export(project.store, project.schema, fmt, out_dir / "x", ExportOptions())
+    assert list(out_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "conll", "hf"])
+def test_mismatch_in_a_worker_process_stops_export_and_leaves_nothing(
+        project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """The same safety when worker processes write the parts: the error names the document,
+    and neither output nor part files are left behind."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("worker processes need the fork start method")
+    monkeypatch.setattr(parallel, "CHUNK", 1)
+    monkeypatch.setattr(parallel, "other_threads_running", lambda: False)
+    workers: list[int] = []
+    real = parallel.run_chunks
+    monkeypatch.setattr(parallel, "run_chunks",
+                        lambda *a, **k: workers.append(a[3]) or real(*a, **k))
+    with project.store.db.engine.begin() as con:
+        con.execute(sql("UPDATE span SET text = 'Kirkuq' WHERE label = 'GPE' AND "
+                         "text = 'Kirkuk' AND id = (SELECT min(id) FROM span "
+                         "WHERE text = 'Kirkuk')"))
+    out_dir = tmp_path / "exports"
+    out_dir.mkdir()
+    with pytest.raises(ExportError, match=r"kurdistan24-kirkuk-isis.*'Kirkuq'"):
+        run_export(project.store, project.schema, fmt, out_dir / "x",
+                   ExportOptions(status="all", jobs=2))
+    assert workers == [2]
     assert list(out_dir.iterdir()) == []
 
 

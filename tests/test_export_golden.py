@@ -10,22 +10,45 @@ orjson rows must write exactly the same bytes, splits and filters too.
 
 from __future__ import annotations
 
+import multiprocessing
 from pathlib import Path
 
 import pytest
 from export_golden import EXPORTS, build, export_all, files_of
 
+from copydesk.exports import parallel
+
 GOLDEN = Path(__file__).parent / "data" / "export-golden"
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["one process", "worker processes"])
+def exported(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every export, written by this process, then by two worker processes with chunks of two
+    records (so every split has several parts to join, in order)."""
     root = tmp_path_factory.mktemp("golden")
     project = build(root / "p")
+    jobs = 1
+    if request.param == "worker processes":
+        if "fork" not in multiprocessing.get_all_start_methods():
+            pytest.skip("worker processes need the fork start method")
+        jobs = 2
+    mp = pytest.MonkeyPatch()
+    mp.setattr(parallel, "CHUNK", 2)
+    # another test's leftover daemon thread (datasets' tqdm monitor) must not send the
+    # exports back to one process here
+    mp.setattr(parallel, "other_threads_running", lambda: False)
+    used: list[int] = []
+    real = parallel.run_chunks
+    mp.setattr(parallel, "run_chunks",
+               lambda *a, **k: used.append(len(a[2])) or real(*a, **k))
     try:
-        export_all(project, root / "out")
+        export_all(project, root / "out", jobs=jobs)
     finally:
+        mp.undo()
         project.close()
+    # brat and parquet stay in one process; jsonl, conll and hf went to workers when asked
+    assert (len(used) == 8) if jobs == 2 else (used == []), used
+    assert all(n >= 2 for n in used)
     return root / "out"
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from conftest import add_text, find
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from copydesk.exports.common import split_tokens
 from copydesk.exports.conll import tagged_sentences
@@ -337,3 +339,32 @@ def test_token_agreement_labels_only_the_pieces() -> None:
     tokens = [(0, 3), (4, 5), (6, 10), (11, 15), (16, 20)]
     quote = SpanKey("attribution", "CONTENT", 0, 20, ((0, 5), (16, 20)))
     assert token_labels(tokens, [quote]) == ["CONTENT", "CONTENT", "O", "O", "CONTENT"]
+
+
+def _split_by_walking(starts: list[int], ends: list[int],
+                      cuts: list[int]) -> tuple[list[int], list[int]]:
+    """The definition: walk every token and cut it at each offset strictly inside it."""
+    out_s: list[int] = []
+    out_e: list[int] = []
+    for s, e in zip(starts, ends, strict=True):
+        pos = s
+        for cut in sorted(c for c in set(cuts) if s < c < e):
+            out_s.append(pos)
+            out_e.append(cut)
+            pos = cut
+        out_s.append(pos)
+        out_e.append(e)
+    return out_s, out_e
+
+
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(1, 6)), max_size=30),
+       st.lists(st.integers(-2, 120), max_size=20))
+@settings(max_examples=300, deadline=None)
+def test_split_tokens_cuts_only_the_tokens_a_cut_falls_in(gaps_and_lengths: list[tuple[int, int]],
+                                                           cuts: list[int]) -> None:
+    starts, ends, pos = [], [], 0
+    for gap, length in gaps_and_lengths:
+        starts.append(pos + gap)
+        ends.append(pos + gap + length)
+        pos = ends[-1]
+    assert split_tokens(starts, ends, cuts) == _split_by_walking(starts, ends, cuts)

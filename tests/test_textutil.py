@@ -210,3 +210,29 @@ def test_tokenize_fast_path_agrees_with_the_general_rules(text: str) -> None:
     from copydesk.projects.textutil import tokenize_general
 
     assert tokenize(text) == tokenize_general(text)
+
+
+@given(st.text(alphabet=st.sampled_from(list(
+    "abc XYZ019_'’-.,!?\n\r\t\x0b\x0c\x1c\x1f\x85\u00a0\u2028\u3000–“”é²Ⅻ")), max_size=80))
+@settings(max_examples=400, deadline=None)
+def test_tokenize_one_pass_paths_agree_with_the_general_rules(text: str) -> None:
+    """Texts of plain characters take one `re` pass (or one `regex` pass): same tokens."""
+    from copydesk.projects.textutil import tokenize_general
+
+    assert tokenize(text) == tokenize_general(text)
+
+
+def test_every_bmp_character_tokenizes_alike_in_every_path() -> None:
+    """Each character, between letters, alone, doubled and after an apostrophe: the fast paths
+    (chosen per character) never disagree with the general rules, whatever Unicode says of it."""
+    from copydesk.projects.textutil import tokenize_general
+
+    wrong = []
+    for code in range(0x10000):
+        if 0xD800 <= code <= 0xDFFF:
+            continue
+        ch = chr(code)
+        probe = f"a{ch}b {ch} {ch}{ch}a'{ch} x-{ch}"
+        if tokenize(probe) != tokenize_general(probe):
+            wrong.append(hex(code))
+    assert wrong == []
