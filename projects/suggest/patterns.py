@@ -285,8 +285,8 @@ class PatternSet:
 
     def _walk_quick(self, text: str, pos: int, fold: Callable[[str], str],
                     found: dict[tuple[int, int, str], tuple[int, ...]]) -> bool:
-        """Walk the trie from `pos` with `phrases.quick_token`; False (nothing recorded) when
-        some token on the way needs the tokenizer."""
+        """Walk the trie from `pos` over tokens `phrases.QUICK_TOKEN` decides; False (nothing
+        recorded) when some token on the way needs the tokenizer."""
         m = phrases.QUICK_TOKEN.match(text, pos)
         if m is None:
             return False

@@ -11,8 +11,9 @@ matches without tokenizing everything:
 2. Only around those places is the text tokenized (`LazyTokens`), between *safe cuts*:
    positions where a whitespace character starts a grapheme cluster. No token and no whitespace
    run crosses a safe cut, so tokenizing the piece between two cuts gives exactly the tokens
-   the whole text would have there. The phrase trie is then walked over those tokens as before,
-   extending the tokenized region while a phrase is still being read.
+   the whole text would have there. Most hits need not even that: `QUICK_TOKEN` recognises a
+   plain word or punctuation mark between whitespace and punctuation in one regex match. The
+   phrase trie is then walked over those tokens as before, reading on while a phrase goes on.
 
 A hit that is not a token start (a name inside a longer word) costs one short tokenize call.
 The exact matches are decided by the same trie walk as the full path, so both give the same
@@ -56,9 +57,11 @@ _INSIDE_WORD = regex.compile(
 # cluster of their own.
 _SPACE_CLASS = r"[\s\x1c-\x1f]"
 _PUNCT = r"[[\p{P}\p{S}]&&\p{Grapheme_Cluster_Break=Other}--[\w’'\-]]"
-# A token `quick_token` can decide: after the text's start or an edge character (itself not
-# glued to a Prepend before it), a run of stand-alone word characters up to an edge, or one
-# punctuation mark before an edge or a word.
+# The token at a position, when plain character classes decide it without the tokenizer: after
+# the text's start or an edge character (itself not glued to a Prepend before it), a run of
+# stand-alone word characters up to an edge, or one punctuation mark before an edge or a word.
+# No match means "ask the tokenizer" (marks, joiners, apostrophes, CJK, emoji), never a
+# different answer from it.
 QUICK_TOKEN = regex.compile(
     rf"(?V1)(?:\A|(?<=(?<!\p{{Grapheme_Cluster_Break=Prepend}})(?:{_SPACE_CLASS}|{_PUNCT})))"
     rf"(?:{_WORD_ALONE}++(?={_SPACE_CLASS}|{_PUNCT}|\Z)"
@@ -198,21 +201,9 @@ def inside_word(text: str, pos: int) -> bool:
     return pos > 0 and _INSIDE_WORD.match(text, pos - 1) is not None
 
 
-def quick_token(text: str, pos: int) -> int | None:
-    """End of the token that starts at `pos`, when plain character classes decide it.
-
-    Decides the common cases without the tokenizer: a run of letters/digits that each stand
-    alone as a grapheme, or one punctuation mark, with whitespace or punctuation (or the text's
-    edge) on both sides. Anything else (marks, joiners, apostrophes, CJK, emoji) gives None:
-    "ask the tokenizer", never a different answer from it.
-    """
-    m = QUICK_TOKEN.match(text, pos)
-    return None if m is None else m.end()
-
-
 def next_start(text: str, pos: int) -> int | None:
-    """The first non-whitespace character at or after `pos` (a token start if `quick_token`
-    agrees), or None at the end of the text."""
+    """The first non-whitespace character at or after `pos` (a token start if `QUICK_TOKEN`
+    matches there), or None at the end of the text."""
     m = _NOT_SPACE.search(text, pos)
     return None if m is None else m.start()
 
