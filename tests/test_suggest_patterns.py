@@ -15,6 +15,9 @@ from copydesk.projects.suggest.patterns import (
     Fold,
     PatternError,
     PatternSet,
+    _longest_match,
+    _pattern_ends,
+    _token_spec,
     load_patterns,
     parse_patterns_arg,
     word_shape,
@@ -118,6 +121,22 @@ def test_shape_and_regex_token_attributes(tmp_path: Path) -> None:
         ("ORG", "Kirkuk 2024"), ("PERSON", "al-Assad"), ("GPE", "Kurdistan"),
         ("GPE", "KURDISTAN"), ("LOC", "UK River"), ("ORG", "Danube 2024"),
     ]
+
+
+def test_token_patterns_for_all_starts_equal_the_search_from_each_start() -> None:
+    """`_pattern_ends` (every start at once, linear) finds what the backtracking search from
+    each start finds, for random patterns over every operator."""
+    rng = random.Random(5)
+    words = ["Kirkuk", "the", "Colonel", "of", "2024", ",", "AL", "al-Assad", "Ministry", "x"]
+    tests = [{"IS_TITLE": True}, {"LOWER": "of"}, {"IS_DIGIT": True}, {"IS_PUNCT": True},
+             {"TEXT": {"IN": ["Kirkuk", "x"]}}, {"SHAPE": "Xxxxx"}, {"LOWER": {"REGEX": "^a"}}]
+    for _ in range(400):
+        specs = tuple(_token_spec({**rng.choice(tests), "OP": rng.choice(["1", "?", "+", "*",
+                                                                          "!"])}, "test")
+                      for _ in range(rng.randint(1, 4)))
+        toks = [rng.choice(words) for _ in range(rng.randint(0, 25))]
+        ends = _pattern_ends(specs, toks, {})
+        assert ends == [_longest_match(specs, toks, i) for i in range(len(toks))], (specs, toks)
 
 
 @pytest.mark.parametrize("word", ["Kirkuk", "2024", "al-Assad", "ISIS", "don't", "كركوك",

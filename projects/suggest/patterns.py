@@ -180,6 +180,9 @@ class PatternSet:
                                                      compare=False)
     _folder: phrases.TextFolder | None = field(default=None, init=False, repr=False,
                                                 compare=False)
+    # id of a TokenSpec in `token_patterns` -> (the spec, token text -> does it pass)
+    _spec_memo: dict[int, tuple[TokenSpec, dict[str, bool]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def labels(self) -> set[str]:
@@ -248,10 +251,9 @@ class PatternSet:
                     break
                 node = node.get(keys[j])
         for label, specs in self.token_patterns:
-            for i in range(n):
-                end = _longest_match(specs, raw, i)
-                if end is not None and end > i:
-                    found.append((i, end, label))
+            ends = _pattern_ends(specs, raw, self._spec_memo)
+            found.extend((i, end, label) for i, end in enumerate(ends)
+                         if end is not None and end > i)
         kept = _filter_spans(found)
         return [(label, toks[i][0], toks[j - 1][1]) for i, j, label in kept]
 
@@ -343,11 +345,57 @@ class PatternSet:
             tok = nxt
             path.append(nxt[0])
 
+_MEMO_LIMIT = 200_000  # token texts remembered per token spec before the memo starts afresh
+
+
+def _pattern_ends(specs: Sequence[TokenSpec], toks: Sequence[str],
+                  memo: dict[int, tuple[TokenSpec, dict[str, bool]]]) -> list[int | None]:
+    """For every start token, the furthest token index the pattern can reach from it (None:
+    no match): `_longest_match` for all starts at once.
+
+    Bottom-up over the (spec, token) states, each computed once whatever the start, so the cost
+    is tokens x pattern length (a `+` over a long run of title-case words stays linear, where
+    a search per start would be quadratic). Each spec is tested once per distinct token text.
+    """
+    n = len(toks)
+    here: list[list[bool]] = []
+    for spec in specs:
+        entry = memo.get(id(spec))  # (TokenSpec holds dicts, so it cannot be a key itself)
+        if entry is None or entry[0] is not spec or len(entry[1]) > _MEMO_LIMIT:
+            entry = memo[id(spec)] = (spec, {})
+        seen = entry[1]
+        row = []
+        for tok in toks:
+            ok = seen.get(tok)
+            if ok is None:
+                ok = seen[tok] = spec.matches(tok)
+            row.append(ok)
+        here.append(row)
+    if specs[0].op in ("1", "!", "+") and not any(here[0]):
+        return [None] * n  # the first token of the pattern occurs nowhere
+    reach: list[int | None] = list(range(n + 1))  # after the last spec: the pattern ends here
+    for k in range(len(specs) - 1, -1, -1):
+        op, hits = specs[k].op, here[k]
+        cur: list[int | None] = [None] * (n + 1)
+        for i in range(n - 1, -1, -1):  # right to left: `+` and `*` read cur[i + 1]
+            best = reach[i] if op in ("?", "*") else None
+            if hits[i]:
+                for cand in ((reach[i + 1],) if op in ("1", "!", "?")
+                             else (reach[i + 1], cur[i + 1])):
+                    if cand is not None and (best is None or cand > best):
+                        best = cand
+            cur[i] = best
+        if op in ("?", "*"):
+            cur[n] = reach[n]
+        reach = cur
+    return reach[:n]
+
+
 def _longest_match(specs: Sequence[TokenSpec], toks: Sequence[str], start: int) -> int | None:
     """The furthest token index a token pattern can reach from `start`, or None.
 
-    Backtracking over the operators; each (spec, token) state is visited once, so the cost is
-    bounded by pattern length x tokens from `start`.
+    Backtracking over the operators, one start at a time: the reference `_pattern_ends` is
+    tested against (a test compares them on random patterns and tokens).
     """
     best: int | None = None
     seen: set[tuple[int, int]] = set()
