@@ -209,22 +209,30 @@ def _map_spans(schema: Schema, interop: Interop, raw_spans: list[Any], unknown: 
     lookups); dropped ones left out, their keys returned so their relations go too."""
     kept: list[dict[str, Any]] = []
     dropped: set[tuple[Any, ...]] = set()
+    resolved = interop.resolved  # foreign label -> ours (None: unknown), for the whole import
     for raw in raw_spans:
         if not isinstance(raw, dict) or not isinstance(raw.get("label"), str):
             kept.append(raw)  # _check_span names what is wrong
             continue
         theirs = raw["label"]
-        if interop.drops(theirs):
+        if theirs in interop.drop:
             interop.count_drop(theirs)
             if "id" in raw:
                 dropped.add(("id", raw["id"]))
             dropped.add(("key", raw.get("start"), raw.get("end"), theirs))
             continue
-        ours = next((c for c in interop.candidates(theirs) if schema.label(c) is not None), None)
+        if theirs in resolved:
+            ours = resolved[theirs]
+        else:
+            ours = resolved[theirs] = next(
+                (c for c in interop.candidates(theirs) if schema.label(c) is not None), None)
         if ours is None:
             unknown.setdefault(theirs, line or 0)
             continue
-        kept.append({**raw, "label": ours, "_theirs": theirs})
+        mapped = raw.copy()
+        mapped["label"] = ours
+        mapped["_theirs"] = theirs
+        kept.append(mapped)
     return kept, dropped
 
 

@@ -565,6 +565,21 @@ class TextIndex:
             ends += e
         return starts, ends
 
+    def tokens_between(self, start: int, end: int) -> list[tuple[int, int]]:
+        """Tokens overlapping ``[start, end)``, tokenizing only the pieces that range touches
+        (a label key near the end of a 600,000-character line tokenizes a few thousand
+        characters, not the line)."""
+        out: list[tuple[int, int]] = []
+        if end <= start:
+            return out
+        for piece in range(self._piece_of(start), self._piece_of(max(start, end - 1)) + 1):
+            starts, ends = self.piece_tokens(piece)
+            i = bisect_right(ends, start)
+            while i < len(starts) and starts[i] < end:
+                out.append((starts[i], ends[i]))
+                i += 1
+        return out
+
     def _build_tokens(self) -> None:
         tokens: list[tuple[int, int]] = []
         for piece in range(len(self._pieces()[0])):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import threading
 from pathlib import Path
 
 import pytest
@@ -448,6 +449,29 @@ def test_mismatch_in_a_worker_process_stops_export_and_leaves_nothing(
                    ExportOptions(status="all", jobs=2))
     assert workers == [2]
     assert list(out_dir.iterdir()) == []
+
+
+def test_cli_export_in_a_terminal_still_uses_worker_processes(
+        project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The progress bar drawn in a terminal starts no thread (forking a threaded process is
+    unsafe, so a thread would keep the export in one process)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("worker processes need the fork start method")
+    from rich.console import Console
+
+    monkeypatch.setattr(Console, "is_terminal", property(lambda self: True))
+    monkeypatch.setattr(parallel, "CHUNK", 1)
+    before = set(threading.enumerate())  # other tests' leftovers are not this command's
+    monkeypatch.setattr(parallel, "other_threads_running",
+                        lambda: any(t not in before for t in threading.enumerate()))
+    workers: list[int] = []
+    real = parallel.run_chunks
+    monkeypatch.setattr(parallel, "run_chunks",
+                        lambda *a, **k: workers.append(a[3]) or real(*a, **k))
+    out = tmp_path / "all.jsonl"
+    assert _cli(project, "export", "jsonl", str(out), "--status", "all", "--jobs", "2") == 0
+    assert workers == [2]
+    assert len(out.read_text(encoding="utf-8").splitlines()) >= 2
 
 
 def test_existing_folder_needs_force(project: Project, tmp_path: Path) -> None:

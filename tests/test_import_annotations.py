@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from copydesk.projects.project import Project
+from copydesk.schema.model import Schema
 from copydesk.tui.cli import main
 
 TEXT = "Leyla Aziz said the road to Erbil had reopened.\n"
@@ -224,3 +228,44 @@ def test_bulk_file_many_documents_links_and_repeats(root: Path, tmp_path: Path) 
             assert [(lk.head_id, lk.tail_id, lk.role) for lk in links] == [
                 (spans[0].id, spans[1].id, "Place")]
             assert [a.kind for a in store.actions(doc_id, "bob")] == ["import"]
+
+
+@functools.cache
+def _schema() -> Schema:
+    from copydesk.schema import load_default_schema
+
+    return load_default_schema()
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab \n\u0301👍🏽\u200dكد")), min_size=1, max_size=20),
+       st.integers(-1, 22), st.integers(-1, 22),
+       st.sampled_from(["PERSON", "GPE", "NOPE", 7]),
+       st.one_of(st.none(), st.just("a"), st.just(3)),
+       st.sampled_from([None, {}, {"type": "direct"}]))
+@settings(max_examples=300, deadline=None)
+def test_the_inline_span_check_accepts_and_refuses_what_the_store_rules_do(
+        text: str, start: int, end: int, label: object, covered: object,
+        attributes: object) -> None:
+    """Bulk imports check the common span inline; it must agree with `validate_span`."""
+    from copydesk.exports import interop
+    from copydesk.projects.importers import SourceError
+    from copydesk.projects.textutil import grapheme_index
+    schema = _schema()
+    raw: dict[str, object] = {"start": start, "end": end, "label": label}
+    if covered is not None:
+        raw["text"] = text[start:end] if covered == "a" and isinstance(start, int) else covered
+    if attributes is not None:
+        raw["attributes"] = attributes
+
+    def outcome(fast: bool) -> object:
+        saved = interop._plain_span
+        if not fast:
+            interop._plain_span = lambda *a: None  # type: ignore[assignment]
+        try:
+            return interop.check_span(schema, text, dict(raw), 1, "line 1", grapheme_index(text))
+        except SourceError:
+            return "refused"
+        finally:
+            interop._plain_span = saved
+
+    assert outcome(True) == outcome(False)

@@ -29,6 +29,10 @@ def test_piecewise_tokens_equal_whole_line_tokens(text: str, piece: int) -> None
         a, b = ti.line_range(line)
         assert list(zip(*ti.line_tokens(line), strict=True)) == [
             t for t in tokenize_general(text) if a <= t[0] < b]
+    whole = tokenize_general(text)
+    for a in range(0, len(text), 3):
+        for b in (a + 1, a + 5, a + 17):
+            assert ti.tokens_between(a, b) == [t for t in whole if t[1] > a and t[0] < b]
 
 
 def test_a_word_move_near_the_end_of_a_long_line_is_local() -> None:
@@ -39,6 +43,9 @@ def test_a_word_move_near_the_end_of_a_long_line_is_local() -> None:
     assert len(ti._line_token_cache) == 1  # one piece tokenized, not the 640k-char line
     end = len(text) - len("reopened. ")
     assert ti.snap_to_tokens(end + 2, end + 3) == (end, end + len("reopened"))
+    assert ti.tokens_between(end - 5, end + 2) == [(end - 5, end - 1),  # "road"
+                                                   (end, end + len("reopened"))]
+    assert len(ti._line_token_cache) == 1  # the label key's punctuation trim stays local too
 
 
 @pytest.mark.parametrize("text", ["", "one", "a\n\nb", "x" * 20_000])

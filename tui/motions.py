@@ -139,18 +139,11 @@ def trim_punctuation(index: TextIndex, start: int, end: int) -> Range | None:
 
 
 def _tokens_in(index: TextIndex, start: int, end: int) -> list[Range]:
-    """Tokens overlapping ``[start, end)`` (cost: the lines the range spans)."""
-    out: list[Range] = []
+    """Tokens overlapping ``[start, end)`` (cost: the line pieces the range spans)."""
     if end <= start:
         rng = index.token_range_at(start)
         return [rng] if rng is not None else []
-    for line in range(index.line_of(start), index.line_of(max(start, end - 1)) + 1):
-        starts, ends = index.line_tokens(line)
-        i = bisect_right(ends, start)
-        while i < len(starts) and starts[i] < end:
-            out.append((starts[i], ends[i]))
-            i += 1
-    return out
+    return index.tokens_between(start, end)
 
 
 # ------------------------------------------------------------------ quotation marks

@@ -62,6 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "attribution PARC-style (trigger + Cue argument)")
     parser.add_argument("--force", action="store_true",
                         help="replace an existing OUT file or non-empty OUT folder")
+    parser.add_argument("--jobs", type=int, default=0, metavar="N",
+                        help="worker processes for jsonl, conll, hf and spacy (default: one "
+                             "per core; 1 = none); the output is the same either way")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print every warning, not just the first ten")
     parser.set_defaults(func=run)
@@ -86,18 +89,21 @@ def run(args: argparse.Namespace) -> int:
         status=args.status, annotators=tuple(args.annotator), layers=tuple(args.layer),
         labels=tuple(args.label), split=parse_split(args.split) if args.split else None,
         seed=args.seed, lang=args.lang, hf_format=args.hf_format, force=args.force,
-        prefer=args.prefer, rename=rename,
+        prefer=args.prefer, rename=rename, jobs=max(0, args.jobs),
     )
     console = Console(stderr=True)
     with open_project(args) as project, Progress(
         TextColumn(f"exporting {args.format}"), BarColumn(), MofNCompleteColumn(),
         console=console, transient=True, disable=not console.is_terminal,
+        # no refresh thread: worker processes are forked only from a single-threaded process
+        auto_refresh=False,
     ) as bar:
         task = bar.add_task("export", total=None)
 
         def progress(done: int, total: int) -> None:
             if done % 200 == 0 or done == total:
                 bar.update(task, completed=done, total=total)
+                bar.refresh()
 
         summary = run_export(project.store, project.schema, args.format, args.out, options,
                              progress)
