@@ -27,6 +27,7 @@ No model is ever downloaded.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from itertools import pairwise
@@ -76,7 +77,43 @@ def require_spacy() -> Any:
 
 def words_and_spaces(text: str, tokens: list[tuple[int, int]],
                      cuts: set[int]) -> tuple[list[str], list[bool], list[int]]:
-    """spaCy words/spaces reproducing `text` exactly, cut at every token and span edge."""
+    """spaCy words/spaces reproducing `text` exactly, cut at every token and span edge.
+
+    A space right after a word is that word's trailing space; any other whitespace is a word
+    of its own (as spaCy's tokenizer makes it). When every cut is already a token edge (spans
+    on whole tokens: nearly always), the tokens are walked once; otherwise every edge and cut
+    is sorted and walked (`_words_and_spaces_cut`, the definition, which a test compares).
+    """
+    edges = {0, len(text)}
+    edges.update(s for s, _ in tokens)
+    edges.update(e for _, e in tokens)
+    if not cuts <= edges and any(0 <= c <= len(text) for c in cuts - edges):
+        return _words_and_spaces_cut(text, tokens, cuts)
+    words: list[str] = []
+    spaces: list[bool] = []
+    starts: list[int] = []
+    pos = 0
+    for s, e in [*tokens, (len(text), len(text))]:
+        if s > pos:  # what lies between two tokens: whitespace (a cluster may carry a mark)
+            gap, at = text[pos:s], pos
+            if (gap[0] == " " and gap.isspace() and words and not spaces[-1]
+                    and not words[-1].isspace()):
+                spaces[-1] = True
+                gap, at = gap[1:], at + 1
+            if gap:
+                words.append(gap)
+                spaces.append(False)
+                starts.append(at)
+        if e > s:
+            words.append(text[s:e])
+            spaces.append(False)
+            starts.append(s)
+        pos = e
+    return words, spaces, starts
+
+
+def _words_and_spaces_cut(text: str, tokens: list[tuple[int, int]],
+                          cuts: set[int]) -> tuple[list[str], list[bool], list[int]]:
     points = {0, len(text)} | cuts
     for s, e in tokens:
         points.add(s)
@@ -214,14 +251,20 @@ def record_doc(nlp: Any, rec: Record, schema: Schema, summary: ExportSummary,
     # words + spaces rebuild the text exactly (property-tested), so doc.text, which walks every
     # token again, is not compared here
     doc = Doc(nlp.vocab, words=words, spaces=spaces)
-    first = {s: i for i, s in enumerate(starts)}
-    after = {s + len(w): i + 1 for i, (s, w) in enumerate(zip(starts, words, strict=True))}
+    # a piece's edges are word edges (cut there above): its first word starts at `a`, its
+    # last ends at `b`, the word after it is the first starting at or after `b`
+    def first(a: int) -> int:
+        return bisect_left(starts, a)
+
+    def after(b: int) -> int:
+        return bisect_left(starts, b)
+
     by_layer: dict[str, list[Any]] = {}
     for span in rec.spans:
         # one Span per piece of a span in pieces, all sharing span.id_ (spaCy spans are
         # contiguous); the pieces are also listed in doc.user_data["copydesk"]["fragments"]
         for a, b in span.parts:
-            sp = Span(doc, first[a], after[b], label=span.label, span_id=str(span.index))
+            sp = Span(doc, first(a), after(b), label=span.label, span_id=str(span.index))
             by_layer.setdefault(span.layer, []).append(sp)
         summary.labels[span.label] += 1
     for layer, group in sorted(by_layer.items()):

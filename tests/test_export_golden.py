@@ -10,11 +10,14 @@ orjson rows must write exactly the same bytes, splits and filters too.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 from pathlib import Path
 
 import pytest
 from export_golden import EXPORTS, build, export_all, files_of
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from copydesk.exports import parallel
 
@@ -61,3 +64,14 @@ def test_export_bytes_unchanged(exported: Path, name: str) -> None:
     assert sorted(got) == sorted(want)
     for file, data in want.items():
         assert got[file] == data, f"{name}/{file} differs"
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=())))
+@settings(max_examples=300, deadline=None)
+def test_fast_json_strings_are_the_standard_encoders(value: str) -> None:
+    """orjson writes the JSONL exports' strings; any text (controls, quotes, lone surrogates)
+    must come out as `json.dumps(..., ensure_ascii=False)` writes it."""
+    from copydesk.exports.jsonl import _string
+
+    assert _string(value) == json.dumps(value, ensure_ascii=False)
+    assert _string("a\ud800b") == json.dumps("a\ud800b", ensure_ascii=False)
