@@ -7,8 +7,11 @@ Not a test: it prints figures. Articles and names are generated from a fixed see
 synthetic text: English, Arabic and Sorani words, quotes with speech verbs), so runs compare.
 
 - patterns: a 5,000-name gazetteer (a third multi-word, a third Arabic script) over N articles;
-  "match" is `PatternSet.match` alone, "suggest" the whole `copydesk suggest` path (read, match,
+  "match" is `PatternSet.match` alone (then `match_tokens`, the tokenize-everything algorithm it
+  replaced, on the same articles), "suggest" the whole `copydesk suggest` path (read, match,
   compare, bulk write), "re-run" the idempotent second run that writes nothing.
+- token patterns: the gazetteer plus five EntityRuler token patterns over 2,000 articles, against
+  the per-start search it replaced, and a 200,000-word title-case line.
 - attribution: the detector alone, then the whole suggest path.
 - detector: precision/recall per PARC part on tests/data/suggest/attribution-gold.txt.
 - keys: a Pilot session on the sample article pressing `.` once and then `+` for every
@@ -37,9 +40,14 @@ from copydesk.projects.project import Project  # noqa: E402
 from copydesk.projects.suggest import ATTRIBUTION, PATTERNS  # noqa: E402
 from copydesk.projects.suggest.attribution import AttributionDetector  # noqa: E402
 from copydesk.projects.suggest.evaluate import evaluate, import_gold, read_gold  # noqa: E402
-from copydesk.projects.suggest.patterns import PatternSet  # noqa: E402
+from copydesk.projects.suggest.patterns import (  # noqa: E402
+    PatternSet,
+    _longest_match,
+    _token_spec,
+)
 from copydesk.projects.suggest.run import run_suggest  # noqa: E402
 from copydesk.projects.suggest.write import select_documents  # noqa: E402
+from copydesk.projects.textutil import tokenize  # noqa: E402
 
 GOLD = REPO / "tests" / "data" / "suggest" / "attribution-gold.txt"
 SAMPLE = REPO.parent / "shared" / "samples" / "kurdistan24-kirkuk-isis.txt"
@@ -98,6 +106,13 @@ def bench_throughput(n_docs: int, n_names: int) -> None:
         hits = sum(len(patterns.match(t)) for t in texts)
         print(f"patterns, match only ({n_names:,} names): "
               f"{rate(n_docs, time.perf_counter() - began)}, {hits:,} matches")
+        # The algorithm before the compiled matcher (tokenize every article, walk every
+        # token), kept as the reference the fast path is tested against: same load, same run.
+        began = time.perf_counter()
+        same = sum(len(patterns.match_tokens(t)) for t in texts)
+        print(f"patterns, match over every token (the previous algorithm): "
+              f"{rate(n_docs, time.perf_counter() - began)}, {same:,} matches")
+        bench_token_patterns(patterns, texts[:2_000])
         ids = select_documents(project.store, "all")
         began = time.perf_counter()
         report = run_suggest(project, ids, patterns=patterns)
@@ -123,7 +138,58 @@ def bench_throughput(n_docs: int, n_names: int) -> None:
         detector.detect(longest)
         print(f"one 200,000-word line, patterns + attribution: "
               f"{time.perf_counter() - began:.2f} s")
+        dense = " ".join(names) * 20  # every word a name: the matcher's worst case
+        began = time.perf_counter()
+        found = len(patterns.match(dense))
+        print(f"one line of {len(dense):,} characters that is all names ({found:,} matches): "
+              f"{time.perf_counter() - began:.2f} s")
         project.close()
+
+
+TOKEN_PATTERNS = [
+    [{"LOWER": "colonel"}, {"IS_TITLE": True, "OP": "+"}],
+    [{"TEXT": "Ministry"}, {"LOWER": "of"}, {"IS_TITLE": True, "OP": "*"}, {"LOWER": "affairs"}],
+    [{"LOWER": {"IN": ["wadi", "jabal"]}}, {"IS_TITLE": True, "OP": "?"}, {"IS_TITLE": True}],
+    [{"SHAPE": "Xxxxx"}, {"SHAPE": "dddd"}],
+    [{"IS_TITLE": True, "OP": "?"}, {"LOWER": "council"}],
+]
+
+
+def bench_token_patterns(gazetteer: PatternSet, texts: list[str]) -> None:
+    """The gazetteer plus five EntityRuler token patterns: all starts at once (`match`) against
+    the search from each start that it replaced, and a long title-case run."""
+    patterns = PatternSet()
+    patterns.trie = gazetteer.trie
+    for i, pattern in enumerate(TOKEN_PATTERNS):
+        patterns.token_patterns.append(("ORG", tuple(_token_spec(t, f"bench:{i}")
+                                                     for t in pattern)))
+    began = time.perf_counter()
+    hits = sum(len(patterns.match(t)) for t in texts)
+    print(f"patterns + 5 token patterns, match: {rate(len(texts), time.perf_counter() - began)}"
+          f", {hits:,} matches")
+    began = time.perf_counter()
+    starts = 0
+    for text in texts:
+        raw = [text[s:e] for s, e in tokenize(text)]
+        for _, specs in patterns.token_patterns:
+            starts += sum(1 for i in range(len(raw)) if _longest_match(specs, raw, i))
+    print(f"  the 5 token patterns alone (tokenize + search from each start, the previous "
+          f"algorithm, no phrases): {rate(len(texts), time.perf_counter() - began)}")
+    title_run = PatternSet()
+    title_run.token_patterns.append(("ORG", (_token_spec({"IS_TITLE": True, "OP": "+"}, "b"),
+                                             _token_spec({"LOWER": "council"}, "b"))))
+    for words in (2_000, 200_000):
+        line = "Kirkuk " * words + "council"
+        began = time.perf_counter()
+        [(_, start, end)] = title_run.match(line)
+        print(f"  one {words:,}-word title-case line, [IS_TITLE +, council]: "
+              f"{time.perf_counter() - began:.2f} s (one match of {end - start:,} characters)")
+    raw = ["Kirkuk"] * 2_000 + ["council"]
+    began = time.perf_counter()
+    for i in range(len(raw)):
+        _longest_match(title_run.token_patterns[0][1], raw, i)
+    print(f"  the same 2,000-word line searched from each start (previous algorithm): "
+          f"{time.perf_counter() - began:.2f} s (quadratic: each start walks the whole run)")
 
 
 def bench_detector() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.project import Project
 from copydesk.projects.suggest import ATTRIBUTION
 from copydesk.projects.suggest.attribution import (
@@ -28,15 +29,16 @@ def detector() -> AttributionDetector:
 
 
 def triples(text: str, proposal: Proposal) -> set[tuple[str, str | None, str | None, str]]:
-    """(content, cue, source, type) per content span."""
+    """(content, cue, source, type) per content span; a content in pieces reads as brat shows
+    it, the pieces joined by a space."""
     out = set()
     for i, span in enumerate(proposal.spans):
         if span.label != "CONTENT":
             continue
         parts = {role: text[proposal.spans[t].start:proposal.spans[t].end]
                  for h, t, role in proposal.links if h == i}
-        out.add((text[span.start:span.end], parts.get("cue"), parts.get("source"),
-                 span.attributes.get("type")))
+        out.add((frag.joined_text(text, span.fragments or ((span.start, span.end),)),
+                 parts.get("cue"), parts.get("source"), span.attributes.get("type")))
     return out
 
 
@@ -52,8 +54,8 @@ def test_english_direct_split_indirect_and_according_to(detector: AttributionDet
             'ministry, prices will fall next month. Colonel Dara Mehrin, the deputy chief, '
             'told the Ledger: "It was a planned assault on us." Critics called it "a show".')
     assert triples(text, detector.detect(text)) == {
-        ("We will rebuild the school by autumn", "said", "the mayor", "direct"),
-        ("and nobody will be left behind.", "said", "the mayor", "direct"),
+        ("We will rebuild the school by autumn and nobody will be left behind.", "said",
+         "the mayor", "direct"),  # a split quote: one content in two pieces
         ("that the road would stay closed", "warned", "Officials", "indirect"),
         ("prices will fall next month", "According to", "the ministry", "indirect"),
         ("It was a planned assault on us.", "told", "Dara Mehrin", "direct"),
@@ -74,14 +76,62 @@ def test_source_is_the_shortest_phrase_without_titles(detector: AttributionDetec
     assert found == source
 
 
-def test_split_quote_halves_share_one_cue_and_one_source_span(
+@pytest.mark.parametrize(("sentence", "source"), [
+    ("وقال مدير المديرية سامر خليل إن الفرق ستعمل ليلا.", "سامر خليل"),
+    ("وقال رئيس مجلس النواب محمد الحلبوسي إن الجلسة ستعقد غدا.", "محمد الحلبوسي"),
+    ("وقال الرئيس العراقي برهم صالح إن الحوار هو الحل.", "برهم صالح"),
+    ("وقال العميد يحيى رسول إن القوات تقدمت.", "يحيى رسول"),
+    ("وقال المتحدث باسم الدفاع المدني إن النيران أخمدت.", "المتحدث باسم الدفاع المدني"),
+    ("وقال وزير الموارد المائية إن السدود ستفتح.", "وزير الموارد المائية"),
+    ("وقال قائد شرطة كركوك إن الطريق آمن.", "قائد شرطة كركوك"),  # one word left: a place
+    ("وەزیری کشتوکاڵ ئاراس محمد وتی کە بازاڕەکە دەکرێتەوە.", "ئاراس محمد"),
+    ("سەرۆکی هەرێم نێچیرڤان بارزانی ڕایگەیاند کە دانوستان بەردەوام دەبێت.", "نێچیرڤان بارزانی"),
+    ("بەڕێوەبەری پەروەردە وتی کە قوتابخانەکە دەکرێتەوە.", "بەڕێوەبەری پەروەردە"),
+])
+def test_arabic_and_sorani_titles_are_dropped_before_a_name(
+        detector: AttributionDetector, sentence: str, source: str) -> None:
+    [(_, _, found, _)] = triples(sentence, detector.detect(sentence))
+    assert found == source
+
+
+def test_project_settings_extend_the_title_lists() -> None:
+    schema = load_schema(default_schema_path())
+    text = "وقال مراسل القناة سامر خليل إن الطريق مغلق."
+    [(_, _, plain, _)] = triples(text, detector_for(schema, None).detect(text))
+    assert plain == "مراسل القناة سامر خليل"
+    extended = detector_for(schema, {"attribution": {"titles": {"ar": ["مراسل"]}}})
+    [(_, _, found, _)] = triples(text, extended.detect(text))
+    assert found == "سامر خليل"
+    with pytest.raises(Exception, match=r"settings\.attribution\.titles\.ar\.job"):
+        AttributionSettings.from_settings({"attribution": {"titles": {"ar": {"job": ["x"]}}}})
+
+
+def test_split_quote_is_one_content_in_two_pieces_linked_once(
         detector: AttributionDetector) -> None:
     text = '"Nobody asked us," said Kemal Arslan, "and now my customers cannot reach me."'
     proposal = detector.detect(text)
-    assert [s.label for s in proposal.spans].count("CUE") == 1
-    assert [s.label for s in proposal.spans].count("SOURCE") == 1
-    assert [s.label for s in proposal.spans].count("CONTENT") == 2
-    assert len(proposal.links) == 4
+    [content] = [s for s in proposal.spans if s.label == "CONTENT"]
+    assert [text[a:b] for a, b in content.fragments] == [
+        "Nobody asked us", "and now my customers cannot reach me."]
+    assert (content.start, content.end) == (content.fragments[0][0], content.fragments[-1][1])
+    assert sorted(s.label for s in proposal.spans) == ["CONTENT", "CUE", "SOURCE"]
+    head = proposal.spans.index(content)
+    assert sorted((h, proposal.spans[t].label, role) for h, t, role in proposal.links) == [
+        (head, "CUE", "cue"), (head, "SOURCE", "source")]
+
+
+def test_a_quote_in_the_next_sentence_and_a_third_half_join_the_same_content(
+        detector: AttributionDetector) -> None:
+    text = ('"We found corrosion in every cable," Maria Olund said. "The bridge is safe for '
+            'walkers." Then she left.\n«لم يبلغنا أحد بالقطع قبل يوم»، قالت ربة منزل، «ولا '
+            'نعرف متى تعود المياه»، «ونحن ننتظر منذ الصباح».')
+    found = sorted(triples(text, detector.detect(text)))
+    assert found == [
+        ("We found corrosion in every cable The bridge is safe for walkers.", "said",
+         "Maria Olund", "direct"),
+        ("لم يبلغنا أحد بالقطع قبل يوم ولا نعرف متى تعود المياه ونحن ننتظر منذ الصباح",
+         "قالت", "ربة منزل", "direct"),
+    ]
 
 
 def test_arabic_and_kurdish(detector: AttributionDetector) -> None:
@@ -114,10 +164,11 @@ def detector_for(schema, settings):  # type: ignore[no-untyped-def]
 def test_markup_parser_keeps_offsets_exact() -> None:
     text, proposal = parse_markup('"{C1|Go home}," {Q1|said} {S1|she}. "{C1|Now.}"')
     assert text == '"Go home," said she. "Now."'
-    assert [(s.label, text[s.start:s.end]) for s in proposal.spans] == [
-        ("CONTENT", "Go home"), ("CUE", "said"), ("SOURCE", "she"), ("CONTENT", "Now.")]
-    assert sorted(proposal.links) == [(0, 1, "cue"), (0, 2, "source"), (3, 1, "cue"),
-                                      (3, 2, "source")]
+    assert [(s.label, frag.joined_text(text, s.fragments or ((s.start, s.end),)))
+            for s in proposal.spans] == [
+        ("CONTENT", "Go home Now."), ("CUE", "said"), ("SOURCE", "she")]
+    assert [text[a:b] for a, b in proposal.spans[0].fragments] == ["Go home", "Now."]
+    assert sorted(proposal.links) == [(0, 1, "cue"), (0, 2, "source")]
     with pytest.raises(Exception, match="unmatched brace"):
         parse_markup("a {b")
 

@@ -42,6 +42,8 @@ def test_rerun_is_idempotent_and_a_changed_list_replaces(project: Project, place
     first = rows(project, 'SELECT id, label, start, "end" FROM span ORDER BY id')
     actions = rows(project, "SELECT count(*) FROM action")
     assert [r[1] for r in first].count("GPE") == 3
+    [(pieces,)] = rows(project, "SELECT fragments FROM span WHERE label = 'CONTENT'")
+    assert len(json.loads(pieces)) == 2  # the split quote, stored in its pieces
     assert suggest(project, "--patterns", str(places), "--attribution") == 0
     assert "0 updated" in capsys.readouterr().out.splitlines()[-1]
     assert rows(project, 'SELECT id, label, start, "end" FROM span ORDER BY id') == first
@@ -75,41 +77,61 @@ def test_docs_todo_skips_documents_a_person_finished(project: Project, places: P
     assert rows(project, "SELECT text FROM span") == [("Erbil",)]
 
 
-def test_accept_copies_an_attribution_with_its_links_as_one_undo_step(project: Project) -> None:
+def test_accept_copies_a_split_quote_in_pieces_with_its_links_as_one_undo_step(
+        project: Project) -> None:
     doc = add_text(project, TEXT)
     assert suggest(project, "--attribution") == 0
-    [first, second] = [s for s in pending(project.store, doc, "alice")
-                       if s.head.label == "CONTENT"]
-    assert first.head.text == "We will rebuild the school by autumn"
-    assert second.head.text == "and nobody will be left behind."  # a split quote's half
-    assert {(t.text, role) for t, role in first.links} == {("said", "cue"),
+    first_half = "We will rebuild the school by autumn"
+    second_half = "and nobody will be left behind."
+    [quote] = [s for s in pending(project.store, doc, "alice") if s.head.label == "CONTENT"]
+    assert [TEXT[a:b] for a, b in quote.head.fragments] == [first_half, second_half]
+    assert quote.head.text == f"{first_half} {second_half}"  # pieces joined as brat shows
+    assert {(t.text, role) for t, role in quote.links} == {("said", "cue"),
                                                            ("the mayor", "source")}
-    assert {(t.text, role) for t, role in second.links} == {("said", "cue"),
-                                                            ("the mayor", "source")}
-    ids, refused = accept(project.store, doc, "alice", [first])
-    assert refused == [] and len(ids) == 3
-    # the second half reuses the cue and source spans alice now has
-    ids2, _ = accept(project.store, doc, "alice", [second])
-    alice = project.store.spans(doc, "alice")
-    assert sorted(s.text for s in alice) == sorted([
-        "We will rebuild the school by autumn", "and nobody will be left behind.", "said",
-        "the mayor"])
-    assert len(project.store.links(doc, "alice")) == 4
-    assert set(ids2) >= {s.id for s in alice if s.text in ("said", "the mayor")}
+    # alice had marked the cue herself: the accept reuses it, copies the rest
+    cue_at = TEXT.index("said")
+    own_cue = project.store.add_span(doc, "alice", "CUE", cue_at, cue_at + 4)
+    ids, refused = accept(project.store, doc, "alice", [quote])
+    assert refused == [] and len(ids) == 3 and own_cue.id in ids
+    alice = {s.label: s for s in project.store.spans(doc, "alice")}
+    content = alice["CONTENT"]
+    assert json.loads(content.fragments) == [list(p) for p in quote.head.fragments]
+    assert (content.start, content.end, content.text) == (
+        quote.head.start, quote.head.end, quote.head.text)
+    links = project.store.links(doc, "alice")
+    assert sorted((lk.head_id, lk.tail_id, lk.role) for lk in links) == sorted([
+        (content.id, own_cue.id, "cue"), (content.id, alice["SOURCE"].id, "source")])
     log = project.store.actions(doc, "alice")
-    assert [a.kind for a in log] == ["accept_suggestion", "accept_suggestion"]
-    payload = json.loads(log[0].payload)
+    assert [a.kind for a in log] == ["add_span", "accept_suggestion"]
+    payload = json.loads(log[-1].payload)
     assert payload["sources"] == [ATTRIBUTION]
     assert payload["suggestions"][0]["label"] == "CONTENT"
     assert pending(project.store, doc, "alice") == []
-    # one undo removes the whole second accept (one content span and its two links)
+    # one undo removes the whole accept (content, source, two links), not alice's own cue
     assert project.store.undo(doc, "alice") is not None
-    assert len(project.store.spans(doc, "alice")) == 3
-    assert len(project.store.links(doc, "alice")) == 2
-    assert [s.head.text for s in pending(project.store, doc, "alice")] == [
-        "and nobody will be left behind."]
+    assert [s.label for s in project.store.spans(doc, "alice")] == ["CUE"]
+    assert project.store.links(doc, "alice") == []
+    assert [s.head.fragments for s in pending(project.store, doc, "alice")
+            if s.head.label == "CONTENT"] == [quote.head.fragments]
+    # and redo brings the content back in its pieces
     assert project.store.redo(doc, "alice") is not None
-    assert len(project.store.links(doc, "alice")) == 4
+    again = {s.label: s for s in project.store.spans(doc, "alice")}["CONTENT"]
+    assert json.loads(again.fragments) == [list(p) for p in quote.head.fragments]
+    assert len(project.store.links(doc, "alice")) == 2
+
+
+def test_an_own_span_of_another_shape_does_not_hide_a_split_suggestion(
+        project: Project) -> None:
+    doc = add_text(project, TEXT)
+    assert suggest(project, "--attribution") == 0
+    [quote] = [s for s in pending(project.store, doc, "alice") if s.head.label == "CONTENT"]
+    # one piece over the same outer bounds (the cue inside it) is not the suggested span
+    project.store.add_span(doc, "alice", "CONTENT", quote.head.start, quote.head.end,
+                           attributes={"type": "direct"})
+    [still] = [s for s in pending(project.store, doc, "alice") if s.head.label == "CONTENT"]
+    accept(project.store, doc, "alice", [still])
+    contents = [s for s in project.store.spans(doc, "alice") if s.label == "CONTENT"]
+    assert sorted(s.fragments is not None for s in contents) == [False, True]
 
 
 def test_rejection_is_remembered_across_reruns_and_per_annotator(project: Project,

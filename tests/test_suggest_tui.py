@@ -118,3 +118,46 @@ async def test_accept_reject_accept_all_and_undo(project: Project, tmp_path: Pat
         await pilot.pause()
         assert [s.head.text for s in screen.suggestions] == ["Mosul"]
         assert len(view.ghosts) == 1
+
+
+async def test_a_split_quote_is_one_ghost_in_pieces_accepted_whole_by_one_key(
+        project: Project) -> None:
+    text = ('"We will rebuild the school by autumn," the mayor said, "and nobody will be '
+            'left behind." Residents agreed.')
+    first, second = "We will rebuild the school by autumn", "and nobody will be left behind."
+    pieces = [[text.index(first), text.index(first) + len(first)],
+              [text.index(second), text.index(second) + len(second)]]
+    doc = add_text(project, text, title="split")
+    assert main(["suggest", "-p", str(project.root), "--attribution"]) == 0
+    app = CopydeskApp(project, "tester", open_document=doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, AnnotateScreen)
+        view = screen.query_one(ArticleView)
+        assert len(screen.suggestions) == 1
+        [content] = [g for g in view.ghosts if g.label == "CONTENT"]
+        assert [list(p) for p in content.fragments] == pieces
+        gap = text.index("the mayor")
+        assert "CONTENT" not in {g.label for g in view.ghosts_at(gap)}  # only pieces painted
+
+        await pilot.press("full_stop", "plus")  # to the quote, accept it with one key
+        await pilot.pause()
+        contents = rows(project, "SELECT s.fragments, s.text FROM span s JOIN annotation_set a "
+                                 "ON a.id = s.set_id WHERE a.annotator = 'tester' AND "
+                                 "s.label = 'CONTENT'")
+        assert [(json.loads(f), t) for f, t in contents] == [(pieces, f"{first} {second}")]
+        assert sorted(label for label, _ in mine(project)) == ["CONTENT", "CUE", "SOURCE"]
+        assert len(rows(project, "SELECT l.id FROM link l JOIN annotation_set a ON "
+                                 "a.id = l.set_id WHERE a.annotator = 'tester'")) == 2
+        assert screen.suggestions == [] and view.ghosts == []
+
+        await pilot.press("u")  # undo, then accept all: the same span in pieces
+        await pilot.pause()
+        assert mine(project) == [] and len(screen.suggestions) == 1
+        await pilot.press("asterisk")
+        await pilot.pause()
+        contents = rows(project, "SELECT s.fragments FROM span s JOIN annotation_set a "
+                                 "ON a.id = s.set_id WHERE a.annotator = 'tester' AND "
+                                 "s.label = 'CONTENT'")
+        assert [json.loads(f) for (f,) in contents] == [pieces]

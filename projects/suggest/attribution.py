@@ -17,13 +17,16 @@ with the links content -> cue and content -> source that the schema defines. The
    Haddad); Arabic after the cue (verb-first: وقال وزير ...); Kurdish before it (verb-last). A
    phrase is a run of word tokens stopped by punctuation, quote marks, clause words (that, who,
    إن, کە ...) and prepositions, at most `MAX_SOURCE_TOKENS` long, skipping adverbs next to the
-   cue. No phrase found: the content and cue are suggested without a source (passives, "it was
-   said"), which is a legitimate PARC attribution.
+   cue. Titles and jobs before a name are left out ("Deputy Minister Yara Bello" -> "Yara
+   Bello"; "مدير المديرية سامر خليل" -> "سامر خليل"), from per-language lists the lead can extend
+   in `settings.attribution.titles`. No phrase found: the content and cue are suggested without
+   a source (passives, "it was said"), which is a legitimate PARC attribution.
 4. **Split quotes**: a quote with no cue of its own that follows an attributed quote in the same
    sentence ("We will rebuild," she said, "and we will not leave.") shares that quote's cue and
    source; so does a cue-less quote that is the very next sentence of the same paragraph
-   ("...," she said. "Nobody leaves."). Until discontinuous spans exist in the store, the two
-   halves are suggested as two CONTENT spans linked to the same SOURCE and CUE spans.
+   ("...," she said. "Nobody leaves."). The halves are suggested as ONE CONTENT span in pieces
+   (`fragments`, see projects.fragments), linked once to the cue and the source, as PARC and
+   brat mark a discontinuous content; a third cue-less quote adds a third piece.
 5. **Mixed**: a cue before a quote with a complementizer between them (told reporters that
    "..." would ...) makes the whole reported clause the CONTENT, `type: mixed`.
 6. **Indirect speech**: a cue not used by a quote and followed (after the source, for Arabic) by
@@ -106,12 +109,38 @@ _SKIP = {
     "ar": {"أيضا", "أيضاً", "ايضا", "كذلك"},
     "ckb": {"هەروەها", "بە", "ڕۆژنامەنووسانی", "ڕۆژنامەنووسان", "میدیاکان"},
 }
-# Titles and jobs that come before a name and are not part of it (casefolded).
-_TITLES = {"mr", "mrs", "ms", "dr", "prof", "professor", "minister", "deputy", "president",
-           "vice", "prime", "colonel", "col", "general", "gen", "major", "captain", "lieutenant",
-           "sergeant", "governor", "mayor", "chief", "police", "sheikh", "judge", "senator",
-           "ambassador", "commander", "director", "spokesman", "spokeswoman", "spokesperson",
-           "mp", "chairman", "chairwoman", "secretary", "head", "leader", "brigadier", "mullah"}
+# Titles and jobs that come before a name and are not part of it (casefolded), per language.
+# English: any of these before a capitalised name ("Deputy Minister Yara Bello"). Arabic and
+# Sorani have no capitals, so a title is told by its word: `jobs` take a complement (مدير
+# المديرية / وەزیری کشتوکاڵ: director of the directorate, minister of agriculture) and
+# `honorifics` do not (العميد، کاک). Extended per project by `settings.attribution.titles`.
+DEFAULT_TITLES: dict[str, dict[str, list[str]]] = {
+    "en": {"jobs": ["mr", "mrs", "ms", "dr", "prof", "professor", "minister", "deputy",
+                    "president", "vice", "prime", "colonel", "col", "general", "gen", "major",
+                    "captain", "lieutenant", "sergeant", "governor", "mayor", "chief", "police",
+                    "sheikh", "judge", "senator", "ambassador", "commander", "director",
+                    "spokesman", "spokeswoman", "spokesperson", "mp", "chairman", "chairwoman",
+                    "secretary", "head", "leader", "brigadier", "mullah"]},
+    "ar": {"jobs": ["مدير", "مديرة", "وزير", "وزيرة", "رئيس", "رئيسة", "نائب", "محافظ", "قائد",
+                    "متحدث", "ناطق", "سفير", "عضو", "مسؤول", "مستشار", "أمين", "عمدة", "مدير عام",
+                    "المدير", "الوزير", "الرئيس", "النائب", "المحافظ", "القائد", "المتحدث",
+                    "الناطق", "السفير", "المسؤول", "المستشار"],
+           "honorifics": ["السيد", "السيدة", "الدكتور", "الدكتورة", "د", "الشيخ", "الحاج",
+                          "العميد", "اللواء", "العقيد", "المقدم", "الرائد", "النقيب", "الفريق",
+                          "القاضي", "الأستاذ"]},
+    "ckb": {"jobs": ["وەزیری", "بەڕێوەبەری", "سەرۆکی", "جێگری", "پارێزگاری", "وتەبێژی",
+                     "ئەندامی", "فەرماندەی", "بەرپرسی", "ڕاوێژکاری", "باڵیۆزی", "سکرتێری",
+                     "قایمقامی"],
+            "honorifics": ["کاک", "خاتوو", "مامۆستا", "دکتۆر", "د", "بەڕێز", "شێخ", "لیوا",
+                           "عەمید", "حاجی"]},
+}
+# Arabic nouns in construct state that continue a job's complement (رئيس مجلس النواب,
+# المتحدث باسم الوزارة): the word after them belongs to the title too.
+_AR_CONSTRUCT = {"باسم", "مجلس", "هيئة", "دائرة", "مديرية", "قسم", "لجنة", "وزارة", "شرطة",
+                 "قوات", "إدارة", "حزب", "جامعة", "بلدية", "مكتب", "عام"}
+# Fewest words left for a name once Arabic/Sorani titles are dropped: one word after a title
+# is as often a place ("قائد شرطة كركوك") as a name, so the whole phrase is kept then.
+_MIN_NAME_WORDS = 2
 _COMPLEMENTIZER = {"en": {"that"}, "ar": {"إن", "أن", "بأن", "ان"}, "ckb": {"کە"}}
 _SOURCE_SIDE = {"en": "before", "ar": "after", "ckb": "before"}
 # Cues whose object is the addressee, never the source ("told the Evening Ledger").
@@ -134,9 +163,10 @@ class Cue:
 
 @dataclass
 class AttributionSettings:
-    """The cue lists in use: the defaults plus the project's additions."""
+    """The cue and title lists in use: the defaults plus the project's additions."""
 
     cues: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    titles: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> AttributionSettings:
@@ -163,7 +193,32 @@ class AttributionSettings:
                                      "`verbs` or `according` with a list of words")
                 target = cues.setdefault(str(lang), {}).setdefault(kind, [])
                 target.extend(w for w in words if w not in target)
-        return cls(cues)
+        return cls(cues, _titles_from(((settings or {}).get("attribution") or {}).get("titles")))
+
+
+def _titles_from(extra: object) -> dict[str, dict[str, list[str]]]:
+    """`DEFAULT_TITLES` extended by `settings.attribution.titles.<lang>`: a list of job titles,
+    or `{jobs: [...], honorifics: [...]}` (honorifics take no complement: Arabic and Sorani)."""
+    titles = {lang: {k: list(v) for k, v in kinds.items()}
+              for lang, kinds in DEFAULT_TITLES.items()}
+    if extra is None:
+        return titles
+    if not isinstance(extra, dict):
+        raise StoreError("settings.attribution.titles must map a language code to lists")
+    for lang, kinds in extra.items():
+        if isinstance(kinds, list):
+            kinds = {"jobs": kinds}
+        if not isinstance(kinds, dict):
+            raise StoreError(f"settings.attribution.titles.{lang}: give a list of titles or "
+                             "{jobs: [...], honorifics: [...]}")
+        for kind, words in kinds.items():
+            if kind not in ("jobs", "honorifics") or not isinstance(words, list) or not all(
+                    isinstance(w, str) and w.strip() for w in words):
+                raise StoreError(f"settings.attribution.titles.{lang}.{kind}: expected `jobs` "
+                                 "or `honorifics` with a list of words")
+            target = titles.setdefault(str(lang), {}).setdefault(kind, [])
+            target.extend(w.strip() for w in words if w.strip() not in target)
+    return titles
 
 
 class AttributionDetector:
@@ -194,6 +249,12 @@ class AttributionDetector:
         self._skip = {lang: {self._fold(w) for w in words} for lang, words in _SKIP.items()}
         self._comp = {lang: {self._fold(w) for w in words}
                       for lang, words in _COMPLEMENTIZER.items()}
+        # (jobs, honorifics) per language, folded; a multi-word title is matched word by word
+        self._titles = {lang: ({self._fold(w) for w in kinds.get("jobs", ())
+                                for w in w.split()},
+                               {self._fold(w) for w in kinds.get("honorifics", ())})
+                        for lang, kinds in self.settings.titles.items()}
+        self._construct = {self._fold(w) for w in _AR_CONSTRUCT}
 
     # ------------------------------------------------------------------ public
     def detect(self, text: str) -> Proposal:
@@ -207,7 +268,8 @@ class AttributionDetector:
         out = _Builder(self)
         used: set[int] = set()
         quotes = find_quotes(text)
-        previous: tuple[int, Cue, tuple[int, int] | None] | None = None  # (sentence end, ...)
+        # (sentence end, its content's span index) of the last attributed direct quote
+        previous: tuple[int, int] | None = None
         for open_at, close_at in quotes:
             inner = _trim(text, open_at + 1, close_at)
             if inner is None:
@@ -225,8 +287,9 @@ class AttributionDetector:
                     open_at < previous[0]
                     or not text[previous[0]:open_at].strip(" \t.!?؟…\"”»")):
                 # the second half of a split quote (same sentence, no cue of its own), or a
-                # quote that is the very next sentence of the same paragraph: same speaker
-                out.attribution(inner, "direct", previous[1], previous[2], toks)
+                # quote that is the very next sentence of the same paragraph: same speaker,
+                # same content, one more piece
+                out.add_piece(previous[1], inner)
                 continue
             before = None
             if after is None:
@@ -250,8 +313,8 @@ class AttributionDetector:
                         text, toks, keys, cue, lo, comp), toks)
                     previous = None
                     continue
-            out.attribution(inner, "direct", cue, source, toks)
-            previous = (s_end, cue, source)
+            head = out.attribution(inner, "direct", cue, source, toks)
+            previous = None if head is None else (s_end, head)
         for cue in cues:
             if cue.first in used:
                 continue
@@ -310,9 +373,46 @@ class AttributionDetector:
                 found = self._phrase(text, keys, lang, cue.last, hi, 1)
             if found is not None:
                 a, b = found
+                jobs, honorifics = self._titles.get(cue.lang) or self._titles.get(
+                    lang, (set(), set()))
                 if lang == "en":
-                    a = _drop_title(text, toks, keys, a, b)
+                    a = _drop_title(text, toks, keys, a, b, jobs | honorifics)
+                else:
+                    a = self._drop_title_unwritten_case(keys, lang, a, b, jobs, honorifics)
                 return toks[a][0], toks[b][1]
+
+    def _drop_title_unwritten_case(self, keys: Sequence[str], lang: str, a: int, b: int,
+                                   jobs: set[str], honorifics: set[str]) -> int:
+        """First token of the name in "مدير المديرية سامر خليل" / "وەزیری کشتوکاڵ ئاراس محمد".
+
+        Arabic and Sorani write no capitals, so the title is read by its words: an honorific
+        (العميد، کاک) stands alone; a job (مدير، وەزیری) takes a complement, the next word,
+        which goes on while it is an Arabic construct noun (رئيس مجلس النواب) or a definite
+        adjective (وزير الموارد المائية), or a Sorani word ending in the ezafe ی (وەزیری
+        کشتوکاڵی هەرێم). What is left is the name if it has at least `_MIN_NAME_WORDS` words
+        and starts with no article; otherwise the whole phrase ("وزير الموارد المائية",
+        "بەڕێوەبەری پەروەردە") is the shortest one that names the source, and is kept.
+        """
+        i = a
+        need = False  # a job (or construct noun) still waits for its complement
+        while i <= b:
+            key = keys[i]
+            if key in honorifics:
+                need = False
+            elif key in jobs or (lang == "ar" and key in self._construct):
+                need = True
+            elif need:
+                need = lang == "ckb" and key.endswith("ی") and i < b
+            elif lang == "ar" and i > a and key.startswith("ال"):
+                pass  # a definite adjective or noun still describing the title
+            else:
+                break
+            i += 1
+        if i == a or need or b - i + 1 < _MIN_NAME_WORDS:
+            return a
+        if lang == "ar" and keys[i].startswith("ال"):
+            return a
+        return i
         return None
 
     def _phrase(self, text: str, keys: Sequence[str], lang: str, i: int, limit: int,
@@ -387,7 +487,7 @@ class AttributionDetector:
 
 
 def _drop_title(text: str, toks: Sequence[tuple[int, int]], keys: Sequence[str], a: int,
-                b: int) -> int:
+                b: int, titles: set[str]) -> int:
     """First token of the name in "Deputy Minister Yara Bello" / "council leader Hana Petrov".
 
     The SOURCE guideline asks for the shortest phrase that identifies the source: a person's
@@ -397,12 +497,12 @@ def _drop_title(text: str, toks: Sequence[tuple[int, int]], keys: Sequence[str],
     """
     k = b + 1  # the name is tokens [k, b]
     while k > a and text[toks[k - 1][0]:toks[k - 1][1]][:1].isupper() \
-            and keys[k - 1] not in _TITLES:
+            and keys[k - 1] not in titles:
         k -= 1
     if k == a or k == b + 1:
         return a
     prefix = range(a, k)
-    if all(keys[i] in _TITLES or text[toks[i][0]:toks[i][1]].islower() for i in prefix) \
+    if all(keys[i] in titles or text[toks[i][0]:toks[i][1]].islower() for i in prefix) \
             and keys[a] not in ("the", "a", "an"):
         return k
     return a
@@ -427,15 +527,33 @@ class _Builder:
         return found
 
     def attribution(self, content: tuple[int, int], kind: str, cue: Cue,
-                    source: tuple[int, int] | None, toks: Sequence[tuple[int, int]]) -> None:
+                    source: tuple[int, int] | None, toks: Sequence[tuple[int, int]]
+                    ) -> int | None:
+        """Add a content with its cue and source; returns the content's span index (None if
+        that content was already suggested)."""
         if (self.d.content, *content) in self._index:
-            return
+            return None
         attrs = {"type": kind} if self.d._typed else {}
         head = self._span(self.d.content, content[0], content[1], attrs)
         cue_span = self._span(self.d.cue, toks[cue.first][0], toks[cue.last - 1][1])
         self.proposal.links.append((head, cue_span, CUE))
         if source is not None and not _overlap(source, content):
             self.proposal.links.append((head, self._span(self.d.source, *source), SOURCE))
+        return head
+
+    def add_piece(self, head: int, piece: tuple[int, int]) -> None:
+        """Make content `head` one piece longer (a split quote's next half).
+
+        The pieces stay sorted and apart (quote marks and the cue lie between them); a piece
+        that would overlap or touch one the content has is left out rather than merged.
+        """
+        span = self.proposal.spans[head]
+        parts = list(span.fragments or ((span.start, span.end),))
+        if piece[0] <= parts[-1][1]:
+            return
+        parts.append(piece)
+        span.fragments = tuple(parts)
+        span.start, span.end = parts[0][0], parts[-1][1]
 
 
 # --------------------------------------------------------------------------- text helpers

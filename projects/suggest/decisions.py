@@ -23,23 +23,28 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import AnnotationSet, Link, Span, SuggestionDecision, utcnow
 from copydesk.projects.store import Store, validate_link, validate_span
 from copydesk.projects.suggest import PREFIX, SOURCES
 
 _SPAN_FIELDS = ("id", "set_id", "document_id", "layer", "label", "start", "end", "text",
-                "attributes", "schema_id", "stale", "created_at")
+                "attributes", "schema_id", "stale", "created_at", "fragments")
 _LINK_FIELDS = ("id", "set_id", "head_id", "tail_id", "role", "schema_id", "stale", "created_at")
 _DECISION_FIELDS = ("id", "document_id", "annotator", "source", "layer", "label", "start", "end",
                     "decision", "span_id", "at")
 
-Key = tuple[str, str, int, int]  # (layer, label, start, end)
+# (layer, label, start, end): what a decision row records; for a span in pieces start/end are
+# its outer bounds.
+Key = tuple[str, str, int, int]
+# Key plus the pieces: what makes an annotator's span the same span as a suggested one.
+Shape = tuple[str, str, int, int, tuple[tuple[int, int], ...]]
 
 
 @dataclass(frozen=True)
 class Part:
-    """One span of a suggestion: what to copy."""
+    """One span of a suggestion: what to copy (`fragments`: its pieces, () for one piece)."""
 
     layer: str
     label: str
@@ -47,10 +52,15 @@ class Part:
     end: int
     text: str
     attributes: str = "{}"
+    fragments: tuple[tuple[int, int], ...] = ()
 
     @property
     def key(self) -> Key:
         return (self.layer, self.label, self.start, self.end)
+
+    @property
+    def shape(self) -> Shape:
+        return (self.layer, self.label, self.start, self.end, self.fragments)
 
 
 @dataclass
@@ -72,8 +82,14 @@ class Suggestion:
 
 
 def _part(span: Span) -> Part:
+    parts = frag.parts_of(span)
     return Part(span.layer, span.label, span.start, span.end, span.text,
-                span.attributes or "{}")
+                span.attributes or "{}", parts if len(parts) > 1 else ())
+
+
+def _shape(span: Span) -> Shape:
+    parts = frag.parts_of(span)
+    return (span.layer, span.label, span.start, span.end, parts if len(parts) > 1 else ())
 
 
 def _source_rank(source: str) -> tuple[int, str]:
@@ -126,13 +142,13 @@ def pending(store: Store, doc_id: int, annotator: str) -> list[Suggestion]:
         return []
     with store.db.read() as session:
         decided = latest_decisions(session, doc_id, annotator)
-        own = {(s.layer, s.label, s.start, s.end) for s in session.exec(
+        own = {_shape(s) for s in session.exec(
             select(Span).join(AnnotationSet, col(Span.set_id) == AnnotationSet.id).where(
                 AnnotationSet.document_id == doc_id, AnnotationSet.annotator == annotator))}
     shown: list[Suggestion] = []
     seen: set[Key] = set()
     for sug in suggestions:
-        if sug.key in own or sug.key in seen:
+        if sug.head.shape in own or sug.key in seen:
             continue
         found = decided.get((sug.source, sug.key))
         if found is not None and found.decision == "rejected":
@@ -188,30 +204,34 @@ def accept(store: Store, doc_id: int, annotator: str, suggestions: Sequence[Sugg
 def _accept_one(session: Session, store: Store, aset: AnnotationSet, text: str,
                 sug: Suggestion) -> tuple[list[dict[str, Any]], list[int]]:
     steps: list[dict[str, Any]] = []
-    ids: dict[Key, int] = {}
+    ids: dict[Shape, int] = {}
     for part in sug.parts:
-        if part.key in ids:
+        if part.shape in ids:
             continue
+        stored = frag.encode(part.fragments)
         existing = session.exec(select(Span).where(
             Span.set_id == aset.id, Span.label == part.label, Span.start == part.start,
-            Span.end == part.end)).first()
+            Span.end == part.end,
+            Span.fragments == stored if stored is not None  # type: ignore[arg-type]
+            else col(Span.fragments).is_(None))).first()
         if existing is not None:
-            ids[part.key] = int(existing.id)  # type: ignore[arg-type]
+            ids[part.shape] = int(existing.id)  # type: ignore[arg-type]
             continue
         layer, covered, attrs = validate_span(
             store.schema, aset.document_id, text, part.label, part.start, part.end,
-            text=part.text, attributes=json.loads(part.attributes or "{}"))
+            text=part.text, attributes=json.loads(part.attributes or "{}"),
+            fragments=part.fragments or None)
         span = Span(set_id=aset.id, document_id=aset.document_id, layer=layer,
                     label=part.label, start=part.start, end=part.end, text=covered,
                     attributes=json.dumps(attrs, sort_keys=True, ensure_ascii=False),
-                    schema_id=store.schema_id)
+                    schema_id=store.schema_id, fragments=stored)
         session.add(span)
         session.flush()
-        ids[part.key] = int(span.id)  # type: ignore[arg-type]
+        ids[part.shape] = int(span.id)  # type: ignore[arg-type]
         steps.append({"kind": "add_span", "span": _row(span, _SPAN_FIELDS)})
-    head_id = ids[sug.head.key]
+    head_id = ids[sug.head.shape]
     for tail, role in sug.links:
-        tail_id = ids[tail.key]
+        tail_id = ids[tail.shape]
         existing_links = session.exec(select(Link).where(Link.head_id == head_id,
                                                          Link.stale == "")).all()
         if any(lk.tail_id == tail_id and lk.role == role for lk in existing_links):
@@ -225,9 +245,9 @@ def _accept_one(session: Session, store: Store, aset: AnnotationSet, text: str,
         steps.append({"kind": "add_link", "link": _row(link, _LINK_FIELDS)})
     # One decision row per part: every span the accept made or kept carries its provenance.
     for part in sug.parts:
-        if part.key in ids:
+        if part.shape in ids:
             steps.append({"kind": "decision", "decision": _decision(
-                session, aset, sug.source, part, "accepted", ids.pop(part.key))})
+                session, aset, sug.source, part, "accepted", ids.pop(part.shape))})
     return steps, [s["decision"]["span_id"] for s in steps if s["kind"] == "decision"]
 
 

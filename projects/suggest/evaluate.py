@@ -2,8 +2,9 @@
 
 B is the reference (usually `gold`), A the response (usually a `suggest:*` source). Counting is
 `projects.agreement`'s, with B in its reference seat: precision = TP / |A|, recall = TP / |B|.
-Exact match: same layer, label and offsets; overlap match: same layer and label, overlapping,
-paired one to one (`agreement.overlap_pairs`). Attribution is also reported per PARC part
+Exact match: same layer, label and offsets, and for a span in pieces (a split quote) every
+piece; overlap match: same layer and label, sharing characters piece by piece, paired one to one
+(`agreement.overlap_pairs`). Attribution is also reported per PARC part
 (content, cue, source, by the schema's `part`), and its links (content -> cue / source) both
 with exact ends and with ends matched by overlap.
 
@@ -84,7 +85,7 @@ def load_keys(store: Store, doc_id_sets: dict[int, int]) -> dict[int, tuple[list
             by_id: dict[int, SpanKey] = {}
             for span in session.exec(select(Span).where(col(Span.set_id).in_(chunk),
                                                         Span.stale == "")):
-                key = SpanKey(span.layer, span.label, span.start, span.end)
+                key = SpanKey.of(span)  # with its pieces: exact means every piece
                 by_id[int(span.id)] = key  # type: ignore[arg-type]
                 out[span.set_id][0].append(key)
             for link in session.exec(select(Link).where(col(Link.set_id).in_(chunk),
@@ -164,8 +165,9 @@ def parse_markup(marked: str, *, content: str = "CONTENT", cue: str = "CUE",
     """`{C1|...}` content, `{Q1|...}` cue, `{S1|...}` source of attribution 1 -> text, spans.
 
     `{C1:indirect|...}` sets the content's type (default direct). Several `{C1|...}` make a
-    split quote: each half is a CONTENT linked to attribution 1's cue and source. Markers do
-    not nest; a stray brace is an error naming its position.
+    split quote: ONE CONTENT whose pieces (`fragments`) are the halves, in text order, linked
+    once to attribution 1's cue and source. Markers do not nest; a stray brace is an error
+    naming its position.
     """
     text_parts: list[str] = []
     pos = 0
@@ -190,22 +192,28 @@ def parse_markup(marked: str, *, content: str = "CONTENT", cue: str = "CUE",
     text = "".join(text_parts)
     proposal = Proposal()
     labels = {"C": content, "Q": cue, "S": source}
-    heads: dict[str, list[int]] = {}
+    heads: dict[str, int] = {}
     tails: dict[str, list[tuple[int, str]]] = {}
     for part, ident, kind, start, end in found:
+        if part == "C" and ident in heads:
+            # another half of a split quote: one more piece of the same CONTENT
+            span = proposal.spans[heads[ident]]
+            pieces = (*(span.fragments or ((span.start, span.end),)), (start, end))
+            span.fragments = pieces
+            span.start, span.end = pieces[0][0], pieces[-1][1]
+            continue
         attrs = {"type": kind or "direct"} if part == "C" else {}
         proposal.spans.append(NewSpan(ATTRIBUTION, labels[part], start, end, attrs))
         index = len(proposal.spans) - 1
         if part == "C":
-            heads.setdefault(ident, []).append(index)
+            heads[ident] = index
         else:
             tails.setdefault(ident, []).append((index, "cue" if part == "Q" else "source"))
     for ident, parts in tails.items():
         if ident not in heads:
             raise StoreError(f"markup: attribution {ident} has a cue or source but no content")
-        for head in heads[ident]:
-            for tail, role in parts:
-                proposal.links.append((head, tail, role))
+        for tail, role in parts:
+            proposal.links.append((heads[ident], tail, role))
     return text, proposal
 
 

@@ -3,7 +3,9 @@
 Inputs (one `--patterns` per file):
 - `*.jsonl`: spaCy EntityRuler lines, `{"label": "GPE", "pattern": "Kirkuk"}` (a phrase) or
   `{"label": "ORG", "pattern": [{"LOWER": "al"}, {"IS_TITLE": true, "OP": "+"}]}` (tokens).
-  Token keys: ORTH/TEXT, LOWER (a string, or {"IN": [...]} / {"NOT_IN": [...]}), IS_TITLE,
+  Token keys: ORTH/TEXT, LOWER and SHAPE (spaCy's word shape: "Xxxxx", "dddd", "X.X."), each a
+  string or a dict of predicates that must all hold: {"IN": [...]}, {"NOT_IN": [...]},
+  {"REGEX": "..."} (Python `re`, searched anywhere in the value, as spaCy does); IS_TITLE,
   IS_UPPER, IS_LOWER, IS_ALPHA, IS_DIGIT, IS_PUNCT, LENGTH, and OP one of `! ? + * 1`.
   An optional "id" is ignored. Anything else is refused with the file and line.
 - a gazetteer: one name per line, all of one label given as `LABEL=FILE`, or by a first line
@@ -23,6 +25,7 @@ earliest; a phrase and a token pattern compete on equal terms.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,12 +36,15 @@ from typing import Any
 import regex
 
 from copydesk.projects.db import StoreError
+from copydesk.projects.suggest import phrases
 from copydesk.projects.textutil import tokenize
 
 _END = "\x00end"  # trie key holding the labels of names ending here (no token can equal it)
 _WORD = regex.compile(r"[\p{L}\p{M}\p{N}]")
-_TOKEN_KEYS = {"ORTH", "TEXT", "LOWER", "IS_TITLE", "IS_UPPER", "IS_LOWER", "IS_ALPHA",
-               "IS_DIGIT", "IS_PUNCT", "LENGTH", "OP"}
+_TOKEN_KEYS = {"ORTH", "TEXT", "LOWER", "SHAPE", "IS_TITLE", "IS_UPPER", "IS_LOWER",
+               "IS_ALPHA", "IS_DIGIT", "IS_PUNCT", "LENGTH", "OP"}
+_STRING_KEYS = ("ORTH", "TEXT", "LOWER", "SHAPE")  # compared as strings, with predicates
+_PREDICATES = ("IN", "NOT_IN", "REGEX")
 _OPS = {"!", "?", "+", "*", "1"}
 
 
@@ -104,13 +110,44 @@ class TokenSpec:
         return not ok if self.op == "!" else ok
 
 
+def word_shape(text: str) -> str:
+    """spaCy's `Token.shape_`: letters become x/X, digits d, anything else stays, and a run of
+    one kind is cut after four ("Kirkuk" -> "Xxxxx", "2024" -> "dddd", "U.S." -> "X.X.")."""
+    if len(text) >= 100:
+        return "LONG"
+    shape: list[str] = []
+    last = ""
+    seq = 0
+    for char in text:
+        if char.isalpha():
+            kind = "X" if char.isupper() else "x"
+        elif char.isdigit():
+            kind = "d"
+        else:
+            kind = char
+        if kind == last:
+            seq += 1
+        else:
+            seq = 0
+            last = kind
+        if seq < 4:
+            shape.append(kind)
+    return "".join(shape)
+
+
 def _test(key: str, value: Any, text: str) -> bool:
-    if key in ("ORTH", "TEXT", "LOWER"):
-        probe = text.lower() if key == "LOWER" else text
+    if key in _STRING_KEYS:
+        probe = (text.lower() if key == "LOWER" else word_shape(text) if key == "SHAPE"
+                 else text)
         if isinstance(value, dict):
-            if "IN" in value:
-                return probe in value["IN"]
-            return probe not in value["NOT_IN"]
+            inside = value.get("IN")
+            if inside is not None and probe not in inside:
+                return False
+            outside = value.get("NOT_IN")
+            if outside is not None and probe in outside:
+                return False
+            pattern = value.get("REGEX")
+            return pattern is None or pattern.search(probe) is not None
         return probe == value
     if key == "IS_TITLE":
         return text.istitle() == value
@@ -137,6 +174,15 @@ class PatternSet:
     trie: dict[str, Any] = field(default_factory=dict)
     token_patterns: list[tuple[str, tuple[TokenSpec, ...]]] = field(default_factory=list)
     names: int = 0
+    # The compiled first-token matcher and whole-text folder (built on first use; adding a
+    # phrase drops the matcher so it is rebuilt with the new name).
+    _firsts: phrases.FirstTokenIndex | None = field(default=None, init=False, repr=False,
+                                                     compare=False)
+    _folder: phrases.TextFolder | None = field(default=None, init=False, repr=False,
+                                                compare=False)
+    # id of a TokenSpec in `token_patterns` -> (the spec, token text -> does it pass)
+    _spec_memo: dict[int, tuple[TokenSpec, dict[str, bool]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def labels(self) -> set[str]:
@@ -157,6 +203,7 @@ class PatternSet:
         toks = [fold(phrase[s:e]) for s, e in tokenize(phrase)]
         if not toks:
             return False
+        self._firsts = None
         node = self.trie
         for tok in toks:
             node = node.setdefault(tok, {})
@@ -171,8 +218,19 @@ class PatternSet:
         """(label, start, end) of every kept match in `text`, in text order.
 
         `tokens` and `keys` (the tokens already folded with this set's `fold`) may be passed by
-        a caller that has them, to save tokenizing and folding twice.
+        a caller that has them, to save tokenizing and folding twice. Without them, a set of
+        phrases only (gazetteers) is matched by the compiled matcher (`phrases`), which
+        tokenizes only around candidate names; token patterns need every token.
         """
+        if tokens is None and not self.token_patterns and phrases.available():
+            fast = self._match_phrases(text)
+            if fast is not None:
+                return fast
+        return self.match_tokens(text, tokens, keys)
+
+    def match_tokens(self, text: str, tokens: Sequence[tuple[int, int]] | None = None,
+                     keys: Sequence[str] | None = None) -> list[tuple[str, int, int]]:
+        """`match` over every token of the text: the reference the fast path must equal."""
         toks = tokenize(text) if tokens is None else tokens
         fold = self.fold.function()
         raw = [text[s:e] for s, e in toks]
@@ -193,19 +251,151 @@ class PatternSet:
                     break
                 node = node.get(keys[j])
         for label, specs in self.token_patterns:
-            for i in range(n):
-                end = _longest_match(specs, raw, i)
-                if end is not None and end > i:
-                    found.append((i, end, label))
+            ends = _pattern_ends(specs, raw, self._spec_memo)
+            found.extend((i, end, label) for i, end in enumerate(ends)
+                         if end is not None and end > i)
         kept = _filter_spans(found)
         return [(label, toks[i][0], toks[j - 1][1]) for i, j, label in kept]
+
+    def _match_phrases(self, text: str) -> list[tuple[str, int, int]] | None:
+        """Phrase matches through the compiled matcher, or None when the text's fold cannot
+        be aligned with per-token folding (then the caller tokenizes everything)."""
+        if "" in self.trie:
+            return None  # a first token that folds to nothing (a lone mark): not searchable
+        if self._folder is None:
+            f = self.fold
+            self._folder = phrases.TextFolder(f.nfc, f.case, f.marks, _strip_marks)
+        folded = self._folder.build(text)
+        if folded is None:
+            return None
+        if self._firsts is None:
+            self._firsts = phrases.FirstTokenIndex(k for k in self.trie if k != _END)
+        starts = self._firsts.starts(folded.text)
+        hits = starts if folded.aligned else {
+            pos for f in starts for pos in folded.originals(f)}
+        if not hits:
+            return []
+        fold = self.fold.function()
+        lazy = phrases.LazyTokens(text)
+        # (start, end, label) -> the starts of its tokens: what `_filter_char_spans` ranks
+        found: dict[tuple[int, int, str], tuple[int, ...]] = {}
+        quick = self._walk_quick
+        for pos in sorted(hits):
+            if not quick(text, pos, fold, found) and not phrases.inside_word(text, pos):
+                self._walk_lazy(text, pos, fold, lazy, found)
+        return _filter_char_spans(found)
+
+    def _walk_quick(self, text: str, pos: int, fold: Callable[[str], str],
+                    found: dict[tuple[int, int, str], tuple[int, ...]]) -> bool:
+        """Walk the trie from `pos` over tokens `phrases.QUICK_TOKEN` decides; False (nothing
+        recorded) when some token on the way needs the tokenizer."""
+        m = phrases.QUICK_TOKEN.match(text, pos)
+        if m is None:
+            return False
+        end = m.end()
+        node = self.trie.get(text[pos:end] if fold is _identity else fold(text[pos:end]))
+        if node is None:
+            return True
+        labels = node.get(_END)
+        if labels and len(node) == 1:  # the usual case: a one-token name, nothing longer
+            for label in labels:
+                found[(pos, end, label)] = (pos,)
+            return True
+        path = [pos]
+        mine: list[tuple[tuple[int, int, str], tuple[int, ...]]] = []
+        while node is not None:
+            labels = node.get(_END)
+            if labels:
+                mine.extend(((pos, end, label), tuple(path)) for label in labels)
+            if len(node) == (1 if labels else 0):
+                break  # no longer phrase goes on from here
+            nxt = phrases.next_start(text, end)
+            if nxt is None:
+                break
+            m = phrases.QUICK_TOKEN.match(text, nxt)
+            if m is None:
+                return False
+            end = m.end()
+            node = node.get(fold(text[nxt:end]))
+            path.append(nxt)
+        found.update(mine)
+        return True
+
+    def _walk_lazy(self, text: str, pos: int, fold: Callable[[str], str],
+                   lazy: phrases.LazyTokens,
+                   found: dict[tuple[int, int, str], tuple[int, ...]]) -> None:
+        """Walk the trie from `pos` over the tokenizer's own tokens (tokenized on demand)."""
+        i = lazy.token_at(pos, 0)
+        if i is None:
+            return
+        tok = lazy.tokens[i]
+        node = self.trie.get(fold(text[tok[0]:tok[1]]))
+        path = [tok[0]]
+        while node is not None:
+            labels = node.get(_END)
+            if labels:
+                for label in labels:
+                    found[(pos, tok[1], label)] = tuple(path)
+            if len(node) == (1 if labels else 0):
+                break
+            nxt = lazy.get(i + len(path))
+            if nxt is None:
+                break
+            node = node.get(fold(text[nxt[0]:nxt[1]]))
+            tok = nxt
+            path.append(nxt[0])
+
+_MEMO_LIMIT = 200_000  # token texts remembered per token spec before the memo starts afresh
+
+
+def _pattern_ends(specs: Sequence[TokenSpec], toks: Sequence[str],
+                  memo: dict[int, tuple[TokenSpec, dict[str, bool]]]) -> list[int | None]:
+    """For every start token, the furthest token index the pattern can reach from it (None:
+    no match): `_longest_match` for all starts at once.
+
+    Bottom-up over the (spec, token) states, each computed once whatever the start, so the cost
+    is tokens x pattern length (a `+` over a long run of title-case words stays linear, where
+    a search per start would be quadratic). Each spec is tested once per distinct token text.
+    """
+    n = len(toks)
+    here: list[list[bool]] = []
+    for spec in specs:
+        entry = memo.get(id(spec))  # (TokenSpec holds dicts, so it cannot be a key itself)
+        if entry is None or entry[0] is not spec or len(entry[1]) > _MEMO_LIMIT:
+            entry = memo[id(spec)] = (spec, {})
+        seen = entry[1]
+        row = []
+        for tok in toks:
+            ok = seen.get(tok)
+            if ok is None:
+                ok = seen[tok] = spec.matches(tok)
+            row.append(ok)
+        here.append(row)
+    if specs[0].op in ("1", "!", "+") and not any(here[0]):
+        return [None] * n  # the first token of the pattern occurs nowhere
+    reach: list[int | None] = list(range(n + 1))  # after the last spec: the pattern ends here
+    for k in range(len(specs) - 1, -1, -1):
+        op, hits = specs[k].op, here[k]
+        cur: list[int | None] = [None] * (n + 1)
+        for i in range(n - 1, -1, -1):  # right to left: `+` and `*` read cur[i + 1]
+            best = reach[i] if op in ("?", "*") else None
+            if hits[i]:
+                for cand in ((reach[i + 1],) if op in ("1", "!", "?")
+                             else (reach[i + 1], cur[i + 1])):
+                    if cand is not None and (best is None or cand > best):
+                        best = cand
+            cur[i] = best
+        if op in ("?", "*"):
+            cur[n] = reach[n]
+        reach = cur
+    return reach[:n]
 
 
 def _longest_match(specs: Sequence[TokenSpec], toks: Sequence[str], start: int) -> int | None:
     """The furthest token index a token pattern can reach from `start`, or None.
 
-    Backtracking over the operators; each (spec, token) state is visited once, so the cost is
-    bounded by pattern length x tokens from `start`.
+    Backtracking over the operators, one start at a time: the reference `_pattern_ends` is
+    tested against (a test compares them on random patterns and tokens).
     """
     best: int | None = None
     seen: set[tuple[int, int]] = set()
@@ -249,6 +439,47 @@ def _filter_spans(found: Iterable[tuple[int, int, str]]) -> list[tuple[int, int,
         kept.append((i, j, label))
     kept.sort()
     return kept
+
+
+def _filter_char_spans(found: dict[tuple[int, int, str], tuple[int, ...]]
+                       ) -> list[tuple[str, int, int]]:
+    """`_filter_spans` over (start, end, label) -> token starts: the same ranking (most
+    tokens, then earliest, then label) and the same rule (no two kept matches share a token)."""
+    ordered = sorted(found.items(), key=lambda m: (-len(m[1]), m[0][0], m[0][2]))
+    taken: set[int] = set()
+    kept: list[tuple[int, int, str]] = []
+    for (start, end, label), toks in ordered:
+        if any(t in taken for t in toks):
+            continue
+        taken.update(toks)
+        kept.append((start, end, label))
+    kept.sort()
+    return [(label, start, end) for start, end, label in kept]
+
+
+# --------------------------------------------------------------------------- reading files
+def _predicates(key: str, given: dict[str, Any], where: str) -> dict[str, Any]:
+    """{"IN": [...], "NOT_IN": [...], "REGEX": "..."} (any of them, all must hold), checked and
+    made ready to test: sets for IN/NOT_IN (lower-cased for LOWER), a compiled REGEX."""
+    usage = (f"{key} takes a string or a dict of {', '.join(_PREDICATES)} "
+             '(e.g. {"IN": ["a", "b"]} or {"REGEX": "^al-"})')
+    if not given or set(given) - set(_PREDICATES):
+        raise PatternError(f"{where}: {usage}")
+    out: dict[str, Any] = {}
+    for name, items in given.items():
+        if name == "REGEX":
+            if not isinstance(items, str):
+                raise PatternError(f"{where}: {key} REGEX takes a string")
+            try:
+                out[name] = re.compile(items)
+            except re.error as exc:
+                raise PatternError(f"{where}: {key} REGEX {items!r} is not a valid regular "
+                                   f"expression ({exc})") from exc
+            continue
+        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
+            raise PatternError(f"{where}: {usage}")
+        out[name] = frozenset(v.lower() if key == "LOWER" else v for v in items)
+    return out
 
 
 # --------------------------------------------------------------------------- reading files
@@ -348,16 +579,9 @@ def _token_spec(token: object, where: str) -> TokenSpec:
     for key, value in token.items():
         if key == "OP":
             continue
-        if key in ("ORTH", "TEXT", "LOWER"):
+        if key in _STRING_KEYS:
             if isinstance(value, dict):
-                if set(value) not in ({"IN"}, {"NOT_IN"}) or not isinstance(
-                        next(iter(value.values())), list):
-                    raise PatternError(f"{where}: {key} takes a string or {{\"IN\": [...]}} / "
-                                       "{\"NOT_IN\": [...]}")
-                items = next(iter(value.values()))
-                if key == "LOWER":
-                    items = [str(v).lower() for v in items]
-                value = {next(iter(value)): frozenset(str(v) for v in items)}
+                value = _predicates(key, value, where)
             elif not isinstance(value, str):
                 raise PatternError(f"{where}: {key} takes a string")
             key = "TEXT" if key == "ORTH" else key

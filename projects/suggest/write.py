@@ -22,10 +22,11 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.bulk import NewSpan
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import Action, AnnotationSet, Document, Link, Span, utcnow
-from copydesk.projects.store import Store, check_attributes, check_label
+from copydesk.projects.store import Store, check_attributes, check_fragments, check_label
 from copydesk.projects.suggest import is_suggestion_set
 
 _DOC = Document.__table__  # type: ignore[attr-defined]
@@ -47,17 +48,19 @@ class Proposal:
 
     def key(self) -> tuple[Any, ...]:
         """What makes two proposals the same, whatever order they were produced in."""
-        span_keys = [_span_key(s.layer, s.label, s.start, s.end, s.attributes)
-                     for s in self.spans]
+        span_keys = [_span_key(s.layer, s.label, s.start, s.end, s.attributes,
+                               frag.encode(s.fragments)) for s in self.spans]
         links = sorted((span_keys[h], span_keys[t], role) for h, t, role in self.links)
         return (tuple(sorted(span_keys)), tuple(links))
 
 
 def _span_key(layer: str, label: str, start: int, end: int,
-              attributes: dict[str, Any] | str) -> tuple[Any, ...]:
+              attributes: dict[str, Any] | str, fragments: str | None) -> tuple[Any, ...]:
+    """What makes two suggested spans the same: offsets, label, attributes and pieces (the
+    `fragments` column's own encoding, "" for a one-piece span)."""
     attrs = attributes if isinstance(attributes, str) else json.dumps(
         attributes, sort_keys=True, ensure_ascii=False)
-    return (start, end, layer, label, attrs if attrs != "{}" else "{}")
+    return (start, end, layer, label, attrs if attrs != "{}" else "{}", fragments or "")
 
 
 @dataclass
@@ -166,9 +169,10 @@ def _current_keys(conn: Any, set_ids: list[int]) -> dict[int, tuple[Any, ...]]:
     if not set_ids:
         return {}
     for row in conn.execute(select(_SPAN.c.id, _SPAN.c.set_id, _SPAN.c.layer, _SPAN.c.label,
-                                   _SPAN.c.start, _SPAN.c.end, _SPAN.c.attributes)
+                                   _SPAN.c.start, _SPAN.c.end, _SPAN.c.attributes,
+                                   _SPAN.c.fragments)
                             .where(_SPAN.c.set_id.in_(set_ids))):
-        key = _span_key(row[2], row[3], row[4], row[5], row[6] or "{}")
+        key = _span_key(row[2], row[3], row[4], row[5], row[6] or "{}", row[7])
         by_id[int(row[0])] = key
         spans.setdefault(int(row[1]), []).append(key)
     for set_id, head, tail, role in conn.execute(
@@ -207,11 +211,14 @@ def _replace(conn: Any, store: Store, source: str, changed: list[tuple[int, Prop
             if not 0 <= s.start < s.end <= len(text):
                 raise StoreError(f"suggestion {s.label} {s.start}-{s.end} is outside "
                                  f"document {doc_id}")
+            covered = (check_fragments(doc_id, text, s.start, s.end, s.fragments, None)
+                       if len(s.fragments) > 1 else text[s.start:s.end])
             rows.append({
                 "set_id": sets[doc_id], "document_id": doc_id, "layer": s.layer,
-                "label": s.label, "start": s.start, "end": s.end, "text": text[s.start:s.end],
+                "label": s.label, "start": s.start, "end": s.end, "text": covered,
                 "attributes": json.dumps(s.attributes, sort_keys=True, ensure_ascii=False),
                 "schema_id": store.schema_id, "stale": "", "created_at": now,
+                "fragments": frag.encode(s.fragments),
             })
     ids: list[int] = []
     if rows:

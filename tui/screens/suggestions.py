@@ -55,7 +55,8 @@ class SuggestionActions:
                 label = self.schema.label(part.label)
                 ghosts.append(SpanView(id=ghost_id, start=part.start, end=part.end,
                                        label=part.label, layer=part.layer,
-                                       color=label.color if label is not None else "grey50"))
+                                       color=label.color if label is not None else "grey50",
+                                       fragments=part.fragments))
                 owner[ghost_id] = sug
                 ghost_id -= 1
         self._ghost_owner = owner
