@@ -325,9 +325,14 @@ class Store:
 
     @staticmethod
     def current_schema_id(session: Session) -> int | None:
-        """The snapshot id the database names as the project's schema (None before 0.2)."""
-        return session.exec(
-            select(CurrentSchema.snapshot_id).where(CurrentSchema.id == 1)).first()
+        """The snapshot id the database names as the project's schema (None before 0.2).
+
+        Plain SQL on the session's connection: every span and link write asks this inside its
+        transaction, and the ORM's statement machinery cost more than the read itself. The
+        name is quoted: to PostgreSQL a bare `current_schema` is its own function."""
+        table = CurrentSchema.__tablename__
+        return session.connection().exec_driver_sql(
+            f'SELECT snapshot_id FROM "{table}" WHERE id = 1').scalar()
 
     @staticmethod
     def set_current_schema(session: Session, snapshot_id: int) -> None:

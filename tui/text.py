@@ -10,6 +10,7 @@ rules (`tui.layout.sanitize`), so one list of dangerous characters serves everyt
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -59,13 +60,21 @@ def safe_text(value: str, *, limit: int | None = None, style: str = "",
     in stored order (the "…" marks where the text goes on), then laid out in visual order as one
     paragraph, exactly as the article view would show it.
     """
-    if bidi is not None and bidi.reorders and has_rtl(value):
+    reorder = bidi if bidi is not None and bidi.reorders else None
+    return Text(_shown(value, limit, reorder), style=style)
+
+
+@lru_cache(maxsize=4096)
+def _shown(value: str, limit: int | None, bidi: BidiOptions | None) -> str:
+    """What `safe_text` shows, cached: a side panel describes the same few spans after every
+    key, and laying out a right-to-left label costs a bidi pass each time."""
+    if bidi is not None and has_rtl(value):
         line = value.replace("\r\n", "\n").replace("\n", " ⏎ ").replace("\r", " ⏎ ")
         if limit is not None and cell_len(display_string(line)) > limit:
             line = _crop_stored(line, limit - 1) + "…"
         one_line = Layout(line, 1_000_000, BidiOptions("visual", bidi.direction, bidi.shaping))
-        return Text(one_line.rows[0].display, style=style)
-    return Text(safe_line(value, max_cells=limit), style=style)
+        return one_line.rows[0].display
+    return safe_line(value, max_cells=limit)
 
 
 def _crop_stored(line: str, cells: int) -> str:
