@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -325,54 +325,21 @@ def write_brat(stream: Stream, plan: Sequence[Any], splits: dict[int, str], root
                           "export them one at a time with --annotator")
     meta_lines: dict[str, list[str]] = defaultdict(list)
     made: set[Path] = set()
-    with _FileWriters() as files:
-        for split, rec in stream:
-            folder = folders[rec.annotator]
-            rel = Path(split) / folder if split else Path(folder)
-            target = root / rel
-            if target not in made:
-                target.mkdir(parents=True, exist_ok=True)
-                made.add(target)
-            stem = stems[(rec.doc_id, rec.annotator)]
-            files.write(target / f"{stem}.txt", rec.text, "")
-            files.write(target / f"{stem}.ann", ann_text(rec, schema, names, summary), "\n")
-            _record_meta_line(meta_lines, split, rel, stem, rec, summary)
-            tick()
+    for split, rec in stream:
+        folder = folders[rec.annotator]
+        rel = Path(split) / folder if split else Path(folder)
+        target = root / rel
+        if target not in made:
+            target.mkdir(parents=True, exist_ok=True)
+            made.add(target)
+        stem = stems[(rec.doc_id, rec.annotator)]
+        _write_file(target / f"{stem}.txt", rec.text, "")
+        _write_file(target / f"{stem}.ann", ann_text(rec, schema, names, summary), "\n")
+        _record_meta_line(meta_lines, split, rel, stem, rec, summary)
+        tick()
     with open(root / META_FILE, "w", encoding="utf-8", newline="\n") as fh:
         for split in sorted(meta_lines):
             fh.write("".join(line + "\n" for line in meta_lines[split]))
-
-
-class _FileWriters:
-    """Writes files on a few threads. A brat corpus is two small files per record, and
-    creating a file costs a round trip to the file system (~0.5 ms each on a virtual disk)
-    that the next record need not wait for: the threads overlap those waits (the system calls
-    release the GIL). At most `PENDING` files wait, so memory stays flat; the first error is
-    raised in the caller, and every started write has finished when the block ends."""
-
-    THREADS = 8
-    PENDING = 256
-
-    def __init__(self) -> None:
-        from concurrent.futures import Future, ThreadPoolExecutor
-
-        self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="brat-write")
-        self._pending: deque[Future[None]] = deque()
-
-    def __enter__(self) -> _FileWriters:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            while self._pending:
-                self._pending.popleft().result()
-        finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-
-    def write(self, path: Path, text: str, newline: str) -> None:
-        while len(self._pending) >= self.PENDING:
-            self._pending.popleft().result()
-        self._pending.append(self._pool.submit(_write_file, path, text, newline))
 
 
 def _write_file(path: Path, text: str, newline: str) -> None:
