@@ -148,12 +148,15 @@ async def main():
     args = argparse.Namespace(project=sys.argv[1], doc=int(sys.argv[2]), annotator="rewan")
     first = first_screen(args)
     seen["first_read"] = first is not None
+    import gc
+    gc.disable()  # as `copydesk annotate --doc` does up to the first frame
     app = CopydeskApp(first, first.annotator)
     async with app.run_test(size=(100, 30)) as pilot:
         while not getattr(app.screen, "_loaded", False):
             await pilot.pause(0.05)
         seen["after"] = "sqlalchemy" in sys.modules
         seen["rows"] = len(app.screen.spans)
+        seen["collector_on"] = gc.isenabled()  # back on once the store is open
     app.close_project()
 
 asyncio.run(main())
@@ -172,7 +175,7 @@ def test_nothing_before_the_first_frame_loads_sqlalchemy(project: Project) -> No
                          cwd=REPO, check=True)
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen == {"first_read": True, "before": [], "painted": True, "spans_painted": 1,
-                    "after": True, "rows": 2}
+                    "after": True, "rows": 2, "collector_on": True}
 
 
 async def test_a_key_pressed_before_the_store_opens_is_handled_once_it_is(

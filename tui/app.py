@@ -16,6 +16,7 @@ its own, and nothing is handled against a half-loaded screen.
 
 from __future__ import annotations
 
+import gc
 import signal
 from typing import TYPE_CHECKING, ClassVar
 
@@ -115,6 +116,7 @@ class CopydeskApp(App[None]):
         first = self._first
         if self._project is not None or first is None:
             return
+        gc.enable()  # off from the start to the first frame (tui.commands.annotate)
         # Imported here, not at the top: this loads SQLAlchemy and the store, the part of
         # start-up the first frame does without (`-X importtime`: about 0.4 s).
         from copydesk.projects.project import Project
