@@ -29,12 +29,13 @@ import shutil
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from copydesk.exports.model import ExportOptions, ExportSummary, Stream
+from copydesk.exports.model import ExportError, ExportOptions, ExportSummary, Stream
 from copydesk.exports.reader import SetRow, iter_records
 from copydesk.projects.backends import Backend
 
@@ -59,7 +60,6 @@ class _Job:
     options: ExportOptions
     chunks: list[Chunk]
     write: PartWriter
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 _JOB: _Job | None = None  # set in the parent just before the workers fork; they read it
@@ -96,14 +96,14 @@ def plan_chunks(plan: Sequence[SetRow], splits: dict[int, str], names: Sequence[
 
 
 def run_chunks(backend: Backend, options: ExportOptions, chunks: list[Chunk], workers: int,
-               write: PartWriter, summary: ExportSummary, tick: Callable[[], None],
-               **extra: Any) -> list[tuple[Chunk, Any]]:
+               write: PartWriter, summary: ExportSummary,
+               tick: Callable[[], None]) -> list[tuple[Chunk, Any]]:
     """Write every chunk with `write` in `workers` processes; returns (chunk, what `write`
     returned) in order, and adds each chunk's counts and warnings to `summary` in order. An
     error in any chunk (an ExportError naming a document) is raised here after the others
     stop."""
     global _JOB
-    _JOB = _Job(backend, options, chunks, write, extra)
+    _JOB = _Job(backend, options, chunks, write)
     results: list[tuple[Chunk, Any]] = []
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -118,15 +118,13 @@ def run_chunks(backend: Backend, options: ExportOptions, chunks: list[Chunk], wo
             except BaseException:
                 pool.shutdown(cancel_futures=True)
                 raise
+    except BrokenProcessPool as exc:  # a worker killed (out of memory, a signal): one line
+        raise ExportError("an export worker process stopped before its part was written "
+                          "(killed, or out of memory?); nothing was written. Try --jobs 1"
+                          ) from exc
     finally:
         _JOB = None
     return results
-
-
-def job_extra(name: str) -> Any:
-    """What the parent passed to `run_chunks` as `name=...` (read in a worker)."""
-    assert _JOB is not None
-    return _JOB.extra[name]
 
 
 def _work(index: int) -> tuple[ExportSummary, Any]:
@@ -177,5 +175,5 @@ def parts_folder(beside: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-__all__ = ["CHUNK", "Chunk", "job_extra", "join_parts", "merge_summary", "parts_folder",
+__all__ = ["CHUNK", "Chunk", "join_parts", "merge_summary", "parts_folder",
            "plan_chunks", "run_chunks", "worker_count"]

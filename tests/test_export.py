@@ -549,3 +549,35 @@ def test_exports_never_import_textual() -> None:
     done = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).parents[1],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_killed_export_worker_is_one_line_and_leaves_nothing(
+        project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker process that dies (the OOM killer, a signal) ends the export with one line."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("worker processes need the fork start method")
+    import os
+    import signal
+
+    from copydesk.exports import run as export_run
+
+    monkeypatch.setattr(parallel, "CHUNK", 1)
+    monkeypatch.setattr(parallel, "other_threads_running", lambda: False)
+    real = export_run._files_part_writer
+
+    def dies_on_the_second_chunk(*args):  # type: ignore[no-untyped-def]
+        write = real(*args)
+
+        def part(stream, chunk, summary):  # type: ignore[no-untyped-def]
+            if chunk.part.name.endswith("-00001"):  # in the worker: as the OOM killer would
+                os.kill(os.getpid(), signal.SIGKILL)
+            return write(stream, chunk, summary)
+        return part
+
+    monkeypatch.setattr(export_run, "_files_part_writer", dies_on_the_second_chunk)
+    out_dir = tmp_path / "exports"
+    out_dir.mkdir()
+    with pytest.raises(ExportError, match="worker process stopped"):
+        run_export(project.store, project.schema, "jsonl", out_dir / "x.jsonl",
+                   ExportOptions(status="all", jobs=2))
+    assert list(out_dir.iterdir()) == []
