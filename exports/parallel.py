@@ -14,7 +14,7 @@ Used only where it is safe and pays:
 - there are at least two chunks, and more than one core (or `--jobs N`);
 - the format's output is a concatenation of per-record output: jsonl, conll, hf as jsonl, and
   spaCy (one shard per chunk). Parquet row groups and brat's file pairs stay in one process
-  (brat is bound by creating its small files, which more processes did not speed up here).
+  (brat is bound by creating its small files; writing them on threads did not help here).
 
 The workers read while others may write, as a one-process export does: each chunk is read in
 its own snapshot, so an export taken while annotators save shows every set as it was at some
