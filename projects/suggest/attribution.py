@@ -170,55 +170,50 @@ class AttributionSettings:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> AttributionSettings:
-        """Defaults extended by `settings.attribution.cues.<lang>.<verbs|according>` lists.
+        """Defaults extended by `settings.attribution.cues.<lang>.<verbs|according>` and
+        `settings.attribution.titles.<lang>.<jobs|honorifics>` lists.
 
         A new language code is allowed (its source side is looked for before the cue, then
         after); a malformed entry is refused with its path in the settings.
         """
-        cues = {lang: {k: list(v) for k, v in kinds.items()}
-                for lang, kinds in DEFAULT_CUES.items()}
-        extra = ((settings or {}).get("attribution") or {}).get("cues") or {}
-        if not isinstance(extra, dict):
-            raise StoreError("settings.attribution.cues must map a language code to lists")
-        for lang, kinds in extra.items():
-            if isinstance(kinds, list):
-                kinds = {"verbs": kinds}
-            if not isinstance(kinds, dict):
-                raise StoreError(f"settings.attribution.cues.{lang}: give a list of cue words "
-                                 "or {verbs: [...], according: [...]}")
-            for kind, words in kinds.items():
-                if kind not in ("verbs", "according") or not isinstance(words, list) or not all(
-                        isinstance(w, str) and w.strip() for w in words):
-                    raise StoreError(f"settings.attribution.cues.{lang}.{kind}: expected "
-                                     "`verbs` or `according` with a list of words")
-                target = cues.setdefault(str(lang), {}).setdefault(kind, [])
-                target.extend(w for w in words if w not in target)
-        return cls(cues, _titles_from(((settings or {}).get("attribution") or {}).get("titles")))
+        given = (settings or {}).get("attribution") or {}
+        cues = _word_lists(DEFAULT_CUES, given.get("cues") or None, "cues",
+                           ("verbs", "according"), "cue words", strip=False)
+        titles = _word_lists(DEFAULT_TITLES, given.get("titles"), "titles",
+                             ("jobs", "honorifics"), "titles", strip=True)
+        return cls(cues, titles)
 
 
-def _titles_from(extra: object) -> dict[str, dict[str, list[str]]]:
-    """`DEFAULT_TITLES` extended by `settings.attribution.titles.<lang>`: a list of job titles,
-    or `{jobs: [...], honorifics: [...]}` (honorifics take no complement: Arabic and Sorani)."""
-    titles = {lang: {k: list(v) for k, v in kinds.items()}
-              for lang, kinds in DEFAULT_TITLES.items()}
+def _word_lists(defaults: Mapping[str, Mapping[str, Sequence[str]]], extra: object,
+                setting: str, kinds: tuple[str, str], what: str, *,
+                strip: bool) -> dict[str, dict[str, list[str]]]:
+    """`defaults` extended by `settings.attribution.<setting>.<lang>`: a list (of the first
+    kind) or a mapping of `kinds` to lists of words, each word added once. Cue words and
+    titles (honorifics take no complement: Arabic and Sorani) are read alike; a malformed entry
+    is refused with its path in the settings."""
+    merged = {lang: {k: list(v) for k, v in ks.items()} for lang, ks in defaults.items()}
     if extra is None:
-        return titles
+        return merged
     if not isinstance(extra, dict):
-        raise StoreError("settings.attribution.titles must map a language code to lists")
-    for lang, kinds in extra.items():
-        if isinstance(kinds, list):
-            kinds = {"jobs": kinds}
-        if not isinstance(kinds, dict):
-            raise StoreError(f"settings.attribution.titles.{lang}: give a list of titles or "
-                             "{jobs: [...], honorifics: [...]}")
-        for kind, words in kinds.items():
-            if kind not in ("jobs", "honorifics") or not isinstance(words, list) or not all(
+        raise StoreError(f"settings.attribution.{setting} must map a language code to lists")
+    shape = "{" + ", ".join(f"{kind}: [...]" for kind in kinds) + "}"
+    for lang, entry in extra.items():
+        if isinstance(entry, list):
+            entry = {kinds[0]: entry}
+        if not isinstance(entry, dict):
+            raise StoreError(f"settings.attribution.{setting}.{lang}: give a list of {what} "
+                             f"or {shape}")
+        for kind, words in entry.items():
+            if kind not in kinds or not isinstance(words, list) or not all(
                     isinstance(w, str) and w.strip() for w in words):
-                raise StoreError(f"settings.attribution.titles.{lang}.{kind}: expected `jobs` "
-                                 "or `honorifics` with a list of words")
-            target = titles.setdefault(str(lang), {}).setdefault(kind, [])
-            target.extend(w.strip() for w in words if w.strip() not in target)
-    return titles
+                raise StoreError(f"settings.attribution.{setting}.{lang}.{kind}: expected "
+                                 f"`{kinds[0]}` or `{kinds[1]}` with a list of words")
+            target = merged.setdefault(str(lang), {}).setdefault(kind, [])
+            for word in words:
+                word = word.strip() if strip else word
+                if word not in target:
+                    target.append(word)
+    return merged
 
 
 class AttributionDetector:
