@@ -209,3 +209,27 @@ def test_a_quote_inside_a_reported_clause_is_one_mixed_content(
     text = 'Aid workers told the Courier that "a few trucks of fodder" would not be enough.'
     assert triples(text, detector.detect(text)) == {
         ('that "a few trucks of fodder" would not be enough', "told", "Aid workers", "mixed")}
+
+
+def test_settings_extend_cues_and_titles_and_refuse_malformed_entries() -> None:
+    from copydesk.projects.db import StoreError
+
+    got = AttributionSettings.from_settings({"attribution": {
+        "cues": {"en": ["grumbled", "grumbled"], "xx": {"according": ["per"]}},
+        "titles": {"ar": [" مستشار "], "en": {"honorifics": ["Dame"]}}}})
+    assert got.cues["en"]["verbs"].count("grumbled") == 1
+    assert got.cues["xx"] == {"according": ["per"]}
+    assert "مستشار" in got.titles["ar"]["jobs"] and "Dame" in got.titles["en"]["honorifics"]
+    assert AttributionSettings.from_settings(None).cues == AttributionSettings.from_settings(
+        {"attribution": {"cues": []}}).cues  # an empty entry adds nothing
+    for bad, message in [
+        ({"cues": ["said"]}, "settings.attribution.cues must map a language code to lists"),
+        ({"cues": {"en": 3}}, "settings.attribution.cues.en: give a list of cue words or "
+                              "{verbs: [...], according: [...]}"),
+        ({"titles": {"ar": {"ranks": ["x"]}}}, "settings.attribution.titles.ar.ranks: "
+                                               "expected `jobs` or `honorifics` with a list"),
+        ({"titles": []}, "settings.attribution.titles must map a language code to lists"),
+    ]:
+        with pytest.raises(StoreError) as caught:
+            AttributionSettings.from_settings({"attribution": bad})
+        assert str(caught.value).startswith(message)
