@@ -22,9 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-import orjson
-
-from copydesk.exports.common import iob_tags, split_tokens
+from copydesk.exports.common import fast_json, iob_tags, split_tokens
 from copydesk.exports.model import ExportError, ExportSummary, Record, Stream
 from copydesk.projects.textutil import TextIndex
 from copydesk.schema.model import Schema
@@ -151,7 +149,7 @@ class _HfSplit:
         if self.fmt == "jsonl":
             if self._fh is None:
                 self._fh = open(self.path, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
-            self._fh.write(_row_json(row) + "\n")
+            self._fh.write(fast_json(row) + "\n")
         else:
             self._batch.append(row)
             if len(self._batch) >= self.ROW_GROUP:
@@ -193,15 +191,6 @@ class _HfSplit:
                 self._flush()
             if self._writer is not None:
                 self._writer.close()
-
-
-def _row_json(row: dict[str, Any]) -> str:
-    """The row as `json.dumps(row, ensure_ascii=False, separators=(",", ":"))` writes it."""
-    try:
-        out = orjson.dumps(row).decode("utf-8")
-    except TypeError:  # a lone surrogate in the text: the standard encoder's way, as before
-        return json.dumps(row, ensure_ascii=False, separators=(",", ":"))
-    return out
 
 
 def write_hf(stream: Stream, names: tuple[str, ...], root: Path, layer: str, schema: Schema,

@@ -24,31 +24,23 @@ under our keys.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
-import orjson
-
-from copydesk.exports.common import TokenCache, split_tokens, token_span
+from copydesk.exports.common import (
+    TokenCache,
+    fast_json,
+    split_tokens,
+    standard_json,
+    token_span,
+)
 from copydesk.exports.model import ExportSpan, ExportSummary, Record, Stream
 from copydesk.schema.model import Schema
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def _string(value: str) -> str:
-    """`value` as a JSON string literal, as `_dumps` writes it: orjson escapes a str exactly
-    as `json` does with ensure_ascii=False, several times faster; a lone surrogate (which
-    orjson refuses) takes the standard encoder."""
-    try:
-        return orjson.dumps(value).decode("utf-8")
-    except TypeError:
-        return _dumps(value)
-
-
+_dumps = standard_json
+_string = fast_json  # a str as a JSON string literal
 _name = lru_cache(maxsize=4096)(_string)  # labels and layers: a few names, over and over
 META_KEYS = ("id", "title", "source", "annotator", "status", "schema", "schema_version")
 
@@ -74,15 +66,8 @@ def record_line(rec: Record, schema: Schema, cache: TokenCache) -> str:
         starts, ends = split_tokens(
             starts, ends, (p for span in rec.spans for piece in span.parts for p in piece))
     text = rec.text
-    toks = list(zip(starts, ends, strict=True))
-    try:  # orjson escapes exactly as `json` does here (ensure_ascii=False); one C call
-        tok_json = orjson.dumps([{"text": text[s:e], "start": s, "end": e, "id": i}
-                                 for i, (s, e) in enumerate(toks)]).decode("utf-8")[1:-1]
-    except TypeError:  # a lone surrogate: the standard encoder's way, as before
-        tok_json = ",".join([
-            f'{{"text":{_string(text[s:e])},"start":{s},"end":{e},"id":{i}}}'
-            for i, (s, e) in enumerate(toks)
-        ])
+    tok_json = fast_json([{"text": text[s:e], "start": s, "end": e, "id": i}
+                          for i, (s, e) in enumerate(zip(starts, ends, strict=True))])[1:-1]
     spans_out = []
     tok_of: list[tuple[int, int] | None] = []
     for span in rec.spans:

@@ -70,8 +70,11 @@ def test_export_bytes_unchanged(exported: Path, name: str) -> None:
 @settings(max_examples=300, deadline=None)
 def test_fast_json_strings_are_the_standard_encoders(value: str) -> None:
     """orjson writes the JSONL exports' strings; any text (controls, quotes, lone surrogates)
-    must come out as `json.dumps(..., ensure_ascii=False)` writes it."""
+    must come out as `json.dumps(..., ensure_ascii=False)` writes it, alone or in rows."""
+    from copydesk.exports.common import fast_json
     from copydesk.exports.jsonl import _string
 
     assert _string(value) == json.dumps(value, ensure_ascii=False)
     assert _string("a\ud800b") == json.dumps("a\ud800b", ensure_ascii=False)
+    row = [{"text": value, "start": 0, "end": len(value), "id": 7}, {"tags": [value, "O"]}]
+    assert fast_json(row) == json.dumps(row, ensure_ascii=False, separators=(",", ":"))
