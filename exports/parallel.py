@@ -95,6 +95,11 @@ def plan_chunks(plan: Sequence[SetRow], splits: dict[int, str], names: Sequence[
     return chunks
 
 
+def part_names(folder: Path) -> Callable[[str, int], Path]:
+    """Where chunk k of a split writes its part: `folder/train-00003`, `folder/all-00000`."""
+    return lambda split, k: folder / f"{split or 'all'}-{k:05d}"
+
+
 def run_chunks(backend: Backend, options: ExportOptions, chunks: list[Chunk], workers: int,
                write: PartWriter, summary: ExportSummary,
                tick: Callable[[], None]) -> list[tuple[Chunk, Any]]:
@@ -175,5 +180,5 @@ def parts_folder(beside: Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-__all__ = ["CHUNK", "Chunk", "join_parts", "merge_summary", "parts_folder",
+__all__ = ["CHUNK", "Chunk", "join_parts", "merge_summary", "part_names", "parts_folder",
            "plan_chunks", "run_chunks", "worker_count"]

@@ -128,7 +128,7 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
             paths = ({name: tmp / f"{name}.{EXTENSIONS[fmt]}" for name in names}
                      if options.split else {"": tmp})
             with parallel.parts_folder(out) as parts:
-                chunked = run_parts(lambda split, k: parts / f"{split or 'all'}-{k:05d}",
+                chunked = run_parts(parallel.part_names(parts),
                                     _files_part_writer(fmt, schema, tag_layer))
                 if chunked is not None:
                     parallel.join_parts([chunk for chunk, _ in chunked], paths)
@@ -157,7 +157,7 @@ def _hf_in_parallel(store: Store, options: ExportOptions, root: Path, names: tup
     if not labels_in_layer(store, options, layer) <= {name[2:] for name in tag_names[1:]}:
         return False
     with parallel.parts_folder(root) as parts:
-        results = run_parts(lambda split, k: parts / f"{split or 'all'}-{k:05d}",
+        results = run_parts(parallel.part_names(parts),
                             hf_part_writer(layer, tag_names))
         if results is None:
             return False

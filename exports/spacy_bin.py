@@ -251,20 +251,15 @@ def record_doc(nlp: Any, rec: Record, schema: Schema, summary: ExportSummary,
     # words + spaces rebuild the text exactly (property-tested), so doc.text, which walks every
     # token again, is not compared here
     doc = Doc(nlp.vocab, words=words, spaces=spaces)
-    # a piece's edges are word edges (cut there above): its first word starts at `a`, its
-    # last ends at `b`, the word after it is the first starting at or after `b`
-    def first(a: int) -> int:
-        return bisect_left(starts, a)
-
-    def after(b: int) -> int:
-        return bisect_left(starts, b)
-
+    # a piece's edges are word edges (cut there above), so the first word starting at or after
+    # an edge is, for `a`, the piece's first word and, for `b`, the word after its last
     by_layer: dict[str, list[Any]] = {}
     for span in rec.spans:
         # one Span per piece of a span in pieces, all sharing span.id_ (spaCy spans are
         # contiguous); the pieces are also listed in doc.user_data["copydesk"]["fragments"]
         for a, b in span.parts:
-            sp = Span(doc, first(a), after(b), label=span.label, span_id=str(span.index))
+            sp = Span(doc, bisect_left(starts, a), bisect_left(starts, b), label=span.label,
+                      span_id=str(span.index))
             by_layer.setdefault(span.layer, []).append(sp)
         summary.labels[span.label] += 1
     for layer, group in sorted(by_layer.items()):
