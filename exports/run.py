@@ -91,13 +91,15 @@ def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
     stream: Stream = ((splits[rec.doc_id], rec) for rec in
                       iter_records(store, options, plan, summary.skipped))
 
-    def run_parts(part: Callable[[str, int], Path], write: Callable[..., Any],
-                  size: int = 0) -> list[tuple[parallel.Chunk, Any]] | None:
+    def run_parts(part: Callable[[str, int], Path], write: Callable[..., Any], size: int = 0,
+                  allowed: Callable[[], bool] | None = None
+                  ) -> list[tuple[parallel.Chunk, Any]] | None:
         """The plan's chunks written by worker processes (exports.parallel), or None when
-        this process should do the work itself."""
+        this process should do the work itself; `allowed`, a format's own condition, is asked
+        only when workers would be used."""
         chunks = parallel.plan_chunks(plan, splits, names, part, size)
         workers = parallel.worker_count(options, len(chunks))
-        if workers < 2:
+        if workers < 2 or (allowed is not None and not allowed()):
             return None
         return parallel.run_chunks(store.db.backend, options, chunks, workers, write,
                                    summary, tick)
@@ -154,11 +156,13 @@ def _hf_in_parallel(store: Store, options: ExportOptions, root: Path, names: tup
     from copydesk.exports.reader import labels_in_layer
 
     tag_names = hf_tag_names(schema, layer, [])
-    if not labels_in_layer(store, options, layer) <= {name[2:] for name in tag_names[1:]}:
-        return False
+
+    def schema_labels_only() -> bool:  # a read of every span label: only if it may pay
+        return labels_in_layer(store, options, layer) <= {name[2:] for name in tag_names[1:]}
+
     with parallel.parts_folder(root) as parts:
-        results = run_parts(parallel.part_names(parts),
-                            hf_part_writer(layer, tag_names))
+        results = run_parts(parallel.part_names(parts), hf_part_writer(layer, tag_names),
+                            allowed=schema_labels_only)
         if results is None:
             return False
         totals: dict[str, tuple[int, Counter[str]]] = {name: (0, Counter()) for name in names}
