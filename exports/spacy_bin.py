@@ -80,52 +80,24 @@ def words_and_spaces(text: str, tokens: list[tuple[int, int]],
     """spaCy words/spaces reproducing `text` exactly, cut at every token and span edge.
 
     A space right after a word is that word's trailing space; any other whitespace is a word
-    of its own (as spaCy's tokenizer makes it). When every cut is already a token edge (spans
-    on whole tokens: nearly always), the tokens are walked once; otherwise every edge and cut
-    is sorted and walked (`_words_and_spaces_cut`, the definition, which a test compares).
+    of its own (as spaCy's tokenizer makes it). Token edges come in order already (tokens never
+    overlap), so only span edges that fall elsewhere (inside a token or a gap: rare) cost a
+    sort.
     """
-    edges = {0, len(text)}
-    edges.update(s for s, _ in tokens)
-    edges.update(e for _, e in tokens)
-    if not cuts <= edges and any(0 <= c <= len(text) for c in cuts - edges):
-        return _words_and_spaces_cut(text, tokens, cuts)
+    size = len(text)
+    points = [0, *(p for token in tokens for p in token), size]
+    extra = {c for c in cuts if 0 <= c <= size}.difference(points)
+    if extra:
+        points = sorted(extra.union(points))
     words: list[str] = []
     spaces: list[bool] = []
     starts: list[int] = []
-    pos = 0
-    for s, e in [*tokens, (len(text), len(text))]:
-        if s > pos:  # what lies between two tokens: whitespace (a cluster may carry a mark)
-            gap, at = text[pos:s], pos
-            if (gap[0] == " " and gap.isspace() and words and not spaces[-1]
-                    and not words[-1].isspace()):
-                spaces[-1] = True
-                gap, at = gap[1:], at + 1
-            if gap:
-                words.append(gap)
-                spaces.append(False)
-                starts.append(at)
-        if e > s:
-            words.append(text[s:e])
-            spaces.append(False)
-            starts.append(s)
-        pos = e
-    return words, spaces, starts
-
-
-def _words_and_spaces_cut(text: str, tokens: list[tuple[int, int]],
-                          cuts: set[int]) -> tuple[list[str], list[bool], list[int]]:
-    points = {0, len(text)} | cuts
-    for s, e in tokens:
-        points.add(s)
-        points.add(e)
-    ordered = sorted(p for p in points if 0 <= p <= len(text))
-    words: list[str] = []
-    spaces: list[bool] = []
-    starts: list[int] = []
-    for a, b in pairwise(ordered):
+    for a, b in pairwise(points):
+        if a == b:
+            continue  # two tokens that touch share an edge
         piece = text[a:b]
         if piece.isspace():
-            if piece.startswith(" ") and words and not spaces[-1] and not words[-1].isspace():
+            if piece[0] == " " and words and not spaces[-1] and not words[-1].isspace():
                 spaces[-1] = True
                 piece = piece[1:]
                 a += 1

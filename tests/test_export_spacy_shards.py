@@ -70,11 +70,37 @@ def test_sharded_export_holds_the_same_docs(tmp_path: Path, monkeypatch: pytest.
 @settings(max_examples=300, deadline=None)
 def test_words_and_spaces_rebuild_the_text_exactly(text: str, cuts: set[int]) -> None:
     """What the spaCy Doc's text will be: the words and their trailing spaces, joined."""
-    from copydesk.exports.spacy_bin import _words_and_spaces_cut, words_and_spaces
+    from copydesk.exports.spacy_bin import words_and_spaces
     from copydesk.projects.textutil import tokenize
 
     words, spaces, starts = words_and_spaces(text, tokenize(text), cuts)
-    assert (words, spaces, starts) == _words_and_spaces_cut(text, tokenize(text), cuts)
+    assert (words, spaces, starts) == _by_sorted_points(text, tokenize(text), cuts)
     assert "".join(w + (" " if sp else "") for w, sp in zip(words, spaces, strict=True)) == text
     assert all(text.startswith(w, s) for w, s in zip(words, starts, strict=True))
     assert all(w for w in words)
+
+
+def _by_sorted_points(text: str, tokens: list[tuple[int, int]],
+                      cuts: set[int]) -> tuple[list[str], list[bool], list[int]]:
+    """The definition: every token edge and cut, sorted and deduplicated, walked in order; a
+    space piece right after a word becomes that word's trailing space."""
+    from itertools import pairwise
+
+    points = sorted(p for p in {0, len(text)} | cuts | {q for t in tokens for q in t}
+                    if 0 <= p <= len(text))
+    words: list[str] = []
+    spaces: list[bool] = []
+    starts: list[int] = []
+    for a, b in pairwise(points):
+        piece = text[a:b]
+        if piece.isspace():
+            if piece.startswith(" ") and words and not spaces[-1] and not words[-1].isspace():
+                spaces[-1] = True
+                piece = piece[1:]
+                a += 1
+            if not piece:
+                continue
+        words.append(piece)
+        spaces.append(False)
+        starts.append(a)
+    return words, spaces, starts
