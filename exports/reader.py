@@ -98,7 +98,7 @@ def iter_records(source: Store | Engine, options: ExportOptions, plan: list[SetR
     skipped = skipped if skipped is not None else Counter()
     if not plan:
         return
-    engine = source.db.engine if isinstance(source, Store) else source
+    engine = _engine(source)
     layers = set(options.layers)
     labels = set(options.labels)
     wanted = _set_filter(options)
@@ -179,7 +179,7 @@ def iter_records(source: Store | Engine, options: ExportOptions, plan: list[SetR
 
 def labels_in_layer(source: Store | Engine, options: ExportOptions, layer: str) -> set[str]:
     """Every label of a live span in `layer` among the sets the filters pass."""
-    engine = source.db.engine if isinstance(source, Store) else source
+    engine = _engine(source)
     query = (select(_SPAN.c.label).distinct().join(_SET, _SET.c.id == _SPAN.c.set_id)
              .where(_SPAN.c.layer == layer, _SPAN.c.stale == "", *_set_filter(options)))
     with engine.connect() as conn:
@@ -190,6 +190,11 @@ def read_records(store: Store, options: ExportOptions,
                  skipped: Counter[str] | None = None) -> list[Record]:
     """Every set that passes the filters as a list (small projects, tests); see iter_records."""
     return list(iter_records(store, options, read_plan(store, options), skipped))
+
+
+def _engine(source: Store | Engine) -> Engine:
+    """The engine to read: the store's, or one an export worker made for itself."""
+    return source.db.engine if isinstance(source, Store) else source
 
 
 class _Merge:
