@@ -1,4 +1,7 @@
-"""Importing annotated files: our JSONL and brat exports, and Prodigy/spaCy-style JSONL.
+"""Importing files of any registered format (exports.formats): the driver.
+
+Each path is recognised by its content (`exports.formats.detect`) and read by its format's
+module; the summary line says which format each was read as.
 
 Rules (also in `copydesk import --help`):
 - Plain `.txt`/`.md` files and JSONL lines without annotations import as before (documents only).
@@ -21,36 +24,28 @@ Rules (also in `copydesk import --help`):
 from __future__ import annotations
 
 import gc
-import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from copydesk.exports.brat import META_FILE, known_names
-from copydesk.exports.brat_import import meta_order, parse_brat
-from copydesk.exports.interop import Interop, check_link, check_span, unknown_labels_error
-from copydesk.exports.jsonl import META_KEYS
-from copydesk.projects.bulk import BulkResult, NewDocument, NewSet, NewSpan, insert_documents
+from copydesk.exports.brat import known_names
+from copydesk.exports.formats import TABLE, Format, detect
+from copydesk.exports.formats.base import ReadContext
+from copydesk.exports.formats.jsonl import parse_jsonl
+from copydesk.exports.interop import Interop
+from copydesk.exports.lenient import HINT, Skipped, Skips, is_skippable
+from copydesk.projects.bulk import BulkResult, NewDocument, insert_documents
 from copydesk.projects.db import StoreError
-from copydesk.projects.importers import (
-    JSONL_SUFFIXES,
-    TEXT_SUFFIXES,
-    Rejected,
-    SourceError,
-    collect,
-    content_hash,
-    read_jsonl,
-    read_text_file,
-)
+from copydesk.projects.importers import Rejected, SourceError
 from copydesk.projects.models import STATUSES
 from copydesk.projects.store import Store
 from copydesk.schema.model import Schema
 
 DEFAULT_ANNOTATOR = "import"
 DEFAULT_STATUS = "todo"
-_PRODIGY_ANSWERS = {"accept": "done", "reject": "skipped", "ignore": "skipped"}
 ProgressFn = Callable[[int, int], None]
 
 
@@ -65,6 +60,9 @@ class AnnotatedReport:
     notes: list[str] = field(default_factory=list)
     document_ids: list[int] = field(default_factory=list)
     dropped: str = ""  # `dropped 5 (Speaker 3, ...)` from --drop
+    skipped: list[Skipped] = field(default_factory=list)  # --skip-invalid
+    skipped_line: str = ""  # `skipped 1 invalid annotation in 1 file`
+    formats: dict[str, int] = field(default_factory=dict)  # format title -> files read as it
 
     def add(self, result: BulkResult) -> None:
         self.imported += result.imported
@@ -83,6 +81,9 @@ class AnnotatedReport:
                      f"{self.links} links")
         if self.dropped:
             text += f"; {self.dropped}"
+        if self.formats:
+            text += "; read as " + ", ".join(
+                f"{title} ({n} file{'s' if n != 1 else ''})" for title, n in self.formats.items())
         return text
 
 
@@ -104,181 +105,56 @@ class _Defaults:
         return name, stat
 
 
-_check_span = check_span
-_check_link = check_link
+BIG_DOCS = 2000  # a file yielding more documents than this is imported in two passes
+BIG_CHARS = 32_000_000
+Unit = tuple[Path, Format, Path | None]  # a file read (and accepted or refused) on its own
 
 
-# ----------------------------------------------------------------------------- JSONL
-def parse_jsonl(path: Path, schema: Schema, defaults: _Defaults,
-                interop: Interop | None = None) -> list[NewDocument]:
-    """Every line of a JSONL file as documents with annotation sets (lines of one text merge).
-
-    Span labels and relation labels (roles) go through `--map`/`--drop`; a dropped span takes
-    its relations with it. Unknown labels are collected over the whole file and refused in one
-    line naming them all.
-    """
-    interop = interop or Interop()
-    unknown: dict[str, int] = {}
-    docs: dict[str, NewDocument] = {}
-    for doc in read_jsonl(path):
-        line = doc["line"]
-        record = doc.get("record") or {}
-        meta = doc.get("meta") or {}
-        h = content_hash(doc["text"])
-        new = docs.get(h)
-        if new is None:
-            source = meta.get("source")
-            new = NewDocument(
-                text=doc["text"], content_hash=h, external_id=doc.get("external_id"),
-                title=doc.get("title") or "",
-                source=source if isinstance(source, str) else doc["source"],
-                meta={k: v for k, v in meta.items() if k not in META_KEYS},
-            )
-            docs[h] = new
-        annotated = "spans" in record or "annotator" in meta or "status" in meta
-        if not annotated:
-            continue
-        answer = record.get("answer")
-        status = meta.get("status")
-        if not status and isinstance(answer, str):
-            status = _PRODIGY_ANSWERS.get(answer)
-        annotator, status = defaults.pick(meta.get("annotator") or record.get("_annotator_id"),
-                                          status, line)
-        raw_spans = record.get("spans") or []
-        if not isinstance(raw_spans, list):
-            raise SourceError("\"spans\" must be a list", line)
-        where = f"line {line}"
-        kept_raw, dropped_keys = _map_spans(schema, interop, raw_spans, unknown, line)
-        if unknown:
-            continue  # refused at the end, naming every unknown label
-        index = new.graphemes  # once per document, for every span check below
-        spans = [_check_span(schema, new.text, raw, line, where, index) for raw in kept_raw]
-        by_id: dict[Any, int] = {}
-        by_key: dict[tuple[int, int, str], int] = {}
-        for i, (raw, span) in enumerate(zip(kept_raw, spans, strict=True)):
-            if "id" in raw:
-                by_id[raw["id"]] = i
-            by_key.setdefault((span.start, span.end, raw["_theirs"]), i)
-        links = []
-        for rel in record.get("relations") or []:
-            if not isinstance(rel, dict):
-                raise SourceError("each relation must be an object", line)
-            role = rel.get("label")
-            if not isinstance(role, str):
-                raise SourceError("relation without a label (role)", line)
-            if interop.drops(role):
-                interop.count_drop(role)
-                continue
-            ends = []
-            for side in ("head_span", "child_span"):
-                ref = rel.get(side)
-                if not isinstance(ref, dict):
-                    raise SourceError(f"relation without {side}", line)
-                idx = by_id.get(ref["id"]) if "id" in ref else None
-                if idx is None:
-                    idx = by_key.get((ref.get("start"), ref.get("end"), ref.get("label")))
-                if idx is None and (("id", ref.get("id")) in dropped_keys or (
-                        "key", ref.get("start"), ref.get("end"), ref.get("label"))
-                        in dropped_keys):
-                    break  # an end was dropped: so is the relation
-                if idx is None:
-                    raise SourceError(f"relation {side} {ref.get('label')} "
-                                      f"{ref.get('start')}-{ref.get('end')} is not in spans",
-                                      line)
-                ends.append(idx)
-            if len(ends) < 2:
-                continue
-            ours = next((c for c in interop.candidates(role)
-                         if c in _roles_between(schema, spans[ends[0]], spans[ends[1]])),
-                        interop.candidates(role)[0])
-            links.append(_check_link(schema, spans, links, ends[0], ends[1], ours, line,
-                                     where))
-        if any(s.annotator == annotator for s in new.sets):
-            raise SourceError(f"a second set of annotations by {annotator!r} for the same "
-                              "text", line)
-        new.sets.append(NewSet(annotator=annotator, status=status, spans=spans, links=links,
-                               offsets_checked=True))
-    if unknown:
-        raise unknown_labels_error(unknown, schema, min(unknown.values()))
-    return list(docs.values())
-
-
-def _map_spans(schema: Schema, interop: Interop, raw_spans: list[Any], unknown: dict[str, int],
-               line: int | None) -> tuple[list[dict[str, Any]], set[tuple[Any, ...]]]:
-    """The line's spans with labels mapped (`_theirs` keeps the file's label for relation
-    lookups); dropped ones left out, their keys returned so their relations go too."""
-    kept: list[dict[str, Any]] = []
-    dropped: set[tuple[Any, ...]] = set()
-    resolved = interop.resolved  # foreign label -> ours (None: unknown), for the whole import
-    for raw in raw_spans:
-        if not isinstance(raw, dict) or not isinstance(raw.get("label"), str):
-            kept.append(raw)  # _check_span names what is wrong
-            continue
-        theirs = raw["label"]
-        if theirs in interop.drop:
-            interop.count_drop(theirs)
-            if "id" in raw:
-                dropped.add(("id", raw["id"]))
-            dropped.add(("key", raw.get("start"), raw.get("end"), theirs))
-            continue
-        if theirs in resolved:
-            ours = resolved[theirs]
-        else:
-            ours = resolved[theirs] = next(
-                (c for c in interop.candidates(theirs) if schema.label(c) is not None), None)
-        if ours is None:
-            unknown.setdefault(theirs, line or 0)
-            continue
-        mapped = raw.copy()
-        mapped["label"] = ours
-        mapped["_theirs"] = theirs
-        kept.append(mapped)
-    return kept, dropped
-
-
-def _roles_between(schema: Schema, head: NewSpan, tail: NewSpan) -> list[str]:
-    head_label, tail_label = schema.label(head.label), schema.label(tail.label)
-    if head_label is None or tail_label is None:
-        return []
-    return list(schema.valid_roles(head_label, tail_label))
-
-
-# ----------------------------------------------------------------------------- driver
-def _split_paths(paths: Iterable[Path | str]) -> tuple[list[tuple[Path, Path | None]],
-                                                      list[Path | str]]:
-    """(brat .ann files with the folder they were found under, every other path).
-
-    A folder's files come in the order its copydesk-meta.jsonl lists them (then by name), so
-    documents get the ids, and re-exports the order, that the export had.
-    """
-    brat: list[tuple[Path, Path | None]] = []
-    other: list[Path | str] = []
+def plan_units(paths: Iterable[Path | str]) -> tuple[list[Unit], list[Rejected]]:
+    """Every file to read with its format, in a stable order: named files as given, folders
+    walked (a brat or XMI folder by its format's own order; any other folder recursively,
+    by name, each file recognised by content and files of no known format left aside)."""
+    units: list[Unit] = []
+    rejected: list[Rejected] = []
     for item in paths:
         path = Path(item)
-        if path.is_file() and path.suffix.lower() == ".ann":
-            brat.append((path, None))
-        elif path.is_dir() and any(path.rglob("*.ann")):
-            order = meta_order(path) if (path / META_FILE).is_file() else {}
-            found = [p for p in path.rglob("*.ann")
-                     if not any(part.startswith(".") for part in p.relative_to(path).parts)]
-
-            def rank(p: Path, order: dict[str, int] = order, root: Path = path
-                     ) -> tuple[int, str]:
-                key = p.relative_to(root).with_suffix("").as_posix()
-                return (order.get(key, len(order)), str(p))
-
-            brat.extend((p, path) for p in sorted(found, key=rank))
+        if path.is_dir():
+            fmt = detect(path)
+            if fmt is not None:
+                units.extend((p, fmt, path) for p in fmt.load().units(path))
+                continue
+            for p in sorted(path.rglob("*")):
+                if (p.is_file() and p.suffix.lower() in _FOLDER_SUFFIXES
+                        and not any(part.startswith(".") for part in p.relative_to(path).parts)):
+                    found = detect(p)
+                    if found is not None:
+                        units.append((p, found, None))
+        elif path.is_file():
+            fmt = detect(path)
+            if fmt is None:
+                names = ", ".join(f.title for f in TABLE if f.imports)
+                rejected.append(Rejected(str(path), f"unsupported file type: not one of the "
+                                         f"formats copydesk reads ({names})"))
+            else:
+                units.append((path, fmt, None))
+        elif path.exists():
+            rejected.append(Rejected(str(path), "not a regular file"))
         else:
-            other.append(item)
-    return brat, other
+            rejected.append(Rejected(str(path), "no such file or folder"))
+    return units, rejected
+
+
+_FOLDER_SUFFIXES = frozenset({".txt", ".md", ".jsonl", ".ndjson", ".json", ".zip"})
 
 
 def import_annotated(store: Store, schema: Schema, paths: Iterable[Path | str], *,
                      annotator: str | None = None, status: str | None = None,
                      progress: ProgressFn | None = None,
                      mapping: dict[str, str] | None = None,
-                     drop: Iterable[str] = ()) -> AnnotatedReport:
-    """Import every path; each file is all-or-nothing (one transaction, or rejected whole).
+                     drop: Iterable[str] = (), skip_invalid: bool = False) -> AnnotatedReport:
+    """Import every path; each file is all-or-nothing (one transaction, or rejected whole),
+    unless `skip_invalid`: then a file's broken annotations are skipped and listed
+    (`report.skipped`), and the rest of it is imported (see exports.lenient).
 
     `mapping` (THEIRS -> OURS) and `drop` (THEIRS) translate a foreign vocabulary (see
     `exports.interop`).
@@ -288,50 +164,81 @@ def import_annotated(store: Store, schema: Schema, paths: Iterable[Path | str], 
     if bad:
         raise StoreError(f"--map ...={bad[0]}: {bad[0]!r} is not a label, role, attribute or "
                          f"event type of schema {schema.name} {schema.version}")
-    interop = Interop(mapping=dict(mapping or {}), drop=frozenset(drop))
-    brat, other = _split_paths(paths)
-    files, rejected = collect(other)
+    interop = Interop(mapping=dict(mapping or {}), drop=frozenset(drop),
+                      skips=Skips(lenient=skip_invalid))
+    ctx = ReadContext(schema=schema, defaults=defaults, interop=interop)
+    units, rejected = plan_units(paths)
     report = AnnotatedReport(rejected=list(rejected))
-    jobs: list[tuple[Path, Path | None, str]] = [(p, None, "file") for p in files]
-    jobs += [(p, stop, "brat") for p, stop in brat]
     plain: list[NewDocument] = []  # plain text files go in 500 at a time, as before
+    taken: Counter[str] = Counter()
 
     def flush() -> None:
         if plain:
             report.add(insert_documents(store, plain, origin="text files"))
             plain.clear()
 
-    for index, (path, stop, kind) in enumerate(jobs, start=1):
+    for index, (path, fmt, root) in enumerate(units, start=1):
         mark = interop.checkpoint()
+        interop.skips.file = str(path)
         try:
-            if kind == "brat":
-                docs = [parse_brat(path, schema, defaults, stop, interop)]
-            elif path.suffix.lower() in JSONL_SUFFIXES:
-                with collector_paused():
-                    docs = parse_jsonl(path, schema, defaults, interop)
-            elif path.suffix.lower() in TEXT_SUFFIXES:
-                plain.extend(_plain(d) for d in read_text_file(path))
+            if fmt.name == "text":
+                plain.extend(fmt.load().read(path, ctx))
                 if len(plain) >= 500:
                     flush()
-                docs = []
-            else:  # pragma: no cover - collect() filters suffixes
-                continue
-            if docs:
-                with collector_paused():
-                    report.add(insert_documents(store, docs, origin=str(path),
-                                                schema=schema))
+            else:
+                _import_unit(store, schema, path, fmt, root, ctx, report, mark)
+            taken[fmt.title] += 1
         except SourceError as exc:
             interop.rollback(mark)
-            report.rejected.append(Rejected(str(path), exc.reason, exc.line))
-        except (StoreError, OSError, json.JSONDecodeError, ValueError) as exc:
+            reason = f"{exc.reason}; {HINT}" if is_skippable(exc) else exc.reason
+            report.rejected.append(Rejected(str(path), reason, exc.line))
+        except (StoreError, OSError, ValueError) as exc:
             interop.rollback(mark)
             report.rejected.append(Rejected(str(path), str(exc)))
         if progress is not None:
-            progress(index, len(jobs))
+            progress(index, len(units))
     flush()
     report.notes.extend(interop.notes)
     report.dropped = interop.summary()
+    report.skipped = list(interop.skips.items)
+    report.skipped_line = interop.skips.summary()
+    report.formats = dict(taken)
     return report
+
+
+def _import_unit(store: Store, schema: Schema, path: Path, fmt: Format, root: Path | None,
+                 ctx: ReadContext, report: AnnotatedReport, mark: Any) -> None:
+    """One file: read whole and inserted in one transaction when it is small; a big one is
+    read twice, streamed: a first pass checks every line and keeps nothing (a broken file is
+    refused with nothing written), the second inserts batch by batch, so memory holds one
+    batch whatever the file size."""
+    module = fmt.load()
+    with collector_paused():
+        batch: list[NewDocument] = []
+        chars = 0
+        docs = iter(module.read(path, ctx, root))
+        for doc in docs:
+            batch.append(doc)
+            chars += len(doc.text)
+            if len(batch) > BIG_DOCS or chars > BIG_CHARS:
+                break
+        else:
+            if batch:
+                report.add(insert_documents(store, batch, origin=str(path), schema=schema))
+            return
+        batch.clear()
+        for _ in docs:  # first pass: check the rest, keep nothing
+            pass
+        ctx.interop.rollback(mark)  # the second pass counts drops and skips again
+        batch, chars = [], 0
+        for doc in module.read(path, ctx, root):
+            batch.append(doc)
+            chars += len(doc.text)
+            if len(batch) >= BIG_DOCS or chars >= BIG_CHARS:
+                report.add(insert_documents(store, batch, origin=str(path), schema=schema))
+                batch, chars = [], 0
+        if batch:
+            report.add(insert_documents(store, batch, origin=str(path), schema=schema))
 
 
 @contextmanager
@@ -351,11 +258,5 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _plain(doc: dict[str, Any]) -> NewDocument:
-    return NewDocument(text=doc["text"], content_hash=content_hash(doc["text"]),
-                       external_id=doc.get("external_id"), title=doc.get("title") or "",
-                       source=doc.get("source") or "", meta=doc.get("meta") or {})
-
-
 __all__ = ["DEFAULT_ANNOTATOR", "DEFAULT_STATUS", "AnnotatedReport", "import_annotated",
-           "parse_brat", "parse_jsonl"]
+           "parse_jsonl", "plan_units"]

@@ -16,11 +16,14 @@ wrapped to name the file's line; JSONL and brat readers both use them.
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from copydesk.exports.brat import known_names
+from copydesk.exports.lenient import Skips
 from copydesk.projects import fragments as frag
 from copydesk.projects.bulk import NewSpan
 from copydesk.projects.db import StoreError
@@ -41,6 +44,8 @@ class Interop:
     # foreign label -> the schema's label it takes (None: none), filled as a file is read; an
     # Interop serves one import, against one schema
     resolved: dict[str, str | None] = field(default_factory=dict)
+    # `--skip-invalid`: the broken annotations skipped so far (see exports.lenient)
+    skips: Skips = field(default_factory=Skips)
 
     def candidates(self, name: str) -> list[str]:
         """Names to try for a foreign `name`: its mapping (if any), then itself."""
@@ -53,13 +58,14 @@ class Interop:
     def count_drop(self, name: str, n: int = 1) -> None:
         self.dropped[name] += n
 
-    def checkpoint(self) -> tuple[Counter[str], int]:
-        return Counter(self.dropped), len(self.notes)
+    def checkpoint(self) -> tuple[Counter[str], int, int]:
+        return Counter(self.dropped), len(self.notes), self.skips.checkpoint()
 
-    def rollback(self, mark: tuple[Counter[str], int]) -> None:
+    def rollback(self, mark: tuple[Counter[str], int, int]) -> None:
         """Forget what a rejected file counted: none of it was imported, so none was dropped."""
         self.dropped = Counter(mark[0])
         del self.notes[mark[1]:]
+        self.skips.rollback(mark[2])
 
     def summary(self) -> str:
         """`dropped 5 (Speaker 3, Factuality 2)`, or "" when nothing was dropped."""
@@ -71,14 +77,44 @@ class Interop:
 
 
 def unknown_labels_error(names: Iterable[str], schema: Schema, line: int | None,
-                         what: str = "label") -> SourceError:
-    """One line naming every unknown foreign name and what to do about it."""
+                         what: str = "label", targets: Iterable[str] = ()) -> SourceError:
+    """One line naming every unknown foreign name and what to do about it.
+
+    The `--map` hint names a real target, the closest name that `--map` accepts on our side
+    (`targets`, else every known name: labels, roles, attributes, brat's `Attribution` event
+    type), e.g. `--map Attribution-no-source=Attribution`, never a placeholder a user would
+    have to guess. The error is skippable: `--skip-invalid` imports the file without them.
+    """
     ordered = sorted(set(names))
     quoted = ", ".join(repr(n) for n in ordered)
     plural = "s" if len(ordered) > 1 else ""
-    return SourceError(
+    first = ordered[0]
+    target = _closest(first, list(targets) or _known(schema), schema)
+    exc = SourceError(
         f"unknown {what}{plural} {quoted} (schema {schema.name} {schema.version} has no such "
-        f"{what}); map with --map {ordered[0]}=OURS or skip with --drop {ordered[0]}", line)
+        f"{what}); map with --map {first}={target} (any label of the schema works) or skip "
+        f"with --drop {first}", line)
+    exc.skippable = True  # type: ignore[attr-defined]
+    return exc
+
+
+def _known(schema: Schema) -> list[str]:
+    """Labels first (a label spelled like the foreign name is the best hint), then the rest."""
+    labels = [lab.name for lab in schema.labels if not lab.merged_into]
+    return labels + sorted(known_names(schema) - set(labels))
+
+
+def _closest(name: str, candidates: list[str], schema: Schema) -> str:
+    """The candidate spelled most like `name` (case-insensitively), else the schema's first
+    label."""
+    lowered: dict[str, str] = {}
+    for c in candidates:
+        lowered.setdefault(c.lower(), c)
+    for probe in (name, name.split("-")[0], name.split("_")[0], name.split(".")[0]):
+        found = difflib.get_close_matches(probe.lower(), list(lowered), n=1, cutoff=0.6)
+        if found:
+            return lowered[found[0]]
+    return schema.labels[0].name if schema.labels else "OURS"
 
 
 def check_span(schema: Schema, text: str, raw: Any, line: int | None, where: str,

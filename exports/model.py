@@ -13,7 +13,6 @@ from typing import Any
 
 from copydesk.projects.db import StoreError
 
-FORMATS: tuple[str, ...] = ("jsonl", "spacy", "brat", "conll", "hf")
 SPLIT_NAMES: tuple[str, ...] = ("train", "dev", "test")
 
 

@@ -173,28 +173,81 @@ def read_text_file(path: Path) -> list[dict[str, Any]]:
     }]
 
 
-def _loads(line: str, number: int) -> Any:
+def _loads(line: str | bytes, number: int) -> Any:
     """One JSON line: orjson (several times faster), else the standard library, whose answer
     is the one we keep: orjson is stricter (lone surrogates, NaN, integers past 64 bits), so
-    what it refuses is re-read by `json`, which accepts it or words the error as before."""
+    what it refuses is re-read by `json`, which accepts it or words the error as before.
+
+    What `json` accepts but the store could not keep, or what makes it fail other than by a
+    syntax error, is one line naming the line: nesting deeper than Python's recursion limit,
+    a number longer than Python converts (4,300 digits), a lone UTF-16 surrogate (`\\ud800`,
+    which no UTF-8 text and no database column can hold)."""
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
         pass
+    text = line if isinstance(line, str) else line.decode("utf-8")
     try:
-        return json.loads(line)
+        value = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SourceError(f"malformed JSON ({exc.msg}, column {exc.colno})", number) from exc
+    except RecursionError as exc:
+        raise SourceError("JSON nested too deeply (more than 1,000 levels of [ or {)",
+                          number) from exc
+    except ValueError as exc:  # int('9' * 5001): Python's conversion limit
+        raise SourceError("a number in this line is too long (more than 4,300 digits)",
+                          number) from exc
+    _refuse_surrogates(value, number)
+    return value
 
 
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    """One document per line: {"text": ..., "id"?: ..., "title"?: ..., "meta"?: {...}}."""
-    data = decode(path.read_bytes())
-    docs: list[dict[str, Any]] = []
-    for number, line in enumerate(data.split("\n"), start=1):
-        if not line.strip():
-            continue
-        record = _loads(line, number)
+def _refuse_surrogates(value: Any, number: int) -> None:
+    """Walk a parsed line (iteratively: it may be deep) for a string that is not Unicode
+    text: a lone surrogate, which the standard library decodes from `\\ud800` escapes."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise SourceError(f"a lone UTF-16 surrogate (\\u{ord(item[exc.start]):04x}) "
+                                  "is not text; fix the escape or remove it", number) from exc
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed value) for every non-blank line, streamed: the file is read one
+    line at a time, so memory holds one line (and what it parses to), never the whole file.
+    Strict UTF-8 (a UTF-8 BOM on the first line is dropped); a bad byte names its line."""
+    with path.open("rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            if not raw.strip():
+                continue
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                guess = guess_encoding(raw)
+                hint = (f"it looks like {guess}: iconv -f {guess} -t UTF-8" if guess else
+                        "find its encoding with `file -i`, then iconv -f ENCODING -t UTF-8")
+                raise SourceError(
+                    f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {exc.start + 1} "
+                    f"cannot be decoded; convert the file to UTF-8 ({hint})", number) from exc
+            yield number, _loads(raw, number)
+
+
+def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """One document per line: {"text": ..., "id"?: ..., "title"?: ..., "meta"?: {...}},
+    streamed (see `iter_jsonl_lines`)."""
+    empty = True
+    for number, record in iter_jsonl_lines(path):
+        empty = False
         if not isinstance(record, dict):
             raise SourceError("each line must be a JSON object with a \"text\" field", number)
         text = record.get("text")
@@ -214,14 +267,18 @@ def read_jsonl(path: Path) -> list[dict[str, Any]]:
         if title is not None and not isinstance(title, str):
             raise SourceError("\"title\" must be a string", number)
         extra = {k: v for k, v in record.items() if k not in {"text", "id", "title", "meta"}}
-        docs.append({
+        yield {
             "text": text, "title": title or title_of(text, ".txt"),
             "external_id": None if ext is None else str(ext),
             "source": f"{path}:{number}", "meta": meta, "record": extra, "line": number,
-        })
-    if not docs:
+        }
+    if empty:
         raise SourceError("empty file (no JSON lines)")
-    return docs
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """Every document of a JSONL file at once (small files; big ones: `iter_jsonl`)."""
+    return list(iter_jsonl(path))
 
 
 def read_source(path: Path) -> list[dict[str, Any]]:

@@ -559,11 +559,11 @@ def test_a_killed_export_worker_is_one_line_and_leaves_nothing(
     import os
     import signal
 
-    from copydesk.exports import run as export_run
+    from copydesk.exports.formats import base as export_base
 
     monkeypatch.setattr(parallel, "CHUNK", 1)
     monkeypatch.setattr(parallel, "other_threads_running", lambda: False)
-    real = export_run._files_part_writer
+    real = export_base.part_writer
 
     def dies_on_the_second_chunk(*args):  # type: ignore[no-untyped-def]
         write = real(*args)
@@ -574,7 +574,7 @@ def test_a_killed_export_worker_is_one_line_and_leaves_nothing(
             return write(stream, chunk, summary)
         return part
 
-    monkeypatch.setattr(export_run, "_files_part_writer", dies_on_the_second_chunk)
+    monkeypatch.setattr(export_base, "part_writer", dies_on_the_second_chunk)
     out_dir = tmp_path / "exports"
     out_dir.mkdir()
     with pytest.raises(ExportError, match="worker process stopped"):

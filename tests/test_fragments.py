@@ -238,7 +238,7 @@ def test_conll_and_hf_tag_each_piece_and_split_tokens_at_span_edges(
     assert main(["export", "hf", str(hf), "-p", str(project.root)]) == 0
     card = (hf / "README.md").read_text(encoding="utf-8")
     assert "split at span edges" in card and "piece by piece" in card
-    from copydesk.exports.conll import hf_tag_names
+    from copydesk.exports.formats.hf import hf_tag_names
 
     names = hf_tag_names(project.schema, "entity", [])
     rows = [json.loads(x) for x in (hf / "train.jsonl").read_text().splitlines()]

@@ -6,19 +6,15 @@ import argparse
 
 from copydesk.tui.commands.common import add_project_arg, open_project, say
 
-EPILOG = """\
-formats and where they go (OUT):
-  jsonl  Prodigy/spaCy-style JSONL, one (document, annotator) set per line; OUT is a file,
-         with --split a folder of train.jsonl/dev.jsonl/test.jsonl
-  spacy  spaCy DocBin built on spacy.blank(--lang); OUT is a .spacy file, with --split a
-         folder of train.spacy/dev.spacy/test.spacy (needs: pip install 'copydesk[spacy]');
-         a split of more than 500 records is a folder of part-NNNNN.spacy shards instead
-  brat   OUT/ANNOTATOR/NAME.txt + .ann, OUT/annotation.conf, OUT/copydesk-meta.jsonl;
-         with --split OUT/train/ANNOTATOR/..., OUT/dev/..., OUT/test/...
-  conll  CoNLL-2003-style IOB2 of one layer; OUT is a file, with --split a folder of
-         train.conll/dev.conll/test.conll
-  hf     Hugging Face datasets folder: OUT/train.jsonl (with --split also validation and
-         test), or .parquet with --hf-format parquet, and a README.md dataset card
+
+def _epilog() -> str:
+    """The format list, from the registry (exports.formats.TABLE): one place names them."""
+    from copydesk.exports.formats import TABLE
+
+    rows = [f"  {f.name:<12} {f.title}: {f.out}" + (
+        f" (needs: pip install 'copydesk[{f.extra}]')" if f.extra else "")
+        for f in TABLE if f.exports]
+    return "formats and where they go (OUT):\n" + "\n".join(rows) + """
 
 --split 80,10,10 splits by document (train,dev,test; two numbers: train,test) with a seeded
 shuffle: the same project and --seed always give byte-identical files.
@@ -27,12 +23,14 @@ An OUT that exists (a file, or a folder that is not empty) is replaced only with
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from copydesk.exports.formats import export_names
+
+    names = export_names()
     parser = sub.add_parser(
-        "export", help="write training data: jsonl, spacy, brat, conll, hf",
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        "export", help="write training data or another tool's files: " + ", ".join(names),
+        epilog=_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("format", choices=("jsonl", "spacy", "brat", "conll", "hf"),
-                        metavar="FORMAT", help="jsonl | spacy | brat | conll | hf")
+    parser.add_argument("format", choices=names, metavar="FORMAT", help=" | ".join(names))
     parser.add_argument("out", metavar="OUT", help="output file or folder (see below)")
     add_project_arg(parser)
     parser.add_argument("--status", default="done",

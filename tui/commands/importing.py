@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import argparse
 
+from copydesk.exports.formats import TABLE, import_names
 from copydesk.tui.commands.common import add_project_arg, open_project, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
-        "import", help="import .txt/.md files, folders, JSONL and brat, annotations included",
-        description="Documents come in once (same text = same document). Annotations in "
-        "JSONL (our export, Prodigy/spaCy-style spans/relations) and brat (.ann + .txt, or a "
-        "folder of them) come in too, under the annotator and status the file gives, else "
-        "--annotator/--status. A file with a label the schema lacks is rejected whole, naming it "
-        "(--map THEIRS=OURS reads a foreign name as ours, --drop THEIRS skips it). For a "
-        "document already here, an annotator's annotations are attached only if they have "
-        "none on it yet.",
+        "import", help="import text files, folders and annotated corpora (" +
+        ", ".join(import_names()) + ")",
+        description="Documents come in once (same text = same document). Each file is "
+        "recognised by its content (" + ", ".join(f.title for f in TABLE if f.imports) +
+        "); the summary says which format each was read as. Annotations come in under the "
+        "annotator and status the file gives, else --annotator/--status. A file with a label "
+        "the schema lacks, or a broken annotation, is rejected whole, naming it (--map "
+        "THEIRS=OURS reads a foreign name as ours, --drop THEIRS skips it, --skip-invalid "
+        "skips only the broken annotations). For a document already here, an annotator's "
+        "annotations are attached only if they have none on it yet.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH")
     add_project_arg(parser)
@@ -31,6 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--drop", action="append", default=[], metavar="THEIRS",
                         help="skip annotations of this foreign label, type, role or attribute; "
                              "counted in the summary line (repeatable)")
+    parser.add_argument("--skip-invalid", action="store_true",
+                        help="import every valid annotation of a file and skip only the broken "
+                             "ones, listing each as FILE:LINE: REASON (default: a file with a "
+                             "broken annotation is rejected whole)")
     parser.set_defaults(func=run)
 
 
@@ -61,11 +68,16 @@ def run(args: argparse.Namespace) -> int:
 
         report = import_annotated(project.store, project.schema, args.paths,
                                   annotator=args.annotator, status=args.status,
-                                  progress=progress, mapping=mapping, drop=args.drop)
+                                  progress=progress, mapping=mapping, drop=args.drop,
+                                  skip_invalid=args.skip_invalid)
     for rejected in report.rejected:
         say(f"copydesk: rejected {rejected}", err=True)
     for note in report.notes:
         say(f"copydesk: note: {note}", err=True)
+    for skipped in report.skipped:
+        say(str(skipped), err=True)
+    if report.skipped_line:
+        say(f"copydesk: {report.skipped_line}", err=True)
     say(report.summary())
     return 1 if report.rejected else 0
 

@@ -1,0 +1,6 @@
+"""placeholder"""
+from pathlib import Path
+
+
+def detect(path: Path, head: bytes) -> bool:
+    return False
