@@ -109,7 +109,7 @@ def _task(ctx: ReadContext, task: Any, number: int, unknown: dict[str, int],
         is not None else None,
         title=ours.get("title") or title_of(text, ".txt"),
         source=ours.get("source") or "",
-        meta=ours.get("meta") if isinstance(ours.get("meta"), dict) else
+        meta=(ours.get("meta") or {}) if "copydesk" in data else
         {k: v for k, v in data.items() if k != "text"})
     utf16 = _Utf16(text)
     for kind, key in (("annotation", "annotations"), ("prediction", "predictions")):
