@@ -109,7 +109,11 @@ def read(path: Path, ctx: ReadContext, root: Path | None = None) -> Iterator[New
     typesystem = _load(cassis.load_typesystem, ts_path.read_bytes(), TYPESYSTEM)
     cas = _load(lambda b: cassis.load_cas_from_xmi(b, typesystem=typesystem), path.read_bytes(),
                 path.name)
-    yield _document(ctx, cas, path.stem, "")
+    unknown: dict[str, int] = {}
+    doc = _document(ctx, cas, path.stem, "", unknown)
+    if unknown and not ctx.skips.lenient:
+        raise unknown_labels_error(unknown, ctx.schema, None)
+    yield doc
 
 
 def _cassis_for_import() -> Any:
@@ -141,10 +145,11 @@ def _read_zip(cassis: Any, path: Path, ctx: ReadContext) -> Iterator[NewDocument
             raise SourceError(f"the zip holds no {TYPESYSTEM}")
         typesystem = _load(cassis.load_typesystem, zf.read(ts_name), ts_name)
         docs: dict[str, NewDocument] = {}
+        unknown: dict[str, int] = {}  # over the whole zip: one line names them all
         for name in sorted(n for n in names if n.lower().endswith(".xmi")):
             cas = _load(lambda b: cassis.load_cas_from_xmi(b, typesystem=typesystem),
                         zf.read(name), name)
-            doc = _document(ctx, cas, Path(name).stem, name)
+            doc = _document(ctx, cas, Path(name).stem, name, unknown)
             known = docs.get(doc.content_hash)
             if known is None:
                 docs[doc.content_hash] = doc
@@ -154,6 +159,8 @@ def _read_zip(cassis: Any, path: Path, ctx: ReadContext) -> Iterator[NewDocument
                         raise SourceError(f"{name}: a second set of annotations by "
                                           f"{aset.annotator!r} for the same text")
                     known.sets.append(aset)
+        if unknown and not ctx.skips.lenient:
+            raise unknown_labels_error(unknown, ctx.schema, None)
         yield from docs.values()
 
 
@@ -174,7 +181,10 @@ def _string_feature(fs: Any, skip: set[str]) -> str | None:
 _OURS = {"copydeskAttributes", "copydeskPartOf", "layer"}
 
 
-def _document(ctx: ReadContext, cas: Any, stem: str, where_in: str) -> NewDocument:
+def _document(ctx: ReadContext, cas: Any, stem: str, where_in: str,
+              unknown: dict[str, int]) -> NewDocument:
+    """One CAS as a document with one set; unknown labels are collected in `unknown` for the
+    caller to refuse in one line (strict) or skipped one by one (lenient)."""
     text = cas.sofa_string or ""
     if not text.strip():
         raise SourceError(f"{where_in or stem}: the document has no text")
@@ -198,7 +208,7 @@ def _document(ctx: ReadContext, cas: Any, stem: str, where_in: str) -> NewDocume
     ids: dict[int, dict[str, Any]] = {}
     pieces: list[tuple[int, int, int]] = []
     relations: list[dict[str, Any]] = []
-    for fs in cas.select_all():
+    for fs in cas.select_all_fs():
         tname = fs.type.name
         features = {f.name for f in fs.type.all_features}
         if "Governor" in features and "Dependent" in features:
@@ -236,10 +246,9 @@ def _document(ctx: ReadContext, cas: Any, stem: str, where_in: str) -> NewDocume
         span["start"], span["end"] = parts[0][0], max(p[1] for p in parts)
         span.pop("text", None)
     raw.sort(key=lambda s: (s["start"], s["end"], s["id"]))
-    unknown: dict[str, int] = {}
     kept, dropped = map_spans(ctx.schema, ctx.interop, raw, unknown, None)
     if unknown and not ctx.skips.lenient:
-        raise unknown_labels_error(unknown, ctx.schema, None)
+        return doc
     spans, links = annotations(ctx.schema, ctx.interop, doc, relations, kept, dropped, None,
                                where)
     doc.sets.append(NewSet(annotator=annotator, status=status, spans=spans, links=links,

@@ -9,11 +9,13 @@ from copydesk.tui.commands.common import add_project_arg, open_project, say
 
 def _epilog() -> str:
     """The format list, from the registry (exports.formats.TABLE): one place names them."""
+    import textwrap
+
     from copydesk.exports.formats import TABLE
 
-    rows = [f"  {f.name:<12} {f.title}: {f.out}" + (
-        f" (needs: pip install 'copydesk[{f.extra}]')" if f.extra else "")
-        for f in TABLE if f.exports]
+    rows = [textwrap.fill(f"  {f.name:<12} {f.title}: {f.out}" + (
+        f" (needs: pip install 'copydesk[{f.extra}]')" if f.extra else ""), width=92,
+        subsequent_indent=" " * 15) for f in TABLE if f.exports]
     return "formats and where they go (OUT):\n" + "\n".join(rows) + """
 
 --split 80,10,10 splits by document (train,dev,test; two numbers: train,test) with a seeded
