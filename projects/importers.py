@@ -186,7 +186,7 @@ def _loads(line: str | bytes, number: int) -> Any:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
         pass
-    text = line if isinstance(line, str) else line.decode("utf-8")
+    text = line if isinstance(line, str) else _utf8(line, number)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -220,6 +220,21 @@ def _refuse_surrogates(value: Any, number: int) -> None:
             stack.extend(item)
 
 
+def _utf8(raw: bytes, number: int) -> str:
+    """A line orjson refused, as text; a bad byte is one line naming the line and column.
+    (Only here, after orjson failed: orjson checks UTF-8 itself, so a good line is never
+    decoded twice, which for a 200 MB line would cost 200 MB more.)"""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        guess = guess_encoding(raw)
+        hint = (f"it looks like {guess}: iconv -f {guess} -t UTF-8" if guess else
+                "find its encoding with `file -i`, then iconv -f ENCODING -t UTF-8")
+        raise SourceError(
+            f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {exc.start + 1} cannot "
+            f"be decoded; convert the file to UTF-8 ({hint})", number) from exc
+
+
 def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, Any]]:
     """(line number, parsed value) for every non-blank line, streamed: the file is read one
     line at a time, so memory holds one line (and what it parses to), never the whole file.
@@ -228,17 +243,8 @@ def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, Any]]:
         for number, raw in enumerate(fh, start=1):
             if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
                 raw = raw[3:]
-            if not raw.strip():
+            if raw.isspace():  # a blank line (isspace copies nothing; strip() would)
                 continue
-            try:
-                raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                guess = guess_encoding(raw)
-                hint = (f"it looks like {guess}: iconv -f {guess} -t UTF-8" if guess else
-                        "find its encoding with `file -i`, then iconv -f ENCODING -t UTF-8")
-                raise SourceError(
-                    f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at column {exc.start + 1} "
-                    f"cannot be decoded; convert the file to UTF-8 ({hint})", number) from exc
             yield number, _loads(raw, number)
 
 

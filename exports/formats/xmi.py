@@ -106,7 +106,7 @@ def read(path: Path, ctx: ReadContext, root: Path | None = None) -> Iterator[New
     if ts_path is None:
         raise SourceError(f"no {TYPESYSTEM} beside it or in a folder above (INCEpTION exports "
                           "one with the .xmi files)")
-    typesystem = _load(cassis.load_typesystem, ts_path.read_bytes(), TYPESYSTEM)
+    typesystem = _typesystem(cassis, ts_path)
     cas = _load(lambda b: cassis.load_cas_from_xmi(b, typesystem=typesystem), path.read_bytes(),
                 path.name)
     unknown: dict[str, int] = {}
@@ -114,6 +114,21 @@ def read(path: Path, ctx: ReadContext, root: Path | None = None) -> Iterator[New
     if unknown and not ctx.skips.lenient:
         raise unknown_labels_error(unknown, ctx.schema, None)
     yield doc
+
+
+_LAST_TS: list[tuple[tuple[str, int, int], Any]] = []
+
+
+def _typesystem(cassis: Any, path: Path) -> Any:
+    """The folder's type system, parsed once for all its .xmi files (parsing it is most of the
+    cost of reading one file); the last one is kept, keyed by path, size and mtime."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if _LAST_TS and _LAST_TS[0][0] == key:
+        return _LAST_TS[0][1]
+    typesystem = _load(cassis.load_typesystem, path.read_bytes(), TYPESYSTEM)
+    _LAST_TS[:] = [(key, typesystem)]
+    return typesystem
 
 
 def _cassis_for_import() -> Any:
@@ -271,20 +286,23 @@ def _json(value: Any, default: Any) -> Any:
 
 # ----------------------------------------------------------------------------- writing
 def typesystem_for(schema: Schema) -> Any:
-    """DKPro Core's types, our features on NamedEntity and DocumentMetaData, one custom span
+    """DKPro Core's NamedEntity and DocumentMetaData with our features, one custom span
     layer per non-entity layer of the schema and the link layer."""
     cassis = _cassis()
-    ts = cassis.load_dkpro_core_typesystem()
-    ne = ts.get_type(NAMED_ENTITY)
+    # Only the types we write (DKPro Core's NamedEntity and DocumentMetaData by their DKPro
+    # names and features, plus ours), not all of DKPro Core's: INCEpTION needs no more, and
+    # every CAS would otherwise carry hundreds of unused types (10x slower to write and read).
+    ts = cassis.TypeSystem()
+    ne = ts.create_type(NAMED_ENTITY, ANNOTATION)
+    ts.create_feature(ne, "value", "uima.cas.String")
+    ts.create_feature(ne, "identifier", "uima.cas.String")
     ts.create_feature(ne, "copydeskAttributes", "uima.cas.String")
     ts.create_feature(ne, "copydeskPartOf", ANNOTATION)
-    if ts.contains_type(METADATA):
-        md = ts.get_type(METADATA)
-    else:  # DKPro Core's own layout: a DocumentAnnotation with the document's id and title
-        md = ts.create_type(METADATA, "uima.tcas.DocumentAnnotation"
-                            if ts.contains_type("uima.tcas.DocumentAnnotation") else ANNOTATION)
-        for name in ("documentTitle", "documentId"):
-            ts.create_feature(md, name, "uima.cas.String")
+    md = ts.create_type(METADATA, "uima.tcas.DocumentAnnotation")
+    for name in ("documentTitle", "documentId", "documentUri", "collectionId",
+                 "documentBaseUri"):
+        ts.create_feature(md, name, "uima.cas.String")
+    ts.create_feature(md, "isLastSegment", "uima.cas.Boolean")
     for name in ("copydeskAnnotator", "copydeskStatus", "copydeskSource", "copydeskMeta"):
         ts.create_feature(md, name, "uima.cas.String")
     for layer in sorted({lab.layer for lab in schema.labels} - {ENTITY}):
