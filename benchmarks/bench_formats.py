@@ -20,11 +20,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench_export import build  # noqa: E402
+from bench_export import build
 
-from copydesk.exports import ExportOptions, run_export  # noqa: E402
-from copydesk.exports.importing import import_annotated  # noqa: E402
-from copydesk.projects.project import Project  # noqa: E402
+from copydesk.exports import ExportOptions, run_export
+from copydesk.exports.importing import import_annotated
+from copydesk.projects.project import Project
 
 OUT_NAMES = {"labelstudio": "tasks.json", "doccano": "doccano.jsonl", "xmi": "xmi",
              "jsonl": "out.jsonl", "brat": "brat"}

@@ -208,11 +208,20 @@ def import_annotated(store: Store, schema: Schema, paths: Iterable[Path | str], 
 
 def _import_unit(store: Store, schema: Schema, path: Path, fmt: Format, root: Path | None,
                  ctx: ReadContext, report: AnnotatedReport, mark: Any) -> None:
-    """One file: read whole and inserted in one transaction when it is small; a big one is
-    read twice, streamed: a first pass checks every line and keeps nothing (a broken file is
+    """One file: read whole and inserted in one transaction when it is small (or when its
+    format is not streamed); a big file of a streamed format (`STREAMED = True`: JSONL,
+    doccano) is read twice: a first pass checks every line and keeps nothing (a broken file is
     refused with nothing written), the second inserts batch by batch, so memory holds one
     batch whatever the file size."""
     module = fmt.load()
+    if not getattr(module, "STREAMED", False):
+        # the reader holds the whole file anyway (one JSON value, one XMI, one .ann): it is
+        # checked whole before anything is yielded, then written in one transaction
+        with collector_paused():
+            docs_all = list(module.read(path, ctx, root))
+            if docs_all:
+                report.add(insert_documents(store, docs_all, origin=str(path), schema=schema))
+        return
     with collector_paused():
         batch: list[NewDocument] = []
         chars = 0

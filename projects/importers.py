@@ -121,7 +121,14 @@ def _reads_as_latin1_letters(data: bytes) -> bool:
 
 
 def title_of(text: str, suffix: str) -> str:
-    """First Markdown heading, else the first non-blank line, shortened for the queue."""
+    """First Markdown heading, else the first non-blank line, shortened for the queue.
+
+    Plain text looks at the first 64 KiB only: splitting a 200 MB one-line document into
+    lines would copy all of it (twice, with strip) just to keep 120 characters."""
+    if suffix != ".md" and len(text) > 65536:
+        head = text[:65536]
+        if head.strip():
+            return title_of(head, suffix)
     first = ""
     for raw in text.splitlines():
         line = raw.strip()
@@ -245,7 +252,9 @@ def iter_jsonl_lines(path: Path) -> Iterator[tuple[int, Any]]:
                 raw = raw[3:]
             if raw.isspace():  # a blank line (isspace copies nothing; strip() would)
                 continue
-            yield number, _loads(raw, number)
+            value = _loads(raw, number)
+            del raw  # not held while the caller works on the value (a 200 MB line is 200 MB)
+            yield number, value
 
 
 def iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:

@@ -421,3 +421,29 @@ def test_hostile_jsonl_is_one_line_with_its_place(tmp_path: Path, line: str, why
     assert "Traceback" not in err and "set_int_max_str_digits" not in err
     with Project.open(root) as project:
         assert project.store.document_count() == 0
+
+
+def test_a_big_jsonl_goes_in_batches_and_a_late_error_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past BIG_DOCS documents a JSONL file is streamed: a first pass checks every line, the
+    second writes batch by batch; an error on the last line still leaves nothing written."""
+    from copydesk.exports import importing
+    from copydesk.exports.formats import jsonl as jsonl_format
+
+    monkeypatch.setattr(importing, "BIG_DOCS", 3)
+    monkeypatch.setattr(jsonl_format, "BATCH_DOCS", 2)
+    lines = [{"text": f"Report {n} from Kirkuk.", "meta": {"annotator": "wire"},
+              "spans": [{"start": len(f"Report {n} from "), "end": len(f"Report {n} from ") + 6,
+                         "label": "GPE"}]} for n in range(9)]
+    bad = [*lines, {"text": "Last one.", "spans": [{"start": 0, "end": 99, "label": "GPE"}]}]
+    root = _new(tmp_path, "p")
+    with Project.open(root) as project:
+        report = importing.import_annotated(project.store, project.schema,
+                                            [_write_jsonl(tmp_path / "bad.jsonl", bad)])
+        assert [(r.line, "outside" in r.reason or "past" in r.reason or "end" in r.reason)
+                for r in report.rejected] == [(10, True)]
+        assert project.store.document_count() == 0
+        report = importing.import_annotated(project.store, project.schema,
+                                            [_write_jsonl(tmp_path / "ok.jsonl", lines)])
+        assert (report.imported, report.spans, report.rejected) == (9, 9, [])
+        assert project.store.document_count() == 9

@@ -9,7 +9,8 @@ A format module (one per format, listed in `exports.formats.TABLE`) defines any 
   folder (`head == b""`) is in this format, judged by content, not only by name;
 - `read(path: Path, ctx: ReadContext) -> Iterable[NewDocument]`: the documents of a file or
   folder with their annotation sets. A reader may yield as it goes (a big JSONL file is
-  streamed); the driver inserts what it yields in batches.
+  streamed); with `STREAMED = True` the driver inserts a big file's documents in batches
+  (after a first pass has checked all of it), else all in one transaction.
 
 Nothing here knows one format from another; `run_export` and `import_annotated` only talk to
 this interface, so adding a format is one module and one row of the table.

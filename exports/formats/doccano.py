@@ -32,6 +32,7 @@ from copydesk.projects.bulk import NewDocument, NewSet
 from copydesk.projects.importers import SourceError, content_hash, iter_jsonl_lines, title_of
 
 OUTPUT = "file"
+STREAMED = True  # read line by line; a big file is imported in batches (importing.py)
 _LABEL_SHAPE = re.compile(rb'"label"\s*:\s*\[\s*(\[|\])')
 _ENTITY_SHAPE = re.compile(rb'"entities"\s*:\s*\[\s*(\{\s*"[a-z_]+"|\])')
 

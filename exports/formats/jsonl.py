@@ -25,6 +25,7 @@ from copydesk.projects.importers import JSONL_SUFFIXES, SourceError, content_has
 from copydesk.schema.model import Schema
 
 OUTPUT = "file"
+STREAMED = True  # read line by line; a big file is imported in batches (importing.py)
 _PRODIGY_ANSWERS = {"accept": "done", "reject": "skipped", "ignore": "skipped"}
 # Documents per yielded batch: bounds memory on a big file; a small file is one batch.
 BATCH_DOCS = 2000
