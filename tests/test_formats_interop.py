@@ -447,3 +447,39 @@ def test_a_big_jsonl_goes_in_batches_and_a_late_error_writes_nothing(
                                             [_write_jsonl(tmp_path / "ok.jsonl", lines)])
         assert (report.imported, report.spans, report.rejected) == (9, 9, [])
         assert project.store.document_count() == 9
+
+
+@pytest.mark.parametrize("name, content, place", [
+    ("ls.json", b'[{"id": 1, "annotations": [], "data": {"text": "A"}}, {"data": 5}]',
+     "task 2"),
+    ("ls2.json", b'[{"annotations": [], "data": {"text": "A"}},\n  {"data": {"text": "B"', ":2:"),
+    ("d.jsonl", b'{"text": "Kirkuk.", "label": [[0, 6, "GPE"]]}\n{"text": "x", "label": [[0]]}',
+     ":2:"),
+])
+def test_each_broken_foreign_file_is_one_line_with_its_place(
+        tmp_path: Path, name: str, content: bytes, place: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    root = _new(tmp_path, "p")
+    assert _cli(root, "import", str(path)) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and str(path) in err and place in err, err
+    with Project.open(root) as project:
+        assert project.store.document_count() == 0
+
+
+def test_a_broken_xmi_in_a_zip_is_one_line_naming_it(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    good = _inception_zip(tmp_path)
+    bad = tmp_path / "broken.zip"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as dst:
+        for item in src.namelist():
+            data = src.read(item)
+            dst.writestr(item, data[: len(data) // 2] if item == "kirkuk.xmi" else data)
+    root = _new(tmp_path, "p")
+    assert _cli(root, "import", str(bad), "--map", "LOC-GPE=GPE") == 1
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "broken.zip" in err and "kirkuk.xmi" in err
+    with Project.open(root) as project:
+        assert project.store.document_count() == 0

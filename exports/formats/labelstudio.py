@@ -53,11 +53,13 @@ ATTR_PREFIX = "attr-"
 
 # ----------------------------------------------------------------------------- reading
 def detect(path: Path, head: bytes) -> bool:
-    """A JSON list whose first task has `data` (Label Studio's export), whatever the name."""
+    """A JSON list of task objects (Label Studio's export), whatever the file's name: its
+    first 64 KiB show a list of objects with `data`, `annotations` or `predictions` (Label
+    Studio writes `annotations` first, and they may fill the first 64 KiB)."""
     first = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not first.startswith(b"["):
+    if re.match(rb'\[\s*\{', first) is None:
         return False
-    return re.match(rb'\[\s*\{', first) is not None and b'"data"' in first
+    return any(key in first for key in (b'"data"', b'"annotations"', b'"predictions"'))
 
 
 def read(path: Path, ctx: ReadContext, root: Path | None = None) -> Iterator[NewDocument]:
