@@ -19,7 +19,6 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -28,6 +27,7 @@ from copydesk.projects.errors import StoreError
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui import motions
 from copydesk.tui.bidi_settings import options_for, remember
+from copydesk.tui.framework import key_for_character, screen_bindings
 from copydesk.tui.history_text import describe_action
 from copydesk.tui.layout import SpanView
 from copydesk.tui.motions import trim_punctuation
@@ -457,12 +457,13 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         in `on_key` here runs when the event reaches the screen, ahead of cursor keys still
         queued for binding dispatch, so a typed-ahead burst (SSH) would label the wrong text.
         """
+        bindings = screen_bindings(self).key_to_bindings
         for key in self._label_keys:
-            self._bindings.key_to_bindings.pop(key, None)
+            bindings.pop(key, None)
         self._label_keys = []
         for hotkey, label in self.schema.hotkeys().items():
-            key = _character_to_key(hotkey)
-            self._bindings.key_to_bindings[key] = [
+            key = key_for_character(hotkey)
+            bindings[key] = [
                 Binding(key, f"label({label.name!r})", label.name, show=False,
                         id=f"label.{label.name}")
             ]

@@ -13,6 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from copydesk.schema.model import LAYERS
+from copydesk.tui.framework import screen_bindings
 from copydesk.tui.keys_help import binding_rows
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class HelpScreen(ModalScreen[None]):
         keymap = self.app.project.config.settings.get("keymap")
         pairs: list[tuple[str, Binding]] = []
         for node in nodes:
-            bindings_map = node._bindings.copy()
+            bindings_map = screen_bindings(node).copy()
             if isinstance(keymap, dict) and keymap:  # show remapped keys as remapped
                 bindings_map.apply_keymap({str(k): str(v) for k, v in keymap.items()})
             for key, bindings in bindings_map.key_to_bindings.items():
