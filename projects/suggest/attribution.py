@@ -91,6 +91,10 @@ DEFAULT_CUES: dict[str, dict[str, list[str]]] = {
     },
 }
 
+# The English verb forms of the first release: the "bare regular expression" floor that
+# benchmarks/bench_attribution.py measures the rules against.
+DEFAULT_VERBS_43: tuple[str, ...] = tuple(DEFAULT_CUES["en"]["verbs"])
+
 # Words that end a source phrase, per language (casefolded, Arabic diacritics stripped).
 _STOP = {
     "en": {"that", "who", "whom", "which", "when", "while", "because", "if", "after", "before",

@@ -56,7 +56,11 @@ def render(result) -> str:  # type: ignore[no-untyped-def]
         return (f"no document has sets by both {result.annotator} and {result.against} "
                 "(with the reference done; --status all counts unfinished ones)")
     out = [f"{result.annotator} against {result.against}: {result.documents} documents "
-           "(P = share of A's that B has, R = share of B's that A found)", ""]
+           "(P = share of A's that B has, R = share of B's that A found)"]
+    if result.unanswered:
+        out.append(f"{result.unanswered} of them have nothing by {result.annotator}: their "
+                   "reference spans count as missed")
+    out.append("")
     head = ["tp", "fp", "fn", "P", "R", "F1"]
 
     def prf(c) -> list[str]:  # type: ignore[no-untyped-def]
@@ -78,4 +82,9 @@ def render(result) -> str:  # type: ignore[no-untyped-def]
         for match, counts in (("exact", exact), ("overlap", overlap)):
             rows.append(["all", *([""] * (len(names) - 1)), match, *prf(micro(counts.values()))])
         out += [title, table([*names, "match", *head], rows), ""]
+    whole = [(m, c) for m, c in (("exact", result.whole_exact), ("overlap", result.whole_overlap))
+             if c.tp or c.fp or c.fn]
+    if whole:
+        out += ["whole attributions (content, cue and source all matched)",
+                table(["match", *head], [[m, *prf(c)] for m, c in whole]), ""]
     return "\n".join(out).rstrip()

@@ -1,0 +1,105 @@
+"""Attribution on the test split of tests/data/attribution-news (issue 22): P/R/F1 per part for
+a bare reporting-verb regex (the floor), the rules, and (with copydesk[train]) the CRF learned
+from the train split; training time and suggestion throughput.
+
+    .venv/bin/python benchmarks/bench_attribution.py [--no-model]
+
+The floor marks every match of 43 reporting-verb forms as a CUE (no source, no content), as
+the issue's "bare regular expression" does; its content and source rows are zero by design.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import regex
+
+from copydesk.projects.bulk import NewSpan
+from copydesk.projects.suggest.attribution import DEFAULT_VERBS_43, AttributionDetector
+from copydesk.projects.suggest.evaluate import Evaluation, read_gold_files, score_proposals
+from copydesk.projects.suggest.write import Proposal
+from copydesk.schema import default_schema_path, load_schema
+from copydesk.schema.model import ATTRIBUTION
+
+CORPUS = Path(__file__).resolve().parent.parent / "tests" / "data" / "attribution-news"
+FLOOR = regex.compile(r"\b(?:" + "|".join(map(regex.escape, DEFAULT_VERBS_43)) + r")\b",
+                      regex.IGNORECASE)
+
+
+def floor(text: str) -> Proposal:
+    return Proposal([NewSpan(ATTRIBUTION, "CUE", m.start(), m.end())
+                     for m in FLOOR.finditer(text)])
+
+
+def rows(name: str, ev: Evaluation) -> list[str]:
+    out = []
+    for part, match, counts in (("cue", "exact", ev.parts_exact),
+                                ("cue", "overlap", ev.parts_overlap),
+                                ("source", "overlap", ev.parts_overlap),
+                                ("content", "overlap", ev.parts_overlap),
+                                ("content", "exact", ev.parts_exact)):
+        c = counts.get(part)
+        if c is None:
+            out.append(f"| {name} | {part}, {match} | - | - | - |")
+            continue
+        out.append(f"| {name} | {part}, {match} | {c.precision or 0:.2f} | {c.recall or 0:.2f}"
+                   f" | {c.f1 or 0:.2f} |")
+    for match, c in (("exact", ev.whole_exact), ("overlap", ev.whole_overlap)):
+        out.append(f"| {name} | whole attribution, {match} | {c.precision or 0:.2f} | "
+                   f"{c.recall or 0:.2f} | {c.f1 or 0:.2f} |")
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--no-model", action="store_true")
+    parser.add_argument("--split", default="test")
+    args = parser.parse_args()
+    schema = load_schema(default_schema_path())
+    gold = read_gold_files([CORPUS / args.split])
+    train = read_gold_files([CORPUS / "train"])
+    print(f"{len(gold)} {args.split} documents, "
+          f"{sum(s.label == 'CONTENT' for _, _, p in gold for s in p.spans)} attributions")
+    detector = AttributionDetector(schema)
+    lines = ["| system | part | P | R | F1 |", "|---|---|---|---|---|"]
+    lines += rows("regex floor (43 verb forms)",
+                  score_proposals(schema, [(p, floor(t)) for _, t, p in gold]))
+    began = time.perf_counter()
+    ruled = [(p, detector.detect(t)) for _, t, p in gold]
+    rules_s = time.perf_counter() - began
+    lines += rows("rules", score_proposals(schema, ruled))
+    texts = [t for _, t, _ in gold] * 50
+    chars = sum(map(len, texts))
+    began = time.perf_counter()
+    for t in texts:
+        detector.detect(t)
+    spent = time.perf_counter() - began
+    notes = [f"rules: {len(texts) / spent:,.0f} documents/s, {chars / spent / 1e6:.2f} M chars/s "
+             f"({len(texts)} documents; first pass {rules_s * 1000:.0f} ms)"]
+    if not args.no_model:
+        try:
+            from copydesk.projects.suggest.crf import AttributionCRF
+        except ImportError as exc:
+            print(f"no model row: {exc}", file=sys.stderr)
+        else:
+            began = time.perf_counter()
+            model = AttributionCRF.fit([(t, p) for _, t, p in train], schema=schema)
+            train_s = time.perf_counter() - began
+            lines += rows("CRF (rules as features)",
+                          score_proposals(schema, [(p, model.predict(t)) for _, t, p in gold]))
+            began = time.perf_counter()
+            for t in texts[: len(gold) * 10]:
+                model.predict(t)
+            spent = time.perf_counter() - began
+            notes.append(f"CRF: trained on {len(train)} documents in {train_s:.1f} s; "
+                         f"{len(gold) * 10 / spent:,.0f} documents/s suggesting")
+    print("\n".join(lines))
+    print("\n".join(notes))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

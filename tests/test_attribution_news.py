@@ -1,0 +1,132 @@
+"""Issue 22: our own news-style attribution corpus (tests/data/attribution-news), the rules on
+its shapes, and `evaluate` counting every reference document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from copydesk.projects.project import Project
+from copydesk.projects.store import StoreError
+from copydesk.projects.suggest.evaluate import (
+    evaluate,
+    import_gold,
+    read_gold_files,
+    score_proposals,
+)
+from copydesk.projects.suggest.write import Proposal
+from copydesk.schema import default_schema_path, load_schema
+from copydesk.tui.cli import main
+
+CORPUS = Path(__file__).parent / "data" / "attribution-news"
+SCHEMA = load_schema(default_schema_path())
+
+
+@pytest.fixture(scope="module")
+def train() -> list[tuple[str, str, Proposal]]:
+    return read_gold_files([CORPUS / "train"])
+
+
+@pytest.fixture(scope="module")
+def test_split() -> list[tuple[str, str, Proposal]]:
+    return read_gold_files([CORPUS / "test"])
+
+
+def test_corpus_size_languages_and_split(train, test_split) -> None:  # type: ignore[no-untyped-def]
+    docs = train + test_split
+    ids = [i for i, _, _ in docs]
+    assert len(ids) >= 60 and len(set(ids)) == len(ids)
+    assert not {i for i, _, _ in train} & {i for i, _, _ in test_split}
+    assert sum(i.startswith("ar-") for i in ids) >= 8
+    assert sum(i.startswith("ckb-") for i in ids) >= 8
+    for _, text, proposal in docs:
+        for span in proposal.spans:  # offsets are computed: they cut the text at word edges
+            piece = text[span.start:span.end]
+            assert piece == piece.strip() and piece
+
+
+def test_corpus_holds_every_shape(train, test_split) -> None:  # type: ignore[no-untyped-def]
+    seen: set[str] = set()
+    for _, text, p in train + test_split:
+        for i, span in enumerate(p.spans):
+            if span.layer == "event":
+                seen.add("event")
+            if span.label != "CONTENT":
+                continue
+            kind = span.attributes.get("type")
+            seen.add(kind)
+            if span.fragments:
+                seen.add("split")
+            before = text[span.start - 1:span.start]
+            seen |= {name for name, marks in (("straight", '"'), ("curly", "“”"),
+                                              ("guillemets", "«»"), ("single", "'"))
+                     if before and before in marks}
+            if text[span.start - 2:span.start] == "''":
+                seen.add("doubled apostrophes")
+            for h, t, role in p.links:
+                if h != i or role != "cue":
+                    continue
+                cue = p.spans[t]
+                cue_text = text[cue.start:cue.end].lower()
+                if cue_text == ":":
+                    seen.add("colon cue")
+                if "according to" in cue_text:
+                    seen.add("according after" if cue.start > span.start else "according before")
+                if cue_text.startswith("in a statement"):
+                    seen.add("nominal cue")
+                if cue.start > span.end:
+                    seen.add("content before cue")
+            for h, t, role in p.links:
+                if h == i and role == "source" and text[p.spans[t].start:p.spans[t].end] in (
+                        "he", "He", "she", "She", "it", "It", "they"):
+                    seen.add("pronoun source")
+    assert seen >= {"direct", "indirect", "mixed", "split", "straight", "curly", "guillemets",
+                    "single", "doubled apostrophes", "colon cue", "according after",
+                    "according before", "nominal cue", "content before cue", "pronoun source",
+                    "event"}
+
+
+def test_a_bad_gold_file_names_file_and_document(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text("=== doc-a\n{Q1|said} with no content\n", "utf-8")
+    with pytest.raises(StoreError, match=r"bad\.txt: gold document 'doc-a': .*no content"):
+        read_gold_files([tmp_path])
+
+
+def test_recall_counts_documents_the_response_skipped(project: Project, test_split) -> None:  # type: ignore[no-untyped-def]
+    """Suggesting on half the gold documents must halve recall, not leave it unchanged."""
+    import_gold(project.store, test_split)
+    assert main(["suggest", "-p", str(project.root), "--attribution", "--docs", "all"]) == 0
+    full = evaluate(project.store, "suggest:attribution", "gold")
+    assert full.documents == len(test_split)
+    # drop the suggestions of every second document: those documents must still count
+    from sqlmodel import select
+
+    from copydesk.projects.models import AnnotationSet
+    from copydesk.projects.suggest.write import clear_suggestions
+    with project.store.db.read() as session:
+        doc_ids = sorted(s.document_id for s in session.exec(select(AnnotationSet).where(
+            AnnotationSet.annotator == "gold")))
+    clear_suggestions(project.store, ["suggest:attribution"])
+    from copydesk.projects.suggest.run import run_suggest
+    run_suggest(project, doc_ids[::2], attribution=True)
+    half = evaluate(project.store, "suggest:attribution", "gold")
+    assert half.documents == len(test_split)
+    assert half.unanswered >= len(doc_ids) // 2 > full.unanswered
+    cue_full, cue_half = full.parts_exact["cue"], half.parts_exact["cue"]
+    assert cue_half.tp + cue_half.fn == cue_full.tp + cue_full.fn  # same reference total
+    assert cue_half.recall < cue_full.recall
+
+
+def test_whole_attribution_needs_all_three_parts() -> None:
+    from copydesk.projects.suggest.evaluate import parse_markup
+
+    _, gold = parse_markup('"{C1|We will stay here}," {S1|Ana Rosk} {Q1|said}.\n')
+    _, wrong_source = parse_markup('"{C1|We will stay here}," Ana {S1|Rosk} {Q1|said}.\n')
+    _, no_source = parse_markup('"{C1|We will stay here}," Ana Rosk {Q1|said}.\n')
+    exact = score_proposals(SCHEMA, [(gold, wrong_source)])
+    assert (exact.whole_exact.tp, exact.whole_overlap.tp) == (0, 1)
+    missing = score_proposals(SCHEMA, [(gold, no_source)])
+    assert missing.whole_overlap.tp == 0 and missing.whole_overlap.fn == 1
+    assert missing.parts_exact["cue"].tp == 1 and missing.parts_exact["content"].tp == 1
