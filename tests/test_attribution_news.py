@@ -130,3 +130,96 @@ def test_whole_attribution_needs_all_three_parts() -> None:
     missing = score_proposals(SCHEMA, [(gold, no_source)])
     assert missing.whole_overlap.tp == 0 and missing.whole_overlap.fn == 1
     assert missing.parts_exact["cue"].tp == 1 and missing.parts_exact["content"].tp == 1
+
+
+# --------------------------------------------------------------------------- the rules' shapes
+from copydesk.projects.suggest.attribution import (  # noqa: E402
+    AttributionDetector,
+    AttributionSettings,
+    find_quotes,
+)
+from tests.test_suggest_attribution import triples  # noqa: E402
+
+RULES = AttributionDetector(SCHEMA)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Talks will resume on Thursday, according to the labour office.",
+     ("Talks will resume on Thursday", "according to", "the labour office", "indirect")),
+    ("No one was hurt, civil defence said.",
+     ("No one was hurt", "said", "civil defence", "indirect")),
+    ("Residents said the river had risen a metre since the morning.",
+     ("the river had risen a metre since the morning", "said", "Residents", "indirect")),
+    ("Local residents told the Courier the queue reached the street.",
+     ("the queue reached the street", "told", "Local residents", "indirect")),
+    ("Ministers have repeatedly denied it had broken the agreement.",
+     ("it had broken the agreement", "denied", "Ministers", "indirect")),
+    ("''We underestimated the ground,'' she told parliament.",
+     ("We underestimated the ground", "told", "she", "direct")),
+    ("'We heard a bang and then the roof was alight,' said guard Piet Wouters.",
+     ("We heard a bang and then the roof was alight", "said", "Piet Wouters", "direct")),
+    ('"We have made a fair offer," it said in a statement.',
+     ("We have made a fair offer", "said", "it", "direct")),
+    ('The electoral commission: "Every box will be checked."',
+     ("Every box will be checked.", ":", "The electoral commission", "direct")),
+    ("The airline association: passengers should check their flights.",
+     ("passengers should check their flights", ":", "The airline association", "indirect")),
+    ("In a statement, the ministry thanked him for his service.",
+     ("thanked him for his service", "In a statement", "the ministry", "indirect")),
+    ("{C2|الأسعار ستنخفض قريبا}، بحسب التجار.".replace("{C2|", "").replace("}", ""),
+     ("الأسعار ستنخفض قريبا", "بحسب", "التجار", "indirect")),
+])
+def test_rules_find_each_shape(text: str, expected: tuple[str, ...]) -> None:
+    assert expected in triples(text, RULES.detect(text))
+
+
+def test_a_participle_reports_a_second_content_without_a_source() -> None:
+    text = "The grid operator blamed the cold snap, saying demand had reached a record."
+    assert triples(text, RULES.detect(text)) == {
+        ("the cold snap", "blamed", "The grid operator", "indirect"),
+        ("demand had reached a record", "saying", None, "indirect")}
+
+
+def test_a_quote_with_its_own_cue_is_not_joined_to_the_one_before() -> None:
+    text = ('"Cycling has doubled since the pandemic," Ben Hale said. Ida Frost replied: '
+            '"We should be ashamed of how slowly we moved."')
+    found = triples(text, RULES.detect(text))
+    assert ("Cycling has doubled since the pandemic", "said", "Ben Hale", "direct") in found
+    assert ("We should be ashamed of how slowly we moved.", "replied", "Ida Frost",
+            "direct") in found
+
+
+def test_nouns_and_things_found_are_not_cues() -> None:
+    text = ("The report was published on Monday. Police found the car near the river. "
+            "The claim surprised nobody.")
+    assert RULES.detect(text).spans == []
+
+
+def test_single_quote_marks_are_not_apostrophes() -> None:
+    text = "It's the parents' day. 'Don't go,' he said."
+    assert [text[o + 1:c] for o, c in find_quotes(text)] == ["Don't go,"]
+
+
+def test_cue_extent_and_lemmas_are_project_settings() -> None:
+    text = "The ministry has repeatedly insisted that staffing levels are safe."
+    phrase = AttributionDetector(SCHEMA, AttributionSettings.from_settings(
+        {"attribution": {"cue_extent": "phrase"}}))
+    assert ("that staffing levels are safe", "has repeatedly insisted", "The ministry",
+            "indirect") in triples(text, phrase.detect(text))
+    with pytest.raises(StoreError, match="cue_extent"):
+        AttributionSettings.from_settings({"attribution": {"cue_extent": "clause"}})
+    text = "Officials mused that the bridge might close."
+    assert RULES.detect(text).spans == []
+    lemmas = AttributionDetector(SCHEMA, AttributionSettings.from_settings(
+        {"attribution": {"cues": {"en": {"lemmas": ["muse"]}}}}))
+    assert ("that the bridge might close", "mused", "Officials", "indirect") in triples(
+        text, lemmas.detect(text))
+
+
+def test_rules_on_the_test_split_beat_the_first_release(test_split) -> None:  # type: ignore[no-untyped-def]
+    """The issue's measure on our own held-out articles: cue exact, source and content
+    overlap F1 well above the first release's (0.69, 0.68, 0.69 on this split)."""
+    ev = score_proposals(SCHEMA, [(p, RULES.detect(t)) for _, t, p in test_split])
+    assert ev.parts_exact["cue"].f1 >= 0.85
+    assert ev.parts_overlap["source"].f1 >= 0.85
+    assert ev.parts_overlap["content"].f1 >= 0.85

@@ -191,6 +191,8 @@ _SOURCE_SIDE = {"en": "before", "ar": "after", "ckb": "before"}
 # Cues whose object is the addressee, never the source ("told the Evening Ledger").
 _BEFORE_ONLY = {"told", "tells", "informed", "briefed"}
 _COMMAS = {",", "،"}
+_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "his", "her",
+                "their", "our", "my", "your", "no", "any", "every", "each", "some", "new"}
 _PRONOUN_SOURCES = {"it", "they", "he", "she", "we", "i"}
 # Objects of "told"/"informed" that are the addressee, skipped before a bare reported clause.
 _ADDRESSEES = {"reporters", "journalists", "parliament", "lawmakers", "him", "her", "them",
@@ -310,6 +312,8 @@ class AttributionDetector:
                 for word in words:
                     self._cues.add_phrase(f"{lang}:{kind}", word)
         self._stop = {lang: {self._fold(w) for w in words} for lang, words in _STOP.items()}
+        self._verb_forms = {self._fold(w) for w in self.settings.cues.get("en", {}).get(
+            "verbs", ())}
         self._skip = {lang: {self._fold(w) for w in words} for lang, words in _SKIP.items()}
         self._comp = {lang: {self._fold(w) for w in words}
                       for lang, words in _COMPLEMENTIZER.items()}
@@ -431,6 +435,8 @@ class AttributionDetector:
             lang, kind = label.split(":")
             first = bisect_left(starts, start)
             last = bisect_left(starts, end)
+            if kind == "verbs" and first > 0 and keys[first - 1] in _DETERMINERS:
+                continue  # "the report", "a claim", "its support": a noun, not a cue
             found.append(Cue(lang, kind, first, last))
         return found
 
@@ -568,7 +574,7 @@ class AttributionDetector:
         def span_of(found: tuple[int, int] | None) -> tuple[int, int] | None:
             return (toks[found[0]][0], toks[found[1]][1]) if found else None
 
-        before = self._before_cue(keys, cue, lo)  # CONTENT, [source] cue [source].
+        before = self._before_cue(keys, cue, lo, hi)  # CONTENT, [source] cue [source].
         if cue.kind == "according":
             comma = next((j for j in range(cue.last, hi) if keys[j] in _COMMAS), None)
             if comma is not None and comma + 1 < hi:  # According to X, CONTENT.
@@ -581,6 +587,10 @@ class AttributionDetector:
         if cue.kind == "nominal":  # In a statement, X CONTENT.
             start = cue.last + (1 if cue.last < hi and keys[cue.last] in _COMMAS else 0)
             src = self._phrase(text, keys, lang, start, hi, 1)
+            if src is not None and lang == "en":  # "the ministry thanked ...": stop at a verb
+                cut = next((j for j in range(src[0] + 1, src[1] + 1) if _looks_verb(keys[j])
+                            or keys[j] in self._verb_forms), None)
+                src = src if cut is None else (src[0], cut - 1)
             if src is not None and src[1] + 1 < hi:
                 emit(_trim(text, toks[src[1] + 1][0], s_end), span_of(src))
             return
@@ -619,10 +629,15 @@ class AttributionDetector:
         end = self._clause_end(keys, toks, cue_at, k, hi, s_end)
         emit(_trim(text, toks[k][0], end), self._source(text, toks, keys, cue, lo, cue.first))
 
-    def _before_cue(self, keys: Sequence[str], cue: Cue, lo: int) -> int | None:
+    def _before_cue(self, keys: Sequence[str], cue: Cue, lo: int, hi: int) -> int | None:
         """The comma ending a content that comes before its cue ("Talks will resume, the
         office said." / ", according to X."), or None: at most a source phrase may lie
         between the comma and the cue, and at most a source or a few words after it."""
+        if keys[cue.first].endswith("ing") and cue.kind == "verbs":
+            return None  # "..., saying ...": what follows is the content
+        after = [k for k in keys[cue.last:hi] if _WORDLIKE.search(k)]
+        if len(after) > (MAX_SOURCE_TOKENS + 2 if cue.kind == "according" else 4):
+            return None  # the cue has a clause of its own after it
         j = cue.first - 1
         words = 0
         while j >= lo and keys[j] not in _COMMAS and words <= MAX_SOURCE_TOKENS:
@@ -743,6 +758,12 @@ def _phrase_extent(keys: Sequence[str], first: int, last: int) -> tuple[int, int
             last += len(words)
             break
     return first, last
+
+
+def _looks_verb(key: str) -> bool:
+    """An English finite verb by its shape: "thanked", "is", "has" (no tagger here)."""
+    return (len(key) > 4 and key.endswith("ed")) or key in (
+        "is", "was", "are", "were", "has", "have", "had", "will", "would", "said", "says")
 
 
 def _script_lang(text: str) -> str:

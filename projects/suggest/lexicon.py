@@ -91,7 +91,7 @@ EN_THAT_ONLY: frozenset[str] = frozenset({
     "describe", "characterise", "characterize", "welcome", "hail", "praise", "applaud",
     "acclaim", "commend", "condemn", "denounce", "decry", "deplore", "criticise", "criticize",
     "slam", "lash out", "scold", "reprimand", "rebuff", "question", "query", "wonder",
-    "dispute", "contest", "object", "protest", "repeat", "restate", "mention", "tell",
+    "dispute", "contest", "object", "protest", "repeat", "restate", "mention",
 })
 
 _IRREGULAR: dict[str, tuple[str, ...]] = {
