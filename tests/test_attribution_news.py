@@ -223,3 +223,14 @@ def test_rules_on_the_test_split_beat_the_first_release(test_split) -> None:  # 
     assert ev.parts_exact["cue"].f1 >= 0.85
     assert ev.parts_overlap["source"].f1 >= 0.85
     assert ev.parts_overlap["content"].f1 >= 0.85
+
+
+def test_suggest_says_when_finished_gold_documents_were_left_out(
+        project: Project, test_split, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
+    import_gold(project.store, test_split[:3])
+    assert main(["suggest", "-p", str(project.root), "--attribution"]) == 0
+    out = capsys.readouterr().out
+    assert "no documents to suggest on (--docs todo)" in out
+    assert "3 documents finished by a person" in out and "--docs all" in out
+    assert main(["suggest", "-p", str(project.root), "--attribution", "--docs", "all"]) == 0
+    assert "left out" not in capsys.readouterr().out

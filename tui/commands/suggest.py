@@ -94,6 +94,8 @@ def run(args: argparse.Namespace) -> int:
             def model(store, ids):  # type: ignore[no-untyped-def]
                 return model_proposals(store, nlp, ids)
         doc_ids = select_documents(project.store, args.docs)
+        left_out = 0 if args.docs == "all" else len(
+            select_documents(project.store, "all")) - len(doc_ids)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       console=console, transient=True,
                       disable=not console.is_terminal) as bar:
@@ -115,4 +117,7 @@ def run(args: argparse.Namespace) -> int:
               f"{rate}")
     if not doc_ids:
         print(f"no documents to suggest on (--docs {args.docs})")
+    if left_out:
+        print(f"{left_out} documents finished by a person (done, skipped or flagged, e.g. "
+              "imported gold) were left out; add --docs all to suggest on them too")
     return 0
