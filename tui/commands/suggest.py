@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="suggest quotes with their cue and source (English, Arabic, "
                              "Kurdish; cue words extendable in copydesk.yaml settings)")
     parser.add_argument("--model", metavar="DIR", default=None,
-                        help="a spaCy pipeline made by `copydesk train` (needs copydesk[spacy])")
+                        help="a model made by `copydesk train` (spaCy NER, needs copydesk[spacy]) "
+                             "or `copydesk train --attribution` (needs copydesk[train])")
     parser.add_argument("--docs", choices=("todo", "all"), default="todo",
                         help="todo (default): documents nobody has finished; all: every one")
     parser.add_argument("--clear", action="store_true",
@@ -87,12 +88,20 @@ def run(args: argparse.Namespace) -> int:
                                                    project.schema.active_labels])
         model = None
         if args.model:
-            from copydesk.exports.suggest_model import load_model, model_proposals
+            from copydesk.projects.suggest import crf
 
-            nlp = load_model(args.model)  # a bad folder fails here, before any work
+            if crf.is_attribution_model(args.model):
+                learned = crf.AttributionCRF.load(args.model, project.schema)
 
-            def model(store, ids):  # type: ignore[no-untyped-def]
-                return model_proposals(store, nlp, ids)
+                def model(store, ids):  # type: ignore[no-untyped-def]
+                    return crf.model_proposals(store, learned, ids)
+            else:
+                from copydesk.exports.suggest_model import load_model, model_proposals
+
+                nlp = load_model(args.model)  # a bad folder fails here, before any work
+
+                def model(store, ids):  # type: ignore[no-untyped-def]
+                    return model_proposals(store, nlp, ids)
         doc_ids = select_documents(project.store, args.docs)
         left_out = 0 if args.docs == "all" else len(
             select_documents(project.store, "all")) - len(doc_ids)
