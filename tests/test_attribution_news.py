@@ -234,3 +234,36 @@ def test_suggest_says_when_finished_gold_documents_were_left_out(
     assert "3 documents finished by a person" in out and "--docs all" in out
     assert main(["suggest", "-p", str(project.root), "--attribution", "--docs", "all"]) == 0
     assert "left out" not in capsys.readouterr().out
+
+
+def test_evaluate_scores_a_brat_folder_directly(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+    import shutil
+
+    parc = Path(__file__).parent / "data" / "parc-style"
+    assert main(["evaluate", "--brat", str(parc), "--json"]) == 0  # the rules, no project
+    rules = json.loads(capsys.readouterr().out)
+    assert rules["documents"] == 3 and rules["annotator"] == "rules"
+    assert 0 < rules["attributions_overlap"]["recall"] < 1
+    assert main(["evaluate", "--brat", str(parc), "--response", str(parc), "--json"]) == 0
+    same = json.loads(capsys.readouterr().out)  # a folder against itself: all right
+    assert same["attributions_exact"]["f1"] == 1.0
+    assert {row["f1"] for row in same["parts_exact"]} == {1.0}
+    # a response folder missing a file: that document's attributions are all missed
+    partial = tmp_path / "partial"
+    shutil.copytree(parc, partial)
+    (partial / "flood.ann").unlink()
+    assert main(["evaluate", "--brat", str(parc), "--response", str(partial), "--json"]) == 0
+    missing = json.loads(capsys.readouterr().out)
+    assert missing["documents"] == 3 and missing["unanswered"] == 1
+    assert missing["attributions_exact"]["recall"] < 1
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.txt").write_text("Ana said so.", "utf-8")
+    (bad / "a.ann").write_text("T1\tCue 4 8\tsaid\nT2\tCue 40 48\tnothing\n", "utf-8")
+    assert main(["evaluate", "--brat", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "a.ann" in err and "Traceback" not in err
+    assert main(["evaluate", "--brat", str(tmp_path / "none")]) == 1
+    assert "no brat .ann files" in capsys.readouterr().err
