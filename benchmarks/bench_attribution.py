@@ -61,9 +61,11 @@ def main() -> int:
                         help="only time training on N long synthetic articles (each 12 train "
                              "pieces joined) with a fifth held out, as `train --attribution` "
                              "does; the issue's corpus size is about 800")
+    parser.add_argument("--patience", type=int, default=10,
+                        help="with --scale: a large value times the full 150 iterations")
     args = parser.parse_args()
     if args.scale:
-        return scale(args.scale)
+        return scale(args.scale, args.patience)
     schema = load_schema(default_schema_path())
     gold = read_gold_files([CORPUS / args.split])
     train = read_gold_files([CORPUS / "train"])
@@ -121,7 +123,7 @@ def combine(pieces: list[tuple[str, str, Proposal]]) -> tuple[str, Proposal]:
     return text, out
 
 
-def scale(n: int) -> int:
+def scale(n: int, patience: int = 10) -> int:
     import random
 
     from copydesk.projects.suggest.crf import AttributionCRF
@@ -136,7 +138,7 @@ def scale(n: int) -> int:
           f"({chars / 1e6:.1f} M in all)")
     began = time.perf_counter()
     model = AttributionCRF.fit(docs[n // 5:], schema=schema, heldout=held, budget=1200,
-                               progress=None)
+                               patience=patience)
     r = model.report
     print(f"trained in {time.perf_counter() - began:.0f} s: best iteration {r.best_iteration},"
           f" first pass stopped by {r.stopped}; held-out cue exact F1 "
