@@ -471,11 +471,16 @@ def train_from_store(store: Store, out_dir: Path, *, annotator: str | None = Non
                               patience=patience, progress=progress)
 
 
-def model_proposals(store: Store, model: AttributionCRF, doc_ids: Sequence[int]
+def model_proposals(store: Store, model: AttributionCRF, doc_ids: Sequence[int],
+                    uncertainty: dict[int, float] | None = None
                     ) -> Iterator[tuple[int, Proposal]]:
-    """`copydesk suggest --model DIR` with an attribution model: its proposals per document."""
+    """`copydesk suggest --model DIR` with an attribution model: its proposals per document;
+    each document's uncertainty goes into `uncertainty` (for `uncertainty.save_uncertainty`)."""
     for doc_id, text in document_texts(store, doc_ids):
-        yield doc_id, model.predict(text)
+        proposal, unsure = model.predict_with_uncertainty(text)
+        if uncertainty is not None:
+            uncertainty[doc_id] = unsure
+        yield doc_id, proposal
 
 
 def is_attribution_model(folder: str | Path) -> bool:

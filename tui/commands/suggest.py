@@ -87,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
                                      known_labels=[lb.name for lb in
                                                    project.schema.active_labels])
         model = None
+        unsure: dict[int, float] = {}  # per document, from an attribution model
         if args.model:
             from copydesk.projects.suggest import crf
 
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
                 learned = crf.AttributionCRF.load(args.model, project.schema)
 
                 def model(store, ids):  # type: ignore[no-untyped-def]
-                    return crf.model_proposals(store, learned, ids)
+                    return crf.model_proposals(store, learned, ids, unsure)
             else:
                 from copydesk.exports.suggest_model import load_model, model_proposals
 
@@ -118,6 +119,11 @@ def run(args: argparse.Namespace) -> int:
             report = run_suggest(project, doc_ids, patterns=patterns,
                                  attribution=args.attribution, model=model,
                                  progress=progress)
+        if unsure:
+            from copydesk.projects.suggest import MODEL
+            from copydesk.projects.suggest.uncertainty import save_uncertainty
+
+            save_uncertainty(project.store, MODEL, unsure)
     for source, result in report.sources.items():
         seconds = report.seconds[source]
         rate = f", {result.documents / seconds:.0f} docs/s" if seconds > 0 else ""
