@@ -74,3 +74,28 @@ def test_train_and_model_refuse_what_they_cannot_use(project: Project, tmp_path:
     assert main(["train", "-p", str(project.root), "--attribution", "--time-budget", "0",
                  str(tmp_path / "m")]) == 1
     assert "--time-budget" in capsys.readouterr().err
+
+
+def test_the_model_learns_event_triggers_from_gold(project: Project, tmp_path: Path) -> None:
+    """Triggers of one event type, written many times in gold, are suggested on new text."""
+    from copydesk.projects.suggest.evaluate import parse_markup
+
+    towns = ["Varno", "Kessel", "Solm", "Tolva", "Alva", "Pera", "Hollin", "Dornfeld"]
+    gold = []
+    for i, town in enumerate(towns * 3):
+        marked = (f"Workers in {town} will {{E1:Conflict.Demonstrate|strike}} on day {i}. "
+                  f'"{{C1|We have waited long enough for a fair offer}}," {{S1|a union leader}}'
+                  f" {{Q1|said}}.\n")
+        text, proposal = parse_markup(marked)
+        gold.append((f"d{i}", text, proposal))
+    import_gold(project.store, gold)
+    new = "Nurses in Ardel will strike on day 90."
+    insert_documents(project.store, [NewDocument(text=new, content_hash=content_hash(new))])
+    out = tmp_path / "m"
+    assert main(["train", "-p", str(project.root), "--attribution", str(out)]) == 0
+    assert main(["suggest", "-p", str(project.root), "--model", str(out)]) == 0
+    with sqlite3.connect(project.store.db.path) as conn:
+        found = conn.execute(
+            "SELECT s.layer, s.label, s.text FROM span s JOIN annotation_set a ON a.id = s.set_id"
+            " WHERE a.annotator = 'suggest:model'").fetchall()
+    assert ("event", "Conflict.Demonstrate", "strike") in found

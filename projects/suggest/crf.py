@@ -1,5 +1,6 @@
-"""A learned attribution tagger (optional `copydesk[train]`): a linear-chain CRF over our tokens
-with the rules' own output as features, trained on the team's finished attributions.
+"""A learned attribution (and event trigger) tagger (optional `copydesk[train]`): a
+linear-chain CRF over our tokens with the rules' own output as features, trained on the
+team's finished attributions.
 
 Why a CRF with the rules as features: it trains on CPU in seconds to minutes (python-crfsuite,
 L-BFGS), needs no download and no GPU, and starts from what the rules already know (every token
@@ -8,8 +9,9 @@ it learns where a team's gold departs from the rules: its cue extent, its source
 cues and shapes the lexicon lacks.
 
 Tags are BIO over CUE, SOURCE and CONTENT (a token in two parts takes the cue, then the
-source). Sequences are paragraphs. Decoding turns runs into spans and links them: each
-CONTENT to the nearest CUE in its paragraph, that cue to the nearest SOURCE not inside the
+source), and over each event type's triggers found in the gold (`EVT=Conflict.Attack`; event
+arguments are not learned). Sequences are paragraphs. Decoding turns runs into spans and
+links them: each CONTENT to the nearest CUE in its paragraph, that cue to the nearest SOURCE not inside the
 content; two contents that share a cue lying between them are one content in pieces (a split
 quote). The content `type` is read off the text: direct inside quotation marks, mixed when
 it holds some, indirect otherwise.
@@ -46,7 +48,7 @@ from copydesk.projects.suggest.attribution import (
 )
 from copydesk.projects.suggest.write import Proposal, document_texts
 from copydesk.projects.textutil import tokenize
-from copydesk.schema.model import ATTRIBUTION, CONTENT, CUE, SOURCE, Schema
+from copydesk.schema.model import ATTRIBUTION, CONTENT, CUE, EVENT, SOURCE, Schema
 
 INSTALL_HINT = "the attribution model needs python-crfsuite: pip install 'copydesk[train]'"
 MODEL_FILE = "attribution.crfsuite"
@@ -110,8 +112,11 @@ def _tags(proposal: Proposal, parts: dict[str, str], toks: Sequence[tuple[int, i
     rank = {part: n for n, part in enumerate(_PARTS)}
     owner = [len(_PARTS)] * len(toks)
     for span in proposal.spans:
-        part = parts.get(span.label)
-        if span.layer != ATTRIBUTION or part is None:
+        part = parts.get(span.label) if span.layer == ATTRIBUTION else None
+        if span.layer == EVENT:  # an event trigger: its own tag per type, lowest precedence
+            _tag_event(span, toks, starts, tags, owner)
+            continue
+        if part is None:
             continue
         for a, b in span.fragments or ((span.start, span.end),):
             first = bisect_left(starts, a)
@@ -125,6 +130,20 @@ def _tags(proposal: Proposal, parts: dict[str, str], toks: Sequence[tuple[int, i
                     begins = i == first or tags[i - 1][2:] != _TAG[part]
                     tags[i] = ("B-" if begins else "I-") + _TAG[part]
     return tags
+
+
+def _tag_event(span: NewSpan, toks: Sequence[tuple[int, int]], starts: Sequence[int],
+               tags: list[str], owner: list[int]) -> None:
+    first = bisect_left(starts, span.start)
+    if first > 0 and toks[first - 1][1] > span.start:
+        first -= 1
+    kind = "EVT=" + span.label
+    for i in range(first, len(toks)):
+        if toks[i][0] >= span.end:
+            break
+        if owner[i] == len(_PARTS):  # no attribution part claimed the token
+            tags[i] = ("B-" if i == first else "I-") + kind
+            owner[i] = len(_PARTS) + 1
 
 
 class _Featurizer:
@@ -173,10 +192,11 @@ class _Featurizer:
 class AttributionCRF:
     """A trained tagger plus the detector whose output it reads as features."""
 
-    def __init__(self, tagger: Any, detector: AttributionDetector, meta: dict[str, Any]
-                 ) -> None:
+    def __init__(self, tagger: Any, detector: AttributionDetector, meta: dict[str, Any],
+                 schema: Schema | None = None) -> None:
         self.tagger = tagger
         self.detector = detector
+        self.schema = schema  # event triggers are suggested only for types it has
         self.meta = meta
         self._feat = _Featurizer(detector)
         self.report = CRFReport(**meta.get("report", {})) if meta.get("report") else CRFReport()
@@ -207,7 +227,7 @@ class AttributionCRF:
             return out
 
         train_seqs, held_seqs = sequences(docs), sequences(heldout)
-        if not any(t != "O" for _, tags in train_seqs for t in tags):
+        if not any(t != "O" and "EVT=" not in t for _, tags in train_seqs for t in tags):
             raise StoreError("the training documents have no attribution spans to learn from")
         report = CRFReport(train_docs=len(docs), heldout_docs=len(heldout))
 
@@ -275,7 +295,7 @@ class AttributionCRF:
         meta = {"kind": KIND, "settings": {"cues": detector.settings.cues,
                                            "titles": detector.settings.titles,
                                            "cue_extent": detector.settings.cue_extent}}
-        model = cls(tagger, detector, meta)
+        model = cls(tagger, detector, meta, schema)
         if heldout:
             from copydesk.projects.suggest.evaluate import score_proposals
 
@@ -312,7 +332,7 @@ class AttributionCRF:
             tagger.open(str(folder / MODEL_FILE))
         except (OSError, ValueError) as exc:
             raise StoreError(f"{folder / MODEL_FILE}: cannot open the model ({exc})") from exc
-        return cls(tagger, AttributionDetector(schema, settings), meta)
+        return cls(tagger, AttributionDetector(schema, settings), meta, schema)
 
     # ---------------------------------------------------------------- suggesting
     def predict(self, text: str) -> Proposal:
@@ -336,6 +356,7 @@ class AttributionCRF:
     def _link(self, text: str, toks: Sequence[tuple[int, int]], tags: Sequence[str]
               ) -> Proposal:
         runs: dict[str, list[tuple[int, int]]] = {"CUE": [], "SRC": [], "CON": []}
+        events: list[tuple[str, int, int]] = []
         i = 0
         while i < len(tags):
             tag = tags[i]
@@ -346,7 +367,10 @@ class AttributionCRF:
             j = i + 1
             while j < len(tags) and tags[j] == "I-" + kind:
                 j += 1
-            runs[kind].append((toks[i][0], toks[j - 1][1]))
+            if kind.startswith("EVT="):
+                events.append((kind[4:], toks[i][0], toks[j - 1][1]))
+            else:
+                runs[kind].append((toks[i][0], toks[j - 1][1]))
             i = j
         out = Proposal()
         d = self.detector
@@ -396,6 +420,10 @@ class AttributionCRF:
             source = near(cue, runs["SRC"], avoid=content)
             if source is not None:
                 out.links.append((head, span(d.source, *source), "source"))
+        for label, a, b in events:  # triggers of event types the schema (still) has
+            spec = self.schema.label(label) if self.schema is not None else None
+            if spec is not None and spec.layer == EVENT and not spec.merged_into:
+                out.spans.append(NewSpan(EVENT, label, a, b))
         return out
 
 
@@ -406,10 +434,11 @@ class _Stop(Exception):
 # --------------------------------------------------------------------------- from the store
 def finished_attributions(store: Store, annotator: str | None = None
                           ) -> list[tuple[int, str, Proposal]]:
-    """(document id, text, attribution spans and links) of one finished set per document:
+    """(document id, text, attribution spans, event triggers and links) of one finished set
+    per document:
     `annotator`'s, or (None) a person's `done` set preferring `gold`; suggestion sets never
-    count. Sets without any attribution span are left out (an entity-only annotator has not
-    said that a document holds no attribution)."""
+    count. Sets without any attribution or event span are left out (an entity-only annotator
+    has not said that a document holds no attribution)."""
     if annotator is not None and is_suggestion_set(annotator):
         raise StoreError(f"{annotator!r} is a suggestion source; train on people's work")
     with store.db.read() as session:
@@ -429,9 +458,9 @@ def finished_attributions(store: Store, annotator: str | None = None
         ids = list(set_ids)
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            for span in session.exec(select(Span).where(col(Span.set_id).in_(chunk),
-                                                        Span.stale == "",
-                                                        Span.layer == ATTRIBUTION)):
+            for span in session.exec(select(Span).where(
+                    col(Span.set_id).in_(chunk), Span.stale == "",
+                    col(Span.layer).in_([ATTRIBUTION, EVENT]))):
                 p = proposals.setdefault(span.set_id, Proposal())
                 parts = frag.parts_of(span)
                 by_id[int(span.id)] = (span.set_id, len(p.spans))  # type: ignore[arg-type]
