@@ -12,8 +12,8 @@ Tags are BIO over CUE, SOURCE and CONTENT (a token in two parts takes the cue, t
 source), and over each event type's triggers found in the gold (`EVT=Conflict.Attack`; event
 arguments are not learned). Sequences are paragraphs. Decoding turns runs into spans and
 links them: each CONTENT to the nearest CUE in its paragraph, that cue to the nearest SOURCE
-not inside the content; two contents that share a cue lying between them are one content in pieces (a split
-quote). The content `type` is read off the text: direct inside quotation marks, mixed when
+not inside the content; two contents that share a cue lying between them are one content in
+pieces (a split quote). The content `type` is read off the text: direct inside quotation marks, mixed when
 it holds some, indirect otherwise.
 
 Training (`fit`) holds out documents: L-BFGS runs while the held-out F1 improves (early
