@@ -13,8 +13,8 @@ source), and over each event type's triggers found in the gold (`EVT=Conflict.At
 arguments are not learned). Sequences are paragraphs. Decoding turns runs into spans and
 links them: each CONTENT to the nearest CUE in its paragraph, that cue to the nearest SOURCE
 not inside the content; two contents that share a cue lying between them are one content in
-pieces (a split quote). The content `type` is read off the text: direct inside quotation marks, mixed when
-it holds some, indirect otherwise.
+pieces (a split quote). The content `type` is read off the text: direct inside quotation
+marks, mixed when it holds some, indirect otherwise.
 
 Training (`fit`) holds out documents: L-BFGS runs while the held-out F1 improves (early
 stopping with `patience`) and within half the time budget, then the model is refitted for the
