@@ -1,7 +1,10 @@
-"""`copydesk evaluate --annotator A --against B [-p DIR] [--layer L] [--status done|all] [--json]`.
+"""`copydesk evaluate --annotator A --against B [-p DIR] [--layer L] [--status done|all] [--json]`
+and `copydesk evaluate --brat DIR [--response rules|MODEL_DIR|BRAT_DIR] [--map THEIRS=OURS]`.
 
 Precision, recall and F1 of A's spans and links with B as the reference (see
-`projects.suggest.evaluate`), per label, per attribution part and per link role, exact and overlap.
+`projects.suggest.evaluate`), per label, per attribution part and per link role, exact and overlap,
+and per whole attribution. Every document B annotated counts. `--brat` takes the reference from a
+brat folder (PARC style) and needs no project: held-out corpora are scored where they lie.
 """
 
 from __future__ import annotations
