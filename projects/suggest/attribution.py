@@ -332,7 +332,8 @@ class AttributionDetector:
         ends = [e for _, e in toks]
         keys = [self._fold(text[s:e]) for s, e in toks]
         cues = self._find_cues(text, toks, starts, keys)
-        cues += self._colon_cues(text, toks, starts, keys, {c.first for c in cues})
+        bounds = _Sentences(text)
+        cues += self._colon_cues(text, toks, starts, keys, {c.first for c in cues}, bounds)
         cues.sort(key=lambda c: c.first)
         cue_at = {c.first: c for c in cues}
         out = _Builder(self, keys)
@@ -348,9 +349,9 @@ class AttributionDetector:
             if sum(1 for i in range(q_first, q_last) if _WORDLIKE.search(text[starts[i]:ends[i]])
                    ) < MIN_QUOTE_WORDS:
                 continue
-            s_start = _sentence_start(text, open_at)
+            s_start = bounds.start(open_at)
             s_end = close_at if _ends_sentence(text, inner[1], close_at) \
-                else _sentence_end(text, close_at + 1)
+                else bounds.end(close_at + 1)
             after = self._cue_in(cue_at, bisect_left(starts, close_at + 1),
                                  bisect_left(starts, s_end), first=True)
             own = None  # a cue of its own before this quote: not the other half of one
@@ -382,7 +383,7 @@ class AttributionDetector:
             if comp is not None:
                 # Aid workers told the Courier that "a few trucks" would not be enough: the
                 # reported clause is the content, quoted words and all (type mixed).
-                end = _sentence_end(text, close_at + 1)
+                end = bounds.end(close_at + 1)
                 mixed = _trim(text, toks[comp][0], end)
                 if mixed is not None:
                     out.attribution(mixed, self._mixed, cue, self._source(
@@ -394,18 +395,18 @@ class AttributionDetector:
         for cue in cues:
             if cue.first in used:
                 continue
-            self._indirect(text, toks, starts, keys, cue, quotes, out, cue_at)
+            self._indirect(text, toks, starts, keys, cue, quotes, out, cue_at, bounds)
         return out.proposal
 
     def _colon_cues(self, text: str, toks: Sequence[tuple[int, int]], starts: Sequence[int],
-                    keys: Sequence[str], taken: set[int]) -> list[Cue]:
+                    keys: Sequence[str], taken: set[int], bounds: _Sentences) -> list[Cue]:
         """"The commission: ...", "أولياء الأمور: ...": a colon after a short phrase that
         starts its sentence (a headline style) is the cue, the phrase its source."""
         found = []
         for i, key in enumerate(keys):
             if key != ":" or i == 0 or i + 1 >= len(keys):
                 continue
-            s_start = _sentence_start(text, toks[i][0])
+            s_start = bounds.start(toks[i][0])
             first = bisect_left(starts, s_start)
             words = range(first, i)
             if not 1 <= len(words) <= MAX_SOURCE_TOKENS or any(
@@ -556,11 +557,11 @@ class AttributionDetector:
     # ------------------------------------------------------------------ indirect speech
     def _indirect(self, text: str, toks: Sequence[tuple[int, int]], starts: Sequence[int],
                   keys: Sequence[str], cue: Cue, quotes: Sequence[tuple[int, int]],
-                  out: _Builder, cue_at: Mapping[int, Cue]) -> None:
+                  out: _Builder, cue_at: Mapping[int, Cue], bounds: _Sentences) -> None:
         """A cue no quote used: the reported clause around it, by the cue's kind."""
         cue_start = toks[cue.first][0]
-        s_start = _sentence_start(text, cue_start)
-        s_end = _sentence_end(text, toks[cue.last - 1][1])
+        s_start = bounds.start(cue_start)
+        s_end = bounds.end(toks[cue.last - 1][1])
         lo, hi = bisect_left(starts, s_start), bisect_left(starts, s_end)
         lang = cue.lang if cue.lang in _STOP else "en"
 
@@ -846,6 +847,28 @@ def _ends_sentence(text: str, content_end: int, close_at: int) -> bool:
     if last in (".", "…"):
         return rest[:1] not in (",", "،")
     return not rest or rest[0] in "\r\n" or rest[0].isupper()
+
+
+class _Sentences:
+    """Sentence bounds of one text from a single scan, looked up by bisection: the same
+    answers as `_sentence_start` / `_sentence_end` (within MAX_SENTENCE), without rescanning
+    up to MAX_SENTENCE characters for every cue and quote."""
+
+    def __init__(self, text: str) -> None:
+        self.size = len(text)
+        found = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)]
+        self.starts = [a for a, _ in found]
+        self.ends = [b for _, b in found]
+
+    def start(self, offset: int) -> int:
+        floor = max(0, offset - MAX_SENTENCE)
+        i = bisect_right(self.ends, offset) - 1
+        return self.ends[i] if i >= 0 and self.ends[i] >= floor else floor
+
+    def end(self, offset: int) -> int:
+        limit = min(self.size, offset + MAX_SENTENCE)
+        i = bisect_left(self.starts, offset)
+        return self.starts[i] if i < len(self.starts) and self.starts[i] < limit else limit
 
 
 def _sentence_start(text: str, offset: int) -> int:
