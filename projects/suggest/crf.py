@@ -326,7 +326,11 @@ class AttributionCRF:
                              "`copydesk train --attribution OUT_DIR`") from exc
         if not isinstance(meta, dict) or meta.get("kind") != KIND:
             raise StoreError(f"{meta_path}: not an attribution model (kind {KIND!r} expected)")
-        settings = AttributionSettings.from_settings({"attribution": meta.get("settings", {})})
+        try:
+            settings = AttributionSettings.from_settings(
+                {"attribution": meta.get("settings") or {}})
+        except StoreError as exc:
+            raise StoreError(f"{meta_path}: {exc}") from exc
         tagger = pycrfsuite.Tagger()
         try:
             tagger.open(str(folder / MODEL_FILE))
