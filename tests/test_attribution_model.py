@@ -99,3 +99,26 @@ def test_the_model_learns_event_triggers_from_gold(project: Project, tmp_path: P
             "SELECT s.layer, s.label, s.text FROM span s JOIN annotation_set a ON a.id = s.set_id"
             " WHERE a.annotator = 'suggest:model'").fetchall()
     assert ("event", "Conflict.Demonstrate", "strike") in found
+
+
+def test_the_model_learns_the_teams_cue_extent(project: Project, tmp_path: Path) -> None:
+    """Gold that marks "has repeatedly insisted" (not the bare verb) teaches the model that
+    extent, on a verb it never saw in that frame."""
+    from copydesk.projects.suggest.crf import AttributionCRF
+    from copydesk.projects.suggest.evaluate import parse_markup
+
+    verbs = ["insisted", "warned", "argued", "said", "denied", "claimed"]
+    names = ["The ministry", "The union", "The council", "The company"]
+    gold = []
+    for i in range(24):
+        marked = (f"{{S1|{names[i % 4]}}} {{Q1|has repeatedly {verbs[i % 6]}}} "
+                  f"{{C1:indirect|that the plan number {i} is safe}}.\n")
+        text, proposal = parse_markup(marked)
+        gold.append((f"d{i}", text, proposal))
+    import_gold(project.store, gold)
+    out = tmp_path / "m"
+    assert main(["train", "-p", str(project.root), "--attribution", str(out)]) == 0
+    model = AttributionCRF.load(out, project.schema)
+    text = "The agency has repeatedly stressed that the dam is safe."
+    cues = [text[s.start:s.end] for s in model.predict(text).spans if s.label == "CUE"]
+    assert cues == ["has repeatedly stressed"]
