@@ -98,6 +98,10 @@ def main() -> int:
             train_s = time.perf_counter() - began
             lines += rows("CRF (rules as features)",
                           score_proposals(schema, [(p, model.predict(t)) for _, t, p in gold]))
+            bare = AttributionCRF.fit([(t, p) for _, t, p in train], schema=schema,
+                                      rule_features=False)
+            lines += rows("CRF without the rules' tags",
+                          score_proposals(schema, [(p, bare.predict(t)) for _, t, p in gold]))
             began = time.perf_counter()
             for t in texts[: len(gold) * 10]:
                 model.predict(t)

@@ -147,14 +147,16 @@ def _tag_event(span: NewSpan, toks: Sequence[tuple[int, int]], starts: Sequence[
 
 
 class _Featurizer:
-    def __init__(self, detector: AttributionDetector) -> None:
+    def __init__(self, detector: AttributionDetector, rules: bool = True) -> None:
         self.detector = detector
+        self.rules = rules  # False: no rule tags as features (the benchmark's ablation)
         self.parts = {detector.content: CONTENT, detector.cue: CUE, detector.source: SOURCE}
 
     def document(self, text: str) -> tuple[list[tuple[int, int]], list[range],
                                             list[list[dict[str, Any]]]]:
         toks = tokenize(text)
-        rules = _tags(self.detector.detect(text), self.parts, toks)
+        rules = _tags(self.detector.detect(text), self.parts, toks) if self.rules else \
+            ["O"] * len(toks)
         words = [text[s:e] for s, e in toks]
         keys = [w.casefold() for w in words]
         inside = [False] * len(toks)
@@ -198,7 +200,7 @@ class AttributionCRF:
         self.detector = detector
         self.schema = schema  # event triggers are suggested only for types it has
         self.meta = meta
-        self._feat = _Featurizer(detector)
+        self._feat = _Featurizer(detector, bool(meta.get("rule_features", True)))
         self.report = CRFReport(**meta.get("report", {})) if meta.get("report") else CRFReport()
 
     # ---------------------------------------------------------------- training
@@ -207,14 +209,14 @@ class AttributionCRF:
             settings: AttributionSettings | None = None,
             heldout: Sequence[tuple[str, Proposal]] = (), out_dir: Path | None = None,
             max_iterations: int = 150, budget: float | None = None, patience: int = 10,
-            c1: float = 0.05, c2: float = 0.01,
+            c1: float = 0.05, c2: float = 0.01, rule_features: bool = True,
             progress: Callable[[str], None] | None = None) -> AttributionCRF:
         """Train on `docs` ((text, gold proposal) pairs); with `heldout`, stop early on its
         F1 and score it per part. Saved in `out_dir` (a temporary folder if None)."""
         pycrfsuite = require_crfsuite()
         began = time.perf_counter()
         detector = AttributionDetector(schema, settings)
-        feat = _Featurizer(detector)
+        feat = _Featurizer(detector, rule_features)
 
         def sequences(pairs: Sequence[tuple[str, Proposal]]
                       ) -> list[tuple[list[dict[str, Any]], list[str]]]:
@@ -292,9 +294,9 @@ class AttributionCRF:
         report.best_iteration = iterations
         tagger = pycrfsuite.Tagger()
         tagger.open(str(path))
-        meta = {"kind": KIND, "settings": {"cues": detector.settings.cues,
-                                           "titles": detector.settings.titles,
-                                           "cue_extent": detector.settings.cue_extent}}
+        settings_used = {"cues": detector.settings.cues, "titles": detector.settings.titles,
+                         "cue_extent": detector.settings.cue_extent}
+        meta = {"kind": KIND, "rule_features": rule_features, "settings": settings_used}
         model = cls(tagger, detector, meta, schema)
         if heldout:
             from copydesk.projects.suggest.evaluate import score_proposals
