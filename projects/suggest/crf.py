@@ -46,6 +46,7 @@ from copydesk.projects.suggest.attribution import (
     AttributionSettings,
     find_quotes,
 )
+from copydesk.projects.suggest.evaluate import score_proposals
 from copydesk.projects.suggest.write import Proposal, document_texts
 from copydesk.projects.textutil import tokenize
 from copydesk.schema.model import ATTRIBUTION, CONTENT, CUE, EVENT, SOURCE, Schema
@@ -299,8 +300,6 @@ class AttributionCRF:
         meta = {"kind": KIND, "rule_features": rule_features, "settings": settings_used}
         model = cls(tagger, detector, meta, schema)
         if heldout:
-            from copydesk.projects.suggest.evaluate import score_proposals
-
             ev = score_proposals(schema, [(gold, model.predict(text)) for text, gold in heldout])
             for name, counts in (("exact", ev.parts_exact), ("overlap", ev.parts_overlap)):
                 for part, c in counts.items():
