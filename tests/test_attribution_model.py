@@ -122,3 +122,14 @@ def test_the_model_learns_the_teams_cue_extent(project: Project, tmp_path: Path)
     text = "The agency has repeatedly stressed that the dam is safe."
     cues = [text[s.start:s.end] for s in model.predict(text).spans if s.label == "CUE"]
     assert cues == ["has repeatedly stressed"]
+
+
+def test_the_time_budget_ends_training_early(project: Project, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import_gold(project.store, read_gold_files([CORPUS / "train"]))
+    out = tmp_path / "m"
+    assert main(["train", "-p", str(project.root), "--attribution", "--time-budget", "0.001",
+                 str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "1 iterations (first pass stopped: budget)" in printed
+    assert (out / "attribution.crfsuite").is_file()
