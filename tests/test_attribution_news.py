@@ -267,3 +267,8 @@ def test_evaluate_scores_a_brat_folder_directly(tmp_path: Path,
     assert "a.ann" in err and "Traceback" not in err
     assert main(["evaluate", "--brat", str(tmp_path / "none")]) == 1
     assert "no brat .ann files" in capsys.readouterr().err
+
+
+def test_a_label_before_a_colon_is_no_speaker() -> None:
+    text = "Photo: the flooded square on Monday.\nRead more: the council's plan for the river."
+    assert RULES.detect(text).spans == []

@@ -191,6 +191,14 @@ _SOURCE_SIDE = {"en": "before", "ar": "after", "ckb": "before"}
 # Cues whose object is the addressee, never the source ("told the Evening Ledger").
 _BEFORE_ONLY = {"told", "tells", "informed", "briefed"}
 _COMMAS = {",", "،"}
+# Words before a colon that label a line rather than name a speaker.
+_NOT_SPEAKERS = {"note", "photo", "photos", "picture", "image", "source", "sources", "more",
+                 "update", "updated", "see", "time", "date", "tags", "related", "via", "by",
+                 "credit", "credits", "watch", "video", "listen", "follow", "also", "example",
+                 "warning", "disclaimer", "correction", "subscribe", "contact", "email", "tel",
+                 "phone", "address", "website", "location", "when", "where", "what", "why",
+                 "how", "who", "q", "a", "question", "answer", "الصورة", "المصدر", "وينە",
+                 "سەرچاوە"}
 _DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "his", "her",
                 "their", "our", "my", "your", "no", "any", "every", "each", "some", "new"}
 _PRONOUN_SOURCES = {"it", "they", "he", "she", "we", "i"}
@@ -412,8 +420,8 @@ class AttributionDetector:
             if not 1 <= len(words) <= MAX_SOURCE_TOKENS or any(
                     j in taken or not _WORDLIKE.search(keys[j]) for j in words):
                 continue
-            if "\n" in text[toks[i][1]:toks[i + 1][0]]:
-                continue  # a label line ("Note:"), not a speaker
+            if "\n" in text[toks[i][1]:toks[i + 1][0]] or keys[i - 1] in _NOT_SPEAKERS:
+                continue  # a label ("Note:", "Photo:", "Read more:"), not a speaker
             found.append(Cue(_script_lang(text[toks[first][0]:toks[i][1]]), "colon", i, i + 1))
         return found
 
