@@ -27,6 +27,7 @@ from textual.binding import Binding, BindingType
 from copydesk.projects.errors import StoreError, is_sqlalchemy_error
 from copydesk.projects.firstread import FirstScreen
 from copydesk.schema import Schema, SchemaError
+from copydesk.tui.text import safe_line
 from copydesk.tui.writes import WriteQueue
 
 if TYPE_CHECKING:
@@ -64,7 +65,7 @@ class CopydeskApp(App[None]):
         self.doc_ids = doc_ids
         self._open_document = open_document
         self._schema_warned = False
-        self.sub_title = f"{self.config.name} · {annotator}"
+        self.sub_title = f"{safe_line(self.config.name)} · {safe_line(annotator)}"
 
     # ------------------------------------------------------------------ the project
     @property
@@ -227,11 +228,13 @@ class CopydeskApp(App[None]):
             if not self._schema_warned:  # say it once, not every poll
                 self._schema_warned = True
                 message = exc.problems[0] if exc.problems else exc
-                self.notify(f"The schema file is invalid; still using the old one: {message}",
-                            severity="error", timeout=10)
+                self.notify(safe_line("The schema file is invalid; still using the old "
+                                      f"one: {message}"),
+                            severity="error", timeout=10, markup=False)
             return
         self._schema_warned = False
-        self.notify(f"Schema updated to {schema.name} {schema.version}", timeout=6)
+        self.notify(safe_line(f"Schema updated to {schema.name} {schema.version}"),
+                    timeout=6, markup=False)
         for screen in self.screen_stack:
             refresh = getattr(screen, "schema_reloaded", None)
             if refresh is not None:
