@@ -210,7 +210,9 @@ def parts_folder(beside: Path) -> Iterator[Path]:
     import tempfile
 
     beside.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{beside.name}.parts-", dir=beside.parent))
+    # named with our pid, so a later run clears it if we die (exports.common.clear_leftovers)
+    folder = Path(tempfile.mkdtemp(prefix=f".{beside.name}.parts-{os.getpid()}-",
+                                   dir=beside.parent))
     try:
         yield folder
     finally:
