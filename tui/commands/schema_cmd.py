@@ -178,7 +178,7 @@ def run_apply(args: argparse.Namespace) -> int:
             say(line)
         if args.dry_run:
             say("dry run: nothing was changed")
-        else:
+        elif not report.unchanged:
             say(f"applied {report.diff.new.name} {report.diff.new.version} to "
                   f"{project.root}; `copydesk schema undo` reverts it")
     return 0
