@@ -56,8 +56,8 @@ def run(args: argparse.Namespace) -> int:
             start = doc_ids.index(args.doc)
         if args.accept_unanimous:
             total, changed = _accept_with_progress(project.store, doc_ids, reviewer, policy)
-            say(f"accepted {total} unanimous span(s) into gold in {changed} of "
-                f"{len(doc_ids)} document(s)")
+            say(f"accepted {total} unanimous spans into gold over {len(doc_ids)} documents "
+                f"({changed} changed)")
             return 0
         from copydesk.tui.screens.review import ReviewApp
 
