@@ -216,3 +216,28 @@ async def test_the_queue_summary_and_header_draw_names_safely(prose_project: Pro
         summary = str(app.screen.query_one("#queue-summary").render())
         assert "desk␛]0;pwned" in summary and "eve¦¤2J" in summary
         assert_safe(app.export_screenshot())
+
+
+@pytest.mark.parametrize(("key", "value", "argv", "code"), [
+    # the database holds the schema: a strange file name is only ever printed
+    ("schema", f'"sch{EVIL}.yaml"', ["schema", "docs"], 0),
+    ("settings", f'{{keymap: {{"annotate.pick": "x{EVIL}"}}}}', ["annotate", "--doc", "1"], 1),
+    ("settings", f'{{tags: "on{EVIL}", bidi_display: "v{EVIL}"}}', ["stats"], 1),
+])
+def test_other_copydesk_yaml_fields_never_print_raw(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str],
+                                                    key: str, value: str,
+                                                    argv: list[str], code: int) -> None:
+    project = Project.init(tmp_path / "p")
+    project.close()
+    config = project.root / "copydesk.yaml"
+    lines = [ln for ln in config.read_text("utf-8").splitlines()
+             if not ln.startswith(f"{key}:") and not ln.startswith("  ")]
+    config.write_text("\n".join([*lines, f"{key}: {value}"]) + "\n", "utf-8")
+    assert main([*argv, "-p", str(project.root)]) == code
+    out, err = capsys.readouterr()
+    assert_safe(out + err)
+    if code:
+        assert err.startswith("copydesk: error:") and err.count("\n") == 1, err
+    else:
+        assert out
