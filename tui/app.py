@@ -38,7 +38,7 @@ SCHEMA_POLL_SECONDS = 3.0
 # After a hangup (SIGHUP): how long queued edits may take to reach the database, then how long
 # a clean exit gets before the process ends itself (CopydeskApp.hang_up).
 HANGUP_SAVE_SECONDS = 5.0
-HANGUP_GRACE_SECONDS = 1.0
+HANGUP_GRACE_SECONDS = 3.0
 
 
 class CopydeskApp(App[None]):
@@ -233,7 +233,7 @@ class CopydeskApp(App[None]):
         self._hung_up = True
         threading.Thread(target=self._end_after_hangup, name="copydesk-hangup",
                          daemon=True).start()
-        self.exit(return_code=129)
+        self.exit()  # a clean exit (status 0) when the loop can still make one
 
     def _end_after_hangup(self) -> None:
         import os
