@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from copydesk.tui.commands.common import add_project_arg, open_project, table
+from copydesk.tui.commands.common import add_project_arg, open_project, say, table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -59,10 +59,12 @@ def run(args: argparse.Namespace) -> int:
         with open_project(args) as project:
             result = evaluate(project.store, args.annotator, args.against,
                               status=args.status, layer=args.layer)
-    if args.json:
-        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    if args.json:  # annotator names and labels are untrusted: no raw U+202E or U+009B
+        from copydesk.tui.text import safe_json
+
+        print(safe_json(json.dumps(result.to_dict(), ensure_ascii=False, indent=2)))
         return 0
-    print(render(result))
+    say(render(result))
     return 0
 
 

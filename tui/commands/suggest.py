@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from copydesk.tui.commands.common import add_project_arg, open_project
+from copydesk.tui.commands.common import add_project_arg, open_project, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -130,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{source}: {result.documents} documents, {result.written} updated "
               f"({result.spans} spans, {result.links} links), {result.unchanged} unchanged"
               f"{rate}")
+    for warning in report.warnings:
+        say(f"copydesk: warning: {warning}", err=True)
     if not doc_ids:
         print(f"no documents to suggest on (--docs {args.docs})")
     if left_out:

@@ -34,7 +34,7 @@ from copydesk.tui.motions import trim_punctuation
 from copydesk.tui.palette import LabelInfo, depth_for, label_looks
 from copydesk.tui.quicklink import best_role
 from copydesk.tui.screens.suggestions import SuggestionActions
-from copydesk.tui.text import safe_text
+from copydesk.tui.text import safe_rich, safe_text
 from copydesk.tui.widgets.article_view import ArticleView
 from copydesk.tui.writes import WriteJob
 
@@ -301,7 +301,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         """
         if keep:
             self._said_at = self.view.cursor
-        line = message if isinstance(message, Text) else Text(message)
+        line = safe_rich(message if isinstance(message, Text) else Text(message))
         if error:
             line.stylize("bold red")
             self.app.bell()
@@ -376,7 +376,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         for span in here:
             side.append_text(self.describe(span))
             side.append("\n")
-        self.query_one("#side-span", Static).update(side)
+        self.query_one("#side-span", Static).update(safe_rich(side))
         links = Text()
         highlight: set[int] = set()
         for span in here[:1]:
@@ -400,7 +400,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             links.append_text(self.describe_current(current))
             if current.fragments:
                 highlight.add(int(current.id))  # type: ignore[arg-type]
-        self.query_one("#side-links", Static).update(links)
+        self.query_one("#side-links", Static).update(safe_rich(links))
         self.view.highlight_ids = highlight
 
     def schema_reloaded(self) -> None:

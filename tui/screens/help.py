@@ -15,6 +15,7 @@ from textual.widgets import Static
 from copydesk.schema.model import LAYERS
 from copydesk.tui.framework import screen_bindings
 from copydesk.tui.keys_help import binding_rows
+from copydesk.tui.text import safe_rich
 
 if TYPE_CHECKING:
     from copydesk.tui.app import CopydeskApp
@@ -85,7 +86,7 @@ class HelpScreen(ModalScreen[None]):
                                 f"{' (repeats)' if role.repeat else ''}\n", style="dim")
                 for attr in label.attributes:
                     text.append(f"      {attr.name}: {' | '.join(attr.values)}\n", style="dim")
-        return text
+        return safe_rich(text)  # every schema string above, made safe in one pass
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Stati
 from copydesk.projects.suggest import MODEL
 from copydesk.projects.suggest.uncertainty import load_uncertainty
 from copydesk.tui.queue_filter import FilterError, QueueFilter, parse_filter
-from copydesk.tui.text import safe_text
+from copydesk.tui.text import safe_line, safe_text
 
 if TYPE_CHECKING:
     from copydesk.projects.store import DocumentRow
@@ -145,7 +145,9 @@ class QueueScreen(Screen[None]):
         done = sum(1 for row in all_rows if row.status not in UNDONE)
         bar = self.query_one(ProgressBar)
         bar.update(total=max(len(all_rows), 1), progress=done)
-        summary = (f"{self.app.project.config.name} — {self.app.annotator}: {done} of "
+        # the project name (copydesk.yaml) and the annotator (--annotator) are untrusted
+        summary = (f"{safe_line(self.app.project.config.name)} — "
+                   f"{safe_line(self.app.annotator)}: {done} of "
                    f"{len(all_rows)} documents finished (done, skipped or flagged)")
         if not all_rows:
             summary += "\nNo documents yet: import some with `copydesk import PATH`."
