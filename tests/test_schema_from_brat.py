@@ -75,6 +75,9 @@ def test_init_with_the_schema_then_import_needs_no_map(schema_file: Path, tmp_pa
                                                        capsys) -> None:
     root = tmp_path / "p"
     assert main(["init", str(root), "--schema", str(schema_file)]) == 0
+    assert main(["import", str(CONF.parent), "-p", str(root)]) == 0
+    out, err = capsys.readouterr()
+    assert "imported 3" in out and "rejected 0" in out and "not imported" not in err
     with Project.open(root) as project:
         assert project.schema.relation("Equiv") is not None
 
