@@ -238,9 +238,21 @@ class _Reader:
                 return False
         return ATTRIBUTION_TYPE in self.interop.candidates(etype)
 
+    def first_line(self, ident: str) -> int:
+        """Where `ident` was first used: looked up again in the file only when a duplicate is
+        found, so the reader keeps a set of ids, not a line number per id."""
+        for number, line in _ann_lines(self.ann):
+            if line.partition("\t")[0] == ident:
+                return number
+        return 0  # pragma: no cover - the duplicate's first use was read before
+
     def read(self) -> tuple[list[NewSpan], list[tuple[int, int, str]]]:
-        ts: dict[str, _T] = {}
-        seen: dict[str, int] = {}
+        # T lines become spans as they are read (the line itself is not kept): `index` is T id
+        # -> span, `dropped_t` T id -> type for --drop, `unknown_ts` the T ids of unknown types
+        self.index: dict[str, int] = {}
+        self.dropped_t: dict[str, str] = {}
+        self.unknown_ts: set[str] = set()
+        seen: set[str] = set()
         unknown: dict[str, int] = {}
         events: list[tuple[int, str, str, str, list[tuple[str, str]]]] = []
         others: list[tuple[int, str, list[str], str]] = []
@@ -248,14 +260,23 @@ class _Reader:
             kind, _, rest = line.partition("\t")
             if kind and kind != "*" and kind[0] in "TERAMN#":
                 if kind in seen:
-                    self.bad(f"id {kind} is used twice (first at line {seen[kind]})", number)
+                    self.bad(f"id {kind} is used twice (first at line "
+                             f"{self.first_line(kind)})", number)
                     continue
-                seen[kind] = number
+                seen.add(kind)
             try:
                 if kind.startswith("T"):
                     t = self.read_t(number, line, unknown)
-                    if t is not None:
-                        ts[t.tid] = t
+                    if t.label is None:
+                        if t.btype in unknown:
+                            self.unknown_ts.add(t.tid)
+                        else:
+                            self.dropped_t[t.tid] = t.btype
+                            self.interop.count_drop(t.btype)
+                    else:
+                        found = self.add_span(t)
+                        if found is not None:
+                            self.index[t.tid] = found
                 elif kind.startswith("E"):
                     pairs = [f.split(":", 1) for f in rest.split()]
                     if not pairs or any(len(p) != 2 or not all(p) for p in pairs):
@@ -275,9 +296,7 @@ class _Reader:
                 raise self.unknown_error(unknown, event_types)
             for btype, number in sorted(unknown.items(), key=lambda x: x[1]):
                 self.bad(f"unknown label {btype!r}", number)
-        self.unknown_ts = {tid for tid, t in ts.items() if t.label is None
-                           and not self.interop.drops(t.btype)}
-        return self.build(ts, events, others)
+        return self.build(events, others)
 
     def unknown_error(self, unknown: dict[str, int], event_types: set[str]) -> SourceError:
         """Unknown types; for an event type the hint names what works: an event type of the
@@ -297,7 +316,7 @@ class _Reader:
         err = unknown_labels_error(unknown, self.schema, line)
         return SourceError(err.reason + SKIP_HINT, line)
 
-    def read_t(self, number: int, line: str, unknown: dict[str, int]) -> _T | None:
+    def read_t(self, number: int, line: str, unknown: dict[str, int]) -> _T:
         m = _T_LINE.match(line)
         if m is None:
             raise _Invalid(f"malformed T line {line!r}", number)
@@ -336,11 +355,11 @@ class _Reader:
             return False
         return True
 
-    def build(self, ts: dict[str, _T], events: list[tuple[int, str, str, str,
-                                                         list[tuple[str, str]]]],
+    def build(self, events: list[tuple[int, str, str, str, list[tuple[str, str]]]],
               others: list[tuple[int, str, list[str], str]],
               ) -> tuple[list[NewSpan], list[tuple[int, int, str]]]:
         interop = self.interop
+        index = self.index
         # PARC style: an Attribution event with a Cue argument anchors on a trigger that is
         # not a span of its own.
         anchors: set[str] = set()
@@ -350,20 +369,18 @@ class _Reader:
                 anchors.add(trigger)
                 cue_ref = next(ref for role, ref in args
                                if _attribution_part(interop, role) == CUE)
-                if cue_ref in ts and trigger in ts and ts[cue_ref].parts != ts[trigger].parts:
+                if cue_ref in index and trigger in index and _parts(
+                        self.spans[index[cue_ref]]) != _parts(self.spans[index[trigger]]):
                     interop.notes.append(f"{self.ann.name}: {kind} trigger {trigger} is not at "
                                          f"its cue {cue_ref}'s offsets; the cue {cue_ref} was "
                                          "kept")
-        index: dict[str, int] = {}
-        for t in ts.values():
-            if t.tid in anchors or t.tid in self.unknown_ts:
-                continue
-            if t.label is None:
-                interop.count_drop(t.btype)
-                continue
-            found = self.add_span(t)
-            if found is not None:
-                index[t.tid] = found
+        gone = sorted(index.pop(tid) for tid in anchors if tid in index)
+        if gone:  # anchors are not spans: take them out, and renumber the spans after them
+            keep = [i for i in range(len(self.spans)) if i not in set(gone)]
+            moved = {old: new for new, old in enumerate(keep)}
+            self.spans = [self.spans[i] for i in keep]
+            for tid in index:
+                index[tid] = moved[index[tid]]
 
         # Event spans: the first event on a trigger takes the trigger's span, each further one
         # a span of its own at the same offsets (copydesk has one span per event).
@@ -372,8 +389,7 @@ class _Reader:
         live: list[tuple[int, str, str, str, list[tuple[str, str]]]] = []
         for event in events:
             number, kind, etype, trigger, args = event
-            if interop.drops(etype) or (trigger in ts and ts[trigger].label is None
-                                        and trigger not in self.unknown_ts):
+            if interop.drops(etype) or trigger in self.dropped_t:
                 interop.count_drop(etype)
                 continue
             if self.is_attribution(etype):
@@ -391,14 +407,14 @@ class _Reader:
             live.append(event)
         for number, kind, etype, trigger, args in live:
             if self.is_attribution(etype):
-                self.attribution(index, on_event, number, kind, trigger, args, anchors, ts)
+                self.attribution(index, on_event, number, kind, trigger, args, anchors)
                 continue
             head = on_event[kind][0]
             for brole, ref in args:
                 if interop.drops(brole) or interop.drops(brole.rstrip("0123456789")):
                     interop.count_drop(brole.rstrip("0123456789"))
                     continue
-                if ref in ts and ts[ref].label is None and ref not in self.unknown_ts:
+                if ref in self.dropped_t:
                     continue  # its span was dropped
                 tail = on_event[ref][0] if ref in on_event else index.get(ref)
                 role = _event_role(self.names, interop, self.spans[head].label, brole)
@@ -410,19 +426,18 @@ class _Reader:
                     self.bad(f"{kind}: argument {ref} is not a valid annotation", number)
                 else:
                     self.link(head, tail, role, number, kind)
-        return self.rest(ts, index, on_event, others)
+        return self.rest(index, on_event, others)
 
     def target(self, ref: str, index: dict[str, int], on_event: dict[str, list[int]],
                ) -> list[int] | None:
         return on_event.get(ref) or ([index[ref]] if ref in index else None)
 
-    def rest(self, ts: dict[str, _T], index: dict[str, int], on_event: dict[str, list[int]],
+    def rest(self, index: dict[str, int], on_event: dict[str, list[int]],
              others: list[tuple[int, str, list[str], str]],
              ) -> tuple[list[NewSpan], list[tuple[int, int, str]]]:
         interop = self.interop
         attrs: dict[int, dict[str, Any]] = {}
-        dropped = {tid for tid, t in ts.items() if t.label is None
-                   and tid not in self.unknown_ts}
+        dropped = set(self.dropped_t)
         for number, kind, fields, tail in others:
             if kind.startswith("R"):
                 self.relation(number, kind, fields, index, on_event, dropped)
@@ -542,7 +557,7 @@ class _Reader:
 
     def attribution(self, index: dict[str, int], on_event: dict[str, list[int]], number: int,
                     kind: str, trigger: str, args: list[tuple[str, str]], anchors: set[str],
-                    ts: dict[str, _T]) -> None:
+                    ) -> None:
         """One Attribution event: every content linked to the cue and (if any) the source."""
         interop = self.interop
         cue = None if trigger in anchors else index.get(trigger)
@@ -559,7 +574,7 @@ class _Reader:
                          f"Content; or --map {role}=Content)", number)
                 return
             if ref not in index:
-                if ref not in ts or ts[ref].label is not None or ref in self.unknown_ts:
+                if ref not in self.dropped_t:
                     self.bad(f"{kind}: {role} {ref} is not a valid annotation", number)
                     return
                 lost_content = lost_content or part == CONTENT
@@ -619,6 +634,10 @@ def parse_brat(ann: Path, schema: Schema, defaults: Any, stop: Path | None = Non
                interop: Interop | None = None) -> NewDocument:
     """One .ann with its .txt as a document; all-or-nothing (see `read_brat`)."""
     return read_brat(ann, schema, defaults, stop, interop)[0]
+
+
+def _parts(span: NewSpan) -> tuple[tuple[int, int], ...]:
+    return span.fragments or ((span.start, span.end),)
 
 
 def _attribute_name(schema: Schema, interop: Interop, label: str, name: str) -> str | None:
