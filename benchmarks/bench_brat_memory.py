@@ -6,6 +6,8 @@ Generates, at run time in a temporary folder, one document of N words and an `.a
 lines (one PERSON span per word), then measures in child processes (GNU time's max RSS):
 - `read`: the brat reader alone (`read_brat`), the document's spans built and checked;
 - `import`: `copydesk import` of the pair into a fresh project, through the command line;
+- floor: the text, its grapheme index and the N `NewSpan`s built directly (what the store is
+  handed whatever the reader), for what the annotations themselves need;
 - with `--baseline-ref REF`, `read` again with the reader as it is at git REF (e.g. `main`),
   for a before/after on the same machine and file.
 The same is run at N/10 lines: the reader's memory should follow the annotations it keeps
@@ -42,6 +44,18 @@ print(len(doc.sets[0].spans))
 """
 
 
+_FLOOR = """
+import sys
+from copydesk.projects.bulk import NewSpan
+from copydesk.projects.textutil import grapheme_index
+n = int(sys.argv[1])
+text = "word " * n
+index = grapheme_index(text)
+spans = [NewSpan(layer="entity", label="PERSON", start=5 * i, end=5 * i + 4) for i in range(n)]
+print(len(spans))
+"""
+
+
 def make_pair(folder: Path, lines: int) -> Path:
     """One document of `lines` words and its .ann with one T line per word."""
     word = "word "
@@ -74,6 +88,9 @@ def main() -> None:
             sub.mkdir()
             ann = make_pair(sub, lines)
             size = ann.stat().st_size / 1e6
+            _dt, peak, out = run_child([sys.executable, "-c", _FLOOR, str(lines)])
+            print(f"| {lines:,} | {size:.0f} | floor: the text, its grapheme index and the "
+                  f"spans alone | {peak:.0f} | {out.strip()} |")
             readers = [("read (this branch)", "-")]
             if ref_source != "-":
                 readers.append((f"read ({args.baseline_ref})", ref_source))
