@@ -100,3 +100,50 @@ def test_bad_configurations_are_one_line_with_the_place(tmp_path: Path, capsys, 
     assert main(["schema", "from-brat", str(path)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{path}{expected}" in err, err
+
+
+def test_relations_section_is_checked_line_by_line() -> None:
+    from copydesk.schema import check_schema_text, default_schema_path
+
+    base = default_schema_path().read_text(encoding="utf-8")
+    lines = base.count("\n")
+    problems = check_schema_text(base + (
+        "relations:\n"
+        "  source:\n    args: {A: [PERSON], B: [ORG]}\n"
+        "  Kin:\n    args: {A: [PERSN]}\n"
+        "  Says:\n    args: {A: [PERSON], B: [CONTENT]}\n"
+        "  Near:\n    args: {A: [GPE], B: [LOC]}\n    symmetric: yes please\n"))
+    got = [(p.line - lines, p.message) for p in problems]
+    assert got == [
+        (2, "relation 'source': the name is already a label or an event role; a relation "
+            "needs a name of its own"),
+        (5, "relation 'Kin': A accepts unknown label 'PERSN' (did you mean 'PERSON'?)"),
+        (5, "relation 'Kin': args must name exactly two ends, not 1"),
+        (7, "relation 'Says': B accepts 'CONTENT', an attribution label; relations join "
+            "entities and events"),
+        (10, "relation 'Near': symmetric must be true or false (unquoted), not a string"),
+    ], got
+
+
+def test_relation_links_follow_their_ends_and_may_repeat(tmp_path: Path) -> None:
+    from copydesk.projects.db import StoreError
+
+    schema = tmp_path / "schema.yaml"
+    assert main(["schema", "from-brat", str(CONF), "-o", str(schema)]) == 0
+    root = tmp_path / "p"
+    assert main(["init", str(root), "--schema", str(schema)]) == 0
+    with Project.open(root) as project:
+        store = project.store
+        [doc] = store.add_documents([{"text": "Omar and Leyla joined the Union.",
+                                      "content_hash": "h"}])
+        omar = store.add_span(doc, "ann", "Person", 0, 4)
+        leyla = store.add_span(doc, "ann", "Person", 9, 14)
+        union = store.add_span(doc, "ann", "Organization", 26, 31)
+        store.add_link(omar.id, union.id, "Member-of", "ann")
+        store.add_link(leyla.id, union.id, "Member-of", "ann")
+        store.add_link(omar.id, leyla.id, "Coreference", "ann")
+        store.add_link(omar.id, union.id, "Equiv", "ann")
+        with pytest.raises(StoreError, match="cannot be the 'Member-of'"):
+            store.add_link(union.id, omar.id, "Member-of", "ann")  # ends the wrong way
+        assert sorted(lk.role for lk in store.links(doc, "ann")) == [
+            "Coreference", "Equiv", "Member-of", "Member-of"]
