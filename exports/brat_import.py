@@ -253,17 +253,28 @@ class _Reader:
         self.dropped_t: dict[str, str] = {}
         self.unknown_ts: set[str] = set()
         seen: set[str] = set()
+        bad_t: set[str] = set()  # T ids of lines that were skipped as invalid
         unknown: dict[str, int] = {}
         events: list[tuple[int, str, str, str, list[tuple[str, str]]]] = []
         others: list[tuple[int, str, list[str], str]] = []
         for number, line in _ann_lines(self.ann):
             kind, _, rest = line.partition("\t")
             if kind and kind != "*" and kind[0] in "TERAMN#":
-                if kind in seen:
+                # T ids are already keys of the maps below (most lines of a big file are T
+                # lines): only the other ids need a set of their own
+                if kind[0] == "T":
+                    dup = (kind in self.index or kind in self.dropped_t
+                           or kind in self.unknown_ts or kind in bad_t)
+                else:
+                    dup = kind in seen
+                if dup:
                     self.bad(f"id {kind} is used twice (first at line "
                              f"{self.first_line(kind)})", number)
                     continue
-                seen.add(kind)
+                if kind[0] == "T":
+                    bad_t.add(kind)  # until it proves good
+                else:
+                    seen.add(kind)
             try:
                 if kind.startswith("T"):
                     t = self.read_t(number, line, unknown)
@@ -273,10 +284,12 @@ class _Reader:
                         else:
                             self.dropped_t[t.tid] = t.btype
                             self.interop.count_drop(t.btype)
+                        bad_t.discard(kind)
                     else:
                         found = self.add_span(t)
                         if found is not None:
                             self.index[t.tid] = found
+                            bad_t.discard(kind)
                 elif kind.startswith("E"):
                     pairs = [f.split(":", 1) for f in rest.split()]
                     if not pairs or any(len(p) != 2 or not all(p) for p in pairs):

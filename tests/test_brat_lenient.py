@@ -148,3 +148,11 @@ def test_an_ann_line_that_is_not_utf8_is_named(root: Path, tmp_path: Path, capsy
     path.write_bytes(b"T1\tPERSON 0 4\tMira\nT2\tGPE 21 25\tp\xffrt\n")
     assert main(["import", str(path), "-p", str(root)]) == 1
     assert f"{path}:2: not UTF-8" in capsys.readouterr().err
+
+
+def test_a_duplicate_of_a_skipped_line_is_still_a_duplicate(tmp_path: Path) -> None:
+    ann = _pair(tmp_path, "T1\tPERSON 0 99999\tMira\nT1\tPERSON 0 4\tMira\nT2\tGPE 21 25\tport\n")
+    doc, skipped = _read(ann, skip=True)
+    assert [(s.label, s.start) for s in doc.sets[0].spans] == [("GPE", 21)]
+    assert [(s.line, s.reason.split(":")[0]) for s in skipped] == [
+        (1, "T1"), (2, "id T1 is used twice (first at line 1)")]
