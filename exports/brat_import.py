@@ -137,8 +137,9 @@ def meta_order(folder: Path) -> dict[str, int]:
 
 def _label_of(schema: Schema, names: BratNames, interop: Interop, btype: str) -> str | None:
     for name in interop.candidates(btype):
-        if schema.label(name) is not None:
-            return name
+        found = schema.label(name)
+        if found is not None:
+            return found.name  # the schema's own string, not a copy per line
         found = names.label_of(name)
         if found is not None:
             return found
