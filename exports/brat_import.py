@@ -452,6 +452,7 @@ class _Reader:
         interop = self.interop
         attrs: dict[int, dict[str, Any]] = {}
         dropped = set(self.dropped_t)
+        self.relation_ids = {kind for _n, kind, _f, _t in others if kind[:1] == "R"}
         for number, kind, fields, tail in others:
             if kind.startswith("R"):
                 self.relation(number, kind, fields, index, on_event, dropped)
@@ -468,7 +469,9 @@ class _Reader:
                     continue
                 targets = self.target(ref, index, on_event)
                 if targets is None:
-                    if ref not in dropped:
+                    if ref[:1] == "R" and ref in self.relation_ids:
+                        self.extras[f"attribute {name} on relations"] += 1
+                    elif ref not in dropped:
                         self.bad(f"{kind}: attribute on unknown annotation {ref}", number)
                     continue
                 for i in targets:
@@ -492,7 +495,7 @@ class _Reader:
                 if targets is None:
                     if fields[1] in dropped:
                         continue
-                    if fields[1][:1] in "R*":  # notes on relations: no span to keep them on
+                    if fields[1] in self.relation_ids:  # no span to keep them on
                         self.extras[f"{fields[0]} on relations"] += 1
                         continue
                     self.bad(f"{kind}: {fields[0]} on unknown annotation {fields[1]}", number)

@@ -86,7 +86,8 @@ def _verify(folder: Path) -> list[str]:
     kinds = {sec: {t.name: t for t in conf.types[sec]} for sec in conf.types}
     problems = []
     for ann in sorted(folder.rglob("*.ann")):
-        text = ann.with_suffix(".txt").read_text(encoding="utf-8")
+        with open(ann.with_suffix(".txt"), encoding="utf-8", newline="") as fh:
+            text = fh.read()  # offsets count "\r\n" as two characters
         types: dict[str, str] = {}
         rows = [line.split("\t") for line in ann.read_text(encoding="utf-8").splitlines()]
         for ident, rest, *tail in rows:
@@ -197,6 +198,12 @@ def test_export_opens_in_brat_conf_and_visual_conf(exported: Path) -> None:
     assert _verify(exported) == []
     visual = (exported / "visual.conf").read_text(encoding="utf-8")
     assert "Person\tbgColor:#ffccaa" in visual and "[labels]" in visual
+
+
+@pytest.mark.parametrize("folder", ["brat", "split-brat"])
+def test_newsroom_exports_pass_the_same_checks(folder: str) -> None:
+    """Our default schema's export (attribution as `Attribution` events, CRLF text, splits)."""
+    assert _verify(Path(__file__).parent / "data" / "export-golden" / folder) == []
 
 
 def test_checker_catches_what_brat_would(exported: Path) -> None:

@@ -156,3 +156,17 @@ def test_a_duplicate_of_a_skipped_line_is_still_a_duplicate(tmp_path: Path) -> N
     assert [(s.label, s.start) for s in doc.sets[0].spans] == [("GPE", 21)]
     assert [(s.line, s.reason.split(":")[0]) for s in skipped] == [
         (1, "T1"), (2, "id T1 is used twice (first at line 1)")]
+
+
+def test_notes_and_attributes_on_relations_are_reported_not_refused(root: Path, tmp_path: Path,
+                                                                     capsys) -> None:
+    ann = _pair(tmp_path, "T1\tSOURCE 0 11\tMira Halden\nT2\tCONTENT 17 38\tthe port would "
+                          "reopen\nR1\tSource Arg1:T2 Arg2:T1\nA1\tConfidence R1 high\n"
+                          "#1\tAnnotatorNotes R1\tno cue in this sentence\n")
+    assert main(["import", str(ann), "-p", str(root)]) == 0
+    err = capsys.readouterr().err
+    assert "1 AnnotatorNotes on relations" in err and "1 attribute Confidence on relations" in err
+    assert main(["import", str(_pair(tmp_path, "T1\tSOURCE 0 11\tMira Halden\n"
+                                                "A1\tConfidence R7 high\n")),
+                 "-p", str(root)]) == 1
+    assert "attribute on unknown annotation R7" in capsys.readouterr().err
