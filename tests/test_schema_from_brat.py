@@ -147,3 +147,11 @@ def test_relation_links_follow_their_ends_and_may_repeat(tmp_path: Path) -> None
             store.add_link(union.id, omar.id, "Member-of", "ann")  # ends the wrong way
         assert sorted(lk.role for lk in store.links(doc, "ann")) == [
             "Coreference", "Equiv", "Member-of", "Member-of"]
+
+
+def test_schema_docs_list_relations(schema_file: Path, capsys) -> None:
+    assert main(["schema", "docs", str(schema_file)]) == 0
+    out = capsys.readouterr().out
+    assert "## Relations" in out
+    assert "| Coreference | Anaphor: Person | Entity: Person |  |  |" in out
+    assert "| Equiv |" in out and "| equivalence |" in out
