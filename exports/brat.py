@@ -264,7 +264,8 @@ def ann_text(rec: Record, schema: Schema, names: BratNames, summary: ExportSumma
                 spans[link.head].layer != EVENT
                 or not any(r.name == link.role for r in (schema.label(spans[link.head].label)
                                                           or _NO_LABEL).roles)):
-            relations.append((link.role, link.head, link.tail))
+            if link.head in tid and link.tail in tid:  # else an end brat cannot show
+                relations.append((link.role, link.head, link.tail))
         else:
             args[link.head].append((link.role, link.tail))
     # E ids first (an argument may be an event), in span order; None marks an event span,

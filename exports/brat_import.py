@@ -405,6 +405,7 @@ class _Reader:
             number, kind, etype, trigger, args = event
             if interop.drops(etype) or trigger in self.dropped_t:
                 interop.count_drop(etype)
+                self.dropped_t[kind] = etype  # what refers to it is left out, not refused
                 continue
             if self.is_attribution(etype):
                 live.append(event)

@@ -170,3 +170,18 @@ def test_notes_and_attributes_on_relations_are_reported_not_refused(root: Path, 
                                                 "A1\tConfidence R7 high\n")),
                  "-p", str(root)]) == 1
     assert "attribute on unknown annotation R7" in capsys.readouterr().err
+
+
+def test_dropping_an_event_type_drops_what_refers_to_it(tmp_path: Path) -> None:
+    from copydesk.exports.interop import Interop
+    from copydesk.schema import parse_schema
+    from copydesk.schema.from_brat import schema_from_brat
+
+    conf = Path(__file__).parent / "data" / "brat-full" / "annotation.conf"
+    schema = parse_schema(schema_from_brat(conf))
+    ann = Path(__file__).parent / "data" / "brat-full" / "kirkuk-arrests.ann"
+    interop = Interop(drop=frozenset({"Attack"}))
+    doc, skipped = read_brat(ann, schema, _Defaults(None, None), interop=interop)
+    labels = [s.label for s in doc.sets[0].spans]
+    assert "Attack" not in labels and "Cause" in labels and skipped == []
+    assert interop.dropped["Attack"] == 2  # its trigger and its event
