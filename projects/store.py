@@ -128,12 +128,31 @@ def check_label(schema: Schema, label: str) -> str:
     return found.layer
 
 
+KEPT_PREFIX = "brat:"
+
+
+def _kept_value(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list) and all(
+        isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+        for v in value)
+
+
 def check_attributes(schema: Schema, label: str, attributes: dict[str, Any]) -> dict[str, Any]:
-    """Attributes the label declares, with values from its list; None values are dropped."""
+    """Attributes the label declares, with values from its list; None values are dropped.
+
+    Keys under `KEPT_PREFIX` (`brat:notes`, `brat:norms`) are what a brat import keeps that
+    copydesk has no field for; they are free text (or lists of it), not schema attributes.
+    """
     spec = schema.label(label)
     assert spec is not None
     allowed = {attr.name: attr for attr in spec.attributes}
     for name, value in attributes.items():
+        if isinstance(name, str) and name.startswith(KEPT_PREFIX):
+            if not _kept_value(value):
+                raise StoreError(f"attribute {name!r} must be text or a list of texts")
+            continue
         attr = allowed.get(name)
         if attr is None:
             raise StoreError(f"label {label!r} has no attribute {name!r}")
@@ -266,7 +285,8 @@ def validate_link(schema: Schema, head: str, tail: str, role: str, *, same_span:
     if (tail_key, role) in taken:
         raise StoreError(f"that {role} link already exists")
     spec = head_label.role(role) if head_label.layer == "event" else None
-    if not (spec is not None and spec.repeat) and any(r == role for _, r in taken):
+    repeats = (spec is not None and spec.repeat) or schema.relation(role) is not None
+    if not repeats and any(r == role for _, r in taken):
         raise StoreError(f"{head!r} already has a {role!r}; the schema allows one")
 
 

@@ -25,6 +25,7 @@ from copydesk.schema.model import (
     EVENT,
     Attribute,
     Label,
+    Relation,
     Role,
     Schema,
 )
@@ -33,7 +34,7 @@ YAML_TAG = "tag:yaml.org,2002:"
 
 # Top-level layer keys, in the order layers are shown and numbered.
 LAYER_KEYS: dict[str, str] = {"entities": ENTITY, "events": EVENT, "attribution": ATTRIBUTION}
-TOP_KEYS: tuple[str, ...] = ("name", "version", "description", *LAYER_KEYS)
+TOP_KEYS: tuple[str, ...] = ("name", "version", "description", *LAYER_KEYS, "relations")
 LABEL_KEYS: tuple[str, ...] = (
     "hotkey",
     "color",
@@ -47,6 +48,7 @@ LABEL_KEYS: tuple[str, ...] = (
 )
 ROLE_KEYS: tuple[str, ...] = ("accepts", "repeat", "required", "guideline")
 ATTRIBUTE_KEYS: tuple[str, ...] = ("values", "default", "guideline")
+RELATION_KEYS: tuple[str, ...] = ("args", "symmetric", "transitive", "guideline")
 
 # Colour names a schema may use instead of hex. Resolved to hex here so every consumer (Rich
 # styles, brat's visual.conf, HTML exports) gets one form: Rich, for one, rejects `#rgb`.
@@ -381,6 +383,9 @@ class _Checker:
         if not drafts and not any(key in fields for key in LAYER_KEYS):
             self.add(root, "the schema defines no labels: add entities, events or attribution")
         self.cross_check(drafts, fields.get("attribution"))
+        relations: list[Relation] = []
+        if "relations" in fields:
+            relations = self.relations(fields["relations"][1], drafts)
 
         if name is None or version is None:
             return None
@@ -391,7 +396,68 @@ class _Checker:
             description=description,
             text=text,
             path=self.path,
+            relations=tuple(relations),
         )
+
+    def relations(self, node: Node, drafts: list[_Draft]) -> list[Relation]:
+        """`relations:` (brat's `R` and `*`): name -> two named ends with the labels each
+        accepts, in order (the first end is the link's head); a relation's name is the role of
+        its links, so it must not clash with a label or an event role."""
+        if isinstance(node, ScalarNode) and node.tag == YAML_TAG + "null":
+            return []
+        by_name = {d.name: d for d in drafts}
+        roles = {r.name for d in drafts for r in d.roles} | set(ATTRIBUTION_PARTS)
+        out: list[Relation] = []
+        for rel_name, key_node, spec in self.mapping(node, "relations", item="relation"):
+            where = f"relation '{rel_name}'"
+            if not rel_name.strip() or any(ch.isspace() for ch in rel_name):
+                self.add(key_node, f"relations: name {rel_name!r} must have no spaces")
+                continue
+            if rel_name in by_name or rel_name in roles:
+                self.add(key_node, f"{where}: the name is already a label or an event role; "
+                         "a relation needs a name of its own")
+                continue
+            if not isinstance(spec, MappingNode):
+                self.add(key_node, f"{where} must be a mapping like "
+                         "{args: {Arg1: [PERSON], Arg2: [ORG]}}")
+                continue
+            fields = {key: v for key, _, v in self.mapping(spec, where, RELATION_KEYS)}
+            if "args" not in fields:
+                self.missing(spec, key_node, "args", f"{where}: missing required key 'args' "
+                             "(its two ends: {Arg1: [LABEL, ...], Arg2: [LABEL, ...]})")
+                continue
+            ends: list[tuple[str, tuple[str, ...]]] = []
+            for end_name, end_key, end_spec in self.mapping(fields["args"], f"{where}: args",
+                                                            item="end"):
+                names = self.string_list(end_spec, f"{where}: {end_name}") or []
+                accepted: list[str] = []
+                for value, item in names:
+                    target = by_name.get(value)
+                    if target is None:
+                        self.add(item, f"{where}: {end_name} accepts unknown label '{value}'"
+                                 f"{_suggest(value, list(by_name))}")
+                    elif target.layer == ATTRIBUTION:
+                        self.add(item, f"{where}: {end_name} accepts '{value}', an attribution "
+                                 "label; relations join entities and events")
+                    elif value not in accepted:
+                        accepted.append(value)
+                if not names:
+                    self.add(end_key, f"{where}: {end_name} must accept at least one label")
+                ends.append((end_name, tuple(accepted)))
+            if len(ends) != 2:
+                self.add(fields["args"], f"{where}: args must name exactly two ends, "
+                         f"not {len(ends)}")
+                continue
+            flags = {}
+            for flag in ("symmetric", "transitive"):
+                flags[flag] = bool(flag in fields and self.boolean(fields[flag],
+                                                                   f"{where}: {flag}"))
+            guideline = ""
+            if "guideline" in fields:
+                guideline = (self.string(fields["guideline"], f"{where}: guideline")
+                             or "").strip()
+            out.append(Relation(rel_name, (ends[0], ends[1]), guideline=guideline, **flags))
+        return out
 
     def version(self, node: Node) -> str | None:
         """Versions may be written as numbers; keep the characters as written (1.10 != 1.1)."""
@@ -699,12 +765,12 @@ class _Checker:
                         f"role '{role}' of event '{draft.name}' accepts unknown label "
                         f"'{accepted}'{_suggest(accepted, entities)}",
                     )
-                elif target.layer != ENTITY:
+                elif target.layer not in (ENTITY, EVENT):
                     self.add(
                         line,
                         f"role '{role}' of event '{draft.name}' accepts '{accepted}', which is "
                         f"{_a(target.layer)} label; "
-                        "roles accept entity labels only",
+                        "roles accept entity and event labels only",
                     )
 
         self.check_parts(drafts, attribution)

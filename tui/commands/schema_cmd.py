@@ -64,6 +64,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="write here (default: standard output)")
     docs.set_defaults(func=run_docs)
 
+    from_brat = schema_sub.add_parser(
+        "from-brat", help="a copydesk schema from brat's annotation.conf (brat names kept)")
+    from_brat.add_argument("conf", metavar="annotation.conf",
+                           help="brat configuration; visual.conf and tools.conf beside it are "
+                                "read too (colours, normalisation databases)")
+    from_brat.add_argument("-o", "--output", metavar="schema.yaml", default=None,
+                           help="write here (default: standard output)")
+    from_brat.add_argument("--name", default=None, help="schema name (default: the folder's)")
+    from_brat.set_defaults(func=run_from_brat)
+
 
 def run_check(args: argparse.Namespace) -> int:
     from copydesk.schema import check_schema_file
@@ -239,4 +249,31 @@ def run_docs(args: argparse.Namespace) -> int:
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)
     say(f"wrote the {schema.name} {schema.version} guidelines to {out}", err=True)
+    return 0
+
+
+def run_from_brat(args: argparse.Namespace) -> int:
+    """Convert, then validate what we wrote exactly as `schema check` would: a brat
+    configuration copydesk cannot hold is refused here, not at `init`."""
+    from copydesk.schema import check_schema_text
+    from copydesk.schema.from_brat import BratConfError, schema_from_brat
+
+    try:
+        text = schema_from_brat(args.conf, args.name)
+    except BratConfError as exc:
+        say(exc, err=True)
+        return 1
+    problems = check_schema_text(text, args.output or "<from-brat>")
+    if problems:
+        for problem in problems:
+            say(f"{args.conf}: cannot be a copydesk schema: {problem.message}", err=True)
+        return 1
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.output)
+    tmp = out.with_name(f".{out.name}.copydesk-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    say(f"wrote a schema from {args.conf} to {out}", err=True)
     return 0

@@ -34,7 +34,7 @@ from copydesk.tui.motions import trim_punctuation
 from copydesk.tui.palette import LabelInfo, depth_for, label_looks
 from copydesk.tui.quicklink import best_role
 from copydesk.tui.screens.suggestions import SuggestionActions
-from copydesk.tui.text import safe_rich, safe_text
+from copydesk.tui.text import safe_line, safe_rich, safe_text
 from copydesk.tui.widgets.article_view import ArticleView
 from copydesk.tui.writes import WriteJob
 
@@ -358,8 +358,9 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         out.append(f"  {fragment_list(span)}", style="dim")
         attrs = json.loads(span.attributes or "{}")
         if attrs:
-            out.append("  " + ", ".join(f"{k}={v}" for k, v in sorted(attrs.items())),
-                       style="italic")
+            # kept brat notes (`brat:notes`) are free text from a file: sanitised like any text
+            out.append("  " + safe_line(", ".join(f"{k}={v}" for k, v in sorted(attrs.items())),
+                                        max_cells=200), style="italic")
         if span.stale:
             out.append(f"  needs review: {span.stale}", style="bold red")
         return out
