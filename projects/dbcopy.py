@@ -25,7 +25,8 @@ from copydesk.projects.db import Database, StoreError
 
 # Parents before children (foreign keys are checked row by row on PostgreSQL).
 TABLES: tuple[str, ...] = ("document", "schema_snapshot", "current_schema", "annotation_set",
-                           "span", "link", "assignment", "action", "suggestion_decision")
+                           "span", "link", "assignment", "action", "suggestion_decision",
+                           "document_version")
 _CHUNK = 2000
 
 
