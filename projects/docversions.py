@@ -15,15 +15,17 @@ refuses anyone else, projects.security); on SQLite the team policy is advisory, 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from copydesk.projects import fragments as frag
-from copydesk.projects.errors import StoreError
-from copydesk.projects.importers import content_hash
+from copydesk.projects.errors import PermissionDenied, StoreError
+from copydesk.projects.importers import Rejected, SourceError, collect, content_hash, read_source
 from copydesk.projects.models import (
     Action,
     AnnotationSet,
@@ -35,7 +37,8 @@ from copydesk.projects.models import (
 from copydesk.projects.store import Store
 from copydesk.projects.versions import EDITED, REMOVED, TextMap, line_diff
 
-__all__ = ["UpdateResult", "VersionInfo", "update_document", "version_text", "versions"]
+__all__ = ["UpdateReport", "UpdateResult", "VersionInfo", "find_by_external_id",
+           "update_document", "update_paths", "version_text", "versions"]
 
 
 @dataclass
@@ -217,3 +220,75 @@ def version_text(store: Store, doc_id: int, number: int) -> str:
         if row is None:
             raise StoreError(f"document {doc_id} has no version {number}")
         return row.text
+
+
+@dataclass
+class UpdateReport:
+    """`copydesk import --update`: one line per document, then the totals."""
+
+    results: list[UpdateResult] = field(default_factory=list)
+    added: list[int] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        return [r.summary() for r in self.results]
+
+    def summary(self) -> str:
+        updated = [r for r in self.results if not r.unchanged]
+        return (f"updated {len(updated)}, unchanged {len(self.results) - len(updated)}, "
+                f"new {len(self.added)}, rejected {len(self.rejected)}; "
+                f"spans moved {sum(r.moved for r in updated)}, "
+                f"needing review {sum(r.needs_review for r in updated)}")
+
+
+def update_paths(store: Store, paths: Iterable[Path | str], *, who: str = "",
+                 progress: Callable[[int, int], None] | None = None) -> UpdateReport:
+    """Read .txt/.md files, folders and JSONL; a document whose id is already in the project
+    gets the file's text as a new version (or stays unchanged), any other comes in as new.
+
+    The id is the JSONL record's `id`, else the file name without its suffix (`.txt`, `.md`,
+    and so brat's `.txt` beside its `.ann`). One transaction per document: a rejected one
+    (an id two documents share, a text another document has) leaves the others updated.
+    """
+    files, rejected = collect(paths)
+    report = UpdateReport(rejected=list(rejected))
+    for index, path in enumerate(files, start=1):
+        try:
+            docs = read_source(path)
+        except SourceError as exc:
+            report.rejected.append(Rejected(str(path), exc.reason, exc.line))
+            docs = []
+        for doc in docs:
+            line = doc.get("line")
+            ext = doc.get("external_id")
+            if not ext:
+                report.rejected.append(Rejected(str(path), "no \"id\": --update needs one to "
+                                                "find the document to correct", line))
+                continue
+            with store.db.read() as session:
+                found = [int(d.id) for d in find_by_external_id(session, ext)]  # type: ignore[arg-type]
+            if len(found) > 1:
+                report.rejected.append(Rejected(
+                    str(path), f"id {ext!r} names {len(found)} documents "
+                    f"({', '.join(map(str, found))}); not updated", line))
+                continue
+            try:
+                if not found:
+                    doc["content_hash"] = content_hash(doc["text"])
+                    [new_id] = store.add_documents([doc])
+                    if new_id is None:
+                        report.rejected.append(Rejected(
+                            str(path), f"id {ext!r} is new but its text is already in the "
+                            "project under another id; not imported", line))
+                    else:
+                        report.added.append(new_id)
+                    continue
+                report.results.append(update_document(store, found[0], doc["text"], who=who,
+                                                      source=doc.get("source") or ""))
+            except PermissionDenied:
+                raise  # the same refusal for every document: say it once
+            except StoreError as exc:
+                report.rejected.append(Rejected(str(path), str(exc), line))
+        if progress is not None:
+            progress(index, len(files))
+    return report
