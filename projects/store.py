@@ -550,11 +550,12 @@ class Store:
         return out
 
     def find_documents(self, *, text: str = "", label: str = "", annotator: str = "",
-                       status: str = "") -> set[int]:
+                       status: str = "", needs_review: bool = False) -> set[int]:
         """Ids of documents matching every filter given (the queue's collection search):
         `text` in the document (case-insensitive for ASCII letters), a span labelled `label`,
         an annotation set of `annotator`, and that set (or, with no annotator, any set) in
-        `status`. A "todo" status also matches documents nobody has started."""
+        `status`. A "todo" status also matches documents nobody has started. `needs_review`:
+        a span a corrected text moved to a best guess (projects.docversions)."""
         with self.db.read() as session:
             query = select(Document.id)
             if text:
@@ -567,15 +568,18 @@ class Store:
                 if annotator:
                     started = started.where(AnnotationSet.annotator == annotator)
                 query = query.where(col(Document.id).not_in(started))
-            if label or set_status or (annotator and status != "todo"):
+            if label or set_status or needs_review or (annotator and status != "todo"):
                 sets = select(AnnotationSet.document_id)
                 if annotator:
                     sets = sets.where(AnnotationSet.annotator == annotator)
                 if set_status:
                     sets = sets.where(AnnotationSet.status == set_status)
+                if label or needs_review:
+                    sets = sets.join(Span, Span.set_id == AnnotationSet.id)
                 if label:
-                    sets = sets.join(Span, Span.set_id == AnnotationSet.id).where(
-                        Span.label == label)
+                    sets = sets.where(Span.label == label)
+                if needs_review:
+                    sets = sets.where(col(Span.needs_review).is_(True))
                 query = query.where(col(Document.id).in_(sets))
             return set(session.exec(query).all())  # type: ignore[arg-type]
 
