@@ -29,6 +29,7 @@ from copydesk.projects.models import (
     AnnotationSet,
     CurrentSchema,
     Document,
+    DocumentVersion,
     Link,
     SchemaSnapshot,
     Span,
@@ -336,6 +337,15 @@ class Store:
         """This app now shows `version` of the document (after reopening a corrected one)."""
         self._seen_versions[doc_id] = int(version)
 
+    def document_version(self, doc_id: int) -> tuple[int, str]:
+        """(version, content hash) of the current text: a small read, no article text."""
+        with self.db.read() as session:
+            row = session.exec(select(Document.version, Document.content_hash)
+                               .where(Document.id == doc_id)).first()
+        if row is None:
+            raise StoreError(f"no document with id {doc_id}")
+        return int(row[0] or 1), str(row[1])
+
     # ----------------------------------------------------------------- schema
     @staticmethod
     def _snapshot_in(session: Session, schema: Schema) -> int:
@@ -452,6 +462,14 @@ class Store:
                     session.exec(
                         select(Document.content_hash).where(
                             col(Document.content_hash).in_(hashes[i : i + 500])
+                        )
+                    ).all()
+                )
+                # an earlier version of a corrected document is that document, not a new one
+                existing.update(
+                    session.exec(
+                        select(DocumentVersion.content_hash).where(
+                            col(DocumentVersion.content_hash).in_(hashes[i : i + 500])
                         )
                     ).all()
                 )

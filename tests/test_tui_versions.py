@@ -100,3 +100,32 @@ def test_queue_filter_needs_review(project: Project) -> None:
     update_document(s, a, EN.replace("Pavel", "Pavlo"))
     assert s.find_documents(needs_review=True, annotator="tester") == {a}
     assert s.find_documents(needs_review=True, annotator="someone") == set()
+
+
+async def test_corrected_between_first_frame_and_store_open(project: Project, monkeypatch
+                                                            ) -> None:
+    from copydesk.projects.firstread import read_first_screen
+
+    doc = add_text(project, EN, "flood")
+    root, config = project.root, project.config
+    project.close()
+    first = read_first_screen(root, config, doc, "tester")
+    assert first is not None
+    monkeypatch.setattr(CopydeskApp, "open_after_first_frame", lambda self: None)
+    note = "Update: the water is receding.\n\n"
+    app = CopydeskApp(first, "tester")
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        view = app.screen.query_one(ArticleView)
+        view.move_cursor(find(EN, "Tarvel")[0])
+        await pilot.pause()
+        with Project.open(root) as lead:  # corrected while only the first frame is up
+            update_document(lead.store, doc, note + EN, who="lead")
+        await pilot.press("g")  # opens the store, which finds the newer version first
+        await pilot.pause()
+        assert screen(app).text == note + EN
+        assert "corrected while you had it open" in _plain(app.screen.query_one("#status-line")) \
+            or "Saved" in _plain(app.screen.query_one("#status-line"))
+        assert [(sp.label, sp.text, sp.start) for sp in app.project.store.spans(doc, "tester")] \
+            == [("GPE", "Tarvel", find(note + EN, "Tarvel")[0])]
+    app.close_project()

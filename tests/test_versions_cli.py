@@ -119,3 +119,27 @@ def test_update_refuses_import_only_options(proj: Path, tmp_path: Path, capsys) 
     code, _, err = run(capsys, "import", "--update", str(src), "--annotator", "bob", "-p",
                        str(proj))
     assert code == 1 and "do not apply" in err and err[-1] == "\n" and err.count("\n") == 1
+
+
+def test_plain_import_of_an_earlier_text_is_no_new_document(proj: Path, tmp_path: Path,
+                                                           capsys) -> None:
+    src = tmp_path / "en.txt"
+    original = (DATA / "versions" / "en.txt").read_text(encoding="utf-8")
+    src.write_text(original, encoding="utf-8")
+    assert run(capsys, "import", str(src), "-p", str(proj))[0] == 0
+    src.write_text(original.replace("340", "430"), encoding="utf-8")
+    assert run(capsys, "import", "--update", str(src), "-p", str(proj))[0] == 0
+    # the original file again, by plain import: it is that document (an older text of it)
+    src.write_text(original, encoding="utf-8")
+    code, out, _ = run(capsys, "import", str(src), "-p", str(proj))
+    assert code == 0 and "imported 0" in out
+    # with annotations in it, they belong to the old text: refused in one line, nothing written
+    jsonl = tmp_path / "old.jsonl"
+    start, end = find(original, "Tarvel")
+    jsonl.write_text(json.dumps({"id": "en", "text": original, "spans": [
+        {"start": start, "end": end, "label": "GPE"}]}) + "\n", encoding="utf-8")
+    code, _, err = run(capsys, "import", str(jsonl), "-p", str(proj))
+    assert code == 1 and "earlier text of document 1" in err
+    with Project.open(proj) as project:
+        assert project.store.document_ids() == [1]
+        assert project.store.annotators(1) == []

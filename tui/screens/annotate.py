@@ -227,6 +227,7 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
             return  # done already, or not mounted yet (on_mount will then load it all)
         self._loaded = True
         self._queue_ids = self.app.queue_ids()
+        self.remember_version()  # tui.screens.version_review
         self.reload()
 
     # ------------------------------------------------------------------ state

@@ -130,8 +130,24 @@ class VersionReviewActions:
         self.save(lambda: self.store.reselect_span(span_id, annotator, start, end), done,
                   f"re-select {start}–{end}")
 
-    def document_changed(self: AnnotateScreen, exc: StoreError) -> None:  # type: ignore[misc]
-        """The article was corrected while open: show the new version, keep the selection."""
+    def remember_version(self: AnnotateScreen) -> None:  # type: ignore[misc]
+        """Tell the store which version is on screen, once it is open.
+
+        The first frame may come from a read without the store (projects.firstread); the
+        content hash shown then says whether the text is still the current version.
+        """
+        version, digest = self.store.document_version(self.doc_id)
+        if digest == self.content_hash:
+            self.store.saw_version(self.doc_id, version)
+        else:  # corrected between the first frame and now
+            self.document_changed(None)
+
+    def document_changed(self: AnnotateScreen,  # type: ignore[misc]
+                         exc: StoreError | None) -> None:
+        """The article was corrected while open: show the new version, keep the selection.
+
+        `exc` is the refused edit's error, or None when no edit was refused.
+        """
         from copydesk.projects.versions import TextMap
 
         old_text = self.text
@@ -148,7 +164,8 @@ class VersionReviewActions:
             if a < b:
                 self.view.select(a, b)
         waiting = len(self.review_ids())
+        redo = " Your last edit was not saved: make it again." if exc is not None else ""
         self.say(f"This article was corrected while you had it open (now version "
                  f"{doc.version}): your saved work was carried over"
-                 f"{f', {waiting} span(s) need review' if waiting else ''}. "
-                 "Your last edit was not saved: make it again.", error=True)
+                 f"{f', {waiting} span(s) need review' if waiting else ''}.{redo}",
+                 error=exc is not None)
