@@ -6,6 +6,8 @@ The worst shapes for a diff (projects.versions.TextMap):
 - one-line: the whole article on one line, ten words respelt at spread-out places;
 - paragraph-top: an editor's note paragraph inserted before the first line;
 - reflow: every line break moved (the text re-wrapped at a different width);
+- store: the same, end to end through `projects.docversions.update_document` on a SQLite
+  project (old text kept, every span row rewritten, one transaction), with --store;
 - difflib: for comparison, `difflib.SequenceMatcher` on the one-line article's characters (the
   alternative the issue names), stopped after a time limit.
 Prints the time to build the map and carry every span (median of --repeat), and how many spans
@@ -96,6 +98,8 @@ def main() -> None:
     parser.add_argument("--spans", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--difflib-limit", type=float, default=30.0)
+    parser.add_argument("--store", action="store_true",
+                        help="also time update_document on a SQLite project")
     args = parser.parse_args()
     print(f"{args.words:,} words, {args.spans:,} spans, median of {args.repeat}")
     for name, (old, new) in shapes(args.words).items():
@@ -104,6 +108,10 @@ def main() -> None:
         longest = max(len(line) for line in old.split("\n"))
         print(f"{name:14} {len(old):>9,} chars, longest line {longest:>9,}: "
               f"{seconds * 1000:8.1f} ms  {counts}")
+    if args.store:
+        for name, (old, new) in shapes(args.words).items():
+            print(f"store {name:8} {store_update(old, new, spans_on(old, args.spans)):8.1f} ms "
+                  "(update_document, SQLite)")
     # difflib on characters, for comparison (run in a child so it can be stopped)
     import multiprocessing as mp
 
@@ -119,6 +127,23 @@ def main() -> None:
         print(f"difflib chars  one-line: not finished after {args.difflib_limit:.0f} s")
     else:
         print(f"difflib chars  one-line: {time.perf_counter() - t0:8.1f} s (opcodes only)")
+
+
+def store_update(old: str, new: str, spans: list) -> float:
+    import tempfile
+
+    from copydesk.projects.docversions import update_document
+    from copydesk.projects.importers import content_hash
+    from copydesk.projects.project import Project
+
+    with tempfile.TemporaryDirectory() as tmp, Project.init(Path(tmp) / "p") as project:
+        store = project.store
+        [doc] = store.add_documents([{"text": old, "content_hash": content_hash(old)}])
+        for a, b in sorted({parts[0] for _key, parts, _text in spans}):
+            store.add_span(doc, "ann", "PERSON", a, b)
+        t0 = time.perf_counter()
+        update_document(store, doc, new, who="bench")
+        return (time.perf_counter() - t0) * 1000
 
 
 def _difflib(old: str, new: str) -> None:

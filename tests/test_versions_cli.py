@@ -143,3 +143,33 @@ def test_plain_import_of_an_earlier_text_is_no_new_document(proj: Path, tmp_path
     with Project.open(proj) as project:
         assert project.store.document_ids() == [1]
         assert project.store.annotators(1) == []
+
+
+def test_hostile_text_in_show_versions_and_a_malformed_update_line(proj: Path, tmp_path: Path,
+                                                                   capsys) -> None:
+    import re
+
+    unsafe = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                        "\u2066-\u2069\u2028\u2029]")
+    first = tmp_path / "feed.jsonl"
+    text = "Officials in Valmora said \x1b]0;pwned\x07 the road was open.\n"
+    first.write_text(json.dumps({"id": "h\x1b[2J1", "title": "t\u202eitle", "text": text})
+                     + "\n", encoding="utf-8")
+    assert run(capsys, "import", str(first), "-p", str(proj))[0] == 0
+    update = tmp_path / "update.jsonl"
+    update.write_text(json.dumps({"id": "h\x1b[2J1", "text": text.replace(
+        "open", "closed \x1b[31mred\x1b[0m")}) + "\n" + "{not json\n", encoding="utf-8")
+    code, out, err = run(capsys, "import", "--update", str(update), "-p", str(proj))
+    # the malformed line rejects that file in one line naming it; nothing was updated
+    assert code == 1 and f"{update}:2: malformed JSON" in err
+    assert "updated 0" in out
+    update.write_text(update.read_text(encoding="utf-8").split("\n")[0] + "\n",
+                      encoding="utf-8")
+    code, out, err = run(capsys, "import", "--update", str(update), "-p", str(proj))
+    assert code == 0, err
+    code, shown, err = run(capsys, "show", "1", "--versions", "-p", str(proj))
+    assert code == 0 and "version 2" in shown and "closed" in shown
+    for stream in (out, shown, err):
+        assert unsafe.findall(stream) == []
+    code, _, err = run(capsys, "show", "nope", "-p", str(proj))
+    assert code == 1 and err.count("\n") == 1 and "no document" in err
