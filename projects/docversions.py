@@ -32,6 +32,7 @@ from copydesk.projects.models import (
     Document,
     DocumentVersion,
     Span,
+    SuggestionDecision,
     utcnow,
 )
 from copydesk.projects.store import Store
@@ -167,6 +168,7 @@ def update_document(store: Store, doc_id: int, new_text: str, *, who: str = "",
             table = Span.__table__  # Core, not ORM: one executemany for every changed span
             session.connection().execute(
                 update(table).where(table.c.id == bindparam("b_id")), rows)
+        _shift_decisions(session, doc_id, text_map)
         for aset in sets:
             counts = per_set.get(int(aset.id), {"moved": 0, "edited": 0,  # type: ignore[arg-type]
                                                 "removed": 0})
@@ -181,6 +183,26 @@ def update_document(store: Store, doc_id: int, new_text: str, *, who: str = "",
     if not result.unchanged:
         store.saw_version(doc_id, result.version)
     return result
+
+
+def _shift_decisions(session: Session, doc_id: int, text_map: TextMap) -> None:
+    """Move annotators' decisions on machine suggestions with the text they were made on.
+
+    They are keyed by offsets (projects.suggest.decisions); one on unchanged text moves exactly,
+    like the suggestion it decided. One on edited text stays where it was: the suggestion there
+    is then offered again, which asks the annotator rather than guessing for them.
+    """
+    table = SuggestionDecision.__table__  # type: ignore[attr-defined]
+    rows = []
+    for row_id, start, end in session.connection().execute(
+            select(table.c.id, table.c.start, table.c.end).where(
+                table.c.document_id == doc_id)).all():
+        shift = text_map.exact(start, end)
+        if shift:
+            rows.append({"b_id": row_id, "start": start + shift, "end": end + shift})
+    if rows:
+        session.connection().execute(
+            update(table).where(table.c.id == bindparam("b_id")), rows)
 
 
 def versions(store: Store, doc_id: int, *, diff: bool = True) -> list[VersionInfo]:
