@@ -129,3 +129,28 @@ async def test_corrected_between_first_frame_and_store_open(project: Project, mo
         assert [(sp.label, sp.text, sp.start) for sp in app.project.store.spans(doc, "tester")] \
             == [("GPE", "Tarvel", find(note + EN, "Tarvel")[0])]
     app.close_project()
+
+
+def test_review_keys_in_a_real_terminal(project: Project) -> None:
+    """tmux: `R` finds the span a correction left needing review, `!` keeps its new place."""
+    from tmux import Tmux, copydesk_command, require_tmux
+
+    require_tmux()
+    s = project.store
+    doc = add_text(project, EN, "flood")
+    name = s.add_span(doc, "tester", "PERSON", *find(EN, "Marta Oyelaran")).id
+    update_document(s, doc, EN.replace("Oyelaran", "Oyelaram"))
+    root = project.root
+    project.close()
+    with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", str(doc)),
+              width=120, height=30) as term:
+        term.wait_for("Flood waters")
+        term.send("R")
+        term.wait_for("Select the new place of this PERSON (was Marta Oyelaran)")
+        term.send("!")
+        term.wait_for("Kept in its new place")
+        term.send("C-q")
+        term.wait_dead()
+    with Project.open(root) as reopened:
+        span = reopened.store.span(name)
+        assert (span.text, span.needs_review) == ("Marta Oyelaram", False)
