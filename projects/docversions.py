@@ -244,6 +244,10 @@ def version_text(store: Store, doc_id: int, number: int) -> str:
         return row.text
 
 
+# JSONL fields that hold annotations (ours, Prodigy/spaCy-style, doccano): not read by --update.
+_ANNOTATION_KEYS = frozenset({"spans", "relations", "entities", "label", "annotations"})
+
+
 @dataclass
 class UpdateReport:
     """`copydesk import --update`: one line per document, then the totals."""
@@ -251,6 +255,7 @@ class UpdateReport:
     results: list[UpdateResult] = field(default_factory=list)
     added: list[int] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         return [r.summary() for r in self.results]
@@ -283,6 +288,11 @@ def update_paths(store: Store, paths: Iterable[Path | str], *, who: str = "",
         for doc in docs:
             line = doc.get("line")
             ext = doc.get("external_id")
+            carried = sorted(set(doc.get("record") or {}) & _ANNOTATION_KEYS)
+            if carried:
+                where = f"{path}:{line}" if line else str(path)
+                report.notes.append(f"{where}: {', '.join(carried)} not read: --update carries "
+                                    "the project's own annotations over to the new text")
             if not ext:
                 report.rejected.append(Rejected(str(path), "no \"id\": --update needs one to "
                                                 "find the document to correct", line))

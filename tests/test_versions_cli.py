@@ -71,11 +71,13 @@ def test_update_jsonl_by_id_and_reject_what_it_cannot(proj: Path, tmp_path: Path
     second.write_text("\n".join([
         json.dumps({"id": "k1", "text": ckb.replace(last, "")}, ensure_ascii=False),
         json.dumps({"text": "no id here"}),
-        json.dumps({"id": "k2", "text": "A new story about Tarvel."}),
+        json.dumps({"id": "k2", "text": "A new story about Tarvel.",
+                    "spans": [{"start": 21, "end": 27, "label": "GPE"}]}),
     ]) + "\n", encoding="utf-8")
     code, out, err = run(capsys, "import", "--update", str(second), "-p", str(proj))
     assert code == 1
     assert f"{second}:2: no \"id\"" in err
+    assert f"note: {second}:3: spans not read" in err
     assert "k1: version 2; 1 span(s) in 1 set(s): 0 moved, 1 need review (0 edited, 1 removed)" \
         in out
     assert "updated 1, unchanged 0, new 1, rejected 1" in out

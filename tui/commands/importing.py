@@ -51,6 +51,8 @@ def run_update(args: argparse.Namespace) -> int:
         report = update_paths(project.store, args.paths, who=default_annotator(project))
     for rejected in report.rejected:
         say(f"copydesk: rejected {rejected}", err=True)
+    for note in report.notes:
+        say(f"copydesk: note: {note}", err=True)
     for line in report.lines():
         say(line)
     say(report.summary())
