@@ -242,6 +242,9 @@ class TextMap:
                            old_parts, old_text)
         if not moved:
             point = min(self.map_start(old_parts[0][0]), len(self.new))
+            index = grapheme_index(self.new)
+            while point > 0 and not index.is_boundary(point):
+                point -= 1
             return Carried(key, ((point, point),), "", REMOVED, old_parts, old_text)
         merged: list[list[int]] = []
         for a, b in sorted(moved):

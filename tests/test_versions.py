@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from copydesk.projects.versions import EDITED, MOVED, REMOVED, TextMap, carry_spans, line_diff
 
@@ -169,3 +171,57 @@ def test_line_diff_shows_the_changed_sentence() -> None:
     lines = line_diff(old, new)
     assert any(line.startswith("-") and "340" in line for line in lines)
     assert any(line.startswith("+") and "430" in line for line in lines)
+
+
+_WORDS = ["Ali", "said", "the", "bridge", "ئاو", "بازاڕ", "المياه", "e\u0301", "👩‍👩‍👧", "340",
+          "\n", "  ", "."]
+
+
+@st.composite
+def _correction(draw):  # type: ignore[no-untyped-def]
+    """An article, a correction of it (a few words replaced, inserted or deleted) and spans."""
+    words = draw(st.lists(st.sampled_from(_WORDS), min_size=3, max_size=40))
+    old = " ".join(words)
+    new_words = list(words)
+    for _ in range(draw(st.integers(0, 3))):
+        i = draw(st.integers(0, len(new_words)))
+        kind = draw(st.sampled_from(["insert", "delete", "replace"]))
+        if kind == "insert" or not new_words:
+            new_words.insert(i, draw(st.sampled_from(_WORDS)))
+        elif kind == "delete":
+            new_words.pop(min(i, len(new_words) - 1))
+        else:
+            new_words[min(i, len(new_words) - 1)] = draw(st.sampled_from(_WORDS))
+    new = " ".join(new_words)
+    from copydesk.projects.textutil import grapheme_bounds
+
+    bounds = grapheme_bounds(old)
+    spans = []
+    for k in range(draw(st.integers(1, 4))):
+        a, b = sorted(draw(st.lists(st.sampled_from(bounds), min_size=2, max_size=2,
+                                    unique=True)))
+        if old[a:b].strip():
+            spans.append((k, ((a, b),), old[a:b]))
+    return old, new, spans
+
+
+@given(_correction())
+@settings(max_examples=300, deadline=None)
+def test_every_carried_span_is_valid_in_the_new_text(case) -> None:  # type: ignore[no-untyped-def]
+    from copydesk.projects.textutil import grapheme_index
+
+    old, new, spans = case
+    index = grapheme_index(new)
+    for c in carry_spans(old, new, spans):
+        assert " ".join(new[a:b] for a, b in c.parts) == c.text
+        assert all(0 <= a <= b <= len(new) for a, b in c.parts)
+        assert all(p[1] < q[0] for p, q in zip(c.parts, c.parts[1:], strict=False))
+        if c.status == REMOVED:
+            assert c.text == "" and c.start == c.end and index.is_boundary(c.start)
+        else:
+            assert c.text.strip()
+            assert all(index.is_boundary(a) and index.is_boundary(b) for a, b in c.parts)
+        if c.status == MOVED:
+            assert c.text.split() == c.old_text.split()
+        if old == new:
+            assert c.status == MOVED and not c.shifted
