@@ -222,6 +222,23 @@ class TextMap:
             b += 1
         return a, b
 
+    def _whole_words(self, a: int, b: int, na: int, nb: int) -> tuple[int, int]:
+        """Widen `[na, nb)` to whole words where the old span ended on a word's edge and the
+        new text continues the word there ("Tarvel" corrected to "Tarvell"): the correction
+        changed the word the annotator labelled, even if the span's own letters did not."""
+        old, new = self.old, self.new
+
+        def edge(text: str, i: int) -> bool:
+            return i <= 0 or i >= len(text) or not (text[i - 1].isalnum() and text[i].isalnum())
+
+        if edge(old, a) and not edge(new, na):
+            while na > 0 and new[na - 1].isalnum():
+                na -= 1
+        if edge(old, b) and not edge(new, nb):
+            while nb < len(new) and new[nb].isalnum():
+                nb += 1
+        return na, nb
+
     def carry(self, key: object, parts: Sequence[tuple[int, int]], old_text: str) -> Carried:
         """Where the span with these pieces (and this stored text) goes in the new text."""
         old_parts = tuple((int(a), int(b)) for a, b in parts)
@@ -230,12 +247,17 @@ class TextMap:
         for a, b in old_parts:
             shift = self.exact(a, b)
             if shift is not None:
-                moved.append((a + shift, b + shift))
-                continue
-            exact = False
-            na, nb = self._snap(self.map_start(a), max(self.map_end(b), self.map_start(a)))
-            if nb > na:
-                moved.append((na, nb))
+                na, nb = a + shift, b + shift
+            else:
+                exact = False
+                na, nb = self._snap(self.map_start(a), max(self.map_end(b), self.map_start(a)))
+                if nb <= na:
+                    continue
+            wa, wb = self._whole_words(a, b, na, nb)
+            if (wa, wb) != (na, nb):
+                exact = False
+                na, nb = self._snap(wa, wb)
+            moved.append((na, nb))
         if exact:
             new_parts = tuple(moved)
             return Carried(key, new_parts, joined_text(self.new, new_parts), MOVED,

@@ -224,3 +224,30 @@ def test_suggestions_and_decisions_on_them_follow_the_text(project: Project) -> 
     shown = {(g.head.label, new[g.head.start:g.head.end]) for g in pending(s, doc, "ann")}
     # the rejection moved with Tarvel; the edited name is not offered as a guess
     assert shown == {("PERSON", "Marta Oyelaran")}
+
+
+def test_a_0005_database_upgrades_in_place_on_either_engine(tmp_path: Path,
+                                                            database: str | None) -> None:
+    """A project at layout 0005 (made here by stepping a new one back down) comes up to the
+    current layout with its rows, and takes a new version."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from copydesk.projects.migrations import HEAD, _alembic_config
+
+    with Project.init(tmp_path / "p", database=database) as project:
+        ids = _annotate(project, EN)
+        engine = project.store.db.engine
+        with engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "0005")
+        with engine.connect() as conn:
+            assert "document_version" not in inspect(conn).get_table_names()
+            assert "needs_review" not in {c["name"] for c in inspect(conn).get_columns("span")}
+    with Project.open(tmp_path / "p") as project:
+        with project.store.db.engine.connect() as conn:
+            from copydesk.projects.migrations import current_revision
+
+            assert current_revision(conn) == HEAD
+        result = update_document(project.store, ids["doc"], EN.replace("Tarvel", "Tarvell"))
+        assert result.version == 2 and result.edited == 1
+        assert _texts_agree(project, ids["doc"])

@@ -225,3 +225,14 @@ def test_every_carried_span_is_valid_in_the_new_text(case) -> None:  # type: ign
             assert c.text.split() == c.old_text.split()
         if old == new:
             assert c.status == MOVED and not c.shifted
+
+
+@pytest.mark.parametrize(("old_word", "new_word"), [
+    ("Tarvel", "Tarvell"), ("Tarvel", "ATarvel"), ("تارفيل", "تارفيلا"), ("تارڤێل", "لتارڤێل")])
+def test_a_word_lengthened_around_a_span_needs_review_on_the_whole_word(
+        old_word: str, new_word: str) -> None:
+    old = f"Floods hit {old_word} on Sunday."
+    new = old.replace(old_word, new_word)
+    a = old.index(old_word)
+    [c] = carry_spans(old, new, [("x", ((a, a + len(old_word)),), old_word)])
+    assert (c.status, c.text) == (EDITED, new_word)

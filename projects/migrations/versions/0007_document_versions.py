@@ -51,11 +51,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain DROP COLUMN (SQLite 3.35+ does it in place), for the same reason as the upgrade.
     op.drop_table("document_version")
-    with op.batch_alter_table("span") as batch:
-        batch.drop_column("review_old_text")
-        batch.drop_column("review_reason")
-        batch.drop_column("needs_review")
-    with op.batch_alter_table("document") as batch:
-        batch.drop_column("version_at")
-        batch.drop_column("version")
+    for column in ("review_old_text", "review_reason", "needs_review"):
+        op.drop_column("span", column)
+    for column in ("version_at", "version"):
+        op.drop_column("document", column)
