@@ -157,7 +157,8 @@ def _spans(session: Session, set_id: int | None, *, fresh: bool = False) -> list
         return []
     query = select(Span).where(Span.set_id == set_id).order_by(Span.start, Span.end, Span.id)
     if fresh:
-        query = query.where(Span.stale == "")
+        # nor spans a correction moved to a best guess: the annotator has not confirmed them
+        query = query.where(Span.stale == "", col(Span.needs_review).is_(False))
     return list(session.exec(query).all())
 
 
@@ -182,9 +183,15 @@ def _decisions(session: Session, gold_set: AnnotationSet | None
     if gold_set is None:
         return out
     for action in session.exec(
-        select(Action).where(Action.set_id == gold_set.id, col(Action.kind).in_(DECISIONS))
+        select(Action).where(Action.set_id == gold_set.id,
+                             col(Action.kind).in_((*DECISIONS, "new_version")))
         .order_by(Action.id)
     ).all():
+        if action.kind == "new_version":
+            # a corrected text (projects.docversions): keys decided before hold offsets in the
+            # old text, so a rejection there must not match whatever now lies at them
+            out.clear()
+            continue
         data = json.loads(action.payload)
         who = data.get("reviewer", action.annotator)
         out[SpanKey.from_json(data["key"])] = (action.kind, who)

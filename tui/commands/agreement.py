@@ -59,9 +59,14 @@ def render(report) -> str:  # type: ignore[no-untyped-def]
     from copydesk.projects.agreement import micro
     from copydesk.tui.text import safe_line
 
+    waiting = ""
+    if report.unreviewed_documents:
+        waiting = (f"\n({len(report.unreviewed_documents)} document(s) left out: a correction "
+                   "left spans needing review in their done sets: "
+                   f"{', '.join(map(str, report.unreviewed_documents[:10]))})")
     if report.documents == 0:
         return ("no document is done by two or more annotators yet; agreement needs "
-                "overlapping finished work (see `copydesk assign --k 2`)")
+                "overlapping finished work (see `copydesk assign --k 2`)" + waiting)
     out = [f"{report.documents} documents, annotators: {', '.join(report.annotators)}; "
            f"layers: {', '.join(report.layers)}", ""]
 
@@ -96,8 +101,11 @@ def render(report) -> str:  # type: ignore[no-untyped-def]
             table(["layer", "Krippendorff alpha", "Fleiss kappa"], rows)]
     if report.fleiss_note:
         out.append(f"({report.fleiss_note})")
+    if waiting:
+        out.append(waiting.strip())
     if report.per_document:
-        rows = [[str(d.doc_id), safe_line(d.title or "", max_cells=40), ",".join(d.annotators),
+        rows = [[f"{d.doc_id}" + (f" v{d.version}" if d.version > 1 else ""),
+                 safe_line(d.title or "", max_cells=40), ",".join(d.annotators),
                  _num(d.exact.f1), _num(d.overlap.f1),
                  *(_num(d.alpha[layer]) for layer in report.layers)]
                 for d in report.per_document]

@@ -70,6 +70,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--jobs", type=int, default=0, metavar="N",
                         help="worker processes for jsonl, conll, hf and spacy (default: one "
                              "per core; 1 = none); the output is the same either way")
+    parser.add_argument("--include-unreviewed", action="store_true",
+                        help="keep spans a corrected article moved to a best guess (left out "
+                             "and counted by default); they are listed in each record's meta "
+                             "as unreviewed_spans")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print every warning, not just the first ten")
     parser.set_defaults(func=run)
@@ -96,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed, lang=args.lang, hf_format=args.hf_format, force=args.force,
         prefer=args.prefer, rename=rename, jobs=max(0, args.jobs),
         include_suggestions=args.include_suggestions,
+        include_unreviewed=args.include_unreviewed,
     )
     console = Console(stderr=True)
     with open_project(args) as project, Progress(

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from copydesk.projects import fragments as frag
-from copydesk.projects.errors import StoreError
+from copydesk.projects.errors import DocumentChanged, StoreError
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui import motions
 from copydesk.tui.bidi_settings import options_for, remember
@@ -34,6 +34,7 @@ from copydesk.tui.motions import trim_punctuation
 from copydesk.tui.palette import LabelInfo, depth_for, label_looks
 from copydesk.tui.quicklink import best_role
 from copydesk.tui.screens.suggestions import SuggestionActions
+from copydesk.tui.screens.version_review import VersionReviewActions
 from copydesk.tui.text import safe_line, safe_rich, safe_text
 from copydesk.tui.widgets.article_view import ArticleView
 from copydesk.tui.writes import WriteJob
@@ -81,7 +82,7 @@ def span_view(span: Span | FirstSpan, label: Label | None) -> SpanView:
                     fragments=parts if len(parts) > 1 else ())
 
 
-class AnnotateScreen(SuggestionActions, Screen[None]):
+class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
     """One document for one annotator."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -131,6 +132,11 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
                 id="annotate.add_fragment"),
         Binding("ctrl+backslash", "remove_fragment", "Remove piece", show=False,
                 id="annotate.remove_fragment"),
+        # issue 26: spans a corrected article moved (tui.screens.version_review)
+        Binding("exclamation_mark", "confirm_review", "Keep reviewed place", show=False,
+                id="annotate.confirm_review"),
+        Binding("R", "reselect", "Re-select / next needing review", show=False,
+                id="annotate.reselect"),
     ]
 
     app: CopydeskApp  # type: ignore[assignment]
@@ -221,6 +227,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             return  # done already, or not mounted yet (on_mount will then load it all)
         self._loaded = True
         self._queue_ids = self.app.queue_ids()
+        self.remember_version()  # tui.screens.version_review
         self.reload()
 
     # ------------------------------------------------------------------ state
@@ -230,6 +237,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         self.spans = {int(s.id): s for s in spans}  # type: ignore[arg-type]
         self.links = self.store.links(self.doc_id, self.app.annotator)
         self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in spans])
+        self.show_review()
         self.refresh_suggestions()
         self.refresh_status()
         self.refresh_side()
@@ -247,6 +255,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             added=[span_view(s, self.schema.label(s.label)) for s in fresh.values()],
             removed=removed,
         )
+        self.show_review()
         if self.suggestions or removed:
             self.refresh_suggestions()  # an edit can match, or un-match, a suggestion
         if self.status == "todo":  # the first edit starts the document
@@ -319,6 +328,9 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             return call
 
         def failed(exc: StoreError) -> None:
+            if isinstance(exc, DocumentChanged):
+                self.document_changed(exc)  # tui.screens.version_review
+                return
             self.say(f"Not saved: {exc}", error=True)
 
         self.app.writes.submit(WriteJob(run, if_here(done), if_here(failed), what))
@@ -363,6 +375,9 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
                                         max_cells=200), style="italic")
         if span.stale:
             out.append(f"  needs review: {span.stale}", style="bold red")
+        if getattr(span, "needs_review", False):
+            out.append(f"  needs review: {span.review_reason} in the corrected text",
+                       style="bold red")
         return out
 
     def refresh_side(self) -> None:
@@ -376,7 +391,13 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             side.append("\n")
         for span in here:
             side.append_text(self.describe(span))
+            side.append_text(self.describe_review(span))
             side.append("\n")
+        target = self.spans.get(self._reselect_id) if self._reselect_id is not None else None
+        if target is not None and target not in here:
+            side.append("Re-selecting: ", style="bold yellow")
+            side.append_text(self.describe(target))
+            side.append_text(self.describe_review(target))
         self.query_one("#side-span", Static).update(safe_rich(side))
         links = Text()
         highlight: set[int] = set()

@@ -45,7 +45,8 @@ class QueueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="queue-summary")
-        yield Input(placeholder="search: words in the text, label:ORG, by:NAME, status:done "
+        yield Input(placeholder="search: words in the text, label:ORG, by:NAME, status:done, "
+                    "needs:review "
                     "(enter applies, esc clears)", id="queue-filter")
         yield ProgressBar(id="queue-progress", show_eta=False)
         yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
@@ -92,8 +93,9 @@ class QueueScreen(Screen[None]):
         if f.empty:
             return rows
         ids = self.app.project.store.find_documents(
-            text=f.text, label=f.label, status=f.status,
-            annotator=f.annotator or (self.app.annotator if (f.label or f.status) else ""))
+            text=f.text, label=f.label, status=f.status, needs_review=f.needs_review,
+            annotator=f.annotator or (self.app.annotator
+                                      if (f.label or f.status or f.needs_review) else ""))
         return [row for row in rows if row.id in ids]
 
     def action_filter(self) -> None:

@@ -1,7 +1,7 @@
 """Active learning: `document_uncertainty`, how unsure a suggestion model was per document.
 
 Revision ID: 0008
-Revises: 0005
+Revises: 0007
 
 A new table only: every existing row stays as it is, and a project that never runs
 `copydesk suggest --model` with an attribution model leaves it empty.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0005"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
