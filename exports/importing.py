@@ -190,8 +190,10 @@ def import_annotated(store: Store, schema: Schema, paths: Iterable[Path | str], 
             taken[fmt.title] += 1
         except SourceError as exc:
             interop.rollback(mark)
+            # a brat .txt that cannot be read is named itself, not its .ann (TextFileError)
             reason = f"{exc.reason}; {HINT}" if is_skippable(exc) else exc.reason
-            report.rejected.append(Rejected(str(path), reason, exc.line))
+            report.rejected.append(Rejected(str(getattr(exc, "file", path)), reason,
+                                            exc.line))
         except (StoreError, OSError, ValueError) as exc:
             interop.rollback(mark)
             report.rejected.append(Rejected(str(path), str(exc)))

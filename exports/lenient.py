@@ -6,12 +6,13 @@ annotation is left out, reported as `file:line: reason`, and counted in a closin
 (`skipped 1 invalid annotation in 1 file`); everything valid in the file is imported.
 
 The API a reader uses (the JSONL, Label Studio, doccano and XMI readers here; the brat reader
-through `interop.skips`, the same object):
+keeps its own list, `read_brat(..., skip_invalid=True)`, handed over with `skips.add`):
 
     with skips.guard(line):              # a SourceError raised inside is skipped when lenient,
         spans.append(check_span(...))    # re-raised (marked skippable) when not
     skips.skip(reason, line)             # an annotation the reader found broken by itself:
                                          # raises SourceError unless lenient
+    skips.add(file, line, reason)        # one a reader already left out (lenient only)
 
 Only annotation-level problems go through it. A file that cannot be read at all (malformed
 JSON, a bad encoding, no text) is still rejected whole, flag or not.
@@ -61,6 +62,10 @@ class Skips:
             exc.skippable = True  # type: ignore[attr-defined]
             raise exc
         self.items.append(Skipped(self.file, line, reason))
+
+    def add(self, file: str, line: int | None, reason: str) -> None:
+        """An annotation a reader already left out by itself (the brat reader's own list)."""
+        self.items.append(Skipped(file, line, reason))
 
     @contextmanager
     def guard(self, line: int | None = None) -> Iterator[None]:

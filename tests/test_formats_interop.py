@@ -102,25 +102,30 @@ def test_round_trip_is_exact(source: Path, tmp_path: Path, capsys: pytest.Captur
     first, second = tmp_path / "first", tmp_path / "second"
     first.mkdir()
     second.mkdir()
-    assert _cli(source, "export", fmt, str(first / name), "--status", "all") == 0
+    assert _cli(source, "export", fmt, str(first / name), "--status", "all",
+                "--include-suggestions") == 0
     target = _new(tmp_path, "target")
     capsys.readouterr()
     assert _cli(target, "import", str(first / name)) == 0
     said = capsys.readouterr().out
     assert f"read as {title}" in said and "rejected 0" in said
-    assert _cli(target, "export", fmt, str(second / name), "--status", "all") == 0
+    assert _cli(target, "export", fmt, str(second / name), "--status", "all",
+                "--include-suggestions") == 0
     assert _tree(first / name) == _tree(second / name)
     if fmt == "labelstudio":  # and its labeling config
         assert (first / "out.xml").read_bytes() == (second / "out.xml").read_bytes()
     # the same project back: every span, link, attribute, piece, annotator and status
-    assert _cli(source, "export", "jsonl", str(tmp_path / "a.jsonl"), "--status", "all") == 0
-    assert _cli(target, "export", "jsonl", str(tmp_path / "b.jsonl"), "--status", "all") == 0
+    assert _cli(source, "export", "jsonl", str(tmp_path / "a.jsonl"), "--status", "all",
+                "--include-suggestions") == 0
+    assert _cli(target, "export", "jsonl", str(tmp_path / "b.jsonl"), "--status", "all",
+                "--include-suggestions") == 0
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
 
 
 def test_xmi_offsets_are_utf16_on_disk_and_code_points_here(source: Path,
                                                            tmp_path: Path) -> None:
-    assert _cli(source, "export", "xmi", str(tmp_path / "x"), "--status", "all") == 0
+    assert _cli(source, "export", "xmi", str(tmp_path / "x"), "--status", "all",
+                "--include-suggestions") == 0
     xmi = (tmp_path / "x" / "alice" / "en-1.xmi").read_text(encoding="utf-8")
     start, end = _find(EN, "Kirkuk")
     # Java counts the emoji before it as two UTF-16 units; cassis converts both ways
@@ -170,7 +175,8 @@ def _ls_tasks() -> list[dict]:
 
 def _spans(root: Path, tmp_path: Path) -> list[tuple[str, str, str, list]]:
     out = tmp_path / "check.jsonl"
-    assert _cli(root, "export", "jsonl", str(out), "--status", "all", "--force") == 0
+    assert _cli(root, "export", "jsonl", str(out), "--status", "all", "--force",
+                "--include-suggestions") == 0
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     return [(r["meta"]["annotator"], r["meta"]["status"], s["label"], s["text"])
             for r in rows for s in r["spans"]] + [

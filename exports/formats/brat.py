@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from copydesk.exports.brat import META_FILE, BratNames, write_brat
-from copydesk.exports.brat_import import meta_order, parse_brat
+from copydesk.exports.brat_import import meta_order, read_brat
 from copydesk.exports.formats.base import ExportJob, ReadContext
 from copydesk.exports.model import ExportOptions
 from copydesk.projects.bulk import NewDocument
@@ -55,4 +55,10 @@ def units(path: Path) -> list[Path]:
 
 
 def read(path: Path, ctx: ReadContext, root: Path | None = None) -> Iterator[NewDocument]:
-    yield parse_brat(path, ctx.schema, ctx.defaults, root, ctx.interop)
+    """One `.ann`; with `--skip-invalid` the lines the brat reader left out join the run's
+    list of skipped annotations (exports.lenient)."""
+    doc, skipped = read_brat(path, ctx.schema, ctx.defaults, root, ctx.interop,
+                             skip_invalid=ctx.skips.lenient)
+    for item in skipped:
+        ctx.skips.add(item.file, item.line, item.reason)
+    yield doc
