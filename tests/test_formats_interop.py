@@ -489,3 +489,16 @@ def test_a_broken_xmi_in_a_zip_is_one_line_naming_it(tmp_path: Path,
     assert err.count("\n") == 0 and "broken.zip" in err and "kirkuk.xmi" in err
     with Project.open(root) as project:
         assert project.store.document_count() == 0
+
+
+def test_skip_invalid_skips_an_unknown_label_with_its_hint(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    s, e = _find(AR, "كركوك")
+    path = _write_jsonl(tmp_path / "d.jsonl", [
+        {"text": AR, "label": [[s, e, "GPE"], [0, 3, "Speaker"]]}])
+    root = _new(tmp_path, "p")
+    assert _cli(root, "import", str(path), "--skip-invalid", "--annotator", "maria") == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith(f"{path}:1: unknown label 'Speaker'") and "--map Speaker=" in err[0]
+    assert err[-1] == "copydesk: skipped 1 invalid annotation in 1 file"
+    assert [x[2:] for x in _spans(root, tmp_path)] == [("GPE", "كركوك")]
