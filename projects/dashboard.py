@@ -363,10 +363,10 @@ def quick_figures(store: Store) -> Dashboard:
 
 
 def full_figures(store: Store, *, lowest: int = 20, pair: tuple[str, str] | None = None,
-                 base: Dashboard | None = None) -> Dashboard:
+                 layer: str | None = None, base: Dashboard | None = None) -> Dashboard:
     """Everything, agreement included (reads the done spans once)."""
     board = base if base is not None else quick_figures(store)
-    work = load_done_spans(store)
+    work = load_done_spans(store, layer=layer)
     _check_pair(work, pair)
     labels, docs, conf = agreement_views(work, pair=pair)
     worst = docs[:lowest]
