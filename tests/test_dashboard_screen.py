@@ -72,7 +72,7 @@ async def test_figures_paint_and_enter_reviews_the_worst(team: Project) -> None:
         progress = shown(screen.query_one("#dash-progress", Static))
         assert "alice" in progress and "bob" in progress and "suggest" not in progress
         assert "█" in progress  # done is drawn by its character, not by colour alone
-        assert screen.query_one("#dash-sparkline", Sparkline).data[-1] == 19  # 4+1, 4+1, 4+1, 3+1 edits
+        assert screen.query_one("#dash-sparkline", Sparkline).data[-1] == 19  # edits: 5+5+5+4
         labels = shown(screen.query_one("#dash-labels", Static))
         assert "PERSON" in labels and "ORG" in labels and "GPE" in labels
         confusion = shown(screen.query_one("#dash-confusion", Static))
