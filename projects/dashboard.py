@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal_column
+from sqlalchemy import and_, func, literal_column
+from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
 from copydesk.projects import fragments as frag
@@ -205,7 +206,8 @@ def confusion(store: Store, *, pair: tuple[str, str] | None = None,
               layer: str | None = None, work: DoneWork | None = None) -> Confusion:
     """The label confusion matrix summed over every pair, or over one `pair` (a rows, b
     columns)."""
-    work = load_done_spans(store, layer=layer) if work is None else work
+    if work is None:
+        return sql_agreement(store, pair=pair, layer=layer)[2]
     _check_pair(work, pair)
     total = Confusion()
     for doc_id, a, b in work.pairs(pair):
@@ -364,12 +366,154 @@ def quick_figures(store: Store) -> Dashboard:
 
 def full_figures(store: Store, *, lowest: int = 20, pair: tuple[str, str] | None = None,
                  layer: str | None = None, base: Dashboard | None = None) -> Dashboard:
-    """Everything, agreement included (reads the done spans once)."""
+    """Everything, agreement included: counted in SQL, only disagreeing spans paired here."""
     board = base if base is not None else quick_figures(store)
-    work = load_done_spans(store, layer=layer)
-    _check_pair(work, pair)
-    labels, docs, conf = agreement_views(work, pair=pair)
+    labels, docs, conf = sql_agreement(store, pair=pair, layer=layer)
     worst = docs[:lowest]
     fill_titles(store, worst)
     return Dashboard(board.progress, board.throughput, labels, worst, conf,
                      documents_compared=len(docs), complete=True)
+
+
+# --------------------------------------------------------------------------- the same in SQL
+def _human(column: Any) -> Any:
+    return and_(column != GOLD, column.not_like(f"{SUGGEST_PREFIX}%"))
+
+
+def _pairs_query(pair: tuple[str, str] | None) -> Any:
+    """(doc, a_id, b_id, a, b): every pair of done sets on a document, names in order, or the
+    one pair asked for (a as given)."""
+    sets = AnnotationSet.__table__
+    d1, d2 = sets.alias("d1"), sets.alias("d2")
+    done1 = and_(d1.c.status == "done", _human(d1.c.annotator))
+    done2 = and_(d2.c.status == "done", _human(d2.c.annotator))
+    if pair is None:
+        order = d1.c.annotator < d2.c.annotator
+    else:
+        order = and_(d1.c.annotator == pair[0], d2.c.annotator == pair[1])
+    return (sa_select(d1.c.document_id.label("doc"), d1.c.id.label("a_id"),
+                      d2.c.id.label("b_id"), d1.c.annotator.label("a"),
+                      d2.c.annotator.label("b"))
+            .select_from(d1.join(d2, and_(d2.c.document_id == d1.c.document_id, order)))
+            .where(done1, done2).cte("pairs"))
+
+
+def _compared_sets(pair: tuple[str, str] | None) -> Any:
+    """(id, doc, annotator, k): done sets of human annotators on documents with k >= 2 of them
+    (only the pair's two, when one pair is asked for)."""
+    sets = AnnotationSet.__table__
+    wanted = [sets.c.status == "done", _human(sets.c.annotator)]
+    if pair is not None:
+        wanted.append(sets.c.annotator.in_(pair))
+    k = func.count().over(partition_by=sets.c.document_id)
+    inner = (sa_select(sets.c.id, sets.c.document_id.label("doc"), sets.c.annotator,
+                       k.label("k")).where(*wanted).subquery("counted"))
+    return sa_select(inner).where(inner.c.k >= 2).cte("compared")
+
+
+def sql_agreement(store: Store, *, pair: tuple[str, str] | None = None,
+                  layer: str | None = None
+                  ) -> tuple[list[LabelAgreement], list[DocScore], Confusion]:
+    """What `agreement_views(load_done_spans(...))` returns, with the counting in SQL.
+
+    No span is joined to another span (a self-join of 400,000 rows is at the mercy of the
+    planner): spans are grouped by everything an exact match compares, and a group held by m
+    annotators is C(m, 2) matching pairs (a set holds no two identical spans; the store refuses
+    them). Spans per (document, label) on each side of every pair give the rest of the counts.
+    Only the spans some other annotator of their document did not mark alike (a window count
+    below k) come back here, to be paired for the boundary, confusion and "none" cells.
+    """
+    if pair is not None:
+        _check_pair_sql(store, pair)
+    pairs = _pairs_query(pair)
+    compared = _compared_sets(pair)
+    spans = Span.__table__
+    s1 = spans.alias("s1")
+    live = [s1.c.stale == ""]
+    if layer is not None:
+        live.append(s1.c.layer == layer)
+
+    def sizes(own: Any) -> Any:
+        """Spans per (document, label) on one side of every pair (one join per side: an OR
+        in the join condition would scan every span for every pair)."""
+        return (sa_select(pairs.c.doc, s1.c.layer, s1.c.label, func.count())
+                .select_from(pairs.join(s1, s1.c.set_id == own))
+                .where(*live).group_by(pairs.c.doc, s1.c.layer, s1.c.label))
+
+    pieces = func.coalesce(s1.c.fragments, "")
+    key = (compared.c.doc, s1.c.layer, s1.c.label, s1.c.start, s1.c["end"], pieces)
+    held = (sa_select(compared.c.doc, s1.c.layer, s1.c.label, func.count().label("m"))
+            .select_from(compared.join(s1, s1.c.set_id == compared.c.id))
+            .where(*live).group_by(*key).having(func.count() >= 2).subquery("held"))
+    matches = (sa_select(held.c.doc, held.c.layer, held.c.label,
+                         func.sum(held.c.m * (held.c.m - 1) / 2))
+               .group_by(held.c.doc, held.c.layer, held.c.label))
+    alike = func.count().over(partition_by=key).label("m")
+    marked = (sa_select(compared.c.doc, compared.c.annotator, compared.c.k, s1.c.layer,
+                        s1.c.label, s1.c.start, s1.c["end"], s1.c.fragments, alike)
+              .select_from(compared.join(s1, s1.c.set_id == compared.c.id))
+              .where(*live).subquery("marked"))
+    unmatched = sa_select(marked).where(marked.c.m < marked.c.k)
+    who = sa_select(pairs.c.doc, pairs.c.a, pairs.c.b)
+    with store.db.read() as session:
+        conn = session.connection()
+        pair_rows = conn.execute(who).all()
+        size_a = conn.execute(sizes(pairs.c.a_id)).all()
+        size_b = conn.execute(sizes(pairs.c.b_id)).all()
+        match_rows = conn.execute(matches).all()
+        rest_rows = conn.execute(unmatched).all()
+    by_label: dict[tuple[str, str], Counts] = {}
+    per_doc: dict[int, Counts] = {}
+    names: dict[int, set[str]] = defaultdict(set)
+    doc_pairs: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for doc, a, b in pair_rows:
+        per_doc.setdefault(int(doc), Counts())
+        names[int(doc)].update((a, b))
+        doc_pairs[int(doc)].append((a, b))
+    # Every span starts as unmatched (a's as fn, b's as fp); matches move over to tp below.
+    for rows, as_a in ((size_a, True), (size_b, False)):
+        for doc, lay, label, n in rows:
+            c = Counts(0, 0, int(n)) if as_a else Counts(0, int(n), 0)
+            by_label.setdefault((lay, label), Counts())
+            by_label[(lay, label)] += c
+            per_doc[int(doc)] += c
+    conf = Confusion()
+    for doc, lay, label, tp in match_rows:
+        tp = int(tp)
+        move = Counts(tp, -tp, -tp)
+        by_label[(lay, label)] += move
+        per_doc[int(doc)] += move
+        conf.cells[(label, label)] += tp
+    rest: dict[int, dict[str, list[SpanKey]]] = defaultdict(lambda: defaultdict(list))
+    for doc, annotator, _k, lay, label, start, end, raw, _m in rest_rows:
+        parts = frag.decode(raw, int(start), int(end)) if raw else ()
+        rest[int(doc)][annotator].append(
+            SpanKey(lay, label, int(start), int(end), parts if len(parts) > 1 else ()))
+    for doc, by in rest.items():
+        for keys in by.values():
+            keys.sort()
+        for a, b in doc_pairs[doc]:
+            one = confusion_pair(by.get(a, []), by.get(b, []))
+            # Alike spans were counted above (with three or more annotators a span can be
+            # unmatched against one and still match another): only the rest is added here.
+            conf.cells.update({cell: n for cell, n in one.cells.items() if cell[0] != cell[1]})
+            conf.boundary.update(one.boundary)
+    labels = [LabelAgreement(lay, lab, c) for (lay, lab), c in sorted(by_label.items())]
+    docs = [DocScore(d, "", sorted(names[d]), c) for d, c in per_doc.items()]
+    docs.sort(key=lambda s: (s.f1, s.doc_id))
+    return labels, docs, conf
+
+
+def _check_pair_sql(store: Store, pair: tuple[str, str]) -> None:
+    """`--pair` names two annotators with done work on some document in common."""
+    if pair[0] == pair[1]:
+        raise StoreError(f"--pair needs two different annotators, not {pair[0]!r} twice")
+    with store.db.read() as session:
+        rows = session.exec(
+            select(AnnotationSet.annotator).distinct().where(
+                AnnotationSet.status == "done", _human(col(AnnotationSet.annotator)))).all()
+    known = sorted(rows)
+    for name in pair:
+        if name not in known:
+            raise StoreError(f"no done work by {name!r}; annotators with done work: "
+                             f"{', '.join(known) or 'none yet'}")

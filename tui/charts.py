@@ -139,8 +139,9 @@ def heatmap(conf: Confusion, *, width: int = 80, names: tuple[str, str] = ("", "
     top_diag = max((conf.count(x, x) for x in labels if x != NONE), default=0)
     top_off = max((n for (r, c), n in conf.cells.items() if r != c), default=0)
     biggest = max([*conf.cells.values(), *conf.boundary.values(), 0])
-    cell = max(4, len(str(biggest)) + 2)
-    fit = max(2, (width - 22) // (cell + 1))
+    cell = max(4, len(str(biggest)) + 1)
+    # Row names take up to 16 cells, the boundary column 6, and Rich puts 2 between columns.
+    fit = max(2, (width - 16 - 8) // (cell + 2))
     shown = labels
     if len(labels) > fit:  # keep the labels most involved in disagreement, and "none"
         weight = {x: sum(n for (r, c), n in conf.cells.items() if x in (r, c) and r != c)
@@ -149,11 +150,11 @@ def heatmap(conf: Confusion, *, width: int = 80, names: tuple[str, str] = ("", "
         shown = [x for x in labels if x in keep] + [NONE]
     table = Table(box=None, pad_edge=False, show_edge=False, show_header=True)
     rows_title = f"{names[0]} \\ {names[1]}" if names[0] else "rows \\ columns"
-    table.add_column(_name(rows_title, 20), no_wrap=True, max_width=20)
+    table.add_column(_name(rows_title, 16), no_wrap=True, max_width=16)
     for i, _ in enumerate(shown, 1):
         table.add_column(str(i) if shown[i - 1] != NONE else "none", justify="right",
                          no_wrap=True, min_width=cell)
-    table.add_column("bound.", justify="right", no_wrap=True)
+    table.add_column("bound", justify="right", no_wrap=True)
     for i, row in enumerate(shown, 1):
         cells: list[Text] = []
         for column in shown:
@@ -164,10 +165,10 @@ def heatmap(conf: Confusion, *, width: int = 80, names: tuple[str, str] = ("", "
             cells.append(Text(f"{mark}{n}" if n else mark, style=style))
         bound = conf.boundary.get(row, 0) if row != NONE else 0
         head = f"{i} {row}" if row != NONE else "none"
-        table.add_row(Text(_name(head, 20)), *cells,
+        table.add_row(Text(_name(head, 16)), *cells,
                       Text(str(bound) if bound else "·", style="yellow" if bound else "dim"))
     notes = [Text(f"{SHADES} from none to the most; diagonal = same label and extent; "
-                  "none = only one annotator marked it; bound. = same label, other extent",
+                  "none = only one annotator marked it; bound = same label, other extent",
                   style="dim")]
     if len(shown) < len(labels):
         notes.append(Text(f"{len(labels) - len(shown)} more label(s) not shown at this width; "

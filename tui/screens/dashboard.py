@@ -43,7 +43,7 @@ class DashboardScreen(Screen[None]):
     CSS_PATH = "dashboard.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Refresh", id="dashboard.reload"),
-        Binding("tab", "focus_next", "Charts/list", show=False, id="dashboard.focus_next"),
+        Binding("tab", "switch_focus", "Charts/list", id="dashboard.switch_focus"),
         Binding("q,escape", "close", "Close", id="dashboard.close"),
     ]
 
@@ -229,6 +229,14 @@ class DashboardScreen(Screen[None]):
 
     def on_screen_resume(self) -> None:
         self.action_reload()  # back from review: gold may have changed what is left
+
+    def action_switch_focus(self) -> None:
+        """Tab: between the charts (arrows and page keys scroll them) and the document list."""
+        table = self.query_one("#dash-lowest", DataTable)
+        if table.has_focus:
+            self.query_one("#dash-charts", VerticalScroll).focus()
+        else:
+            table.focus()
 
     def action_close(self) -> None:
         if len(self.app.screen_stack) > 2:
