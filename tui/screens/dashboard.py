@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from typing import ClassVar
 
+from rich.console import RenderableType
 from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
@@ -175,8 +176,7 @@ class DashboardScreen(Screen[None]):
         if board is None:
             return
         width = self._width()
-        self.query_one("#dash-progress", Static).update(
-            progress_table(board.progress, width=width))
+        self._show("#dash-progress", progress_table(board.progress, width=width))
         days = board.throughput
         values = [float(n) for _, n in days]
         self.query_one("#dash-sparkline", Sparkline).data = values
@@ -186,15 +186,21 @@ class DashboardScreen(Screen[None]):
                       f"most {int(max(values))}, total {int(sum(values))}")
         else:
             title += ": none logged yet"
-        self.query_one("#dash-throughput-title", Static).update(Text(title, style="bold"))
+        self._show("#dash-throughput-title", Text(title, style="bold"))
         if not board.complete:
             return
-        self.query_one("#dash-labels-title", Static).update(Text(
+        self._show("#dash-labels-title", Text(
             f"Agreement per label ({board.documents_compared} documents compared)",
             style="bold"))
-        self.query_one("#dash-labels", Static).update(label_bars(board.labels, width=width))
-        self.query_one("#dash-confusion", Static).update(heatmap(board.confusion, width=width))
+        self._show("#dash-labels", label_bars(board.labels, width=width))
+        self._show("#dash-confusion", heatmap(board.confusion, width=width))
         self._fill_lowest(width)
+
+    def _show(self, selector: str, picture: RenderableType) -> None:
+        """Replace a picture. Through `content`, not `update()`: `update` keeps the height
+        measured for the old picture (Textual 8.2 caches it), so a table replacing
+        "computing…" would be cut to one line."""
+        self.query_one(selector, Static).content = picture
 
     def _fill_lowest(self, width: int) -> None:
         assert self.board is not None
