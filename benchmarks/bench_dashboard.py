@@ -1,6 +1,7 @@
 """The lead's dashboard on a big project: time to first paint and to full data.
 
     .venv/bin/python benchmarks/bench_dashboard.py [--docs 10000] [--spans 400000] [--runs 3]
+    .venv/bin/python benchmarks/bench_dashboard.py --docs 300 --spans 12000 --build-only DIR
 
 Builds a project of `--docs` generated newsroom-like documents, each finished by two of four
 annotators (`--spans` spans in all, split between them), the second annotator's spans derived from
@@ -137,7 +138,14 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=10_000)
     parser.add_argument("--spans", type=int, default=400_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--build-only", type=Path, default=None, metavar="DIR",
+                        help="only build the project in DIR (a new folder) and stop: a sample "
+                             "for `copydesk dashboard -p DIR` or `copydesk stats --svg`")
     args = parser.parse_args()
+    if args.build_only is not None:
+        build(args.build_only, args.docs, args.spans).close()
+        print(f"built {args.docs} documents in {args.build_only}")
+        return 0
     print(f"machine: {platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpus, "
           f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory() as tmp:
