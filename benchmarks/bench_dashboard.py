@@ -124,7 +124,7 @@ async def screen_times(proj: Project) -> tuple[float, float, float]:
         screen = app.screen
         assert isinstance(screen, DashboardScreen)
         while screen.complete_at is None:
-            await pilot.pause(0.005)
+            await pilot.pause(0.02)
             if quick_at is None and screen.board is not None:
                 quick_at = time.monotonic()
             if time.monotonic() - started > 120:

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column
+from sqlalchemy import Integer, Text, and_, cast, func, literal_column, union_all
 from sqlalchemy import select as sa_select
 from sqlmodel import col, select
 
@@ -380,24 +380,6 @@ def _human(column: Any) -> Any:
     return and_(column != GOLD, column.not_like(f"{SUGGEST_PREFIX}%"))
 
 
-def _pairs_query(pair: tuple[str, str] | None) -> Any:
-    """(doc, a_id, b_id, a, b): every pair of done sets on a document, names in order, or the
-    one pair asked for (a as given)."""
-    sets = AnnotationSet.__table__
-    d1, d2 = sets.alias("d1"), sets.alias("d2")
-    done1 = and_(d1.c.status == "done", _human(d1.c.annotator))
-    done2 = and_(d2.c.status == "done", _human(d2.c.annotator))
-    if pair is None:
-        order = d1.c.annotator < d2.c.annotator
-    else:
-        order = and_(d1.c.annotator == pair[0], d2.c.annotator == pair[1])
-    return (sa_select(d1.c.document_id.label("doc"), d1.c.id.label("a_id"),
-                      d2.c.id.label("b_id"), d1.c.annotator.label("a"),
-                      d2.c.annotator.label("b"))
-            .select_from(d1.join(d2, and_(d2.c.document_id == d1.c.document_id, order)))
-            .where(done1, done2).cte("pairs"))
-
-
 def _compared_sets(pair: tuple[str, str] | None) -> Any:
     """(id, doc, annotator, k): done sets of human annotators on documents with k >= 2 of them
     (only the pair's two, when one pair is asked for)."""
@@ -416,90 +398,89 @@ def sql_agreement(store: Store, *, pair: tuple[str, str] | None = None,
                   ) -> tuple[list[LabelAgreement], list[DocScore], Confusion]:
     """What `agreement_views(load_done_spans(...))` returns, with the counting in SQL.
 
-    No span is joined to another span (a self-join of 400,000 rows is at the mercy of the
-    planner): spans are grouped by everything an exact match compares, and a group held by m
-    annotators is C(m, 2) matching pairs (a set holds no two identical spans; the store refuses
-    them). Spans per (document, label) on each side of every pair give the rest of the counts.
-    Only the spans some other annotator of their document did not mark alike (a window count
-    below k) come back here, to be paired for the boundary, confusion and "none" cells.
+    One pass over the spans of compared sets. No span is joined to another (a self-join of
+    400,000 rows is at the mercy of the planner): a window count gives each span m, the number
+    of sets on its document holding a span alike in everything an exact match compares (a set
+    holds no two identical spans; the store refuses them). A group of m alike spans is C(m, 2)
+    matching pairs, so summing (m - 1) over an annotator's spans of a label and halving over the
+    document gives the true positives. What comes back is spans per (document, annotator,
+    label), that sum, and only the spans some other annotator did not mark alike (m < k), to
+    be paired here for the boundary, confusion and "none" cells.
     """
     if pair is not None:
         _check_pair_sql(store, pair)
-    pairs = _pairs_query(pair)
     compared = _compared_sets(pair)
-    spans = Span.__table__
-    s1 = spans.alias("s1")
+    s1 = Span.__table__.alias("s1")
     live = [s1.c.stale == ""]
     if layer is not None:
         live.append(s1.c.layer == layer)
-
-    def sizes(own: Any) -> Any:
-        """Spans per (document, label) on one side of every pair (one join per side: an OR
-        in the join condition would scan every span for every pair)."""
-        return (sa_select(pairs.c.doc, s1.c.layer, s1.c.label, func.count())
-                .select_from(pairs.join(s1, s1.c.set_id == own))
-                .where(*live).group_by(pairs.c.doc, s1.c.layer, s1.c.label))
-
     pieces = func.coalesce(s1.c.fragments, "")
     key = (compared.c.doc, s1.c.layer, s1.c.label, s1.c.start, s1.c["end"], pieces)
-    held = (sa_select(compared.c.doc, s1.c.layer, s1.c.label, func.count().label("m"))
-            .select_from(compared.join(s1, s1.c.set_id == compared.c.id))
-            .where(*live).group_by(*key).having(func.count() >= 2).subquery("held"))
-    matches = (sa_select(held.c.doc, held.c.layer, held.c.label,
-                         func.sum(held.c.m * (held.c.m - 1) / 2))
-               .group_by(held.c.doc, held.c.layer, held.c.label))
-    alike = func.count().over(partition_by=key).label("m")
     marked = (sa_select(compared.c.doc, compared.c.annotator, compared.c.k, s1.c.layer,
-                        s1.c.label, s1.c.start, s1.c["end"], s1.c.fragments, alike)
+                        s1.c.label, s1.c.start, s1.c["end"].label("stop"), s1.c.fragments,
+                        func.count().over(partition_by=key).label("m"))
               .select_from(compared.join(s1, s1.c.set_id == compared.c.id))
-              .where(*live).subquery("marked"))
-    unmatched = sa_select(marked).where(marked.c.m < marked.c.k)
-    who = sa_select(pairs.c.doc, pairs.c.a, pairs.c.b)
+              .where(*live).cte("marked"))
+    none_int = cast(None, Integer)
+    grouped = (sa_select(literal_column("'g'").label("kind"), marked.c.doc, marked.c.annotator,
+                         marked.c.layer, marked.c.label, func.count().label("n"),
+                         func.sum(marked.c.m - 1).label("pm"), none_int.label("start"),
+                         none_int.label("stop"), cast(None, Text).label("fragments"))
+               .group_by(marked.c.doc, marked.c.annotator, marked.c.layer, marked.c.label))
+    rest = (sa_select(literal_column("'r'"), marked.c.doc, marked.c.annotator, marked.c.layer,
+                      marked.c.label, none_int, none_int, marked.c.start, marked.c.stop,
+                      marked.c.fragments)
+            .where(marked.c.m < marked.c.k))
     with store.db.read() as session:
         conn = session.connection()
-        pair_rows = conn.execute(who).all()
-        size_a = conn.execute(sizes(pairs.c.a_id)).all()
-        size_b = conn.execute(sizes(pairs.c.b_id)).all()
-        match_rows = conn.execute(matches).all()
-        rest_rows = conn.execute(unmatched).all()
+        set_rows = conn.execute(sa_select(compared.c.doc, compared.c.annotator)).all()
+        rows = conn.execute(union_all(grouped, rest)).all()
+    names: dict[int, list[str]] = defaultdict(list)
+    for doc, annotator in set_rows:
+        names[int(doc)].append(annotator)
+    doc_pairs: dict[int, list[tuple[str, str]]] = {}
+    for doc, who in names.items():
+        who.sort()
+        doc_pairs[doc] = [pair] if pair is not None else \
+            list(itertools.combinations(who, 2))
+    sizes: dict[int, dict[tuple[str, str], Counter[str]]] = defaultdict(dict)
+    halves: dict[tuple[int, str, str], int] = defaultdict(int)
+    rest_keys: dict[int, dict[str, list[SpanKey]]] = defaultdict(lambda: defaultdict(list))
+    for kind, doc, annotator, lay, label, n, pm, start, end, raw in rows:
+        doc = int(doc)
+        if kind == "g":
+            sizes[doc].setdefault((lay, label), Counter())[annotator] = int(n)
+            halves[(doc, lay, label)] += int(pm)
+        else:
+            parts = frag.decode(raw, int(start), int(end)) if raw else ()
+            rest_keys[doc][annotator].append(
+                SpanKey(lay, label, int(start), int(end), parts if len(parts) > 1 else ()))
     by_label: dict[tuple[str, str], Counts] = {}
-    per_doc: dict[int, Counts] = {}
-    names: dict[int, set[str]] = defaultdict(set)
-    doc_pairs: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for doc, a, b in pair_rows:
-        per_doc.setdefault(int(doc), Counts())
-        names[int(doc)].update((a, b))
-        doc_pairs[int(doc)].append((a, b))
-    # Every span starts as unmatched (a's as fn, b's as fp); matches move over to tp below.
-    for rows, as_a in ((size_a, True), (size_b, False)):
-        for doc, lay, label, n in rows:
-            c = Counts(0, 0, int(n)) if as_a else Counts(0, int(n), 0)
+    per_doc: dict[int, Counts] = {doc: Counts() for doc in doc_pairs}
+    conf = Confusion()
+    for doc, by in sizes.items():
+        for (lay, label), held in by.items():
+            tp = halves[(doc, lay, label)] // 2
+            c = Counts(tp, -tp, -tp)  # every span starts unmatched: a's as fn, b's as fp
+            for a, b in doc_pairs[doc]:
+                c.fn += held.get(a, 0)
+                c.fp += held.get(b, 0)
             by_label.setdefault((lay, label), Counts())
             by_label[(lay, label)] += c
-            per_doc[int(doc)] += c
-    conf = Confusion()
-    for doc, lay, label, tp in match_rows:
-        tp = int(tp)
-        move = Counts(tp, -tp, -tp)
-        by_label[(lay, label)] += move
-        per_doc[int(doc)] += move
-        conf.cells[(label, label)] += tp
-    rest: dict[int, dict[str, list[SpanKey]]] = defaultdict(lambda: defaultdict(list))
-    for doc, annotator, _k, lay, label, start, end, raw, _m in rest_rows:
-        parts = frag.decode(raw, int(start), int(end)) if raw else ()
-        rest[int(doc)][annotator].append(
-            SpanKey(lay, label, int(start), int(end), parts if len(parts) > 1 else ()))
-    for doc, by in rest.items():
-        for keys in by.values():
+            per_doc[doc] += c
+            conf.cells[(label, label)] += tp
+    for doc, by_who in rest_keys.items():
+        for keys in by_who.values():
             keys.sort()
         for a, b in doc_pairs[doc]:
-            one = confusion_pair(by.get(a, []), by.get(b, []))
+            one = confusion_pair(by_who.get(a, []), by_who.get(b, []))
             # Alike spans were counted above (with three or more annotators a span can be
             # unmatched against one and still match another): only the rest is added here.
             conf.cells.update({cell: n for cell, n in one.cells.items() if cell[0] != cell[1]})
             conf.boundary.update(one.boundary)
+    conf.cells = Counter({cell: n for cell, n in conf.cells.items() if n})
     labels = [LabelAgreement(lay, lab, c) for (lay, lab), c in sorted(by_label.items())]
-    docs = [DocScore(d, "", sorted(names[d]), c) for d, c in per_doc.items()]
+    docs = [DocScore(d, "", names[d], c) for d, c in per_doc.items()]
     docs.sort(key=lambda s: (s.f1, s.doc_id))
     return labels, docs, conf
 
