@@ -105,3 +105,18 @@ def test_svg_into_missing_folder_is_one_line(project: Path, tmp_path: Path,
     err = capsys.readouterr().err.strip()
     assert err.startswith("copydesk: error:") and "\n" not in err
     assert not target.exists()
+
+
+def test_hostile_names_never_reach_the_terminal_raw(project: Path, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    evil = "eve\x1b]0;owned\x07\u202e"
+    with Project.open(project) as proj:
+        for label, start, end in ALICE:
+            proj.store.add_span(1, evil, label, start, end)
+        proj.store.set_status(1, evil, "done")
+    assert main(["agreement", "-p", str(project), "--confusion", "--pair", f"alice,{evil}"]) == 0
+    assert main(["stats", "-p", str(project), "--svg", str(tmp_path / "r.svg")]) == 0
+    out = capsys.readouterr()
+    for text in (out.out, out.err, (tmp_path / "r.svg").read_text(encoding="utf-8")):
+        assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "eve" in _svg_text(tmp_path / "r.svg")
