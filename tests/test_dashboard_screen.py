@@ -127,3 +127,30 @@ async def test_an_empty_project_says_so(tmp_path: Path) -> None:
             assert "No annotator" in shown(screen.query_one("#dash-progress", Static))
             assert "nothing to compare" in shown(screen.query_one("#dash-labels", Static))
             assert screen.query_one("#dash-lowest", DataTable).row_count == 0
+
+
+async def test_a_failed_reading_is_said_and_the_next_one_tries_again(
+        team: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    import copydesk.tui.screens.dashboard as module
+
+    calls = {"n": 0}
+    real = module.full_figures
+
+    def flaky(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("disk on fire")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "full_figures", flaky)
+    app = DashboardApp(team.store, "proj", "rita")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        deadline = time.monotonic() + 10
+        while screen.loading and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        assert "disk on fire" in str(screen.query_one("#dash-status", Static).content)
+        await pilot.press("r")
+        await settle(pilot, screen)
+        assert screen.query_one("#dash-lowest", DataTable).row_count == 2

@@ -25,7 +25,7 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from copydesk.projects.dashboard import Dashboard, full_figures, quick_figures
 from copydesk.projects.errors import StoreError, is_sqlalchemy_error
@@ -155,6 +155,15 @@ class DashboardScreen(Screen[None]):
         else:
             self._status("computing agreement…")
         self.draw()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A bug in the reading (not a store error, which comes as `Failed`) is shown, and
+        the next refresh tries again, rather than leaving the screen waiting for ever."""
+        if event.worker.group == "dashboard" and event.state == WorkerState.ERROR:
+            self.loading = False
+            error = event.worker.error
+            self._status(f"could not compute the figures: {type(error).__name__}: {error}",
+                         error=True)
 
     def on_dashboard_screen_failed(self, message: Failed) -> None:
         self.loading = False
