@@ -53,7 +53,8 @@ def test_dashboard_reads_in_every_colour_mode(root: Path, mode: str) -> None:
     env = {"COPYDESK_ANNOTATOR": "rita", **MODES[mode]}
     with Tmux(copydesk_command("dashboard", "-p", str(root)), width=80, height=24,
               env=env) as term:
-        screen = term.wait_for("updated ")
+        term.wait_for("updated ")
+        screen = term.wait_for("Disputed wire story")  # the list fills on the next frame
         lines = screen.splitlines()
         assert len(lines) <= 24 and all(len(line) <= 80 for line in lines)
         for word in ("alice", "bob", "carol", "Edits per day", "Lowest agreement",
@@ -64,16 +65,18 @@ def test_dashboard_reads_in_every_colour_mode(root: Path, mode: str) -> None:
         disputed = next(line for line in lines if "Disputed" in line)
         assert "0.286" in disputed  # F1 = 2*1 / (4 + 3), the worst first
         term.send("Tab")  # to the charts, then to their end
+        time.sleep(0.3)  # a key a person presses after another, not in the same read
         screen = term.capture()
         for _ in range(40):  # a key sent while the figures are being laid out may be spent
             term.send("End")
             time.sleep(0.25)
             screen = term.capture()
-            if "Label confusion" in screen:
+            if "bound" in screen:  # the heat map's last column: scrolled all the way
                 break
-        assert "Label confusion" in screen, screen
+        assert "Label confusion" in screen and "bound" in screen, screen
         assert "none" in screen and "·" in screen  # shades by character
         term.send("Tab")
+        time.sleep(0.3)
         term.send("Enter")
         screen = term.wait_for("reviewer: rita")
         assert "#2" in screen

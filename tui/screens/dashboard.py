@@ -42,6 +42,7 @@ class DashboardScreen(Screen[None]):
     """Everything a lead decides from, in one screen; `r` reads again, Enter reviews."""
 
     CSS_PATH = "dashboard.tcss"
+    AUTO_FOCUS = "#dash-lowest"  # the list Enter acts on (Textual focuses after on_mount)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "reload", "Refresh", id="dashboard.reload"),
         Binding("tab", "switch_focus", "Charts/list", id="dashboard.switch_focus"),
@@ -105,7 +106,6 @@ class DashboardScreen(Screen[None]):
         self.call_after_refresh(self._painted)
         self.action_reload()
         self.set_interval(self.refresh_seconds, self._tick)
-        table.focus()
 
     def _painted(self) -> None:
         if self.first_paint_at is None:
