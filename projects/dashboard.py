@@ -359,6 +359,16 @@ class Dashboard:
         return [p.annotator for p in self.progress]
 
 
+def fingerprint(store: Store) -> tuple[int, int]:
+    """(newest action id, actions): every edit, status change and schema change is logged, so
+    while this stays the same no figure can have changed, and a periodic refresh of a big
+    project need not count its 400,000 spans again (one indexed read instead of seconds)."""
+    with store.db.read() as session:
+        newest, count = session.exec(select(func.max(Action.id), func.count())
+                                     .select_from(Action)).one()
+    return int(newest or 0), int(count or 0)
+
+
 def quick_figures(store: Store) -> Dashboard:
     """The SQL aggregates alone: what the dashboard paints first."""
     return Dashboard(progress(store), throughput(store))

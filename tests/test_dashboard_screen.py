@@ -154,3 +154,30 @@ async def test_a_failed_reading_is_said_and_the_next_one_tries_again(
         await pilot.press("r")
         await settle(pilot, screen)
         assert screen.query_one("#dash-lowest", DataTable).row_count == 2
+
+
+async def test_an_unchanged_project_is_not_counted_again(
+        team: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    import copydesk.tui.screens.dashboard as module
+
+    calls = {"n": 0}
+    real = module.full_figures
+
+    def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, "full_figures", counted)
+    app = DashboardApp(team.store, "proj", "rita")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DashboardScreen)
+        await settle(pilot, screen)
+        await pilot.press("r")
+        await settle(pilot, screen, want=2)
+        assert calls["n"] == 1  # nothing logged since: the figures stand
+        mark(team.store, 3, "carol", [("GPE", 15, 20)])
+        await pilot.press("r")
+        await settle(pilot, screen, want=3)
+        assert calls["n"] == 2
+        assert "carol" in shown(screen.query_one("#dash-progress", Static))

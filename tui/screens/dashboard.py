@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Sparkline, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from copydesk.projects.dashboard import Dashboard, full_figures, quick_figures
+from copydesk.projects.dashboard import Dashboard, fingerprint, full_figures, quick_figures
 from copydesk.projects.errors import StoreError, is_sqlalchemy_error
 from copydesk.projects.permissions import Policy
 from copydesk.projects.store import Store
@@ -76,6 +76,7 @@ class DashboardScreen(Screen[None]):
         self.first_paint_at: float | None = None  # monotonic, for the benchmark
         self.complete_at: float | None = None
         self.readings = 0  # complete readings so far (tests and the benchmark wait on it)
+        self._seen: tuple[int, int] | None = None  # the action log when last read in full
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -128,12 +129,18 @@ class DashboardScreen(Screen[None]):
         worker = get_current_worker()
         started = time.monotonic()
         try:
+            seen = fingerprint(self.store)
+            if seen == self._seen and self.board is not None and self.board.complete:
+                # Nobody changed anything since the last reading: say so, count nothing.
+                self.post_message(self.Figures(self.board, time.monotonic() - started))
+                return
             quick = quick_figures(self.store)
             if worker.is_cancelled:
                 return
             self.post_message(self.Figures(quick, time.monotonic() - started))
             full = full_figures(self.store, lowest=LOWEST, base=quick)
             if not worker.is_cancelled:
+                self._seen = seen
                 self.post_message(self.Figures(full, time.monotonic() - started))
         except Exception as exc:  # only the store's own errors become a message
             if not isinstance(exc, StoreError) and not is_sqlalchemy_error(exc):
