@@ -35,7 +35,7 @@ from sqlalchemy import func, insert
 from sqlmodel import select
 
 from copydesk.projects.bulk import NewDocument, NewSet, NewSpan, insert_documents
-from copydesk.projects.dashboard import full_figures, quick_figures
+from copydesk.projects.dashboard import fingerprint, full_figures, quick_figures
 from copydesk.projects.importers import content_hash
 from copydesk.projects.models import Action, AnnotationSet, Span
 from copydesk.projects.project import Project
@@ -156,7 +156,8 @@ def main() -> int:
             actions = session.exec(select(func.count()).select_from(Action)).one()
         print(f"built {args.docs} documents, {spans} spans, {actions} actions "
               f"in {time.perf_counter() - t0:.1f} s")
-        for name, fn in (("quick_figures (SQL aggregates)", lambda: quick_figures(proj.store)),
+        for name, fn in (("fingerprint (refresh, no change)", lambda: fingerprint(proj.store)),
+                         ("quick_figures (SQL aggregates)", lambda: quick_figures(proj.store)),
                          ("full_figures (agreement too)", lambda: full_figures(proj.store))):
             times = []
             for _ in range(args.runs):
