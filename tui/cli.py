@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "copydesk.tui.commands.team",
     "copydesk.tui.commands.db",
     "copydesk.tui.commands.show",
+    "copydesk.tui.commands.dashboard",
 )
 
 # The commands whose start-up users wait for (the TUI): `copydesk annotate ...` builds a parser

@@ -1,12 +1,15 @@
-"""`copydesk agreement [-p DIR] [--layer L] [--per-document] [--json]`.
+"""`copydesk agreement [-p DIR] [--layer L] [--per-document] [--json]`, and the lead's views:
+`--confusion [--pair A,B]` (the label confusion matrix) and `--svg FILE` / `--html FILE`.
 
-Figures and their sources are documented in `projects.agreement`.
+Figures and their sources are documented in `projects.agreement`; the confusion matrix and how
+it pairs spans in `projects.dashboard`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from copydesk.tui.commands.common import add_project_arg, open_project, say, table
 
@@ -30,12 +33,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--include-suggestions", action="store_true",
                         help="also compare machine suggestion sets (suggest:*), left out by "
                              "default")
+    parser.add_argument("--confusion", action="store_true",
+                        help="the label confusion matrix: rows the first annotator's labels, "
+                             "columns the second's, 'none' for a span only one marked, "
+                             "boundary-only disagreements apart; every pair summed")
+    parser.add_argument("--pair", type=parse_pair, default=None, metavar="A,B",
+                        help="compare only these two annotators (A gives the rows)")
+    parser.add_argument("--svg", type=Path, default=None, metavar="FILE",
+                        help="also write agreement per label, the confusion heat map and the "
+                             "lowest-agreement documents as a standalone SVG picture")
+    parser.add_argument("--html", type=Path, default=None, metavar="FILE",
+                        help="the same picture as a standalone HTML page")
     parser.set_defaults(func=run)
+
+
+def parse_pair(value: str) -> tuple[str, str]:
+    names = [n.strip() for n in value.split(",")]
+    if len(names) != 2 or not all(names):
+        raise argparse.ArgumentTypeError(f"--pair takes two names as A,B, not {value!r}")
+    return names[0], names[1]
 
 
 def run(args: argparse.Namespace) -> int:
     from copydesk.projects.agreement import agreement
 
+    if args.confusion or args.svg or args.html or args.pair:
+        return run_lead_views(args)
     with open_project(args) as project:
         report = agreement(project.store, layer=args.layer, per_document=args.per_document,
                            annotators=tuple(args.annotator),
@@ -113,3 +136,55 @@ def render(report) -> str:  # type: ignore[no-untyped-def]
                 table(["#", "title", "annotators", "exact F1", "overlap F1",
                         *(f"alpha {layer}" for layer in report.layers)], rows)]
     return "\n".join(out)
+
+
+def run_lead_views(args: argparse.Namespace) -> int:
+    """`--confusion`, `--pair`, `--svg`, `--html`: the matrix and the pictures."""
+    from copydesk.projects.agreement import project_layers
+    from copydesk.projects.dashboard import full_figures
+    from copydesk.projects.store import StoreError
+
+    with open_project(args) as project:
+        store = project.store
+        if args.layer is not None and args.layer not in project_layers(store):
+            raise StoreError(f"no layer {args.layer!r} in schema {store.schema.name!r}; "
+                             f"layers: {', '.join(project_layers(store))}")
+        board = full_figures(store, pair=args.pair, layer=args.layer)
+        name = project.config.name
+    for target in (args.svg, args.html):
+        if target is not None:
+            from copydesk.tui.charts import agreement_report, write_picture
+
+            write_picture(agreement_report(board, project=name, pair=args.pair), target,
+                          title=f"copydesk agreement · {name}")
+            say(f"wrote {target}", err=True)
+    if args.json:
+        from copydesk.tui.text import safe_json
+
+        print(safe_json(json.dumps(board.confusion.to_dict(), ensure_ascii=False, indent=2)))
+        return 0
+    if args.confusion or not (args.svg or args.html):
+        say(render_confusion(board.confusion, args.pair, board.documents_compared))
+    return 0
+
+
+def render_confusion(conf, pair: tuple[str, str] | None,  # type: ignore[no-untyped-def]
+                     documents: int) -> str:
+    """The matrix as a plain table, then what its cells mean."""
+    labels = conf.labels
+    if documents == 0 or len(labels) <= 1:
+        return ("no document is done by two or more annotators yet; the confusion matrix "
+                "needs overlapping finished work (see `copydesk assign --k 2`)")
+    corner = f"{pair[0]} \\ {pair[1]}" if pair else "rows \\ columns"
+    rows = [[row, *(str(conf.count(row, col)) for col in labels),
+             str(conf.boundary.get(row, 0)) if row != "none" else "-"] for row in labels]
+    who = f"{pair[0]} (rows) against {pair[1]} (columns)" if pair else \
+        "every pair summed, the name first in order as rows"
+    return "\n".join([
+        f"label confusion over {documents} documents, {who}",
+        table([corner, *labels, "boundary"], rows),
+        "",
+        "diagonal: same label and extent; other cells: same extent, other label; "
+        "none: a span only one annotator marked; boundary: same label, overlapping, "
+        "other extent",
+    ])

@@ -1,8 +1,10 @@
-"""`copydesk stats [-p DIR]`: progress per annotator and counts per label."""
+"""`copydesk stats [-p DIR] [--svg FILE] [--html FILE]`: progress per annotator and counts per
+label; with `--svg`/`--html` also the lead's report (the dashboard's pictures, tui.charts)."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from copydesk.tui.commands.common import add_project_arg, open_project, say, table
 
@@ -16,6 +18,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--include-suggestions", action="store_true",
                         help="count machine suggestion sets (suggest:*) with people's work "
                              "(default: in a section of their own)")
+    parser.add_argument("--svg", type=Path, default=None, metavar="FILE",
+                        help="also write the lead's report (progress, throughput, agreement "
+                             "per label, confusion heat map, lowest-agreement documents) as "
+                             "a standalone SVG picture")
+    parser.add_argument("--html", type=Path, default=None, metavar="FILE",
+                        help="the same report as a standalone HTML page")
     parser.set_defaults(func=run)
 
 
@@ -26,6 +34,8 @@ def run(args: argparse.Namespace) -> int:
     with open_project(args) as project:
         stats = project_stats(project.store, include_suggestions=args.include_suggestions,
                               annotators=tuple(args.annotator))
+        if args.svg is not None or args.html is not None:
+            write_report(project, args.svg, args.html)
     say(f"project {project.config.name}: {stats.documents} documents, "
           f"schema {project.schema.name} {project.schema.version}")
     say()
@@ -64,3 +74,17 @@ def run(args: argparse.Namespace) -> int:
                                              or [(("-", "-"), 0)])]))
     return 0
 
+
+
+def write_report(project, svg: Path | None, html: Path | None) -> None:  # type: ignore[no-untyped-def]
+    """The dashboard's figures, drawn once, written to each file asked for."""
+    from copydesk.projects.dashboard import full_figures
+    from copydesk.tui.charts import dashboard_report, write_picture
+
+    board = full_figures(project.store)
+    name = project.config.name
+    for target in (svg, html):
+        if target is not None:
+            write_picture(dashboard_report(board, project=name), target,
+                          title=f"copydesk · {name}")
+            say(f"wrote {target}", err=True)

@@ -38,6 +38,7 @@ class QueueScreen(Screen[None]):
         Binding("slash,F", "filter", "Search", id="queue.filter"),
         Binding("escape", "clear_filter", "Clear search", show=False, id="queue.clear_filter"),
         Binding("u", "sort_uncertain", "Most uncertain first", id="queue.sort_uncertain"),
+        Binding("D", "dashboard", "Dashboard", id="queue.dashboard"),
     ]
 
     app: CopydeskApp  # type: ignore[assignment]
@@ -176,3 +177,13 @@ class QueueScreen(Screen[None]):
                 self.app.open_document(row.id)
                 return
         self.notify("Every document is finished.", title="Queue")
+
+    def action_dashboard(self) -> None:
+        """The lead's dashboard (tui.screens.dashboard) over this project."""
+        from copydesk.projects.permissions import Policy
+        from copydesk.tui.screens.dashboard import DashboardScreen  # loaded only when asked
+
+        project = self.app.project
+        self.app.push_screen(DashboardScreen(project.store, project.config.name,
+                                             self.app.annotator,
+                                             policy=Policy.from_config(project.config)))
