@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.color import ColorSystem
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -31,7 +32,7 @@ from copydesk.tui.bidi_settings import options_for, remember
 from copydesk.tui.history_text import describe_action
 from copydesk.tui.layout import SpanView
 from copydesk.tui.motions import trim_punctuation
-from copydesk.tui.palette import LabelInfo, depth_for, label_looks
+from copydesk.tui.palette import LabelInfo, all_distinct, depth_for, label_looks
 from copydesk.tui.quicklink import best_role
 from copydesk.tui.screens.suggestions import SuggestionActions
 from copydesk.tui.text import safe_text
@@ -417,9 +418,13 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         """Label looks for this terminal's colour depth, and the tag mode setting."""
         labels = [LabelInfo(lb.name, lb.layer, lb.color) for lb in self.schema.labels]
         depth = depth_for(self.app.console.color_system, no_color=self.app.no_color)
-        self.view.label_looks = label_looks(labels, depth)
+        looks = self.view.label_looks = label_looks(labels, depth)
+        # Tags by default where looks alone cannot tell every pair of labels apart (mono has
+        # only underline and italic to combine; 16 colours run out past 24 labels).
+        ambiguous = depth == "mono" or (depth == "16"
+                                        and not all_distinct(looks, ColorSystem.STANDARD))
         tags = self.app.config.settings.get("tags", "auto")
-        self.view.tag_mode = tags in ("on", True) or (tags == "auto" and depth == "mono")
+        self.view.tag_mode = tags in ("on", True) or (tags == "auto" and ambiguous)
 
     def action_toggle_tags(self) -> None:
         self.view.tag_mode = not self.view.tag_mode

@@ -1,0 +1,109 @@
+"""The annotator's screen never lies (issue 25), in a real terminal at 80x24: every pair of the
+default schema's labels looks different at 16 and 256 colours, and under NO_COLOR the tags
+name them."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from pathlib import Path
+
+import pytest
+from sgr import look_of
+from tmux import Tmux, copydesk_command, require_tmux
+
+from copydesk.projects.importers import import_paths
+from copydesk.projects.project import Project
+from copydesk.schema import load_default_schema
+
+pytestmark = pytest.mark.e2e
+
+# One made-up word per label of the default schema (21 of them), five to a line.
+WORDS = ["Ardel", "Bosko", "Cirran", "Dovem", "Elgar", "Fennic", "Gostra", "Harrow", "Ivelin",
+         "Jastor", "Kelbic", "Lomarr", "Mivak", "Norsel", "Opral", "Pettik", "Quenno", "Rastav",
+         "Selmor", "Tavish", "Ulbrec"]
+
+
+def every_label_project(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    labels = [lb for lb in load_default_schema().labels]
+    assert len(labels) <= len(WORDS)
+    lines = [" ".join(WORDS[i:i + 5]) for i in range(0, len(labels), 5)]
+    text = "\n".join(lines) + "\n"
+    root = tmp_path / "proj"
+    word_of: dict[str, str] = {}
+    with Project.init(root) as project:
+        path = tmp_path / "words.txt"
+        path.write_text(text, encoding="utf-8")
+        [doc] = import_paths(project.store, [path]).document_ids
+        for label, word in zip(labels, WORDS, strict=False):
+            start = text.index(word)
+            project.store.add_span(doc, "e2e", label.name, start, start + len(word))
+            word_of[label.name] = word
+    return root, word_of
+
+
+def _hue(fg: object) -> object:
+    """Normal and bright forms of an ANSI colour are one hue (bold is often drawn bright)."""
+    if isinstance(fg, str) and fg.startswith("16:"):
+        return int(fg[3:]) % 10
+    return fg
+
+
+def _reliable(look: tuple, depth: str) -> tuple:
+    state = dict(look)
+    fg = _hue(state.get("fg")) if depth == "16" else state.get("fg")
+    return (fg, state.get("bg"), bool(state.get("underline") or state.get("underline2")),
+            bool(state.get("italic")), bool(state.get("reverse")))
+
+
+@pytest.mark.parametrize("depth, env", [
+    ("16", {"TERM": "xterm", "COLORTERM": ""}),
+    ("256", {"TERM": "xterm-256color", "COLORTERM": ""}),
+])
+def test_every_pair_of_default_labels_differs_by_more_than_brightness(
+        tmp_path: Path, depth: str, env: dict[str, str]) -> None:
+    require_tmux()
+    root, word_of = every_label_project(tmp_path)
+    with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=80,
+              height=24, env={"COPYDESK_ANNOTATOR": "e2e", **env}) as term:
+        term.wait_for(WORDS[0], timeout=60)
+        term.wait_for(f"{len(word_of)} spans", timeout=30)
+        if "▔" in term.capture():  # tags are on only when looks cannot tell labels apart
+            pytest.fail(f"tags turned on at {depth} colours:\n{term.capture()}")
+        screen = term._tmux("capture-pane", "-p", "-e", "-t", term.target).stdout.splitlines()[1:]
+        looks = {label: _reliable(look_of(screen, word[1:]), depth)
+                 for label, word in word_of.items()}  # (not row 0, the title; not
+                 # the first letter, which may hold the cursor)
+        same = [(a, b) for a, b in itertools.combinations(looks, 2) if looks[a] == looks[b]]
+        assert not same, (same, looks)
+        term.send("C-q")
+        term.wait_dead()
+
+
+def test_no_color_names_every_label_with_a_tag(tmp_path: Path) -> None:
+    """NO_COLOR has only underline and italic to combine: every label gets its tag instead,
+    and no two tags of the default schema read the same."""
+    require_tmux()
+    root, word_of = every_label_project(tmp_path)
+    env = {"COPYDESK_ANNOTATOR": "e2e", "TERM": "xterm-256color", "COLORTERM": "",
+           "NO_COLOR": "1"}
+    with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=80,
+              height=24, env=env) as term:
+        term.wait_for(WORDS[0], timeout=60)
+        deadline = time.monotonic() + 30
+        tags: dict[str, str] = {}
+        while time.monotonic() < deadline and len(tags) < len(word_of):
+            lines = term.capture().splitlines()
+            tags = {}
+            label_of = {word: label for label, word in word_of.items()}
+            for above, line in itertools.pairwise(lines[1:]):
+                if "▔" in line:  # a tag row: its tags in the order of the spans above them
+                    for word, tag in zip(above.split(), re.findall(r"▔(\S+)", line),
+                                         strict=False):
+                        tags[label_of.get(word, word)] = tag
+            time.sleep(0.1)
+        assert set(tags) == set(word_of), term.capture()
+        assert len(set(tags.values())) == len(tags), tags
+        term.send("C-q")
+        term.wait_dead()
