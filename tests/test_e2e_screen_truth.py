@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import itertools
 import re
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
-from sgr import look_of
+from sgr import cell_looks, look_of
 from tmux import Tmux, copydesk_command, require_tmux
 
 from copydesk.projects.importers import import_paths
@@ -105,5 +106,96 @@ def test_no_color_names_every_label_with_a_tag(tmp_path: Path) -> None:
             time.sleep(0.1)
         assert set(tags) == set(word_of), term.capture()
         assert len(set(tags.values())) == len(tags), tags
+        term.send("C-q")
+        term.wait_dead()
+
+
+PLAIN = "The Harbour Board met in Valmora, said Leyla Aziz on Tuesday.\n"
+
+
+def plain_project(tmp_path: Path, text: str = PLAIN) -> Path:
+    root = tmp_path / "plain"
+    with Project.init(root) as project:
+        path = tmp_path / "plain.txt"
+        path.write_text(text, encoding="utf-8")
+        import_paths(project.store, [path])
+    return root
+
+
+def db_spans(root: Path) -> list[tuple]:
+    with sqlite3.connect(root / "copydesk.db") as conn:
+        return conn.execute('SELECT label, start, "end", text FROM span ORDER BY start').fetchall()
+
+
+def text_row(term: Tmux, needle: str) -> list[tuple[str, tuple]]:
+    for line in term._tmux("capture-pane", "-p", "-e", "-t", term.target).stdout.splitlines()[1:]:
+        cells = cell_looks(line)
+        if needle in "".join(ch for ch, _ in cells):
+            return cells
+    raise AssertionError(f"{needle!r} not on screen:\n{term.capture()}")
+
+
+def highlighted(cells: list[tuple[str, tuple]]) -> str:
+    """The selection: reverse-video cells that are not the cursor (the cursor adds bold)."""
+    return "".join(ch for ch, look in cells
+                   if dict(look).get("reverse") and not dict(look).get("bold"))
+
+
+def wait_until(check, timeout: float = 20.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("env", [{"TERM": "xterm-256color", "COLORTERM": ""},
+                                 {"TERM": "xterm", "COLORTERM": ""},
+                                 {"TERM": "xterm-256color", "COLORTERM": "", "NO_COLOR": "1"}],
+                         ids=["256", "16", "NO_COLOR"])
+def test_the_highlight_is_what_a_label_stores_and_goes_after_labelling(
+        tmp_path: Path, env: dict[str, str]) -> None:
+    require_tmux()
+    root = plain_project(tmp_path)
+    with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=80,
+              height=24, env={"COPYDESK_ANNOTATOR": "e2e", **env}) as term:
+        term.wait_for("Valmora", timeout=60)
+        term.send("w", "w", "w", "w", "w")  # The Harbour Board met in |Valmora
+        for _ in range(len("Valmora,")):
+            term.send("S-Right")
+        # the comma was selected too, but a label key leaves it out: so does the highlight
+        shown = wait_until(lambda: highlighted(text_row(term, "Valmora")) == "Valmora")
+        assert shown, highlighted(text_row(term, "Valmora"))
+        term.send("g")
+        assert wait_until(lambda: db_spans(root)) == [("GPE", 25, 32, "Valmora")]
+        assert wait_until(lambda: highlighted(text_row(term, "Valmora")) == ""), term.capture()
+        term.send("C-q")
+        term.wait_dead()
+
+
+def test_a_failed_motion_moves_nothing_and_a_label_key_then_makes_no_span(
+        tmp_path: Path) -> None:
+    require_tmux()
+    root = plain_project(tmp_path)  # no quotation marks anywhere
+    with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=80,
+              height=24, env={"COPYDESK_ANNOTATOR": "e2e", "COLORTERM": ""}) as term:
+        term.wait_for("Valmora", timeout=60)
+        term.send("w")  # on "Harbour"
+        term.send('"', literal=True)  # next quote: there is none
+        term.wait_for("No further quotation marks")
+        term.send("p")  # PERSON: must not land on "Harbour"
+        term.wait_for("Not labelled: the last motion found nothing")
+        term.send("]")  # next span: there is none either
+        term.wait_for("No span further on")
+        term.send("o")
+        term.wait_for("Not labelled")
+        time.sleep(0.5)
+        assert db_spans(root) == []
+        term.send("S-Right", "S-Right")  # a selection made after it stays, and labels
+        term.send('"', literal=True)
+        term.wait_for("No further quotation marks")
+        term.send("o")
+        assert wait_until(lambda: db_spans(root)) == [("ORG", 4, 11, "Harbour")]  # snapped
         term.send("C-q")
         term.wait_dead()

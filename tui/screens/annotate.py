@@ -145,6 +145,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         self.status = "todo"
         self._progress = (0, 0)
         self._said_at = -1
+        self._failed_at = -1  # cursor offset where a motion last found nothing (see motion_failed)
         self._label_keys: list[str] = []
         self._init_suggestions()
         self._quotes: list[tuple[int, int]] | None = None  # quotation pairs, found on first use
@@ -438,6 +439,8 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             self.refresh_title()
         if event.offset != self.view.cursor:
             return  # a stale move (keys typed ahead): the latest one describes where we are
+        if event.offset != self._failed_at:
+            self._failed_at = -1
         if event.offset == self._said_at:
             return  # an edit changed the spans here: keep its "Saved"/"Not saved" line
         self._said_at = -1
@@ -475,6 +478,10 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         self.refresh_bindings()
 
     def action_label(self, name: str) -> None:
+        if self.view.selection is None and self.view.cursor == self._failed_at:
+            self.say(f"Not labelled: the last motion found nothing, so nothing is selected. "
+                     f"Select the text for {name} (or move to a word) first.", error=True)
+            return
         if self.pending is not None:
             self.label_and_link(name)  # while linking: make the span and link it, one key
             return
@@ -484,8 +491,9 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
     def target_range(self) -> tuple[int, int] | None:
         """The selection, or the token under the cursor when nothing is selected; with token
         snapping on, without punctuation at its edges (None if punctuation is all there is)."""
-        selected = self.view.selected_range()
-        target = selected if selected is not None else self.view.token_range_at(self.view.cursor)
+        if self.view.selection is not None:  # already trimmed, exactly what is highlighted
+            return self.view.selected_range()
+        target = self.view.token_range_at(self.view.cursor)
         if target is None or not self.view.snap_tokens:
             return target
         return trim_punctuation(self.view.index, *target)
@@ -498,10 +506,11 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             return
         start, end = target
         doc_id, annotator = self.doc_id, self.app.annotator
+        selection = self.view.selection
 
         def done(span: Span) -> None:
-            if self.view.selected_range() == (start, end):
-                self.view.clear_selection()
+            if selection is not None and self.view.selection == selection:
+                self.view.clear_selection()  # labelled: the highlight goes (unless moved on)
             self.current_id, self._pinned = int(span.id), False  # type: ignore[arg-type]
             self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
             line = Text("Saved ", style="green")
@@ -549,8 +558,10 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             return
         span_id, annotator = int(span.id), self.app.annotator  # type: ignore[arg-type]
 
+        selection = self.view.selection
+
         def done(fresh: Span) -> None:
-            if self.view.selected_range() == target:
+            if self.view.selection == selection:
                 self.view.clear_selection()
             self.current_id = int(fresh.id)  # type: ignore[arg-type]
             self.refresh_spans([int(fresh.id)], links=False)  # type: ignore[arg-type]
@@ -984,13 +995,23 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         head = self.spans.get(self.pending.head_id)
         return (head.start, head.end) if head is not None else None
 
+    def motion_failed(self, reason: str) -> None:
+        """A motion found nothing: cursor and selection stay, the status line says why, and a
+        label key before the next move refuses rather than label the word under the cursor
+        (the annotator meant the quote or name the motion did not find)."""
+        self._failed_at = self.view.cursor
+        self.say(f"{reason} Nothing moved; the selection is unchanged.", error=True)
+
+    def on_article_view_motion_failed(self, event: ArticleView.MotionFailed) -> None:
+        self.motion_failed(event.reason)
+
     def action_quote(self, step: int) -> None:
         if self._quotes is None:
             self._quotes = motions.quote_pairs(self.text)
         find = motions.next_quote if step > 0 else motions.prev_quote
         found = find(self.text, self._quotes, self.view.cursor)
         if found is None:
-            self.say(f"No {'further' if step > 0 else 'earlier'} quotation marks.")
+            self.motion_failed(f"No {'further' if step > 0 else 'earlier'} quotation marks.")
             return
         self.view.select(*found)
 
@@ -1002,7 +1023,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         found = self._here_or_next(
             lambda at: motions.next_speech_verb(self.text, at, verbs, skip=skip))
         if found is None:
-            self.say("No speech verb found (the list is settings.speech_verbs).")
+            self.motion_failed("No speech verb found (the list is settings.speech_verbs).")
             return
         self.view.select(*found)
 
@@ -1011,7 +1032,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         found = self._here_or_next(
             lambda at: motions.next_name(self.view.index, at, self._labelled, skip=skip))
         if found is None:
-            self.say("No unlabelled capitalised name further on.")
+            self.motion_failed("No unlabelled capitalised name further on.")
             return
         self.view.select(*found)
 
@@ -1028,7 +1049,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         found = motions.next_unlabelled_sentence(self.view.index, self.view.cursor,
                                                  self._any_span)
         if found is None:
-            self.say("Every later sentence has a span.")
+            self.motion_failed("Every later sentence has a span.")
             return
         self.view.move_cursor(found)
 
@@ -1089,6 +1110,6 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         found = (motions.find_in_text(self.text, query, cursor + 1) if step > 0
                  else motions.find_in_text(self.text, query, cursor, backwards=True))
         if found is None:
-            self.say(f"{query!r} is not in this document.")
+            self.motion_failed(f"{safe_text(query).plain!r} is not in this document.")
             return
         self.view.move_cursor(found[0])
