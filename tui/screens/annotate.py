@@ -988,12 +988,13 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
     def _any_span(self, start: int, end: int) -> bool:
         return bool(self.view.spans_overlapping(start, end))
 
-    def _skip_range(self) -> tuple[int, int] | None:
-        """While attaching a source or cue, the quote itself: its parts are outside it."""
+    def _skip_range(self) -> list[tuple[int, int]] | None:
+        """While attaching a source or cue, the quote's pieces: its parts are outside them
+        (between the pieces of a split quote, which its outer bounds would wrongly cover)."""
         if self.pending is None or self.pending.kind == "argument":
             return None
         head = self.spans.get(self.pending.head_id)
-        return (head.start, head.end) if head is not None else None
+        return [(a, b) for a, b in frag.parts_of(head)] if head is not None else None
 
     def motion_failed(self, reason: str) -> None:
         """A motion found nothing: cursor and selection stay, the status line says why, and a

@@ -37,6 +37,22 @@ from copydesk.tui.writes import WriteJob, WriteQueue
 STATUS_STYLE = {OPEN: "yellow", ACCEPTED: "green", REJECTED: "red"}
 
 
+def _pieces_cells(c: Candidate, text: str) -> tuple[str, str, Text]:
+    """Start, end and text cells of a candidate. A split span (a quote interrupted by its
+    source and cue) shows each piece, "…" between them: its outer bounds would show the
+    source and cue as part of the quote."""
+    parts = c.key.parts
+    if len(parts) < 2:
+        return str(c.start), str(c.end), safe_text(c.text, limit=50)
+    shown = Text()
+    each = max(8, 50 // len(parts))
+    for n, (a, b) in enumerate(parts):
+        if n:
+            shown.append(" … ", style="dim")
+        shown.append_text(safe_text(text[a:b], limit=each))
+    return (" ".join(str(a) for a, _ in parts), " ".join(str(b) for _, b in parts), shown)
+
+
 class ReviewScreen(Screen[None]):
     """One document at a time: `a` accept, `r` reject, `A` accept unanimous, `n`/`p` move."""
 
@@ -101,8 +117,9 @@ class ReviewScreen(Screen[None]):
             f" · gold: {review.gold_status or 'todo'} · reviewer: {self.reviewer}",
         ))
         for i, c in enumerate(review.candidates):
+            starts, ends, shown = _pieces_cells(c, doc.text)
             table.add_row(
-                str(c.start), str(c.end), safe_text(c.text, limit=50), c.layer, c.label,
+                starts, ends, shown, c.layer, c.label,
                 ", ".join(c.annotators) or "(gold only)",
                 Text("yes" if c.unanimous else "NO", style="" if c.unanimous else "bold"),
                 Text(c.status, style=STATUS_STYLE.get(c.status, "")),
@@ -143,7 +160,10 @@ class ReviewScreen(Screen[None]):
                 extra = f", {len(result.link_ids)} link(s)" if result.link_ids else ""
                 skipped = f"; {len(result.skipped_links)} link(s) refused" \
                     if result.skipped_links else ""
-                self.say(f"accepted {candidate.label} {candidate.text!r}{extra}{skipped}")
+                settled = (f"; settled the conflict: {', '.join(result.settled)} rejected"
+                           if result.settled else "")
+                self.say(f"accepted {candidate.label} {candidate.text!r}{extra}{skipped}"
+                         f"{settled}")
             else:
                 self.say(f"rejected {candidate.label} {candidate.text!r}")
             if self.doc_id == doc_id:
