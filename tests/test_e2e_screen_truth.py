@@ -5,6 +5,7 @@ name them."""
 from __future__ import annotations
 
 import itertools
+import json
 import re
 import sqlite3
 import time
@@ -197,5 +198,30 @@ def test_a_failed_motion_moves_nothing_and_a_label_key_then_makes_no_span(
         term.wait_for("No further quotation marks")
         term.send("o")
         assert wait_until(lambda: db_spans(root)) == [("ORG", 4, 11, "Harbour")]  # snapped
+        term.send("C-q")
+        term.wait_dead()
+
+
+def test_new_spans_get_schema_defaults_and_the_dialog_shows_the_current_value(
+        tmp_path: Path) -> None:
+    require_tmux()
+    root = plain_project(tmp_path, "Gunmen attacked the Valmora depot on Tuesday.\n")
+    with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=80,
+              height=24, env={"COPYDESK_ANNOTATOR": "e2e", "COLORTERM": ""}) as term:
+        term.wait_for("Valmora", timeout=60)
+        term.send("w")  # on "attacked"
+        term.send("1")  # Conflict.Attack: the schema's default realis is "actual"
+        assert wait_until(lambda: db_spans(root)) == [("Conflict.Attack", 7, 15, "attacked")]
+        with sqlite3.connect(root / "copydesk.db") as conn:
+            [(attrs,)] = conn.execute("SELECT attributes FROM span").fetchall()
+        assert json.loads(attrs) == {"realis": "actual"}
+        term.send("A")
+        screen = term.wait_for("now: realis=actual")
+        assert "realis: actual  ✓ current" in screen
+        term.send("Down", "Enter")  # realis: generic
+        term.wait_for("Saved: Conflict.Attack realis=generic")
+        term.send("A")
+        term.wait_for("now: realis=generic")
+        term.send("Escape")
         term.send("C-q")
         term.wait_dead()

@@ -147,7 +147,7 @@ def test_quote_and_attack_event_in_the_fewest_keys(tmp_path: Path, sample_path: 
             "SELECT text, attributes FROM span WHERE label = 'CONTENT'").fetchall()
     assert text == ("Not a week goes by without security forces bombing ISIS targets in "
                     "Wadi Zghetoon")
-    assert json.loads(attrs) == {"type": "direct"}
+    assert json.loads(attrs) == {"type": "direct", "factuality": "asserted"}  # + schema default
 
 
 def test_split_quote_in_the_fewest_keys(tmp_path: Path) -> None:
@@ -178,7 +178,7 @@ def test_split_quote_in_the_fewest_keys(tmp_path: Path) -> None:
     a, b = text.index(first), text.index(second)
     assert json.loads(pieces) == [[a, a + len(first)], [b, b + len(second)]]
     assert span_text == f"{first} {second}"
-    assert json.loads(attrs) == {"type": "direct"}
+    assert json.loads(attrs) == {"type": "direct", "factuality": "asserted"}  # + schema default
     assert _links(root / "copydesk.db") == [
         ("CONTENT", "source", "SOURCE", "Irena Kostava"),
         ("CONTENT", "cue", "CUE", "said"),

@@ -294,7 +294,7 @@ async def test_event_with_three_arguments_and_an_attribution(project: Project, s
         ("CONTENT", quote.rstrip(","), "cue", "CUE", "told"),
     ]
     [(attrs,)] = rows(project, "SELECT attributes FROM span WHERE label = 'CONTENT'")
-    assert json.loads(attrs) == {"type": "direct"}
+    assert json.loads(attrs) == {"type": "direct", "factuality": "asserted"}  # + schema default
     for label, start, end, text in rows(project, 'SELECT label, start, "end", text FROM span'):
         assert t[start:end] == text, label
 

@@ -517,8 +517,20 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             line.append_text(self.describe(span))
             self.say(line)
 
-        self.save(lambda: self.store.add_span(doc_id, annotator, label, start, end), done,
+        attributes = self.default_attributes(label)
+        self.save(lambda: self.store.add_span(doc_id, annotator, label, start, end,
+                                              attributes=attributes), done,
                   f"{label} {start}–{end}")
+
+    def default_attributes(self, name: str) -> dict[str, str] | None:
+        """The schema's ``default:`` values of a label's attributes, given to every new span
+        made with a key (``realis: actual``, ``type: direct``), so the attributes dialog and the
+        exports show what the schema promises instead of nothing."""
+        label = self.schema.label(name)
+        if label is None:
+            return None
+        found = {a.name: a.default for a in label.attributes if a.default is not None}
+        return found or None
 
     # ------------------------------------------------------------------ fragments
     def current_span(self) -> Span | None:
@@ -878,10 +890,13 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
 
         current = json.loads(span.attributes or "{}")
         choices = [
-            Choice(f"{attr.name}: {value}" + ("  ✓" if current.get(attr.name) == value else ""),
+            Choice(f"{attr.name}: {value}" + ("  ✓ current" if current.get(attr.name) == value
+                                              else ""),
                    (attr.name, value), attr.guideline)
             for attr in label.attributes for value in attr.values
         ]
+        now = safe_text(", ".join(f"{attr.name}={current.get(attr.name, 'not set')}"
+                                  for attr in label.attributes)).plain
 
         def chosen(value: object) -> None:
             if value is None:
@@ -896,7 +911,8 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             self.save(lambda: self.store.set_attributes(span_id, annotator, {name: val}), done,
                       f"{span.label} {name}={val}")
 
-        self.app.push_screen(ChoicePicker(choices, title=f"Attributes of {span.label}"), chosen)
+        self.app.push_screen(ChoicePicker(choices, title=f"Attributes of {span.label} (now: "
+                                                         f"{now})"), chosen)
 
     def action_jump(self) -> None:
         """Trigger/content -> next linked span; argument/part -> its head."""
@@ -968,8 +984,10 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
                 line.append("  (L changes the role)", style="dim")
             self.say(line)
 
+        attributes = self.default_attributes(name)
         self.save(lambda: self.store.add_span_and_link(doc_id, annotator, name, target[0],
-                                                       target[1], head_id, role),
+                                                       target[1], head_id, role,
+                                                       attributes=attributes),
                   done, f"{name} + {role} link")
 
     # ------------------------------------------------------------------ newsroom motions
