@@ -18,6 +18,7 @@ from tmux import Tmux, copydesk_command, require_tmux
 from copydesk.projects.importers import import_paths
 from copydesk.projects.project import Project
 from copydesk.schema import load_default_schema
+from copydesk.tui.cli import main
 
 pytestmark = pytest.mark.e2e
 
@@ -223,5 +224,35 @@ def test_new_spans_get_schema_defaults_and_the_dialog_shows_the_current_value(
         term.send("A")
         term.wait_for("now: realis=generic")
         term.send("Escape")
+        term.send("C-q")
+        term.wait_dead()
+
+
+ARABIC = "أعلنت بلدية مدينة الموصل أن الطريق سيفتح يوم الثلاثاء.\n"
+PLACE = "مدينة الموصل"
+
+
+@pytest.mark.parametrize("width, height", [(80, 24), (120, 30)])
+def test_arabic_suggestion_text_is_shown_in_visual_order(tmp_path: Path, width: int,
+                                                         height: int) -> None:
+    """The status line (and the side panel, when the screen is wide enough to show it) give a
+    suggestion's Arabic text in the order the article shows it, not in stored order."""
+    require_tmux()
+    from bidi import get_display
+
+    root = plain_project(tmp_path, ARABIC)
+    places = tmp_path / "places.txt"
+    places.write_text(f"# label: GPE\n{PLACE}\n", encoding="utf-8")
+    assert main(["suggest", "-p", str(root), "--patterns", str(places)]) == 0
+    visual = get_display(PLACE)
+    assert visual != PLACE
+    with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=width,
+              height=height, env={"COPYDESK_ANNOTATOR": "e2e", "COLORTERM": ""}) as term:
+        term.wait_for("1 suggestion", timeout=60)
+        term.send(".")  # to the suggestion: the status line describes it
+        screen = term.wait_for("◌ suggestion")
+        described = [line for line in screen.splitlines() if "◌ suggestion" in line]
+        assert described and all(visual in line and PLACE not in line for line in described), \
+            screen
         term.send("C-q")
         term.wait_dead()

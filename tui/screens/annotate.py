@@ -978,7 +978,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             self.view.move_cursor(back_to)  # back to the trigger/quote for the next part
             line = Text("Saved ", style="green")
             line.append(f"{name} ")
-            line.append_text(safe_text(span.text, limit=30))
+            line.append_text(safe_text(span.text, limit=30, bidi=self.view.bidi))
             line.append(f" is the {role} of {head.label}")
             if several:
                 line.append("  (L changes the role)", style="dim")

@@ -71,16 +71,19 @@ class SuggestionActions:
                 return sug
         return None
 
-    def describe_suggestion(self, sug: Suggestion) -> Text:
+    def describe_suggestion(self: AnnotateScreen, sug: Suggestion) -> Text:  # type: ignore[misc]
+        """A suggestion for the status line and side panel; its text in the view's display
+        order (right-to-left words reordered as the article shows them)."""
+        bidi = self.view.bidi
         out = Text()
         out.append("◌ suggestion ", style="bold italic")
         out.append(f"({sug.source}) ", style="dim")
         out.append(sug.head.label, style="bold")
         out.append(" ")
-        out.append_text(safe_text(sug.head.text, limit=50))
+        out.append_text(safe_text(sug.head.text, limit=50, bidi=bidi))
         for tail, role in sug.links:
             out.append(f"  {role}: ", style="dim")
-            out.append_text(safe_text(tail.text, limit=30))
+            out.append_text(safe_text(tail.text, limit=30, bidi=bidi))
         out.append(f"   {KEYS_HINT}", style="dim")
         return out
 
