@@ -27,6 +27,7 @@ from textual.binding import Binding, BindingType
 from copydesk.projects.errors import StoreError, is_sqlalchemy_error
 from copydesk.projects.firstread import FirstScreen
 from copydesk.schema import Schema, SchemaError
+from copydesk.tui.wording import count_of
 from copydesk.tui.writes import WriteQueue
 
 if TYPE_CHECKING:
@@ -95,7 +96,8 @@ class CopydeskApp(App[None]):
         """The one write queue (made with the project: it writes through the store)."""
         if self._writes is None:
             self._writes = WriteQueue(self, self.project.store.db,
-                                      on_waiting=self._writes_waiting)
+                                      on_waiting=self._writes_waiting,
+                                      on_unsaved=self._writes_unsaved)
         return self._writes
 
     def first_screen(self, doc_id: int) -> FirstScreen | None:
@@ -162,11 +164,16 @@ class CopydeskApp(App[None]):
         if tell is not None:
             tell(count, what)
 
+    def _writes_unsaved(self, whats: list[str], seconds: float) -> None:
+        tell = getattr(self.screen, "writes_unsaved", None)
+        if tell is not None:
+            tell(whats, seconds)
+
     async def action_quit(self) -> None:
         """Quit once every edit made is saved (or refused): none is dropped on the way out."""
         pending = self._writes.pending if self._writes is not None else 0
         if pending:
-            self.notify(f"Saving {pending} edit(s) before quitting…", timeout=30)
+            self.notify(f"Saving {count_of(pending, 'edit')} before quitting…", timeout=30)
             self.writes.when_idle(self.exit)
             return
         self.exit()

@@ -37,6 +37,7 @@ from copydesk.tui.quicklink import best_role
 from copydesk.tui.screens.suggestions import SuggestionActions
 from copydesk.tui.text import safe_text
 from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.wording import count_of, plural
 from copydesk.tui.writes import WriteJob
 
 if TYPE_CHECKING:
@@ -146,6 +147,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         self._progress = (0, 0)
         self._said_at = -1
         self._failed_at = -1  # cursor offset where a motion last found nothing (see motion_failed)
+        self._unsaved: list[str] = []  # edits waiting out a locked database (writes_unsaved)
         self._label_keys: list[str] = []
         self._init_suggestions()
         self._quotes: list[tuple[int, int]] | None = None  # quotation pairs, found on first use
@@ -276,8 +278,11 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         # Painted from the first-frame read, the queue's progress and the set's rows are not
         # known yet (they come with the store, a moment later): … rather than a wrong 0.
         progress = f"{finished}/{total}" if self._loaded else "…"
-        count = len(self.spans) if self._loaded else "…"
-        right.append(f" {progress} done  ·  {count} spans  ·  "
+        count = count_of(len(self.spans), "span") if self._loaded else "… spans"
+        if self._unsaved:  # stays up while the cursor moves: the status line does not
+            right.append(f" ⚠ {len(self._unsaved)} unsaved ", style="bold red reverse")
+            right.append(" ")
+        right.append(f" {progress} done  ·  {count}  ·  "
                      f"{self._where()}{self.suggestion_count_text()}  ·  ", style="dim")
         right.append("? help", style="bold")
         width = max(20, (self.size.width or 80) - 2)
@@ -329,8 +334,22 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         """The database is locked by another process: say the edit is on its way."""
         if count:
             line = Text(f"Saving… {what}", style="bold yellow")
-            line.append(f"  ({count} edit(s) waiting: another process is writing to the "
+            line.append(f"  ({count_of(count, 'edit')} waiting: another process is writing to the "
                         "project; keep working)", style="yellow")
+            self.say(line)
+
+    def writes_unsaved(self, whats: list[str], seconds: float) -> None:
+        """The database stayed locked past the busy timeout: name every unsaved edit, in the
+        status line and in the title (which stays while the cursor moves), until it is saved."""
+        self._unsaved = list(whats)
+        self.refresh_title()
+        if whats:
+            line = Text(f"Not saved yet ({len(whats)} {plural(len(whats), 'edit')}, database "
+                        f"locked by another process for {seconds:.0f} s): ",
+                        style="bold red")
+            line.append(safe_text("; ".join(whats), limit=120))
+            line.append("  retrying; they are saved in order, and quitting waits for them",
+                        style="red")
             self.say(line)
 
     def spans_here(self) -> list[Span]:
@@ -646,7 +665,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
 
         def done(links: list[int]) -> None:
             self.refresh_spans([span_id])
-            extra = f" and its {len(links)} link(s)" if links else ""
+            extra = f" and its {count_of(len(links), 'link')}" if links else ""
             self.say(f"Saved: deleted {span.label} {span.text[:40]!r}{extra} (u undoes)")
 
         self.save(lambda: self.store.remove_span(span_id, annotator), done,

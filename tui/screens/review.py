@@ -32,6 +32,7 @@ from copydesk.projects.adjudicate import (
 from copydesk.projects.permissions import Policy
 from copydesk.projects.store import Store, StoreError
 from copydesk.tui.text import safe_text
+from copydesk.tui.wording import count_of
 from copydesk.tui.writes import WriteJob, WriteQueue
 
 STATUS_STYLE = {OPEN: "yellow", ACCEPTED: "green", REJECTED: "red"}
@@ -157,8 +158,8 @@ class ReviewScreen(Screen[None]):
 
         def done(result: object) -> None:
             if isinstance(result, AcceptResult):
-                extra = f", {len(result.link_ids)} link(s)" if result.link_ids else ""
-                skipped = f"; {len(result.skipped_links)} link(s) refused" \
+                extra = f", {count_of(len(result.link_ids), 'link')}" if result.link_ids else ""
+                skipped = f"; {count_of(len(result.skipped_links), 'link')} refused" \
                     if result.skipped_links else ""
                 settled = (f"; settled the conflict: {', '.join(result.settled)} rejected"
                            if result.settled else "")
@@ -190,7 +191,7 @@ class ReviewScreen(Screen[None]):
 
     def _waiting(self, count: int, what: str) -> None:
         if count and self.is_attached:
-            self.say(f"saving… {what} ({count} decision(s) waiting: another process is "
+            self.say(f"saving… {what} ({count_of(count, 'decision')} waiting: another process is "
                      "writing to the project)")
 
     def action_accept(self) -> None:
@@ -205,7 +206,7 @@ class ReviewScreen(Screen[None]):
             return
 
         def done(accepted: list[AcceptResult]) -> None:
-            self.say(f"accepted {len(accepted)} unanimous span(s)")
+            self.say(f"accepted {count_of(len(accepted), 'unanimous span')}")
             if self.doc_id == doc_id:
                 self.reload()
 

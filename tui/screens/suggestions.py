@@ -19,6 +19,7 @@ from rich.text import Text
 from copydesk.projects.suggest import is_suggestion_set
 from copydesk.tui.layout import SpanView
 from copydesk.tui.text import safe_text
+from copydesk.tui.wording import count_of
 
 if TYPE_CHECKING:
     from copydesk.projects.suggest.decisions import Suggestion
@@ -88,7 +89,7 @@ class SuggestionActions:
         return out
 
     def suggestion_count_text(self) -> str:
-        return f"  ·  {len(self.suggestions)} suggestions" if self.suggestions else ""
+        return f"  ·  {count_of(len(self.suggestions), 'suggestion')}" if self.suggestions else ""
 
     # ------------------------------------------------------------------ actions
     def action_accept_suggestion(self: AnnotateScreen) -> None:  # type: ignore[misc]
