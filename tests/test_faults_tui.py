@@ -172,7 +172,7 @@ def test_sighup_exits_cleanly_and_keeps_confirmed_edits(tmp_path: Path) -> None:
     tmux = start_app(root, doc_id, status_file=status_file)
     try:
         tmux.send("w", "p")
-        tmux.wait_for("·  1 spans", timeout=30)
+        tmux.wait_for("·  1 span  ·", timeout=30)
         tmux.send("w", "o")
         tmux.wait_for("·  2 spans", timeout=30)
         tmux.send("w", "g")  # in flight when the line drops: may or may not land
