@@ -256,3 +256,48 @@ def test_arabic_suggestion_text_is_shown_in_visual_order(tmp_path: Path, width: 
             screen
         term.send("C-q")
         term.wait_dead()
+
+
+def test_cosmetics_one_span_one_quit_search_wrap_said_and_help_wraps_between_words(
+        tmp_path: Path) -> None:
+    require_tmux()
+    root = plain_project(tmp_path)
+    with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=80,
+              height=24, env={"COPYDESK_ANNOTATOR": "e2e", "COLORTERM": ""}) as term:
+        term.wait_for("0 spans", timeout=60)
+        term.send("w", "o")  # ORG on "Harbour"
+        term.wait_for("·  1 span  ·")  # not "1 spans"
+        # `>` past the last match goes back to the first, and says so
+        term.send("F")
+        term.send("Valmora", literal=True)
+        term.send("Enter")
+        term.send(">")
+        term.wait_for("Search wrapped to the top: Valmora")
+        # help: guideline lines break between words and continue at their indent
+        term.send("?")
+        term.wait_for("Keys (esc closes)")
+        screen = ""
+        for _ in range(120):  # scroll until PERSON's guideline is whole on screen
+            screen = term.capture()
+            rows = [i for i, line in enumerate(screen.splitlines()) if "[p] ■ PERSON" in line]
+            if rows and rows[0] < 10:
+                break
+            term.send("Down")
+            time.sleep(0.03)
+        inside = [line.split("█")[1] if line.count("█") >= 2 else "" for line in
+                  screen.splitlines()]
+        at = next(i for i, line in enumerate(inside) if "[p] ■ PERSON" in line)
+        body = []
+        for line in inside[at + 1:]:
+            if not line.startswith("      "):  # the guideline's own indent, to its end
+                break
+            body.append(line.rstrip(" ▁▂▃▄▅▆▇▀").strip())  # without the scrollbar's thumb
+        guideline = " ".join(load_default_schema().label("PERSON").guideline.split())
+        assert body and guideline.startswith(" ".join(body)), (body, guideline)
+        term.send("?")  # closes the help (escape then q would read as alt+q)
+        assert wait_until(lambda: "Schema newsroom" not in term.capture())
+        term.send("q")  # to the queue: its footer says Quit once
+        footer = term.wait_for("Next undone").splitlines()[-1]
+        assert footer.count("Quit") == 1, footer
+        term.send("C-q")
+        term.wait_dead()

@@ -1150,4 +1150,12 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         if found is None:
             self.motion_failed(f"{safe_text(query).plain!r} is not in this document.")
             return
+        wrapped = found[0] <= cursor if step > 0 else found[0] >= cursor
         self.view.move_cursor(found[0])
+        if wrapped:  # never silently: the annotator may think they are further down
+            where = "top" if step > 0 else "bottom"
+            line = Text(f"Search wrapped to the {where}: ", style="bold yellow")
+            line.append_text(safe_text(query, limit=40))
+            line.append(" again from the " + ("start" if step > 0 else "end") + " of the document",
+                        style="yellow")
+            self.say(line)
