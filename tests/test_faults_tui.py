@@ -113,7 +113,7 @@ def wait_settled(tmux: Tmux, db: Path, timeout: float = 30.0) -> str:
     while time.monotonic() < deadline:
         count = len(log_state(db)[1])
         screen = tmux.capture()
-        agreed = f"·  {count} spans" in screen
+        agreed = f"·  {count} {'span' if count == 1 else 'spans'}  ·" in screen
         if agreed and last == count:
             return screen
         last = count if agreed else None
