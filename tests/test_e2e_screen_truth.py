@@ -301,3 +301,38 @@ def test_cosmetics_one_span_one_quit_search_wrap_said_and_help_wraps_between_wor
         assert footer.count("Quit") == 1, footer
         term.send("C-q")
         term.wait_dead()
+
+
+def test_source_and_cue_between_the_pieces_of_a_split_quote_are_found(tmp_path: Path) -> None:
+    """P and V skipped the whole outer range of a split quote, so its source and cue, which sit
+    between the pieces, could not be found once the quote had its second piece."""
+    require_tmux()
+    text = '"The dam will hold," said engineer Sora Mext, "until the spring floods."\n'
+    root = plain_project(tmp_path, text)
+    with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=80,
+              height=24, env={"COPYDESK_ANNOTATOR": "e2e", "COLORTERM": ""}) as term:
+        term.wait_for("Sora Mext", timeout=60)
+        term.send('"', literal=True)  # inside the first quotation marks
+        term.send("c")
+        term.wait_for("Saved CONTENT")
+        term.send('"', literal=True)  # the second piece
+        term.send("&")
+        term.wait_for("added a piece")
+        term.send("C-Home", "w")  # back onto the quote
+        term.send("S")
+        term.wait_for("Adding source")
+        term.send("P", "s")
+        term.wait_for("is the source of CONTENT")
+        term.send("C")
+        term.wait_for("Adding cue")
+        term.send("V", "i")
+        term.wait_for("is the cue of CONTENT")
+        term.send("C-q")
+        term.wait_dead()
+    with sqlite3.connect(root / "copydesk.db") as conn:
+        links = conn.execute(
+            "SELECT l.role, t.text FROM link l JOIN span t ON t.id = l.tail_id "
+            "ORDER BY l.role").fetchall()
+        [(pieces,)] = conn.execute("SELECT fragments FROM span WHERE label = 'CONTENT'")
+    assert links == [("cue", "said"), ("source", "Sora Mext")]
+    assert len(json.loads(pieces)) == 2
