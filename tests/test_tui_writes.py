@@ -155,3 +155,34 @@ async def test_a_database_locked_past_the_busy_timeout_loses_no_edit(
         assert saved_labels(db) == [("PERSON", "Irena Kostava"), ("GPE", "Valmora")]
         assert "unsaved" not in title(app)
         assert not any(s.startswith("Not saved:") for s in seen)
+
+
+async def test_quitting_twice_while_locked_leaves_and_names_the_unsaved_edits(
+        project: Project, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Waiting for ever on a lock would leave the annotator no way out: a second ctrl+q quits,
+    and the exit message names what was not saved."""
+    import copydesk.projects.backends as backends
+
+    monkeypatch.setattr(backends, "BUSY_TIMEOUT_MS", 200)
+    doc = add_text(project, TEXT, "t")
+    db = project.store.db.path
+    app = CopydeskApp(project, "tester", open_document=doc)
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await until(pilot, lambda: isinstance(app.screen, AnnotateScreen))
+            await pilot.pause()
+            await label(pilot, "Saltmere", "g")
+            await until(pilot, lambda: "Not saved yet" in status(app))
+            await pilot.press("ctrl+q")
+            await pilot.pause(0.5)
+            assert app.is_running  # the first press waits for the edit
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: not app.is_running, timeout=15)
+        said = " ".join(capsys.readouterr().err.split())  # the exit message, after the screen
+        assert "quit with 1 edit not saved" in said and "GPE" in said, said
+    finally:
+        blocker.execute("COMMIT")
+        blocker.close()
+    assert saved_labels(db) == []

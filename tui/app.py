@@ -27,6 +27,7 @@ from textual.binding import Binding, BindingType
 from copydesk.projects.errors import StoreError, is_sqlalchemy_error
 from copydesk.projects.firstread import FirstScreen
 from copydesk.schema import Schema, SchemaError
+from copydesk.tui.text import safe_line
 from copydesk.tui.wording import count_of
 from copydesk.tui.writes import WriteQueue
 
@@ -61,6 +62,7 @@ class CopydeskApp(App[None]):
         else:
             self._project = project
         self._writes: WriteQueue | None = None
+        self._quit_asked = False  # a quit waits for the write queue (see action_quit)
         self.annotator = annotator
         self.doc_ids = doc_ids
         self._open_document = open_document
@@ -173,8 +175,18 @@ class CopydeskApp(App[None]):
         """Quit once every edit made is saved (or refused): none is dropped on the way out."""
         pending = self._writes.pending if self._writes is not None else 0
         if pending:
-            self.notify(f"Saving {count_of(pending, 'edit')} before quitting…", timeout=30)
-            self.writes.when_idle(self.exit)
+            writes = self.writes
+            if writes.locked and self._quit_asked:  # the annotator's choice, made knowingly
+                left = writes.abandon()
+                self.exit(message=safe_line(
+                    f"copydesk: quit with {count_of(len(left), 'edit')} not saved (the database "
+                    f"stayed locked by another process): {'; '.join(left)}"))
+                return
+            self._quit_asked = True
+            again = " (locked: ctrl+q again quits without them)" if writes.locked else ""
+            self.notify(f"Saving {count_of(pending, 'edit')} before quitting…{again}",
+                        timeout=30)
+            writes.when_idle(self.exit)
             return
         self.exit()
 

@@ -65,10 +65,13 @@ class WriteQueue:
         # Told (what of every unsaved edit, seconds locked) while the database stays locked past
         # the busy timeout, and ([], 0) once the edit that waited is saved.
         self.on_unsaved = on_unsaved
+        self.locked = False  # an edit is waiting out a lock held past the busy timeout
+        self._abandoned = threading.Event()  # the annotator quit without the unsaved edits
         self._jobs: deque[WriteJob] = deque()
         self._lock = threading.Lock()
         self._draining = False
         self._idle_callbacks: list[Callable[[], None]] = []
+        self._current: list[str] = []  # what the worker is running now (for `unsaved`)
 
     @property
     def pending(self) -> int:
@@ -101,6 +104,20 @@ class WriteQueue:
         if start:
             self.app.run_worker(self._drain, thread=True, group="copydesk-writes",
                                 name="copydesk-writes", exit_on_error=False)
+
+    def unsaved(self) -> list[str]:
+        """What every edit not yet saved is (for the screen, and for a quit that leaves them)."""
+        with self._lock:
+            return [*self._current, *(j.what for j in self._jobs)]
+
+    def abandon(self) -> list[str]:
+        """Stop retrying (the annotator quits while the database stays locked): the edits
+        still waiting are dropped, and returned so the caller can name them."""
+        left = self.unsaved()
+        with self._lock:
+            self._jobs.clear()
+        self._abandoned.set()
+        return left
 
     def when_idle(self, callback: Callable[[], None]) -> None:
         """Run `callback` on the UI thread once every submitted edit is saved or refused."""
@@ -137,21 +154,30 @@ class WriteQueue:
         it first in line and try again, telling the screen what is unsaved. Other refusals are
         final and go to ``job.failed`` as before."""
         locked_since: float | None = None
-        while True:
-            try:
-                result = job.run()
-            except StoreBusy:
-                now = time.monotonic()
-                locked_since = now if locked_since is None else locked_since
-                if self.on_unsaved is not None:
-                    with self._lock:
-                        unsaved = [job.what, *(j.what for j in self._jobs)]
-                    self._report(self.on_unsaved, unsaved, now - locked_since)
-                time.sleep(LOCK_RETRY_PAUSE)
-                continue
-            if locked_since is not None and self.on_unsaved is not None:
-                self._report(self.on_unsaved, [], 0.0)
-            return result
+        with self._lock:
+            self._current = [job.what]
+        try:
+            while True:
+                try:
+                    result = job.run()
+                except StoreBusy:
+                    if self._abandoned.is_set():
+                        raise
+                    now = time.monotonic()
+                    locked_since = now if locked_since is None else locked_since
+                    self.locked = True
+                    if self.on_unsaved is not None:
+                        self._report(self.on_unsaved, self.unsaved(), now - locked_since)
+                    if self._abandoned.wait(LOCK_RETRY_PAUSE):
+                        raise
+                    continue
+                if locked_since is not None and self.on_unsaved is not None:
+                    self._report(self.on_unsaved, [], 0.0)
+                return result
+        finally:
+            self.locked = False
+            with self._lock:
+                self._current = []
 
     def _report(self, callback: Callable[..., None], *args: Any) -> None:
         # RuntimeError: the app has closed; the write itself is committed (or refused) anyway

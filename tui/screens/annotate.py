@@ -348,8 +348,8 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
                         f"locked by another process for {seconds:.0f} s): ",
                         style="bold red")
             line.append(safe_text("; ".join(whats), limit=120))
-            line.append("  retrying; they are saved in order, and quitting waits for them",
-                        style="red")
+            line.append("  retrying; they are saved in order (ctrl+q waits for them; pressed "
+                        "twice, quits without them)", style="red")
             self.say(line)
 
     def spans_here(self) -> list[Span]:
