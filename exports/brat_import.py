@@ -1,23 +1,33 @@
 """Reading brat standoff (`.txt` + `.ann`): our own exports and foreign corpora alike.
 
-What a `.ann` line becomes:
+What a `.ann` line becomes (the brat export writes each back the same way):
 - `T` (text-bound): one span. Its pieces (`10 52;70 95`) become fragments, except that pieces
   apart only by line breaks are one span crossing a line (brat cannot draw across a break, so
   that is how such a span must be written, and how our export writes it).
-- `E` (event): an event span's arguments. An `Attribution` event is one attribution: a CONTENT
-  (or several: `Content`, `Content2`, ... as brat numbers a repeated role) linked to its cue
-  and, if given, its source. Two styles are read:
+- `E` (event): an event span with its arguments as links by role; an argument may be another
+  event (`E3 Cause:T6 Cause:E2 Effect:E1`: the link goes to E2's span). Several events on one
+  trigger (`E6 Protest:T17 ...`, `E7 Protest:T17 ...`) are one event span each, at the same
+  offsets; the export writes them back on one shared `T`.
+  An `Attribution` event (when the schema has an attribution layer and no event of that name)
+  is one attribution: a CONTENT (or several: `Content`, `Content2`, ...) linked to its cue and,
+  if given, its source. Two styles are read:
   - ours (PolNeAR): `E1 Attribution:T3 Source:T1 Content:T2`, the trigger T3 *is* the cue;
   - PARC-style: `E1 Attribution:T9 Source:T1 Cue:T2 Content:T3` with separate `T Cue` and a
     trigger `T Attribution` at the cue's offsets; the trigger then is not a span of its own
     (that would be a stray second cue), only the event's anchor.
-- `R Source Arg1:Tcontent Arg2:Tsource`: a source without a cue.
-- `A`/`M` (attributes): on the span (or on every content of an attribution event). An attribute
-  the label does not declare is reported, not imported.
-- `#` notes, `*` equivalences and `N` normalizations have no place in copydesk: counted and
-  reported per file.
-Foreign names go through `--map THEIRS=OURS` and `--drop THEIRS` (see `exports.interop`); a
-file whose labels are neither ours, mapped nor dropped is refused whole, naming them all.
+- `R` (relation): a link from Arg1 to Arg2 whose role is the relation type, when the schema
+  declares it (`relations:`); `R Source Arg1:Tcontent Arg2:Tsource` is a source without a cue.
+- `*` (equivalence, `* Equiv T1 T2 T3`): links from the first member to each other one.
+- `A`/`M` (attributes): on the span (or on every content of an attribution event); a binary
+  attribute (no value) is `true`. An attribute the label does not declare is reported.
+- `N` (normalisation) and `#` (notes): no copydesk field, so kept on their span as the
+  attributes `brat:norms` (`[type, "DB:ID", text]` each) and `brat:notes` (`[type, text]`).
+Foreign names go through `--map THEIRS=OURS` and `--drop THEIRS` (see `exports.interop`).
+
+A file is all-or-nothing unless `skip_invalid`: then each broken line (bad offsets, an unknown
+label, a duplicate id, an attribution without content, ...) and whatever refers to it is left
+out and returned as a `Skipped` record, and the rest of the file is imported.
+The `.ann` is read line by line, never whole: memory follows the annotations kept, not the file.
 """
 
 from __future__ import annotations
@@ -29,21 +39,58 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from copydesk.exports.brat import ATTRIBUTION_TYPE, META_FILE, BratNames, brat_name
+from copydesk.exports.brat import (
+    ATTRIBUTION_TYPE,
+    KEPT_NORMS,
+    KEPT_NOTES,
+    META_FILE,
+    BratNames,
+    brat_name,
+)
 from copydesk.exports.interop import Interop, check_link, check_span, unknown_labels_error
 from copydesk.projects import fragments as frag
 from copydesk.projects.bulk import NewDocument, NewSet, NewSpan
 from copydesk.projects.importers import SourceError, content_hash, decode, title_of
 from copydesk.projects.textutil import grapheme_index
-from copydesk.schema.model import CONTENT, CUE, SOURCE, Schema
+from copydesk.schema.model import CONTENT, CUE, EVENT, SOURCE, Schema
 
-__all__ = ["meta_order", "parse_brat"]
+__all__ = ["Skipped", "TextFileError", "meta_order", "parse_brat", "read_brat"]
 
-_T_LINE = re.compile(r"^(T\d+)\t(\S+) (\d+ \d+(?:;\d+ \d+)*)\t?(.*)$")
+_T_LINE = re.compile(r"^(T\S*)\t(\S+) ([^\t]*)(?:\t(.*))?$")
+_DIGITS = re.compile(r"[0-9]+")
 _PARTS = {"source": SOURCE, "cue": CUE, "content": CONTENT}
+SKIP_HINT = "; --skip-invalid imports the rest of the file"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """One annotation line left out by `skip_invalid`, for `file:line: reason`."""
+
+    file: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.reason}"
+
+
+class TextFileError(SourceError):
+    """The `.txt` beside an `.ann` is unreadable: the error names the `.txt`, not the `.ann`."""
+
+    def __init__(self, reason: str, line: int | None, file: Path) -> None:
+        super().__init__(reason, line)
+        self.file = file
+
+
+class _Invalid(Exception):
+    """One bad line inside the reader; raised as SourceError or recorded as Skipped."""
+
+    def __init__(self, reason: str, line: int) -> None:
+        super().__init__(reason)
+        self.reason, self.line = reason, line
+
+
+@dataclass(slots=True)
 class _T:
     """A T line as read, before we know whether it is a span or only an event's anchor."""
 
@@ -90,16 +137,13 @@ def meta_order(folder: Path) -> dict[str, int]:
 
 def _label_of(schema: Schema, names: BratNames, interop: Interop, btype: str) -> str | None:
     for name in interop.candidates(btype):
-        if schema.label(name) is not None:
-            return name
+        found = schema.label(name)
+        if found is not None:
+            return found.name  # the schema's own string, not a copy per line
         found = names.label_of(name)
         if found is not None:
             return found
     return None
-
-
-def _is_attribution(interop: Interop, etype: str) -> bool:
-    return ATTRIBUTION_TYPE in interop.candidates(etype)
 
 
 def _attribution_part(interop: Interop, role: str) -> str | None:
@@ -119,243 +163,499 @@ def _event_role(names: BratNames, interop: Interop, label: str, brole: str) -> s
     return None
 
 
-def _read_t(number: int, line: str, text: str, schema: Schema, names: BratNames,
-            interop: Interop, unknown: dict[str, int]) -> _T:
-    m = _T_LINE.match(line)
-    if m is None:
-        raise SourceError(f"malformed T line {line!r}", number)
-    tid, btype = m.group(1), m.group(2)
-    raw = [(int(a), int(b)) for a, b in (p.split() for p in m.group(3).split(";"))]
-    for a, b in raw:
+def _offsets(tid: str, raw: str, text: str, number: int) -> list[tuple[int, int]]:
+    """`10 52;70 95` as pieces; a piece that is not two whole numbers is named as it is."""
+    out = []
+    for piece in raw.split(";"):
+        bits = piece.split(" ")
+        if len(bits) != 2:
+            raise _Invalid(f"{tid}: offsets {piece.strip()!r} must be two numbers START END",
+                           number)
+        for bit in bits:
+            if not _DIGITS.fullmatch(bit):
+                raise _Invalid(f"{tid}: offset {bit!r} is not a whole number", number)
+        a, b = int(bits[0]), int(bits[1])
         if not 0 <= a < b <= len(text):
-            raise SourceError(f"{tid}: piece {a}-{b} is outside the text (0-{len(text)}) or "
-                              "empty", number)
-    shown = " ".join(text[a:b] for a, b in raw)
-    if m.group(4) and m.group(4) != shown:
-        raise SourceError(f"{tid} says {m.group(4)!r} but the text there is {shown!r}", number)
-    parts = frag.join_line_breaks(text, raw)
-    if interop.drops(btype):
-        return _T(number, tid, btype, parts, None)
-    label = _label_of(schema, names, interop, btype)
-    if label is None:
-        unknown.setdefault(btype, number)
-    return _T(number, tid, btype, parts, label)
+            raise _Invalid(f"{tid}: piece {a}-{b} is outside the text (0-{len(text)}) or "
+                           "empty", number)
+        out.append((a, b))
+    return out
 
 
-def parse_brat(ann: Path, schema: Schema, defaults: Any, stop: Path | None = None,
-               interop: Interop | None = None) -> NewDocument:
-    """One .ann with its .txt (same name) as a document and one annotation set."""
-    interop = interop or Interop()
-    txt = ann.with_suffix(".txt")
+def _read_text(txt: Path) -> str:
     if not txt.is_file():
         raise SourceError(f"no {txt.name} beside it (brat needs the text)")
-    text = decode(txt.read_bytes())
-    graphemes = grapheme_index(text)  # once per document, for every span check below
-    names = BratNames(schema)
+    try:
+        return decode(txt.read_bytes())
+    except SourceError as exc:
+        raise TextFileError(exc.reason, exc.line, txt) from exc
+
+
+def _ann_lines(ann: Path) -> Any:
+    """(line number, line) for each non-blank line of the .ann, read as a stream: a huge file
+    never sits in memory whole. A line that is not UTF-8 is named by its number."""
+    with open(ann, "rb") as fh:
+        for number, raw in enumerate(fh, start=1):
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise SourceError(f"not UTF-8 text: byte 0x{raw[exc.start]:02x} cannot be "
+                                  "decoded; convert the file to UTF-8", number) from exc
+            line = line.rstrip("\n").rstrip("\r")
+            if line.strip():
+                yield number, line
+
+
+class _Reader:
+    """One .ann against its text: every line checked, errors raised or recorded."""
+
+    def __init__(self, ann: Path, text: str, schema: Schema, interop: Interop,
+                 skip_invalid: bool) -> None:
+        self.ann, self.text, self.schema, self.interop = ann, text, schema, interop
+        self.skip_invalid = skip_invalid
+        self.skipped: list[Skipped] = []
+        self.names = BratNames(schema)
+        self.graphemes = grapheme_index(text)
+        self.spans: list[NewSpan] = []
+        self.links: list[tuple[int, int, str]] = []
+        self.extras: Counter[str] = Counter()
+        # the schema reads Attribution events as attributions only if it has that layer and
+        # no event type of its own by that name
+        self.attribution_layer = schema.part_label(CUE) is not None
+
+    def bad(self, reason: str, line: int) -> None:
+        if not self.skip_invalid:
+            raise SourceError(reason + SKIP_HINT, line)
+        self.skipped.append(Skipped(str(self.ann), line, reason))
+
+    def is_attribution(self, etype: str) -> bool:
+        if not self.attribution_layer:
+            return False
+        for name in self.interop.candidates(etype):
+            spec = self.schema.label(name)
+            if spec is not None and spec.layer == EVENT:
+                return False
+        return ATTRIBUTION_TYPE in self.interop.candidates(etype)
+
+    def first_line(self, ident: str) -> int:
+        """Where `ident` was first used: looked up again in the file only when a duplicate is
+        found, so the reader keeps a set of ids, not a line number per id."""
+        for number, line in _ann_lines(self.ann):
+            if line.partition("\t")[0] == ident:
+                return number
+        return 0  # pragma: no cover - the duplicate's first use was read before
+
+    def read(self) -> tuple[list[NewSpan], list[tuple[int, int, str]]]:
+        # T lines become spans as they are read (the line itself is not kept): `index` is T id
+        # -> span, `dropped_t` T id -> type for --drop, `unknown_ts` the T ids of unknown types
+        self.index: dict[str, int] = {}
+        self.dropped_t: dict[str, str] = {}
+        self.unknown_ts: set[str] = set()
+        seen: set[str] = set()
+        bad_t: set[str] = set()  # T ids of lines that were skipped as invalid
+        unknown: dict[str, int] = {}
+        events: list[tuple[int, str, str, str, list[tuple[str, str]]]] = []
+        others: list[tuple[int, str, list[str], str]] = []
+        for number, line in _ann_lines(self.ann):
+            kind, _, rest = line.partition("\t")
+            if kind and kind != "*" and kind[0] in "TERAMN#":
+                # T ids are already keys of the maps below (most lines of a big file are T
+                # lines): only the other ids need a set of their own
+                if kind[0] == "T":
+                    dup = (kind in self.index or kind in self.dropped_t
+                           or kind in self.unknown_ts or kind in bad_t)
+                else:
+                    dup = kind in seen
+                if dup:
+                    self.bad(f"id {kind} is used twice (first at line "
+                             f"{self.first_line(kind)})", number)
+                    continue
+                if kind[0] == "T":
+                    bad_t.add(kind)  # until it proves good
+                else:
+                    seen.add(kind)
+            try:
+                if kind.startswith("T"):
+                    t = self.read_t(number, line, unknown)
+                    if t.label is None:
+                        if t.btype in unknown:
+                            self.unknown_ts.add(t.tid)
+                        else:
+                            self.dropped_t[t.tid] = t.btype
+                            self.interop.count_drop(t.btype)
+                        bad_t.discard(kind)
+                    else:
+                        found = self.add_span(t)
+                        if found is not None:
+                            self.index[t.tid] = found
+                            bad_t.discard(kind)
+                elif kind.startswith("E"):
+                    pairs = [f.split(":", 1) for f in rest.split()]
+                    if not pairs or any(len(p) != 2 or not all(p) for p in pairs):
+                        raise _Invalid(f"malformed E line {line!r}", number)
+                    events.append((number, kind, pairs[0][0], pairs[0][1],
+                                   [(p[0], p[1]) for p in pairs[1:]]))
+                elif kind[:1] in "RAMN#*":
+                    head, _, tail = rest.partition("\t")
+                    others.append((number, kind, head.split(), tail))
+                else:
+                    self.extras[f"{kind[:1] or '?'} line"] += 1
+            except _Invalid as exc:
+                self.bad(exc.reason, exc.line)
+        event_types = {etype for _n, _k, etype, _t, _a in events}
+        if unknown:
+            if not self.skip_invalid:
+                raise self.unknown_error(unknown, event_types)
+            for btype, number in sorted(unknown.items(), key=lambda x: x[1]):
+                self.bad(f"unknown label {btype!r}", number)
+        return self.build(events, others)
+
+    def unknown_error(self, unknown: dict[str, int], event_types: set[str]) -> SourceError:
+        """Unknown types; for an event type the hint names what works: an event type of the
+        schema, or `Attribution` when the schema reads attributions."""
+        line = min(unknown.values())
+        first = min(unknown, key=lambda k: unknown[k])
+        if first in event_types:
+            if self.attribution_layer:
+                target = ATTRIBUTION_TYPE
+            else:
+                target = self.schema.events[0].name if self.schema.events else "OURS"
+            quoted = ", ".join(repr(n) for n in sorted(unknown))
+            return SourceError(f"unknown event type {quoted} (schema {self.schema.name} "
+                               f"{self.schema.version} has no such type); map it with --map "
+                               f"{first}={target} or skip it with --drop {first}" + SKIP_HINT,
+                               line)
+        err = unknown_labels_error(unknown, self.schema, line)
+        return SourceError(err.reason + SKIP_HINT, line)
+
+    def read_t(self, number: int, line: str, unknown: dict[str, int]) -> _T:
+        m = _T_LINE.match(line)
+        if m is None:
+            raise _Invalid(f"malformed T line {line!r}", number)
+        tid, btype = m.group(1), m.group(2)
+        raw = _offsets(tid, m.group(3), self.text, number)
+        shown = " ".join(self.text[a:b] for a, b in raw)
+        if m.group(4) and m.group(4) != shown:
+            raise _Invalid(f"{tid} says {m.group(4)!r} but the text there is {shown!r}", number)
+        parts = frag.join_line_breaks(self.text, raw)
+        if self.interop.drops(btype):
+            return _T(number, tid, btype, parts, None)
+        label = _label_of(self.schema, self.names, self.interop, btype)
+        if label is None:
+            unknown.setdefault(btype, number)
+        return _T(number, tid, btype, parts, label)
+
+    def add_span(self, t: _T) -> int | None:
+        start, end = t.parts[0][0], t.parts[-1][1]
+        try:
+            span = check_span(self.schema, self.text, {
+                "start": start, "end": end, "label": t.label,
+                "fragments": [list(p) for p in t.parts] if len(t.parts) > 1 else None,
+            }, t.number, t.tid, self.graphemes)
+        except SourceError as exc:
+            self.bad(exc.reason, t.number)
+            return None
+        self.spans.append(span)
+        return len(self.spans) - 1
+
+    def link(self, head: int, tail: int, role: str, number: int, where: str) -> bool:
+        try:
+            self.links.append(check_link(self.schema, self.spans, self.links, head, tail, role,
+                                         number, where))
+        except SourceError as exc:
+            self.bad(exc.reason, number)
+            return False
+        return True
+
+    def build(self, events: list[tuple[int, str, str, str, list[tuple[str, str]]]],
+              others: list[tuple[int, str, list[str], str]],
+              ) -> tuple[list[NewSpan], list[tuple[int, int, str]]]:
+        interop = self.interop
+        index = self.index
+        # PARC style: an Attribution event with a Cue argument anchors on a trigger that is
+        # not a span of its own.
+        anchors: set[str] = set()
+        for _number, kind, etype, trigger, args in events:
+            if self.is_attribution(etype) and any(
+                    _attribution_part(interop, role) == CUE for role, _ in args):
+                anchors.add(trigger)
+                cue_ref = next(ref for role, ref in args
+                               if _attribution_part(interop, role) == CUE)
+                if cue_ref in index and trigger in index and _parts(
+                        self.spans[index[cue_ref]]) != _parts(self.spans[index[trigger]]):
+                    interop.notes.append(f"{self.ann.name}: {kind} trigger {trigger} is not at "
+                                         f"its cue {cue_ref}'s offsets; the cue {cue_ref} was "
+                                         "kept")
+        gone = sorted(index.pop(tid) for tid in anchors if tid in index)
+        if gone:  # anchors are not spans: take them out, and renumber the spans after them
+            keep = [i for i in range(len(self.spans)) if i not in set(gone)]
+            moved = {old: new for new, old in enumerate(keep)}
+            self.spans = [self.spans[i] for i in keep]
+            for tid in index:
+                index[tid] = moved[index[tid]]
+
+        # Event spans: the first event on a trigger takes the trigger's span, each further one
+        # a span of its own at the same offsets (copydesk has one span per event).
+        on_event: dict[str, list[int]] = {}
+        taken: set[str] = set()
+        live: list[tuple[int, str, str, str, list[tuple[str, str]]]] = []
+        for event in events:
+            number, kind, etype, trigger, args = event
+            if interop.drops(etype) or trigger in self.dropped_t:
+                interop.count_drop(etype)
+                self.dropped_t[kind] = etype  # what refers to it is left out, not refused
+                continue
+            if self.is_attribution(etype):
+                live.append(event)
+                continue
+            if trigger not in index:
+                self.bad(f"{kind}: trigger {trigger} is not a valid T line", number)
+                continue
+            head = index[trigger]
+            if trigger in taken:
+                self.spans.append(self.spans[head])
+                head = len(self.spans) - 1
+            taken.add(trigger)
+            on_event[kind] = [head]
+            live.append(event)
+        for number, kind, etype, trigger, args in live:
+            if self.is_attribution(etype):
+                self.attribution(index, on_event, number, kind, trigger, args, anchors)
+                continue
+            head = on_event[kind][0]
+            for brole, ref in args:
+                if interop.drops(brole) or interop.drops(brole.rstrip("0123456789")):
+                    interop.count_drop(brole.rstrip("0123456789"))
+                    continue
+                if ref in self.dropped_t:
+                    continue  # its span was dropped
+                tail = on_event[ref][0] if ref in on_event else index.get(ref)
+                role = _event_role(self.names, interop, self.spans[head].label, brole)
+                if role is None:
+                    self.bad(f"{kind}: unknown role {brole!r} of {self.spans[head].label}; map "
+                             f"it with --map {brole}=ROLE or skip it with --drop {brole}",
+                             number)
+                elif tail is None:
+                    self.bad(f"{kind}: argument {ref} is not a valid annotation", number)
+                else:
+                    self.link(head, tail, role, number, kind)
+        return self.rest(index, on_event, others)
+
+    def target(self, ref: str, index: dict[str, int], on_event: dict[str, list[int]],
+               ) -> list[int] | None:
+        return on_event.get(ref) or ([index[ref]] if ref in index else None)
+
+    def rest(self, index: dict[str, int], on_event: dict[str, list[int]],
+             others: list[tuple[int, str, list[str], str]],
+             ) -> tuple[list[NewSpan], list[tuple[int, int, str]]]:
+        interop = self.interop
+        attrs: dict[int, dict[str, Any]] = {}
+        dropped = set(self.dropped_t)
+        self.relation_ids = {kind for _n, kind, _f, _t in others if kind[:1] == "R"}
+        for number, kind, fields, tail in others:
+            if kind.startswith("R"):
+                self.relation(number, kind, fields, index, on_event, dropped)
+            elif kind.startswith("*"):
+                self.equivalence(number, kind, fields, index, on_event, dropped)
+            elif kind.startswith(("A", "M")):
+                if len(fields) < 2:
+                    self.bad(f"malformed attribute line {kind}", number)
+                    continue
+                name, ref = fields[0], fields[1]
+                value = fields[2] if len(fields) > 2 else "true"
+                if interop.drops(name):
+                    interop.count_drop(name)
+                    continue
+                targets = self.target(ref, index, on_event)
+                if targets is None:
+                    if ref[:1] == "R" and ref in self.relation_ids:
+                        self.extras[f"attribute {name} on relations"] += 1
+                    elif ref not in dropped:
+                        self.bad(f"{kind}: attribute on unknown annotation {ref}", number)
+                    continue
+                for i in targets:
+                    spec = self.schema.label(self.spans[i].label)
+                    ours = _attribute_name(self.schema, interop, self.spans[i].label, name)
+                    if ours is None or spec is None:
+                        self.extras[f"attribute {name}"] += 1
+                        continue
+                    allowed = next(a.values for a in spec.attributes if a.name == ours)
+                    if value not in allowed:
+                        self.bad(f"{kind}: attribute {name} of {spec.name} takes one of "
+                                 f"{', '.join(allowed)}, not {value!r}", number)
+                        break
+                    attrs.setdefault(i, {})[ours] = value
+            elif kind.startswith(("N", "#")):
+                if len(fields) < 2 or (kind.startswith("N") and len(fields) < 3):
+                    what = "normalization" if kind.startswith("N") else "note"
+                    self.bad(f"malformed {what} line {kind}", number)
+                    continue
+                targets = self.target(fields[1], index, on_event)
+                if targets is None:
+                    if fields[1] in dropped:
+                        continue
+                    if fields[1] in self.relation_ids:  # no span to keep them on
+                        self.extras[f"{fields[0]} on relations"] += 1
+                        continue
+                    self.bad(f"{kind}: {fields[0]} on unknown annotation {fields[1]}", number)
+                    continue
+                key, item = (KEPT_NORMS, [fields[0], fields[2], tail]) if kind[0] == "N" \
+                    else (KEPT_NOTES, [fields[0], tail])
+                for i in targets[:1]:
+                    attrs.setdefault(i, {}).setdefault(key, []).append(item)
+        for i, values in attrs.items():
+            span = self.spans[i]
+            merged = dict(span.attributes) | values
+            raw = {"start": span.start, "end": span.end, "label": span.label,
+                   "attributes": merged, "fragments": [list(p) for p in span.fragments] or None}
+            self.spans[i] = check_span(self.schema, self.text, raw, None, self.ann.name,
+                                       self.graphemes)
+        if self.extras:
+            detail = ", ".join(f"{n} {k}" for k, n in sorted(self.extras.items()))
+            interop.notes.append(f"{self.ann.name}: not imported, copydesk has no place for "
+                                 f"them: {detail}")
+        return self.spans, self.links
+
+    def relation(self, number: int, kind: str, fields: list[str], index: dict[str, int],
+                 on_event: dict[str, list[int]], dropped: set[str]) -> None:
+        interop = self.interop
+        if len(fields) < 3 or ":" not in fields[1] or ":" not in fields[2]:
+            self.bad(f"malformed relation line {kind}", number)
+            return
+        rtype = fields[0]
+        (role1, arg1), (role2, arg2) = (f.split(":", 1) for f in fields[1:3])
+        if interop.drops(rtype) or arg1 in dropped or arg2 in dropped:
+            interop.count_drop(rtype)
+            return
+        ours = next((n for n in interop.candidates(rtype) if self.schema.relation(n)), None)
+        if ours is None and self.attribution_layer and (
+                _attribution_part(interop, rtype) == SOURCE):
+            ours = SOURCE
+        if ours is None:
+            reason = unknown_labels_error([rtype], self.schema, number, "relation type").reason
+            self.bad(reason, number)
+            return
+        rel = self.schema.relation(ours)
+        if rel is not None and (role1, role2) == (rel.args[1][0], rel.args[0][0]) \
+                and role1 != role2:
+            arg1, arg2 = arg2, arg1  # written with the ends the other way round
+        heads, tails = self.target(arg1, index, on_event), self.target(arg2, index, on_event)
+        if heads is None or tails is None:
+            self.bad(f"{kind}: argument {arg1 if heads is None else arg2} is not a valid "
+                     "annotation", number)
+            return
+        self.link(heads[0], tails[0], ours, number, kind)
+
+    def equivalence(self, number: int, kind: str, fields: list[str], index: dict[str, int],
+                    on_event: dict[str, list[int]], dropped: set[str]) -> None:
+        if len(fields) < 3:
+            self.bad(f"malformed equivalence line {kind}: needs a type and two or more ids",
+                     number)
+            return
+        etype, members = fields[0], [m for m in fields[1:] if m not in dropped]
+        if self.interop.drops(etype) or len(members) < 2:
+            self.interop.count_drop(etype)
+            return
+        ours = next((n for n in self.interop.candidates(etype) if self.schema.relation(n)),
+                    None)
+        if ours is None:
+            self.bad(unknown_labels_error([etype], self.schema, number,
+                                          "equivalence type").reason, number)
+            return
+        spans = [self.target(m, index, on_event) for m in members]
+        missing = [m for m, s in zip(members, spans, strict=True) if s is None]
+        if missing:
+            self.bad(f"{kind}: member {missing[0]} is not a valid annotation", number)
+            return
+        first = spans[0][0]  # type: ignore[index]
+        for other in spans[1:]:
+            self.link(first, other[0], ours, number, kind)  # type: ignore[index]
+
+    def attribution(self, index: dict[str, int], on_event: dict[str, list[int]], number: int,
+                    kind: str, trigger: str, args: list[tuple[str, str]], anchors: set[str],
+                    ) -> None:
+        """One Attribution event: every content linked to the cue and (if any) the source."""
+        interop = self.interop
+        cue = None if trigger in anchors else index.get(trigger)
+        source: int | None = None
+        contents: list[int] = []
+        lost_content = False
+        for role, ref in args:
+            if interop.drops(role) or interop.drops(role.rstrip("0123456789")):
+                interop.count_drop(role.rstrip("0123456789"))
+                continue
+            part = _attribution_part(interop, role)
+            if part is None:
+                self.bad(f"{kind}: unknown Attribution role {role!r} (use Source, Cue, "
+                         f"Content; or --map {role}=Content)", number)
+                return
+            if ref not in index:
+                if ref not in self.dropped_t:
+                    self.bad(f"{kind}: {role} {ref} is not a valid annotation", number)
+                    return
+                lost_content = lost_content or part == CONTENT
+                continue  # its span was dropped
+            if part == CUE:
+                cue = index[ref]
+            elif part == SOURCE:
+                source = index[ref]
+            else:
+                contents.append(index[ref])
+        if not contents:
+            if not lost_content:
+                self.bad(f"{kind}: Attribution without a Content", number)
+            return  # else its content was dropped (and counted): nothing to attach the rest to
+        mark = len(self.links)
+        for content in contents:
+            ok = True
+            if cue is not None:
+                ok = self.link(content, cue, CUE, number, kind)
+            if ok and source is not None:
+                ok = self.link(content, source, SOURCE, number, kind)
+            if not ok:
+                del self.links[mark:]  # the event as a whole was skipped
+                return
+        on_event[kind] = contents
+
+
+def read_brat(ann: Path, schema: Schema, defaults: Any, stop: Path | None = None,
+              interop: Interop | None = None, skip_invalid: bool = False,
+              ) -> tuple[NewDocument, list[Skipped]]:
+    """One .ann with its .txt (same name) as a document and one annotation set, and the lines
+    `skip_invalid` left out (always empty without it: the first bad line raises)."""
+    interop = interop or Interop()
+    txt = ann.with_suffix(".txt")
+    text = _read_text(txt)
     root, metas = _find_meta(ann, stop)
     entry: dict[str, Any] = {}
     if root is not None:
         entry = metas.get(ann.relative_to(root).with_suffix("").as_posix(), {})
     annotator, status = defaults.pick(entry.get("annotator"), entry.get("status"), None)
-
-    ts: dict[str, _T] = {}
-    unknown: dict[str, int] = {}
-    deferred: list[tuple[int, str]] = []
-    extras: Counter[str] = Counter()
-    for number, line in enumerate(decode(ann.read_bytes()).split("\n"), start=1):
-        line = line.rstrip("\r")
-        if not line.strip():
-            continue
-        if line[0] == "T":
-            t = _read_t(number, line, text, schema, names, interop, unknown)
-            ts[t.tid] = t
-        elif line[0] == "#":
-            kind = line.partition("\t")[2].split(" ", 1)[0] or "note"
-            extras[kind] += 1
-        elif line[0] in "*N":
-            extras["equivalence" if line[0] == "*" else "normalization"] += 1
-        else:
-            deferred.append((number, line))
-    if unknown:
-        raise unknown_labels_error(unknown, schema, min(unknown.values()))
-
-    events: list[tuple[int, str, str, list[tuple[str, str]]]] = []
-    others: list[tuple[int, str, list[str]]] = []
-    for number, line in deferred:
-        kind, _, rest = line.partition("\t")
-        fields = rest.split()
-        if kind.startswith("E"):
-            pairs = [tuple(f.split(":", 1)) for f in fields]
-            if not pairs or any(len(p) != 2 for p in pairs):
-                raise SourceError(f"malformed E line {line!r}", number)
-            etype, trigger = pairs[0]
-            if trigger not in ts:
-                raise SourceError(f"{kind}: trigger {trigger} is not a T line", number)
-            events.append((number, kind, etype, pairs[1:]))  # type: ignore[arg-type]
-        else:
-            others.append((number, kind, fields))
-    triggers = _event_triggers(deferred)
-
-    # PARC style: an Attribution event with a Cue argument anchors on a trigger that is not a
-    # span of its own.
-    anchors: set[str] = set()
-    for _number, kind, etype, args in events:
-        trigger = triggers[kind]
-        if _is_attribution(interop, etype) and any(
-                _attribution_part(interop, role) == CUE for role, _ in args):
-            anchors.add(trigger)
-            cue_ref = next(ref for role, ref in args if _attribution_part(interop, role) == CUE)
-            if cue_ref in ts and ts[cue_ref].parts != ts[trigger].parts:
-                interop.notes.append(f"{ann.name}: {kind} trigger {trigger} is not at its cue "
-                                     f"{cue_ref}'s offsets; the cue {cue_ref} was kept")
-
-    spans: list[NewSpan] = []
-    index: dict[str, int] = {}
-    for t in ts.values():
-        if t.tid in anchors:
-            continue
-        if t.label is None:
-            interop.count_drop(t.btype)
-            continue
-        start, end = t.parts[0][0], t.parts[-1][1]
-        index[t.tid] = len(spans)
-        spans.append(check_span(schema, text, {
-            "start": start, "end": end, "label": t.label,
-            "fragments": [list(p) for p in t.parts] if len(t.parts) > 1 else None,
-        }, t.number, t.tid, graphemes))
-
-    links: list[tuple[int, int, str]] = []
-    on_event: dict[str, list[int]] = {}
-    for number, kind, etype, args in events:
-        trigger = triggers[kind]
-        if interop.drops(etype) or (trigger not in index and trigger not in anchors):
-            interop.count_drop(etype)
-            continue
-        if _is_attribution(interop, etype):
-            _attribution(interop, schema, spans, links, index, on_event, number, kind, trigger,
-                         args, anchors)
-            continue
-        head = index[trigger]
-        on_event[kind] = [head]
-        for brole, ref in args:
-            if interop.drops(brole) or interop.drops(brole.rstrip("0123456789")):
-                interop.count_drop(brole.rstrip("0123456789"))
-                continue
-            if ref in ts and ref not in index:  # its span was dropped
-                continue
-            role = _event_role(names, interop, spans[head].label, brole)
-            if role is None or ref not in index:
-                raise SourceError(f"{kind}: unknown role {brole!r} of {spans[head].label} or "
-                                  f"argument {ref}; map it with --map {brole}=ROLE or skip it "
-                                  f"with --drop {brole}", number)
-            links.append(check_link(schema, spans, links, head, index[ref], role, number, kind))
-
-    attrs: dict[int, dict[str, str]] = {}
-    for number, kind, fields in others:
-        if kind.startswith("R"):
-            if len(fields) < 3 or ":" not in fields[1] or ":" not in fields[2]:
-                raise SourceError(f"malformed relation line {kind}", number)
-            rtype, arg1, arg2 = fields[0], fields[1].split(":")[1], fields[2].split(":")[1]
-            if interop.drops(rtype) or (arg1 in ts and arg1 not in index) or (
-                    arg2 in ts and arg2 not in index):
-                interop.count_drop(rtype)
-                continue
-            if _attribution_part(interop, rtype) != SOURCE and brat_name(SOURCE) not in \
-                    interop.candidates(rtype):
-                raise unknown_labels_error([rtype], schema, number, "relation type")
-            if arg1 not in index or arg2 not in index:
-                raise SourceError(f"{kind}: argument is not a T line", number)
-            links.append(check_link(schema, spans, links, index[arg1], index[arg2], SOURCE,
-                                    number, kind))
-        elif kind.startswith(("A", "M")):
-            if len(fields) < 2:
-                raise SourceError(f"malformed attribute line {kind}", number)
-            name, target = fields[0], fields[1]
-            value = fields[2] if len(fields) > 2 else "true"
-            if interop.drops(name):
-                interop.count_drop(name)
-                continue
-            targets = on_event.get(target) or ([index[target]] if target in index else None)
-            if targets is None:
-                if target in ts or target in triggers:
-                    continue  # on a dropped annotation
-                raise SourceError(f"{kind}: attribute on unknown annotation {target}", number)
-            for i in targets:
-                ours = _attribute_name(schema, interop, spans[i].label, name)
-                if ours is None:
-                    extras[f"attribute {name}"] += 1
-                    continue
-                attrs.setdefault(i, {})[ours] = value
-        else:
-            extras[f"{kind[:1] or '?'} line"] += 1
-    for i, values in attrs.items():
-        span = spans[i]
-        raw = {"start": span.start, "end": span.end, "label": span.label, "attributes": values,
-               "fragments": [list(p) for p in span.fragments] or None}
-        spans[i] = check_span(schema, text, raw, None, ann.name, graphemes)
-    if extras:
-        detail = ", ".join(f"{n} {k}" for k, n in sorted(extras.items()))
-        interop.notes.append(f"{ann.name}: not imported, copydesk has no place for them: "
-                             f"{detail}")
+    reader = _Reader(ann, text, schema, interop, skip_invalid)
+    spans, links = reader.read()
     ext = entry.get("id") or txt.stem
     title = entry.get("title") if isinstance(entry.get("title"), str) else title_of(
         text, ".txt")
-    return NewDocument(
+    doc = NewDocument(
         text=text, content_hash=content_hash(text), external_id=ext, title=title or txt.stem,
         source=entry.get("source") if isinstance(entry.get("source"), str) else str(txt),
         meta=entry.get("meta") or {},
         sets=[NewSet(annotator=annotator, status=status, spans=spans, links=links,
                      offsets_checked=True)],
     )
+    return doc, reader.skipped
 
 
-def _event_triggers(deferred: list[tuple[int, str]]) -> dict[str, str]:
-    """E id -> its trigger T id."""
-    out: dict[str, str] = {}
-    for _number, line in deferred:
-        kind, _, rest = line.partition("\t")
-        if kind.startswith("E") and rest.split():
-            out[kind] = rest.split()[0].split(":", 1)[-1]
-    return out
+def parse_brat(ann: Path, schema: Schema, defaults: Any, stop: Path | None = None,
+               interop: Interop | None = None) -> NewDocument:
+    """One .ann with its .txt as a document; all-or-nothing (see `read_brat`)."""
+    return read_brat(ann, schema, defaults, stop, interop)[0]
 
 
-def _attribution(interop: Interop, schema: Schema, spans: list[NewSpan],
-                 links: list[tuple[int, int, str]], index: dict[str, int],
-                 on_event: dict[str, list[int]], number: int, kind: str, trigger: str,
-                 args: list[tuple[str, str]], anchors: set[str]) -> None:
-    """One Attribution event: every content linked to the cue and (if any) the source."""
-    cue = None if trigger in anchors else index.get(trigger)
-    source: int | None = None
-    contents: list[int] = []
-    lost_content = False
-    for role, ref in args:
-        if interop.drops(role) or interop.drops(role.rstrip("0123456789")):
-            interop.count_drop(role.rstrip("0123456789"))
-            continue
-        part = _attribution_part(interop, role)
-        if part is None:
-            raise SourceError(f"{kind}: unknown Attribution role {role!r} (use Source, Cue, "
-                              f"Content; or --map {role}=Content)", number)
-        if ref not in index:
-            lost_content = lost_content or part == CONTENT
-            continue  # its span was dropped
-        if part == CUE:
-            cue = index[ref]
-        elif part == SOURCE:
-            source = index[ref]
-        else:
-            contents.append(index[ref])
-    if not contents:
-        if lost_content:
-            return  # its content was dropped (and counted): nothing to attach the rest to
-        raise SourceError(f"{kind}: Attribution without a Content", number)
-    on_event[kind] = contents
-    for content in contents:
-        if cue is not None:
-            links.append(check_link(schema, spans, links, content, cue, CUE, number, kind))
-        if source is not None:
-            links.append(check_link(schema, spans, links, content, source, SOURCE, number,
-                                    kind))
+def _parts(span: NewSpan) -> tuple[tuple[int, int], ...]:
+    return span.fragments or ((span.start, span.end),)
 
 
 def _attribute_name(schema: Schema, interop: Interop, label: str, name: str) -> str | None:

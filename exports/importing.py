@@ -322,7 +322,9 @@ def import_annotated(store: Store, schema: Schema, paths: Iterable[Path | str], 
                                                 schema=schema))
         except SourceError as exc:
             interop.rollback(mark)
-            report.rejected.append(Rejected(str(path), exc.reason, exc.line))
+            # a brat .txt that cannot be read is named itself, not its .ann (TextFileError)
+            report.rejected.append(Rejected(str(getattr(exc, "file", path)), exc.reason,
+                                            exc.line))
         except (StoreError, OSError, json.JSONDecodeError, ValueError) as exc:
             interop.rollback(mark)
             report.rejected.append(Rejected(str(path), str(exc)))

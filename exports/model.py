@@ -92,6 +92,12 @@ class ExportOptions:
     rename: dict[str, str] = field(default_factory=dict)
     # worker processes (`--jobs`); 0 = one per core, 1 = this process only (exports.parallel)
     jobs: int = 0
+    # machine suggestion sets (suggest:*) are left out unless named or this is set
+    # (projects.suggest.selection)
+    include_suggestions: bool = False
+    # spans a corrected text moved to a best guess: left out (and counted) unless True, then
+    # kept and listed in the record's meta (exports.reader.UNREVIEWED_META)
+    include_unreviewed: bool = False
 
 
 @dataclass

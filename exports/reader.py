@@ -23,6 +23,7 @@ from copydesk.exports.model import ExportError, ExportLink, ExportOptions, Expor
 from copydesk.projects import fragments as frag
 from copydesk.projects.models import AnnotationSet, Document, Link, Span, SuggestionDecision
 from copydesk.projects.store import Store
+from copydesk.projects.suggest.selection import people_clause
 
 _DOC = Document.__table__  # type: ignore[attr-defined]
 _SET = AnnotationSet.__table__  # type: ignore[attr-defined]
@@ -32,6 +33,9 @@ _DECISION = SuggestionDecision.__table__  # type: ignore[attr-defined]
 # Record meta key listing spans accepted from machine suggestions (projects.suggest.decisions):
 # [{"id": span position in the record, "source": "suggest:patterns"}, ...]; absent when none.
 SUGGESTED_META = "suggested_spans"
+# Record meta key listing spans a corrected text moved to a best guess, exported only with
+# `--include-unreviewed` (projects.docversions): [{"id", "reason", "old_text"}, ...].
+UNREVIEWED_META = "unreviewed_spans"
 
 
 def document_key(doc_id: int, external_id: str | None) -> str:
@@ -111,7 +115,8 @@ def iter_records(source: Store | Engine, options: ExportOptions, plan: list[SetR
     span_query = (
         select(*order, _SPAN.c.id, _SPAN.c.layer, _SPAN.c.label, _SPAN.c.start,
                _SPAN.c.end, _SPAN.c.text, _SPAN.c.attributes, _SPAN.c.stale,
-               _SPAN.c.fragments)
+               _SPAN.c.fragments, _SPAN.c.needs_review, _SPAN.c.review_reason,
+               _SPAN.c.review_old_text)
         .join(_SET, _SET.c.id == _SPAN.c.set_id)
         .where(*wanted)
         .order_by(*order, _SPAN.c.start, _SPAN.c.end, _SPAN.c.layer, _SPAN.c.label,
@@ -143,11 +148,22 @@ def iter_records(source: Store | Engine, options: ExportOptions, plan: list[SetR
                          text=text[0][2] if text else "", annotator=row.annotator,
                          status=row.status)
             by_db_id: dict[int, int] = {}
+            unreviewed: list[tuple[int, str, str | None]] = []
             for (_doc, _who, span_id, layer, label, start, end, covered, attrs,
-                 stale, stored_parts) in spans.take(key):
+                 stale, stored_parts, needs_review, reason, old_text) in spans.take(key):
                 if stale:
                     skipped["stale spans"] += 1
                     continue
+                if needs_review:
+                    # a best guess after a correction; an empty one (its text was deleted)
+                    # has nothing to export even when asked for
+                    if start == end:
+                        skipped["spans whose text a correction deleted (need review)"] += 1
+                        continue
+                    if not options.include_unreviewed:
+                        skipped["spans needing review"] += 1
+                        continue
+                    unreviewed.append((span_id, reason, old_text))
                 if (layers and layer not in layers) or (labels and label not in labels):
                     continue
                 parts = frag.decode(stored_parts, start, end) if stored_parts else ()
@@ -174,6 +190,11 @@ def iter_records(source: Store | Engine, options: ExportOptions, plan: list[SetR
                 rec.links.append(ExportLink(head, tail, role))
             rec.links.sort(key=lambda link: (link.head, link.tail, link.role))
             _add_provenance(rec, by_db_id, decisions.take(key))
+            rec.meta.pop(UNREVIEWED_META, None)  # only this project's review state
+            if unreviewed:
+                rec.meta[UNREVIEWED_META] = [
+                    {"id": by_db_id[span_id], "reason": reason, "old_text": old_text}
+                    for span_id, reason, old_text in unreviewed if span_id in by_db_id]
             yield rec
 
 
@@ -236,9 +257,12 @@ def _set_filter(options: ExportOptions) -> list:
     clauses = []
     if options.status != "all":
         clauses.append(_SET.c.status == options.status)
+    names = [*options.annotators, *([options.prefer] if options.prefer else [])]
     if options.annotators:
-        names = [*options.annotators, *([options.prefer] if options.prefer else [])]
         clauses.append(_SET.c.annotator.in_(names))
+    people = people_clause(_SET.c.annotator, include=options.include_suggestions, named=names)
+    if people is not None:
+        clauses.append(people)
     return clauses
 
 

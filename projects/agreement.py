@@ -4,6 +4,12 @@ Only annotation sets with status `done` count (a half-done set would read as dis
 adjudicated `gold` set never does, and stale spans (label gone from the schema) are left out.
 A document is included once two or more annotators are done with it.
 
+Corrected articles (projects.docversions): every set of a document is carried to each new version
+in the same transaction, so the sets compared are always on the same (current) version. A span a
+correction moved to a best guess is the tool's guess, not an annotator's mark: a document whose
+done sets still have such spans is left out (and counted, `unreviewed_documents`) until they are
+confirmed or re-selected, rather than scoring a guess as agreement or disagreement.
+
 Figures and their published sources:
 
 - Span precision / recall / F1 between two annotators, with no chance correction. For span
@@ -52,6 +58,7 @@ from copydesk.projects import fragments as frag
 from copydesk.projects.models import AnnotationSet, Document, Link, Span
 from copydesk.projects.permissions import GOLD
 from copydesk.projects.store import Store, StoreError
+from copydesk.projects.suggest.selection import people_clause
 from copydesk.projects.textutil import tokenize
 from copydesk.schema.model import ATTRIBUTION, EVENT, LAYERS
 
@@ -325,6 +332,7 @@ class DocAnnotations:
     title: str
     text: str
     spans: dict[str, list[SpanKey]] = field(default_factory=dict)
+    version: int = 1
     links: dict[str, list[LinkKey]] = field(default_factory=dict)
     _tokens: list[tuple[int, int]] | None = None
 
@@ -344,13 +352,27 @@ class DocAnnotations:
 
 
 def load_done(store: Store, *, layers: Sequence[str] | None = None,
-              doc_ids: Sequence[int] | None = None, min_annotators: int = 2
-              ) -> list[DocAnnotations]:
-    """Documents with at least `min_annotators` done sets (gold excluded), keys only."""
+              doc_ids: Sequence[int] | None = None, min_annotators: int = 2,
+              annotators: Sequence[str] = (), include_suggestions: bool = False,
+              unreviewed: list[int] | None = None) -> list[DocAnnotations]:
+    """Documents with at least `min_annotators` done sets, keys only. Gold is excluded, and so
+    are machine suggestion sets unless `include_suggestions` or named in `annotators` (a table
+    comparing people with a regex misleads; projects.suggest.selection). `annotators`, when
+    given, limits the sets to those names.
+
+    A document whose done sets hold spans needing review after a correction is left out; its
+    id is appended to `unreviewed` when given.
+    """
     wanted = set(layers) if layers else None
     with store.db.read() as session:
         query = select(AnnotationSet).where(AnnotationSet.status == "done",
                                             AnnotationSet.annotator != GOLD)
+        if annotators:
+            query = query.where(col(AnnotationSet.annotator).in_(list(annotators)))
+        people = people_clause(AnnotationSet.annotator, include=include_suggestions,
+                               named=annotators)
+        if people is not None:
+            query = query.where(people)
         if doc_ids is not None:
             query = query.where(col(AnnotationSet.document_id).in_(list(doc_ids)))
         sets = list(session.exec(query).all())
@@ -358,6 +380,11 @@ def load_done(store: Store, *, layers: Sequence[str] | None = None,
         for s in sets:
             by_doc.setdefault(s.document_id, {})[int(s.id)] = s.annotator  # type: ignore[arg-type]
         keep = {d: owners for d, owners in by_doc.items() if len(owners) >= min_annotators}
+        waiting = _documents_needing_review(session, [s for o in keep.values() for s in o])
+        for doc_id in sorted(waiting):
+            keep.pop(doc_id, None)
+            if unreviewed is not None:
+                unreviewed.append(doc_id)
         set_ids = [sid for owners in keep.values() for sid in owners]
         out: dict[int, DocAnnotations] = {}
         for doc_id in sorted(keep):
@@ -365,7 +392,8 @@ def load_done(store: Store, *, layers: Sequence[str] | None = None,
             assert doc is not None
             out[doc_id] = DocAnnotations(doc_id, doc.title, doc.text,
                                          spans={a: [] for a in keep[doc_id].values()},
-                                         links={a: [] for a in keep[doc_id].values()})
+                                         links={a: [] for a in keep[doc_id].values()},
+                                         version=int(doc.version or 1))
         owner = {sid: (d, a) for d, owners in keep.items() for sid, a in owners.items()}
         span_key: dict[int, SpanKey] = {}
         for i in range(0, len(set_ids), 500):
@@ -391,6 +419,16 @@ def load_done(store: Store, *, layers: Sequence[str] | None = None,
         for keys in doc.spans.values():
             keys.sort()
     return list(out.values())
+
+
+def _documents_needing_review(session: Any, set_ids: Sequence[int]) -> set[int]:
+    """Documents of these sets with a span a correction moved to a best guess."""
+    out: set[int] = set()
+    for i in range(0, len(set_ids), 500):
+        out.update(session.exec(
+            select(Span.document_id).where(col(Span.set_id).in_(set_ids[i:i + 500]),
+                                           col(Span.needs_review).is_(True)).distinct()).all())
+    return out
 
 
 # --------------------------------------------------------------------------- reports
@@ -445,6 +483,7 @@ class DocumentAgreement:
     overlap: Counts
     links: dict[str, Counts]
     alpha: dict[str, float | None]
+    version: int = 1
 
     @property
     def score(self) -> float:
@@ -453,7 +492,8 @@ class DocumentAgreement:
         return 1.0 if f1 is None else f1
 
     def to_dict(self) -> dict[str, Any]:
-        return {"document_id": self.doc_id, "title": self.title, "annotators": self.annotators,
+        return {"document_id": self.doc_id, "title": self.title, "version": self.version,
+                "annotators": self.annotators,
                 "exact": _rounded(self.exact), "overlap": _rounded(self.overlap),
                 "links": {k: _rounded(v) for k, v in self.links.items()},
                 "alpha": {k: _f(v) for k, v in self.alpha.items()}}
@@ -469,6 +509,8 @@ class AgreementReport:
     fleiss: dict[str, float | None]
     fleiss_note: str = ""
     per_document: list[DocumentAgreement] = field(default_factory=list)
+    # documents left out because a correction left spans needing review in their done sets
+    unreviewed_documents: list[int] = field(default_factory=list)
 
     def pooled(self, attr: str) -> dict[tuple[str, str], Counts]:
         """`exact`, `overlap` or `links` counts summed over every pair."""
@@ -487,6 +529,7 @@ class AgreementReport:
             "fleiss_note": self.fleiss_note,
             "pairs": [p.to_dict() for p in self.pairs],
             "per_document": [d.to_dict() for d in self.per_document],
+            "unreviewed_documents": self.unreviewed_documents,
         }
 
 
@@ -511,19 +554,24 @@ def _doc_agreement(doc: DocAnnotations, layers: Sequence[str]) -> DocumentAgreem
         for (kind, _role), c in link_counts(doc.links[a], doc.links[b]).items():
             links[kind] += c
     alpha = {layer: krippendorff_alpha(_pair_units(doc, layer)) for layer in layers}
-    return DocumentAgreement(doc.doc_id, doc.title, doc.annotators, exact, overlap, links, alpha)
+    return DocumentAgreement(doc.doc_id, doc.title, doc.annotators, exact, overlap, links, alpha,
+                             version=doc.version)
 
 
 def agreement(store: Store, *, layer: str | None = None, per_document: bool = False,
-              doc_ids: Sequence[int] | None = None) -> AgreementReport:
-    """Every figure in the module docstring, for done work in `store` (optionally one layer)."""
+              doc_ids: Sequence[int] | None = None, annotators: Sequence[str] = (),
+              include_suggestions: bool = False) -> AgreementReport:
+    """Every figure in the module docstring, for done work in `store` (optionally one layer,
+    or only some annotators); suggestion sets only when named or included (see load_done)."""
     layers = project_layers(store)
     if layer is not None:
         if layer not in layers:
             raise StoreError(f"no layer {layer!r} in schema {store.schema.name!r}; "
                              f"layers: {', '.join(layers)}")
         layers = [layer]
-    docs = load_done(store, layers=layers, doc_ids=doc_ids)
+    unreviewed: list[int] = []
+    docs = load_done(store, layers=layers, doc_ids=doc_ids, annotators=annotators,
+                     include_suggestions=include_suggestions, unreviewed=unreviewed)
     names = sorted({a for doc in docs for a in doc.annotators})
     pairs: dict[tuple[str, str], PairAgreement] = {}
     pair_labels: dict[tuple[str, str], dict[str, tuple[list[str], list[str]]]] = {}
@@ -558,7 +606,7 @@ def agreement(store: Store, *, layer: str | None = None, per_document: bool = Fa
                 "document; see Krippendorff's alpha")
     report = AgreementReport(layers=layers, documents=len(docs), annotators=names,
                              pairs=[pairs[k] for k in sorted(pairs)], alpha=alpha,
-                             fleiss=fleiss, fleiss_note=note)
+                             fleiss=fleiss, fleiss_note=note, unreviewed_documents=unreviewed)
     if per_document:
         rows = [_doc_agreement(doc, layers) for doc in docs]
         rows.sort(key=lambda r: (r.score, _worst(r.alpha.values()), r.doc_id))

@@ -32,6 +32,7 @@ from copydesk.projects.models import (
     Action,
     AnnotationSet,
     Document,
+    DocumentVersion,
     Link,
     SchemaSnapshot,
     Span,
@@ -155,7 +156,10 @@ def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "",
         result = BulkResult()
         conn = session.connection()
         doc_ids, fresh_ids = _write_documents(conn, docs, result)
-        planned = _plan_sets(conn, docs, doc_ids, fresh_ids, result)
+        # an earlier text of a corrected document (no annotations: else refused above) has
+        # nothing to plan
+        planned = _plan_sets(conn, [d for d in docs if d.content_hash in doc_ids], doc_ids,
+                             fresh_ids, result)
         _write_sets(conn, store, planned, origin, result)
         finished = {item.doc_id for item in planned
                     if item.aset.status == "done" and item.aset.annotator != GOLD}
@@ -191,10 +195,19 @@ def _write_documents(conn: Any, docs: list[NewDocument],
             select(_DOC.c.content_hash, _DOC.c.id).where(
                 _DOC.c.content_hash.in_(hashes[i:i + _CHUNK]))
         ).all())
+    older = _earlier_versions(conn, [h for h in hashes if h not in existing])
     fresh: list[tuple[Any, ...]] = []
     queued: set[str] = set()
     now = utcnow()
     for doc in docs:
+        if doc.content_hash in older:
+            if doc.sets:
+                name = doc.external_id or doc.title or doc.source
+                raise StoreError(
+                    f"{name!r} is an earlier text of document {older[doc.content_hash]}, "
+                    "corrected since: its annotations belong to the old text, so nothing "
+                    "from this file was imported (a correction is `import --update`)")
+            continue
         if doc.content_hash in existing or doc.content_hash in queued:
             continue
         queued.add(doc.content_hash)
@@ -211,6 +224,9 @@ def _write_documents(conn: Any, docs: list[NewDocument],
             fresh_ids.add(doc_id)
     seen: set[str] = set()
     for doc in docs:
+        if doc.content_hash in older:  # the document is here, as a newer version of it
+            result.duplicates += 1
+            continue
         doc_id = existing[doc.content_hash]
         if doc_id in fresh_ids and doc.content_hash not in seen:
             result.imported += 1
@@ -219,6 +235,17 @@ def _write_documents(conn: Any, docs: list[NewDocument],
             result.duplicates += 1
         seen.add(doc.content_hash)
     return existing, fresh_ids
+
+
+def _earlier_versions(conn: Any, hashes: list[str]) -> dict[str, int]:
+    """content hash -> document id, for texts that are an earlier version of a document."""
+    table = DocumentVersion.__table__  # type: ignore[attr-defined]
+    out: dict[str, int] = {}
+    for i in range(0, len(hashes), _CHUNK):
+        out.update(conn.execute(
+            select(table.c.content_hash, table.c.document_id).where(
+                table.c.content_hash.in_(hashes[i:i + _CHUNK]))).all())
+    return out
 
 
 @dataclass(slots=True)

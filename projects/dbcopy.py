@@ -25,7 +25,8 @@ from copydesk.projects.db import Database, StoreError
 
 # Parents before children (foreign keys are checked row by row on PostgreSQL).
 TABLES: tuple[str, ...] = ("document", "schema_snapshot", "current_schema", "annotation_set",
-                           "span", "link", "assignment", "action", "suggestion_decision")
+                           "span", "link", "assignment", "action", "suggestion_decision",
+                           "document_version", "document_uncertainty")
 _CHUNK = 2000
 
 
@@ -45,6 +46,16 @@ def _table(name: str) -> Table:
     return SQLModel.metadata.tables[name]
 
 
+def _key(table: Table) -> list:
+    """Primary-key columns, for a stable row order (most tables: `id`; a few: composite)."""
+    return list(table.primary_key.columns)
+
+
+def _with_ids() -> list[str]:
+    """The tables whose rows carry an `id` the database hands out (ids the copy must keep)."""
+    return [name for name in TABLES if "id" in _table(name).c]
+
+
 def table_digests(db: Database) -> dict[str, tuple[int, str]]:
     """(rows, sha256 of every row in id order) per table: equal digests, equal data."""
     out: dict[str, tuple[int, str]] = {}
@@ -53,7 +64,7 @@ def table_digests(db: Database) -> dict[str, tuple[int, str]]:
             table = _table(name)
             digest = hashlib.sha256()
             count = 0
-            for row in conn.execute(select(table).order_by(table.c.id)):
+            for row in conn.execute(select(table).order_by(*_key(table))):
                 digest.update(json.dumps(list(row), ensure_ascii=False, default=str).encode())
                 digest.update(b"\n")
                 count += 1
@@ -68,11 +79,11 @@ def copy_database(source: Database, target: Database,
     report = CopyReport()
     with target.engine.connect() as conn:
         for name in TABLES:
-            if conn.execute(select(_table(name).c.id).limit(1)).first() is not None:
+            if conn.execute(select(*_key(_table(name))).limit(1)).first() is not None:
                 raise StoreError(f"{target.location}: the target database already holds "
                                  f"data ({name}); copy into an empty database")
     with source.engine.connect() as src:
-        last = source.backend.last_ids(src, list(TABLES))
+        last = source.backend.last_ids(src, _with_ids())
 
         def write(session) -> None:  # type: ignore[no-untyped-def]
             dst: Connection = session.connection()
@@ -81,7 +92,7 @@ def copy_database(source: Database, target: Database,
                 table = _table(name)
                 count = 0
                 batch: list[dict] = []
-                for row in src.execute(select(table).order_by(table.c.id)):
+                for row in src.execute(select(table).order_by(*_key(table))):
                     batch.append(dict(row._mapping))
                     if len(batch) >= _CHUNK:
                         dst.execute(insert(table), batch)

@@ -30,6 +30,14 @@ class PermissionDenied(StoreError):
     """A refused read or write; a StoreError so the CLI prints it as one line and exits 1."""
 
 
+class DocumentChanged(StoreError):
+    """A write made against a version of the document's text that is no longer current.
+
+    Its offsets belong to the text the annotator saw; nothing of it was saved (edits saved
+    before were carried over to the new version). The screen reopens the document.
+    """
+
+
 def is_sqlalchemy_error(exc: BaseException) -> bool:
     """True for SQLAlchemy's errors (a damaged or foreign database file, say), without
     importing SQLAlchemy to ask: an error SQLAlchemy raised implies it was imported."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 STATUSES: tuple[str, ...] = ("todo", "in_progress", "done", "skipped", "flagged")
@@ -30,6 +30,31 @@ class Document(SQLModel, table=True):
     source: str = ""
     meta: str = "{}"
     created_at: str = Field(default_factory=utcnow)
+    # The text above is the current version; earlier texts are DocumentVersion rows
+    # (projects.docversions). `version_at` is when this version became current (NULL: at import).
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    version_at: str | None = Field(default=None)
+
+
+class DocumentVersion(SQLModel, table=True):
+    """An earlier text of a corrected document, kept so nothing an annotator saw is lost.
+
+    Only previous versions are rows here: the current one is the document's own text, so a
+    project that never corrects an article stores each text once.
+    """
+
+    __tablename__ = "document_version"
+    __table_args__ = (UniqueConstraint("document_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: int = Field(foreign_key="document.id", index=True)
+    number: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    content_hash: str = Field(index=True)
+    source: str = ""
+    created_at: str  # when this version became current
+    replaced_at: str = Field(default_factory=utcnow)
+    replaced_by: str = ""
 
 
 class SchemaSnapshot(SQLModel, table=True):
@@ -95,6 +120,12 @@ class Span(SQLModel, table=True):
     # None for the common one-piece span. `start`/`end` are then the outer bounds and `text`
     # the pieces' texts joined by a space, as brat joins them (see projects.fragments).
     fragments: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Set when a corrected text moved the span to a best guess ("edited") or deleted its text
+    # ("removed": an empty span where the text was); cleared when an annotator confirms or
+    # re-selects it. `review_old_text` is the span's text before the correction.
+    needs_review: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    review_reason: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    review_old_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class Link(SQLModel, table=True):
@@ -171,3 +202,16 @@ class SuggestionDecision(SQLModel, table=True):
     decision: str  # "accepted" | "rejected"
     span_id: int | None = Field(default=None, index=True)
     at: str = Field(default_factory=utcnow)
+
+
+class DocumentUncertainty(SQLModel, table=True):
+    """How unsure a suggestion model was about a document (0 = certain), per source: the queue
+    sorts by it so the team annotates first what teaches the model most (active learning).
+    Rewritten by every `copydesk suggest --model` run; never part of anybody's annotations."""
+
+    __tablename__ = "document_uncertainty"
+
+    document_id: int = Field(foreign_key="document.id", primary_key=True)
+    source: str = Field(primary_key=True)
+    value: float
+    updated_at: str = Field(default_factory=utcnow)

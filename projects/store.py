@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from copydesk.projects import fragments as frag
 from copydesk.projects.backends import text_length
 from copydesk.projects.db import Database, StoreError
+from copydesk.projects.errors import DocumentChanged
 from copydesk.projects.gold import reopen_if_needed
 from copydesk.projects.models import (
     STATUSES,
@@ -28,6 +31,7 @@ from copydesk.projects.models import (
     AnnotationSet,
     CurrentSchema,
     Document,
+    DocumentVersion,
     Link,
     SchemaSnapshot,
     Span,
@@ -47,18 +51,27 @@ __all__ = ["DocumentRow", "Store", "StoreError", "validate_link", "validate_span
 BATCH_KINDS = frozenset({"accept_suggestion", "reject_suggestion"})
 UNDOABLE = frozenset(
     {"add_span", "remove_span", "relabel_span", "set_attributes", "add_link", "remove_link",
-     "set_role", "add_fragment", "remove_fragment"}
+     "set_role", "add_fragment", "remove_fragment", "confirm_review", "reselect_span"}
 ) | BATCH_KINDS
 # Undo/redo of these sets the span's fields back to the payload's "old" (or "new") values.
-_FIELD_EDITS = frozenset({"relabel_span", "add_fragment", "remove_fragment"})
+_FIELD_EDITS = frozenset({"relabel_span", "add_fragment", "remove_fragment", "confirm_review",
+                          "reselect_span"})
 # Undo never crosses these. Project-wide schema changes, logged per set by projects.migrate;
 # and a bulk import (`projects.bulk`), which logs ONE "import" action per set it writes: the
 # imported spans are where that set's history starts, so undo steps back through the edits
 # made after the import and stops there (it never deletes imported spans one by one or all at
 # once, and never reaches edits from before the import).
-UNDO_BARRIERS = frozenset({"schema_apply", "schema_undo", "import"})
+_T = TypeVar("_T")
+
+# A new version of the document's text (projects.docversions) is one too: the offsets in older
+# log entries are offsets in the old text.
+UNDO_BARRIERS = frozenset({"schema_apply", "schema_undo", "import", "new_version"})
 _SPAN_FIELDS = ("id", "set_id", "document_id", "layer", "label", "start", "end", "text",
-                "attributes", "schema_id", "stale", "created_at", "fragments")
+                "attributes", "schema_id", "stale", "created_at", "fragments", "needs_review",
+                "review_reason", "review_old_text")
+# What confirming or re-selecting a span that needs review changes (undone as a field edit).
+_REVIEW_FIELDS = ("start", "end", "text", "fragments", "needs_review", "review_reason",
+                  "review_old_text")
 _LINK_FIELDS = ("id", "set_id", "head_id", "tail_id", "role", "schema_id", "stale", "created_at")
 
 
@@ -124,12 +137,31 @@ def check_label(schema: Schema, label: str) -> str:
     return found.layer
 
 
+KEPT_PREFIX = "brat:"
+
+
+def _kept_value(value: Any) -> bool:
+    if isinstance(value, str):
+        return True
+    return isinstance(value, list) and all(
+        isinstance(v, str) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+        for v in value)
+
+
 def check_attributes(schema: Schema, label: str, attributes: dict[str, Any]) -> dict[str, Any]:
-    """Attributes the label declares, with values from its list; None values are dropped."""
+    """Attributes the label declares, with values from its list; None values are dropped.
+
+    Keys under `KEPT_PREFIX` (`brat:notes`, `brat:norms`) are what a brat import keeps that
+    copydesk has no field for; they are free text (or lists of it), not schema attributes.
+    """
     spec = schema.label(label)
     assert spec is not None
     allowed = {attr.name: attr for attr in spec.attributes}
     for name, value in attributes.items():
+        if isinstance(name, str) and name.startswith(KEPT_PREFIX):
+            if not _kept_value(value):
+                raise StoreError(f"attribute {name!r} must be text or a list of texts")
+            continue
         attr = allowed.get(name)
         if attr is None:
             raise StoreError(f"label {label!r} has no attribute {name!r}")
@@ -262,7 +294,8 @@ def validate_link(schema: Schema, head: str, tail: str, role: str, *, same_span:
     if (tail_key, role) in taken:
         raise StoreError(f"that {role} link already exists")
     spec = head_label.role(role) if head_label.layer == "event" else None
-    if not (spec is not None and spec.repeat) and any(r == role for _, r in taken):
+    repeats = (spec is not None and spec.repeat) or schema.relation(role) is not None
+    if not repeats and any(r == role for _, r in taken):
         raise StoreError(f"{head!r} already has a {role!r}; the schema allows one")
 
 
@@ -285,9 +318,12 @@ class Store:
         self.db = Database(path, create=create)
         self.session_id = uuid.uuid4().hex
         self._parsed: dict[int, Schema] = {}
-        # Document text never changes after import, so checking a span's offsets need not
-        # read a long article from disk on every keystroke.
-        self._texts: dict[int, str] = {}
+        # A document's text changes only as a new version (projects.docversions), so checking
+        # a span's offsets reads one small version number, not a long article, per keystroke.
+        self._texts: dict[int, tuple[int, str]] = {}
+        # The version of each document this app has shown (`document()`): an offset it sends
+        # is an offset in that version, so a write against a newer one is refused.
+        self._seen_versions: dict[int, int] = {}
         with self.db.read() as session:  # the usual case: a read, no write lock needed
             current = self.current_schema_id(session)
             found = self._adopt_or_record(session, schema) if current is not None else None
@@ -298,15 +334,41 @@ class Store:
             self.horizon = int(session.exec(select(func.max(Action.id))).one() or 0)
 
     def document_text(self, session: Session, doc_id: int) -> str:
-        text = self._texts.get(doc_id)
-        if text is None:
-            text = session.exec(select(Document.text).where(Document.id == doc_id)).first()
-            if text is None:
-                raise StoreError(f"no document with id {doc_id}")
-            if len(self._texts) >= 16:
-                self._texts.pop(next(iter(self._texts)))
-            self._texts[doc_id] = text
+        """The current text, for checking offsets a write was given.
+
+        Raises DocumentChanged when this app showed an older version of the document: the
+        offsets it sends belong to the text the annotator saw, not to the corrected one.
+        """
+        version = session.exec(select(Document.version).where(Document.id == doc_id)).first()
+        if version is None:
+            raise StoreError(f"no document with id {doc_id}")
+        seen = self._seen_versions.setdefault(doc_id, int(version))
+        if seen != version:
+            raise DocumentChanged(
+                f"document {doc_id} was corrected (now version {version}) while it was open; "
+                "this edit was not saved, everything saved before it was carried over: "
+                "reopen the document and make it again")
+        cached = self._texts.get(doc_id)
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        text = session.exec(select(Document.text).where(Document.id == doc_id)).one()
+        if len(self._texts) >= 16 and doc_id not in self._texts:
+            self._texts.pop(next(iter(self._texts)))
+        self._texts[doc_id] = (int(version), text)
         return text
+
+    def saw_version(self, doc_id: int, version: int) -> None:
+        """This app now shows `version` of the document (after reopening a corrected one)."""
+        self._seen_versions[doc_id] = int(version)
+
+    def document_version(self, doc_id: int) -> tuple[int, str]:
+        """(version, content hash) of the current text: a small read, no article text."""
+        with self.db.read() as session:
+            row = session.exec(select(Document.version, Document.content_hash)
+                               .where(Document.id == doc_id)).first()
+        if row is None:
+            raise StoreError(f"no document with id {doc_id}")
+        return int(row[0] or 1), str(row[1])
 
     # ----------------------------------------------------------------- schema
     @staticmethod
@@ -427,6 +489,14 @@ class Store:
                         )
                     ).all()
                 )
+                # an earlier version of a corrected document is that document, not a new one
+                existing.update(
+                    session.exec(
+                        select(DocumentVersion.content_hash).where(
+                            col(DocumentVersion.content_hash).in_(hashes[i : i + 500])
+                        )
+                    ).all()
+                )
             fresh: list[dict[str, Any]] = []
             seen: set[str] = set()
             for row in rows:
@@ -473,6 +543,7 @@ class Store:
             doc = session.get(Document, doc_id)
         if doc is None:
             raise StoreError(f"no document with id {doc_id}")
+        self._seen_versions[doc_id] = int(doc.version or 1)
         return doc
 
     def document_ids(self) -> list[int]:
@@ -521,11 +592,12 @@ class Store:
         return out
 
     def find_documents(self, *, text: str = "", label: str = "", annotator: str = "",
-                       status: str = "") -> set[int]:
+                       status: str = "", needs_review: bool = False) -> set[int]:
         """Ids of documents matching every filter given (the queue's collection search):
         `text` in the document (case-insensitive for ASCII letters), a span labelled `label`,
         an annotation set of `annotator`, and that set (or, with no annotator, any set) in
-        `status`. A "todo" status also matches documents nobody has started."""
+        `status`. A "todo" status also matches documents nobody has started. `needs_review`:
+        a span a corrected text moved to a best guess (projects.docversions)."""
         with self.db.read() as session:
             query = select(Document.id)
             if text:
@@ -538,15 +610,18 @@ class Store:
                 if annotator:
                     started = started.where(AnnotationSet.annotator == annotator)
                 query = query.where(col(Document.id).not_in(started))
-            if label or set_status or (annotator and status != "todo"):
+            if label or set_status or needs_review or (annotator and status != "todo"):
                 sets = select(AnnotationSet.document_id)
                 if annotator:
                     sets = sets.where(AnnotationSet.annotator == annotator)
                 if set_status:
                     sets = sets.where(AnnotationSet.status == set_status)
+                if label or needs_review:
+                    sets = sets.join(Span, Span.set_id == AnnotationSet.id)
                 if label:
-                    sets = sets.join(Span, Span.set_id == AnnotationSet.id).where(
-                        Span.label == label)
+                    sets = sets.where(Span.label == label)
+                if needs_review:
+                    sets = sets.where(col(Span.needs_review).is_(True))
                 query = query.where(col(Document.id).in_(sets))
             return set(session.exec(query).all())  # type: ignore[arg-type]
 
@@ -978,6 +1053,54 @@ class Store:
         return self.db.run_write(write)
 
     # ----------------------------------------------------------------- status
+    # ----------------------------------------------------------------- review after a correction
+    def confirm_review(self, span_id: int, annotator: str) -> Span:
+        """Accept the place a correction moved this span to (projects.docversions)."""
+
+        def write(session: Session) -> Span:
+            span, aset = self._span_in_set(session, span_id, annotator)
+            if not span.needs_review:
+                raise StoreError(f"span {span_id} does not need review")
+            if span.start == span.end:
+                raise StoreError(f"the text of span {span_id} ({span.review_old_text!r}) was "
+                                 "deleted in the corrected article: re-select its place or "
+                                 "remove it")
+            old = {k: getattr(span, k) for k in _REVIEW_FIELDS}
+            span.needs_review, span.review_reason, span.review_old_text = False, "", None
+            session.add(span)
+            new = {k: getattr(span, k) for k in _REVIEW_FIELDS}
+            self._log(session, aset, "confirm_review", {"span_id": span_id, "old": old,
+                                                        "new": new})
+            return span
+
+        return self.db.run_write(write)
+
+    def reselect_span(self, span_id: int, annotator: str, start: int, end: int, *,
+                      fragments: Sequence[tuple[int, int]] | None = None) -> Span:
+        """Give a span that needs review its place in the corrected text, by hand; its label,
+        attributes and links stay, and it no longer needs review."""
+
+        def write(session: Session) -> Span:
+            span, aset = self._span_in_set(session, span_id, annotator)
+            doc_text = self.document_text(session, span.document_id)
+            parts = (frag.join_line_breaks(doc_text, fragments) if fragments
+                     else ((start, end),))
+            _layer, covered, _attrs = validate_span(
+                self._schema_in(session), span.document_id, doc_text, span.label,
+                parts[0][0], parts[-1][1], attributes=json.loads(span.attributes or "{}"),
+                fragments=parts)
+            old = {k: getattr(span, k) for k in _REVIEW_FIELDS}
+            span.start, span.end, span.text = parts[0][0], parts[-1][1], covered
+            span.fragments = frag.encode(parts)
+            span.needs_review, span.review_reason, span.review_old_text = False, "", None
+            session.add(span)
+            new = {k: getattr(span, k) for k in _REVIEW_FIELDS}
+            self._log(session, aset, "reselect_span", {"span_id": span_id, "old": old,
+                                                       "new": new})
+            return span
+
+        return self.db.run_write(write)
+
     def set_status(self, doc_id: int, annotator: str, status: str,
                    comment: str | None = None) -> AnnotationSet:
         if status not in STATUSES:
@@ -1183,5 +1306,80 @@ class Store:
             ).all()
         return {(layer, label): int(n) for layer, label, n in rows}
 
+    # ----------------------------------------------------------------- unit of work
+    def write(self, fn: Callable[[StoreTransaction], _T], *, exclusive: bool = False) -> _T:
+        """Run ``fn`` in one write transaction (see StoreTransaction), retried on a passing
+        conflict; ``exclusive`` keeps every set writer out (project-wide work)."""
+        return self.db.run_write(lambda session: fn(StoreTransaction(self, session)),
+                                 exclusive=exclusive)
+
+    @contextmanager
+    def transaction(self) -> Iterator[StoreTransaction]:
+        """``with store.transaction() as tx:`` one write transaction, run once: committed at
+        the end of the block, rolled back if it raises."""
+        try:
+            with self.db.write() as session:
+                yield StoreTransaction(self, session)
+        except SQLAlchemyError as exc:
+            raise self.db.error_of(exc) from exc
+
     def close(self) -> None:
         self.db.close()
+
+
+class StoreTransaction:
+    """One write transaction on the store: the public unit of work for multi-step writes.
+
+    Review decisions, suggestion decisions and bulk imports compose several edits that must
+    commit together or not at all (a crash leaves whole decisions only). They get a
+    transaction from ``Store.write(fn)`` (re-run from scratch on a passing conflict, so ``fn``
+    must have no effect outside the database) or ``with store.transaction() as tx:`` (run
+    once), and edit through its methods, which apply the same checks, logging and gold reopen
+    as the store's one-step methods. ``session`` is there for reads of their own.
+    """
+
+    def __init__(self, store: Store, session: Session) -> None:
+        self.store = store
+        self.session = session
+
+    def schema(self) -> Schema:
+        """The project's current schema, as recorded in the database (checked by its hash)."""
+        return self.store._schema_in(self.session)
+
+    def document_text(self, doc_id: int) -> str:
+        return self.store.document_text(self.session, doc_id)
+
+    def annotation_set(self, doc_id: int, annotator: str) -> AnnotationSet:
+        """The (document, annotator) set, created on first write and locked for this write."""
+        return self.store._set(self.session, doc_id, annotator)
+
+    def add_span(self, doc_id: int, annotator: str, label: str, start: int, end: int, *,
+                 text: str | None = None, attributes: dict[str, Any] | None = None,
+                 fragments: Sequence[tuple[int, int]] | None = None, log: bool = True
+                 ) -> Span:
+        return self.store._add_span(self.session, doc_id, annotator, label, start, end,
+                                    text=text, attributes=attributes, fragments=fragments,
+                                    log=log)
+
+    def remove_span(self, span_id: int, annotator: str) -> list[int]:
+        """Remove a span and its links; returns the ids of the links removed with it."""
+        return self.store._remove_span(self.session, span_id, annotator)
+
+    def add_link(self, head_id: int, tail_id: int, role: str, annotator: str) -> Link:
+        return self.store._add_link(self.session, head_id, tail_id, role, annotator)
+
+    def set_status(self, doc_id: int, annotator: str, status: str,
+                   comment: str | None = None) -> AnnotationSet:
+        if status not in STATUSES:
+            raise StoreError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        return self.store._set_status(self.session, doc_id, annotator, status, comment)
+
+    def log(self, aset: AnnotationSet, kind: str, payload: dict[str, Any]) -> Action:
+        """Append one action to the set's history (what undo and provenance read)."""
+        return self.store._log(self.session, aset, kind, payload)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part that may fail alone (a refused link) without undoing the rest."""
+        with self.session.begin_nested():
+            yield

@@ -17,12 +17,13 @@ from copydesk.schema.loader import (
     load_schema,
     parse_schema,
 )
-from copydesk.schema.model import Attribute, Label, Role, Schema
+from copydesk.schema.model import Attribute, Label, Relation, Role, Schema
 
 __all__ = [
     "Attribute",
     "Label",
     "Problem",
+    "Relation",
     "Role",
     "Schema",
     "SchemaError",

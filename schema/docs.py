@@ -163,7 +163,7 @@ def schema_markdown(schema: Schema) -> str:
         lines += ["", f"## {escape(LAYER_TITLES.get(layer, layer.title()))}", ""]
         if layer == EVENT:
             lines.append("Mark the trigger word, then link each argument to it by role. A role "
-                         "accepts only the entity labels listed; one that does not repeat takes "
+                         "accepts only the labels listed; one that does not repeat takes "
                          "a single filler.")
             lines.append("")
         if layer == ATTRIBUTION:
@@ -178,6 +178,18 @@ def schema_markdown(schema: Schema) -> str:
         lines += _table(["Label", "Hotkey", "Colour"], summary)
         for label in labels:
             lines += _label_section(schema, label)
+
+    if schema.relations:
+        lines += ["", "## Relations", "",
+                  "Link two spans that are not an event and its argument: the first end is the "
+                  "head of the link, the second its tail. An equivalence (symmetric and "
+                  "transitive) joins spans that name the same thing.", ""]
+        rows = [[escape(rel.name),
+                 *(f"{escape(end)}: {', '.join(escape(a) for a in accepts)}"
+                   for end, accepts in rel.args),
+                 "equivalence" if rel.equivalence else ("symmetric" if rel.symmetric else ""),
+                 _cell(rel.guideline)] for rel in schema.relations]
+        lines += _table(["Relation", "First end", "Second end", "Kind", "Guideline"], rows)
 
     lines += ["", "## When the schema changes", "", MIGRATION_RULES]
     return "\n".join(lines) + "\n"

@@ -44,6 +44,27 @@ class Attribute:
 
 
 @dataclass(frozen=True)
+class Relation:
+    """A typed link between two spans that is not an event argument (brat's `R` and `*`).
+
+    `args` names the two ends in order, each with the labels it accepts: the first end is the
+    link's head, the second its tail, and the link's role is the relation's name. brat calls
+    them `Arg1`/`Arg2` unless its configuration names them (`Anaphora Anaphor:X, Entity:Y`).
+    A `symmetric` + `transitive` relation is an equivalence (brat writes those as `*` lines).
+    """
+
+    name: str
+    args: tuple[tuple[str, tuple[str, ...]], tuple[str, tuple[str, ...]]]
+    symmetric: bool = False
+    transitive: bool = False
+    guideline: str = ""
+
+    @property
+    def equivalence(self) -> bool:
+        return self.symmetric and self.transitive
+
+
+@dataclass(frozen=True)
 class Label:
     """One label of any layer.
 
@@ -84,6 +105,7 @@ class Schema:
     description: str = ""
     text: str = ""
     path: str = ""
+    relations: tuple[Relation, ...] = ()
     _by_name: dict[str, Label] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -95,6 +117,12 @@ class Schema:
 
     def label(self, name: str) -> Label | None:
         return self._by_name.get(name)
+
+    def relation(self, name: str) -> Relation | None:
+        for relation in self.relations:
+            if relation.name == name:
+                return relation
+        return None
 
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
@@ -132,10 +160,16 @@ class Schema:
     def valid_roles(self, head: Label, tail: Label) -> list[str]:
         """Roles by which a span labelled `tail` may join a span labelled `head`.
 
-        Event triggers take arguments by role; attribution contents take source and cue parts.
+        Event triggers take arguments by role (an argument may be another event); attribution
+        contents take source and cue parts; any span may head a relation (`relations:`) whose
+        first end accepts its label and whose second end accepts the tail's.
         """
+        out: list[str] = []
         if head.layer == EVENT:
-            return [role.name for role in head.roles if tail.name in role.accepts]
-        if head.layer == ATTRIBUTION and head.part == CONTENT and tail.part in (SOURCE, CUE):
-            return [tail.part]
-        return []
+            out = [role.name for role in head.roles if tail.name in role.accepts]
+        elif head.layer == ATTRIBUTION and head.part == CONTENT and tail.part in (SOURCE, CUE):
+            out = [tail.part]
+        for rel in self.relations:
+            if head.name in rel.args[0][1] and tail.name in rel.args[1][1]:
+                out.append(rel.name)
+        return out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from copydesk.schema.model import (
     EVENT,
     Attribute,
     Label,
+    Relation,
     Role,
     Schema,
 )
@@ -32,7 +34,7 @@ YAML_TAG = "tag:yaml.org,2002:"
 
 # Top-level layer keys, in the order layers are shown and numbered.
 LAYER_KEYS: dict[str, str] = {"entities": ENTITY, "events": EVENT, "attribution": ATTRIBUTION}
-TOP_KEYS: tuple[str, ...] = ("name", "version", "description", *LAYER_KEYS)
+TOP_KEYS: tuple[str, ...] = ("name", "version", "description", *LAYER_KEYS, "relations")
 LABEL_KEYS: tuple[str, ...] = (
     "hotkey",
     "color",
@@ -46,6 +48,7 @@ LABEL_KEYS: tuple[str, ...] = (
 )
 ROLE_KEYS: tuple[str, ...] = ("accepts", "repeat", "required", "guideline")
 ATTRIBUTE_KEYS: tuple[str, ...] = ("values", "default", "guideline")
+RELATION_KEYS: tuple[str, ...] = ("args", "symmetric", "transitive", "guideline")
 
 # Colour names a schema may use instead of hex. Resolved to hex here so every consumer (Rich
 # styles, brat's visual.conf, HTML exports) gets one form: Rich, for one, rejects `#rgb`.
@@ -74,6 +77,26 @@ _HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 MAX_NODES = 200_000
 
 _BOOL_WORDS = SafeConstructor.bool_values
+
+
+def control_char(value: str) -> str | None:
+    """The first character of a one-line name that a terminal could act on, as `U+XXXX`, else
+    None: C0/C1 controls and DEL (escape sequences), line and paragraph separators, surrogates
+    and format characters such as the bidi overrides (U+202E) that reorder what is shown.
+    Zero-width (non-)joiners stay allowed: Sorani and Persian words need them; a tab is shown
+    as spaces everywhere, so it is left to the checks on whitespace.
+
+    Names, versions, hotkeys and labels travel with a shared project folder and are drawn in
+    the label picker, the side panel and every command's output, so they are refused with their
+    line instead of merely sanitised where shown.
+    """
+    for ch in value:
+        if ch == "\t":
+            continue
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cs", "Zl", "Zp") or (cat == "Cf" and ch not in "\u200c\u200d"):
+            return f"U+{ord(ch):04X}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -249,6 +272,11 @@ class _Checker:
                 )
                 continue
             key = key_node.value
+            bad = control_char(key)
+            if bad is not None:
+                self.add(key_node, f"{what}: {item} name {key!r} holds the control character "
+                                   f"{bad}; names must be plain visible text")
+                continue
             if key in seen:
                 self.add(
                     key_node,
@@ -273,12 +301,22 @@ class _Checker:
         if (id(mapping), key) not in self.misspelt:
             self.add(at, message)
 
-    def string(self, node: Node, what: str, allow_empty: bool = True) -> str | None:
-        """A plain string value; numbers, booleans and dates must be quoted to count."""
+    def string(self, node: Node, what: str, allow_empty: bool = True,
+               prose: bool = False) -> str | None:
+        """A plain string value; numbers, booleans and dates must be quoted to count.
+
+        A one-line value (a name, label, colour, hotkey, value) holding a control or bidi
+        character is refused (`control_char`); `prose` (guidelines, descriptions, examples)
+        may hold anything, and is sanitised wherever it is shown."""
         self.tick()
         if isinstance(node, ScalarNode) and node.tag == YAML_TAG + "str":
             if not allow_empty and not node.value.strip():
                 self.add(node, f"{what} must not be empty")
+                return None
+            bad = None if prose else control_char(node.value)
+            if bad is not None:
+                self.add(node, f"{what} {node.value!r} holds the control character {bad}; "
+                               "use plain visible text")
                 return None
             return node.value
         hint = ""
@@ -294,7 +332,8 @@ class _Checker:
         self.add(node, f"{what} must be true or false (unquoted), not {describe(node)}")
         return None
 
-    def string_list(self, node: Node, what: str) -> list[tuple[str, Node]] | None:
+    def string_list(self, node: Node, what: str,
+                    prose: bool = False) -> list[tuple[str, Node]] | None:
         """A list of strings as (value, node) pairs; None (after reporting) if not a list."""
         self.tick()
         if not isinstance(node, SequenceNode):
@@ -303,7 +342,7 @@ class _Checker:
             return None
         out: list[tuple[str, Node]] = []
         for item in node.value:
-            value = self.string(item, f"each entry of {what}")
+            value = self.string(item, f"each entry of {what}", prose=prose)
             if value is not None:
                 out.append((value, item))
         return out
@@ -334,7 +373,8 @@ class _Checker:
             )
         description = ""
         if "description" in fields:
-            description = (self.string(fields["description"][1], "description") or "").strip()
+            description = (self.string(fields["description"][1], "description", prose=True)
+                           or "").strip()
 
         drafts: list[_Draft] = []
         for layer_key, layer in LAYER_KEYS.items():
@@ -343,6 +383,9 @@ class _Checker:
         if not drafts and not any(key in fields for key in LAYER_KEYS):
             self.add(root, "the schema defines no labels: add entities, events or attribution")
         self.cross_check(drafts, fields.get("attribution"))
+        relations: list[Relation] = []
+        if "relations" in fields:
+            relations = self.relations(fields["relations"][1], drafts)
 
         if name is None or version is None:
             return None
@@ -353,7 +396,68 @@ class _Checker:
             description=description,
             text=text,
             path=self.path,
+            relations=tuple(relations),
         )
+
+    def relations(self, node: Node, drafts: list[_Draft]) -> list[Relation]:
+        """`relations:` (brat's `R` and `*`): name -> two named ends with the labels each
+        accepts, in order (the first end is the link's head); a relation's name is the role of
+        its links, so it must not clash with a label or an event role."""
+        if isinstance(node, ScalarNode) and node.tag == YAML_TAG + "null":
+            return []
+        by_name = {d.name: d for d in drafts}
+        roles = {r.name for d in drafts for r in d.roles} | set(ATTRIBUTION_PARTS)
+        out: list[Relation] = []
+        for rel_name, key_node, spec in self.mapping(node, "relations", item="relation"):
+            where = f"relation '{rel_name}'"
+            if not rel_name.strip() or any(ch.isspace() for ch in rel_name):
+                self.add(key_node, f"relations: name {rel_name!r} must have no spaces")
+                continue
+            if rel_name in by_name or rel_name in roles:
+                self.add(key_node, f"{where}: the name is already a label or an event role; "
+                         "a relation needs a name of its own")
+                continue
+            if not isinstance(spec, MappingNode):
+                self.add(key_node, f"{where} must be a mapping like "
+                         "{args: {Arg1: [PERSON], Arg2: [ORG]}}")
+                continue
+            fields = {key: v for key, _, v in self.mapping(spec, where, RELATION_KEYS)}
+            if "args" not in fields:
+                self.missing(spec, key_node, "args", f"{where}: missing required key 'args' "
+                             "(its two ends: {Arg1: [LABEL, ...], Arg2: [LABEL, ...]})")
+                continue
+            ends: list[tuple[str, tuple[str, ...]]] = []
+            for end_name, end_key, end_spec in self.mapping(fields["args"], f"{where}: args",
+                                                            item="end"):
+                names = self.string_list(end_spec, f"{where}: {end_name}") or []
+                accepted: list[str] = []
+                for value, item in names:
+                    target = by_name.get(value)
+                    if target is None:
+                        self.add(item, f"{where}: {end_name} accepts unknown label '{value}'"
+                                 f"{_suggest(value, list(by_name))}")
+                    elif target.layer == ATTRIBUTION:
+                        self.add(item, f"{where}: {end_name} accepts '{value}', an attribution "
+                                 "label; relations join entities and events")
+                    elif value not in accepted:
+                        accepted.append(value)
+                if not names:
+                    self.add(end_key, f"{where}: {end_name} must accept at least one label")
+                ends.append((end_name, tuple(accepted)))
+            if len(ends) != 2:
+                self.add(fields["args"], f"{where}: args must name exactly two ends, "
+                         f"not {len(ends)}")
+                continue
+            flags = {}
+            for flag in ("symmetric", "transitive"):
+                flags[flag] = bool(flag in fields and self.boolean(fields[flag],
+                                                                   f"{where}: {flag}"))
+            guideline = ""
+            if "guideline" in fields:
+                guideline = (self.string(fields["guideline"], f"{where}: guideline")
+                             or "").strip()
+            out.append(Relation(rel_name, (ends[0], ends[1]), guideline=guideline, **flags))
+        return out
 
     def version(self, node: Node) -> str | None:
         """Versions may be written as numbers; keep the characters as written (1.10 != 1.1)."""
@@ -369,6 +473,11 @@ class _Checker:
             )
             and node.value.strip()
         ):
+            bad = control_char(node.value)
+            if bad is not None:
+                self.add(node, f"version {node.value!r} holds the control character {bad}; "
+                               'use plain text like "1.0"')
+                return None
             return node.value.strip()
         self.add(node, f'version must be a string or number like "1.0", not {describe(node)}')
         return None
@@ -434,9 +543,10 @@ class _Checker:
                     else:
                         draft.hotkey, draft.hotkey_line = value, line_of(v_node)
             elif key == "guideline":
-                draft.guideline = (self.string(v_node, f"{where}: guideline") or "").strip()
+                draft.guideline = (self.string(v_node, f"{where}: guideline", prose=True)
+                                   or "").strip()
             elif key == "examples":
-                examples = self.string_list(v_node, f"{where}: examples")
+                examples = self.string_list(v_node, f"{where}: examples", prose=True)
                 if examples is not None:
                     draft.examples = tuple(value.strip() for value, _ in examples)
             elif key == "attributes":
@@ -530,7 +640,7 @@ class _Checker:
             guideline = ""
             if "guideline" in fields:
                 guideline = (
-                    self.string(fields["guideline"], f"{role_where}: guideline") or ""
+                    self.string(fields["guideline"], f"{role_where}: guideline", prose=True) or ""
                 ).strip()
             draft.roles.append(
                 Role(
@@ -589,7 +699,7 @@ class _Checker:
             guideline = ""
             if "guideline" in fields:
                 guideline = (
-                    self.string(fields["guideline"], f"{attr_where}: guideline") or ""
+                    self.string(fields["guideline"], f"{attr_where}: guideline", prose=True) or ""
                 ).strip()
             out.append(Attribute(attr_name, tuple(values), default=default, guideline=guideline))
         return out
@@ -611,6 +721,17 @@ class _Checker:
                 )
                 continue
             by_name[draft.name] = draft
+        folded: dict[str, _Draft] = {}
+        for draft in by_name.values():
+            twin = folded.setdefault(draft.name.casefold(), draft)
+            if twin is not draft:
+                # ORG and org side by side: an annotator cannot tell them apart in a picker,
+                # and case-insensitive tools (brat on some file systems, spreadsheets) merge them
+                self.add(
+                    draft.line,
+                    f"label '{draft.name}' differs from '{twin.name}' (line {twin.line}) only by "
+                    "letter case; give labels names that differ in letters",
+                )
 
         used: dict[str, _Draft] = {}
         for draft in drafts:
@@ -644,12 +765,12 @@ class _Checker:
                         f"role '{role}' of event '{draft.name}' accepts unknown label "
                         f"'{accepted}'{_suggest(accepted, entities)}",
                     )
-                elif target.layer != ENTITY:
+                elif target.layer not in (ENTITY, EVENT):
                     self.add(
                         line,
                         f"role '{role}' of event '{draft.name}' accepts '{accepted}', which is "
                         f"{_a(target.layer)} label; "
-                        "roles accept entity labels only",
+                        "roles accept entity and event labels only",
                     )
 
         self.check_parts(drafts, attribution)

@@ -123,8 +123,8 @@ def test_parc_attribution_imports_as_one_attribution(root: Path, capsys) -> None
                 "--status", "done") == 0
     out, err = capsys.readouterr()
     assert "imported 3" in out and "dropped 1 (Sentiment 1)" in out
-    # extras we have no place for are reported, not silently lost
-    assert "harbour.ann: not imported" in err and "1 AnnotatorNotes" in err
+    # extras we have no place for are reported, not silently lost; notes are kept on the span
+    assert "harbour.ann: not imported" in err and "AnnotatorNotes" not in err
     assert "1 attribute Factuality" in err
     with Project.open(root) as project:
         store = project.store
@@ -138,6 +138,8 @@ def test_parc_attribution_imports_as_one_attribution(root: Path, capsys) -> None
         quote = next(s for s in spans.values() if s.label == "CONTENT" and s.fragments)
         assert frag.parts_of(quote) == (find(text, "Not a week goes by without strikes,"),
                                         find(text, "and still they come back."))
+        assert json.loads(quote.attributes) == {
+            "brat:notes": [["AnnotatorNotes", "classic split quote"]]}
         roles = {(spans[lk.tail_id].text, lk.role) for lk in store.links(harbour, "import")
                  if lk.head_id == quote.id}
         assert roles == {("Mira Halden", "source"), ("told", "cue")}

@@ -3,7 +3,8 @@
 The files in tests/data/export-golden/ were written by commit 03a4801 (whole-corpus lists, the
 standard JSON encoder; the hf ones by main's writer at 66d17fc, after `ner_tags` became ids;
 brat's `annotation.conf` and the hf card since then take issue 11's two intended changes:
-`Content+` (an attribution may have several contents) and the card's paragraph on pieces)
+`Content+` (an attribution may have several contents) and the card's paragraph on pieces;
+brat gained `visual.conf` in issue 23)
 for the project `export_golden.build` makes; today's streaming reader, fast token quoting and
 orjson rows must write exactly the same bytes, splits and filters too.
 """

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "copydesk.tui.commands.train",
     "copydesk.tui.commands.team",
     "copydesk.tui.commands.db",
+    "copydesk.tui.commands.show",
 )
 
 # The commands whose start-up users wait for (the TUI): `copydesk annotate ...` builds a parser

@@ -43,6 +43,8 @@ _BY_ID: dict[str, str] = {
     "annotate.accept_all_suggestions": "label",
     "annotate.next_suggestion": "move",
     "annotate.prev_suggestion": "move",
+    "annotate.confirm_review": "label",  # spans a corrected article moved (issue 26)
+    "annotate.reselect": "label",
     "app.help": "document",
     "app.quit": "document",
 }

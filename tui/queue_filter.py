@@ -1,5 +1,8 @@
 """The queue's search line: `label:ORG by:alice status:done some words` -> filters.
 
+`needs:review` (or `is:review`) keeps the documents with spans a corrected article moved to a
+best guess (projects.docversions), in this annotator's set unless `by:` names another.
+
 Plain parsing, tested without a terminal; the store does the searching
 (`Store.find_documents`), so a filter costs one query, not a read of every document.
 """
@@ -20,10 +23,12 @@ class QueueFilter:
     label: str = ""
     annotator: str = ""
     status: str = ""
+    needs_review: bool = False
 
     @property
     def empty(self) -> bool:
-        return not (self.text or self.label or self.annotator or self.status)
+        return not (self.text or self.label or self.annotator or self.status
+                    or self.needs_review)
 
 
 class FilterError(ValueError):
@@ -35,9 +40,12 @@ def parse_filter(line: str) -> QueueFilter:
     text to find in the documents, in order."""
     fields: dict[str, str] = {}
     words: list[str] = []
+    review = False
     for word in line.split():
         key, sep, value = word.partition(":")
-        if sep and key.lower() in _KEYS and value:
+        if sep and key.lower() in ("needs", "is") and value.lower() == "review":
+            review = True
+        elif sep and key.lower() in _KEYS and value:
             fields[_KEYS[key.lower()]] = value
         else:
             words.append(word)
@@ -45,4 +53,5 @@ def parse_filter(line: str) -> QueueFilter:
     if status and status not in STATUSES:
         raise FilterError(f"status:{status} is not one of {', '.join(STATUSES)}")
     return QueueFilter(text=" ".join(words), label=fields.get("label", ""),
-                       annotator=fields.get("annotator", ""), status=status)
+                       annotator=fields.get("annotator", ""), status=status,
+                       needs_review=review)

@@ -105,7 +105,9 @@ def all_suggestions(store: Store, doc_id: int) -> list[Suggestion]:
         if not sets:
             return []
         spans = {int(s.id): s for s in session.exec(  # type: ignore[arg-type]
-            select(Span).where(col(Span.set_id).in_(list(sets)), Span.stale == ""))}
+            select(Span).where(col(Span.set_id).in_(list(sets)), Span.stale == "",
+                               # a suggestion a corrected text left as a guess: not offered
+                               col(Span.needs_review).is_(False)))}
         links = list(session.exec(select(Link).where(col(Link.set_id).in_(list(sets)),
                                                      Link.stale == "")))
     tails = {lk.tail_id for lk in links}

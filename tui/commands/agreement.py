@@ -24,6 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--per-document", action="store_true",
                         help="also list every document, the most disagreed-on first")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--annotator", action="append", default=[], metavar="NAME",
+                        help="only these annotators (repeatable); naming a suggestion source "
+                             "(suggest:patterns) brings it in")
+    parser.add_argument("--include-suggestions", action="store_true",
+                        help="also compare machine suggestion sets (suggest:*), left out by "
+                             "default")
     parser.set_defaults(func=run)
 
 
@@ -31,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     from copydesk.projects.agreement import agreement
 
     with open_project(args) as project:
-        report = agreement(project.store, layer=args.layer, per_document=args.per_document)
+        report = agreement(project.store, layer=args.layer, per_document=args.per_document,
+                           annotators=tuple(args.annotator),
+                           include_suggestions=args.include_suggestions)
     if args.json:
         from copydesk.tui.text import safe_json
 
@@ -51,9 +59,14 @@ def render(report) -> str:  # type: ignore[no-untyped-def]
     from copydesk.projects.agreement import micro
     from copydesk.tui.text import safe_line
 
+    waiting = ""
+    if report.unreviewed_documents:
+        waiting = (f"\n({len(report.unreviewed_documents)} document(s) left out: a correction "
+                   "left spans needing review in their done sets: "
+                   f"{', '.join(map(str, report.unreviewed_documents[:10]))})")
     if report.documents == 0:
         return ("no document is done by two or more annotators yet; agreement needs "
-                "overlapping finished work (see `copydesk assign --k 2`)")
+                "overlapping finished work (see `copydesk assign --k 2`)" + waiting)
     out = [f"{report.documents} documents, annotators: {', '.join(report.annotators)}; "
            f"layers: {', '.join(report.layers)}", ""]
 
@@ -88,8 +101,11 @@ def render(report) -> str:  # type: ignore[no-untyped-def]
             table(["layer", "Krippendorff alpha", "Fleiss kappa"], rows)]
     if report.fleiss_note:
         out.append(f"({report.fleiss_note})")
+    if waiting:
+        out.append(waiting.strip())
     if report.per_document:
-        rows = [[str(d.doc_id), safe_line(d.title or "", max_cells=40), ",".join(d.annotators),
+        rows = [[f"{d.doc_id}" + (f" v{d.version}" if d.version > 1 else ""),
+                 safe_line(d.title or "", max_cells=40), ",".join(d.annotators),
                  _num(d.exact.f1), _num(d.overlap.f1),
                  *(_num(d.alpha[layer]) for layer in report.layers)]
                 for d in report.per_document]

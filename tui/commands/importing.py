@@ -31,10 +31,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--drop", action="append", default=[], metavar="THEIRS",
                         help="skip annotations of this foreign label, type, role or attribute; "
                              "counted in the summary line (repeatable)")
+    parser.add_argument("--update", action="store_true",
+                        help="corrected articles: a document whose id is already here (JSONL "
+                             "\"id\", else the file name) gets the new text as a new version, "
+                             "every annotation carried over; identical text is left unchanged")
     parser.set_defaults(func=run)
 
 
+def run_update(args: argparse.Namespace) -> int:
+    """`import --update`: one summary line per document, then the totals."""
+    from copydesk.projects.docversions import update_paths
+    from copydesk.tui.commands.common import default_annotator
+
+    if args.map or args.drop or args.annotator or args.status:
+        say("copydesk: error: --update carries the project's own annotations over; "
+            "--annotator, --status, --map and --drop do not apply to it", err=True)
+        return 1
+    with open_project(args) as project:
+        report = update_paths(project.store, args.paths, who=default_annotator(project))
+    for rejected in report.rejected:
+        say(f"copydesk: rejected {rejected}", err=True)
+    for note in report.notes:
+        say(f"copydesk: note: {note}", err=True)
+    for line in report.lines():
+        say(line)
+    say(report.summary())
+    return 1 if report.rejected else 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.update:
+        return run_update(args)
     from rich.console import Console
     from rich.progress import (
         BarColumn,

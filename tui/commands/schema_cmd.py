@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from copydesk.tui.commands.common import add_project_arg, default_annotator, say
-from copydesk.tui.text import safe_json
+from copydesk.tui.text import safe_block, safe_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,6 +63,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     docs.add_argument("-o", "--output", metavar="OUT.md", default=None,
                       help="write here (default: standard output)")
     docs.set_defaults(func=run_docs)
+
+    from_brat = schema_sub.add_parser(
+        "from-brat", help="a copydesk schema from brat's annotation.conf (brat names kept)")
+    from_brat.add_argument("conf", metavar="annotation.conf",
+                           help="brat configuration; visual.conf and tools.conf beside it are "
+                                "read too (colours, normalisation databases)")
+    from_brat.add_argument("-o", "--output", metavar="schema.yaml", default=None,
+                           help="write here (default: standard output)")
+    from_brat.add_argument("--name", default=None, help="schema name (default: the folder's)")
+    from_brat.set_defaults(func=run_from_brat)
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -178,7 +188,7 @@ def run_apply(args: argparse.Namespace) -> int:
             say(line)
         if args.dry_run:
             say("dry run: nothing was changed")
-        else:
+        elif not report.unchanged:
             say(f"applied {report.diff.new.name} {report.diff.new.version} to "
                   f"{project.root}; `copydesk schema undo` reverts it")
     return 0
@@ -228,7 +238,9 @@ def run_docs(args: argparse.Namespace) -> int:
     else:
         with _project(args) as project:
             schema = project.schema
-    text = schema_markdown(schema)
+    # Guidelines are free prose from a shared file: the Markdown (printed or written, and
+    # likely `cat` later) keeps its lines but no character a terminal would act on.
+    text = safe_block(schema_markdown(schema))
     if args.output is None:
         sys.stdout.write(text)
         return 0
@@ -237,4 +249,31 @@ def run_docs(args: argparse.Namespace) -> int:
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)
     say(f"wrote the {schema.name} {schema.version} guidelines to {out}", err=True)
+    return 0
+
+
+def run_from_brat(args: argparse.Namespace) -> int:
+    """Convert, then validate what we wrote exactly as `schema check` would: a brat
+    configuration copydesk cannot hold is refused here, not at `init`."""
+    from copydesk.schema import check_schema_text
+    from copydesk.schema.from_brat import BratConfError, schema_from_brat
+
+    try:
+        text = schema_from_brat(args.conf, args.name)
+    except BratConfError as exc:
+        say(exc, err=True)
+        return 1
+    problems = check_schema_text(text, args.output or "<from-brat>")
+    if problems:
+        for problem in problems:
+            say(f"{args.conf}: cannot be a copydesk schema: {problem.message}", err=True)
+        return 1
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.output)
+    tmp = out.with_name(f".{out.name}.copydesk-tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, out)
+    say(f"wrote a schema from {args.conf} to {out}", err=True)
     return 0

@@ -20,22 +20,23 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from copydesk.projects import fragments as frag
-from copydesk.projects.errors import StoreError
+from copydesk.projects.errors import DocumentChanged, StoreError
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui import motions
 from copydesk.tui.bidi_settings import options_for, remember
+from copydesk.tui.framework import key_for_character, screen_bindings
 from copydesk.tui.history_text import describe_action
 from copydesk.tui.layout import SpanView
 from copydesk.tui.motions import trim_punctuation
 from copydesk.tui.palette import LabelInfo, all_distinct, depth_for, label_looks
 from copydesk.tui.quicklink import best_role
 from copydesk.tui.screens.suggestions import SuggestionActions
-from copydesk.tui.text import safe_text
+from copydesk.tui.screens.version_review import VersionReviewActions
+from copydesk.tui.text import safe_line, safe_rich, safe_text
 from copydesk.tui.widgets.article_view import ArticleView
 from copydesk.tui.wording import count_of, plural
 from copydesk.tui.writes import WriteJob
@@ -83,7 +84,7 @@ def span_view(span: Span | FirstSpan, label: Label | None) -> SpanView:
                     fragments=parts if len(parts) > 1 else ())
 
 
-class AnnotateScreen(SuggestionActions, Screen[None]):
+class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
     """One document for one annotator."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -133,6 +134,11 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
                 id="annotate.add_fragment"),
         Binding("ctrl+backslash", "remove_fragment", "Remove piece", show=False,
                 id="annotate.remove_fragment"),
+        # issue 26: spans a corrected article moved (tui.screens.version_review)
+        Binding("exclamation_mark", "confirm_review", "Keep reviewed place", show=False,
+                id="annotate.confirm_review"),
+        Binding("R", "reselect", "Re-select / next needing review", show=False,
+                id="annotate.reselect"),
     ]
 
     app: CopydeskApp  # type: ignore[assignment]
@@ -225,6 +231,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             return  # done already, or not mounted yet (on_mount will then load it all)
         self._loaded = True
         self._queue_ids = self.app.queue_ids()
+        self.remember_version()  # tui.screens.version_review
         self.reload()
 
     # ------------------------------------------------------------------ state
@@ -234,6 +241,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         self.spans = {int(s.id): s for s in spans}  # type: ignore[arg-type]
         self.links = self.store.links(self.doc_id, self.app.annotator)
         self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in spans])
+        self.show_review()
         self.refresh_suggestions()
         self.refresh_status()
         self.refresh_side()
@@ -251,6 +259,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             added=[span_view(s, self.schema.label(s.label)) for s in fresh.values()],
             removed=removed,
         )
+        self.show_review()
         if self.suggestions or removed:
             self.refresh_suggestions()  # an edit can match, or un-match, a suggestion
         if self.status == "todo":  # the first edit starts the document
@@ -308,7 +317,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         """
         if keep:
             self._said_at = self.view.cursor
-        line = message if isinstance(message, Text) else Text(message)
+        line = safe_rich(message if isinstance(message, Text) else Text(message))
         if error:
             line.stylize("bold red")
             self.app.bell()
@@ -326,6 +335,9 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             return call
 
         def failed(exc: StoreError) -> None:
+            if isinstance(exc, DocumentChanged):
+                self.document_changed(exc)  # tui.screens.version_review
+                return
             self.say(f"Not saved: {exc}", error=True)
 
         self.app.writes.submit(WriteJob(run, if_here(done), if_here(failed), what))
@@ -379,10 +391,14 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         out.append(f"  {fragment_list(span)}", style="dim")
         attrs = json.loads(span.attributes or "{}")
         if attrs:
-            out.append("  " + ", ".join(f"{k}={v}" for k, v in sorted(attrs.items())),
-                       style="italic")
+            # kept brat notes (`brat:notes`) are free text from a file: sanitised like any text
+            out.append("  " + safe_line(", ".join(f"{k}={v}" for k, v in sorted(attrs.items())),
+                                        max_cells=200), style="italic")
         if span.stale:
             out.append(f"  needs review: {span.stale}", style="bold red")
+        if getattr(span, "needs_review", False):
+            out.append(f"  needs review: {span.review_reason} in the corrected text",
+                       style="bold red")
         return out
 
     def refresh_side(self) -> None:
@@ -396,8 +412,14 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             side.append("\n")
         for span in here:
             side.append_text(self.describe(span))
+            side.append_text(self.describe_review(span))
             side.append("\n")
-        self.query_one("#side-span", Static).update(side)
+        target = self.spans.get(self._reselect_id) if self._reselect_id is not None else None
+        if target is not None and target not in here:
+            side.append("Re-selecting: ", style="bold yellow")
+            side.append_text(self.describe(target))
+            side.append_text(self.describe_review(target))
+        self.query_one("#side-span", Static).update(safe_rich(side))
         links = Text()
         highlight: set[int] = set()
         for span in here[:1]:
@@ -421,7 +443,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             links.append_text(self.describe_current(current))
             if current.fragments:
                 highlight.add(int(current.id))  # type: ignore[arg-type]
-        self.query_one("#side-links", Static).update(links)
+        self.query_one("#side-links", Static).update(safe_rich(links))
         self.view.highlight_ids = highlight
 
     def schema_reloaded(self) -> None:
@@ -484,12 +506,13 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         in `on_key` here runs when the event reaches the screen, ahead of cursor keys still
         queued for binding dispatch, so a typed-ahead burst (SSH) would label the wrong text.
         """
+        bindings = screen_bindings(self).key_to_bindings
         for key in self._label_keys:
-            self._bindings.key_to_bindings.pop(key, None)
+            bindings.pop(key, None)
         self._label_keys = []
         for hotkey, label in self.schema.hotkeys().items():
-            key = _character_to_key(hotkey)
-            self._bindings.key_to_bindings[key] = [
+            key = key_for_character(hotkey)
+            bindings[key] = [
                 Binding(key, f"label({label.name!r})", label.name, show=False,
                         id=f"label.{label.name}")
             ]

@@ -25,6 +25,10 @@ Suggestions (``set_ghosts``) are a separate layer the view paints but never repo
 (``spans_at`` ignores them; ``ghosts_at`` finds them): dim + italic + underline in the label's
 colour, so a suggestion reads as "not yet annotated" in any colour depth and under ``NO_COLOR``
 (where the dim attribute is what sets it apart from an entity's underline or a quote's italic).
+
+Spans a corrected article moved to a best guess (``review_ids``, projects.docversions) add the
+``article-view--review`` look: a background in the error colour and a double underline (which no
+label look uses), so they stand out in any colour depth until the annotator confirms them.
 """
 
 from __future__ import annotations
@@ -140,6 +144,9 @@ class ArticleView(ScrollView, can_focus=True):
     ArticleView > .article-view--ghost {
         text-style: dim italic underline;
     }
+    ArticleView > .article-view--review {
+        background: $error 35%;
+    }
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -148,6 +155,7 @@ class ArticleView(ScrollView, can_focus=True):
         "article-view--highlight",
         "article-view--placeholder",
         "article-view--ghost",
+        "article-view--review",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -264,6 +272,8 @@ class ArticleView(ScrollView, can_focus=True):
         self._select_mode = False
         self._snap_tokens = snap_tokens
         self._highlight_ids: frozenset[int] = frozenset()
+        self._review_ids: frozenset[int] = frozenset()
+        self._review_version = 0
         self._goal_x: int | None = None
         self._spans_version = 0
         self._row_versions: dict[int, int] = {}  # rows repainted after an in-place span edit
@@ -348,6 +358,19 @@ class ArticleView(ScrollView, can_focus=True):
         if new != self._highlight_ids:
             self._highlight_ids = new
             self._highlight_version += 1
+            self.refresh()
+
+    @property
+    def review_ids(self) -> frozenset[int]:
+        """Span ids a corrected text moved to a best guess (they need review)."""
+        return self._review_ids
+
+    @review_ids.setter
+    def review_ids(self, ids: Iterable[int]) -> None:
+        new = frozenset(ids)
+        if new != self._review_ids:
+            self._review_ids = new
+            self._review_version += 1
             self.refresh()
 
     @property
@@ -930,6 +953,8 @@ class ArticleView(ScrollView, can_focus=True):
                 style = self.get_component_rich_style(f"article-view--{name}", partial=True)
                 if name == "highlight":
                     style += Style(overline=True)
+                elif name == "review":  # a look no label has, in colour or not
+                    style += Style(underline2=True)
             self._styles[name] = style
         return style
 
@@ -1026,6 +1051,7 @@ class ArticleView(ScrollView, can_focus=True):
             self._spans_version,
             self._row_versions.get(row_index, 0),
             self._highlight_version,
+            self._review_version,
             self._ghost_version,
             self._style_version,
             cursor,
@@ -1135,15 +1161,18 @@ class ArticleView(ScrollView, can_focus=True):
         spans, ghosts, specials = paint.spans, paint.ghosts, paint.specials
         sel, highlight, cursor_here = paint.sel, paint.highlight, paint.cursor_here
         style = base
-        emphasise = False
+        emphasise = review = False
         for s in spans:
             if s.touches(a, a + 1):  # a span in pieces paints only its pieces
                 style += self._span_style(s)
                 emphasise = emphasise or s.id in highlight
+                review = review or s.id in self._review_ids
         for g in ghosts:
             if g.start <= a < g.end:
                 style += self._ghost_style(g)
                 break
+        if review:
+            style += self._style("review")
         if emphasise:
             style += self._style("highlight")
         if specials and any(p <= a < q for p, q in specials):
