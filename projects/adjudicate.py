@@ -98,6 +98,7 @@ class AcceptResult:
     span_id: int
     link_ids: list[int] = field(default_factory=list)
     skipped_links: list[str] = field(default_factory=list)
+    settled: list[str] = field(default_factory=list)  # labels of conflicting candidates rejected
 
 
 def done_annotators(store: Store, doc_id: int) -> list[str]:
@@ -316,6 +317,25 @@ def _finish_if_complete(session: Session, store: Store, doc_id: int) -> None:
         store._set_status(session, doc_id, GOLD, "done")
 
 
+def _settle_conflicts(session: Session, store: Store, doc_id: int, reviewer: str,
+                      key: SpanKey) -> list[str]:
+    """Reject, as part of accepting ``key``, every open candidate of the same layer over exactly
+    the same text with another label (GPE accepted for "Valmora" settles LOC there): the reviewer
+    chose one side of that conflict, and leaving the other open kept the document unfinished.
+    Each is logged as its own reject decision, with ``settled_by`` naming the accepted key."""
+    settled: list[str] = []
+    for other in _candidates(session, doc_id).candidates:
+        if (other.status != OPEN or other.key == key or other.layer != key.layer
+                or other.key.parts != key.parts):
+            continue
+        _log_decision(session, store, doc_id, reviewer, "reject", {
+            "key": other.key.to_json(), "annotators": list(other.annotators),
+            "removed_span_id": None, "removed_link_ids": [], "settled_by": key.to_json(),
+        })
+        settled.append(other.label)
+    return settled
+
+
 def _current(session: Session, doc_id: int, key: SpanKey) -> Candidate:
     current = _candidates(session, doc_id).find(key)
     if current is None:
@@ -344,8 +364,9 @@ def accept(store: Store, doc_id: int, reviewer: str, candidate: Candidate | Span
             "key": key.to_json(), "annotators": list(current.annotators), "span_id": span_id,
             "link_ids": link_ids, "skipped_links": skipped,
         })
+        settled = _settle_conflicts(session, store, doc_id, reviewer, key)
         _finish_if_complete(session, store, doc_id)
-        return AcceptResult(span_id, link_ids, skipped)
+        return AcceptResult(span_id, link_ids, skipped, settled)
 
     return store.db.run_write(decide)
 

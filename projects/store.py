@@ -1001,7 +1001,8 @@ class Store:
         return link
 
     def add_span_and_link(self, doc_id: int, annotator: str, label: str, start: int, end: int,
-                          head_id: int, role: str) -> tuple[Span, Link]:
+                          head_id: int, role: str, *,
+                          attributes: dict[str, Any] | None = None) -> tuple[Span, Link]:
         """Label ``[start, end)`` and join it to ``head_id`` by ``role``: one transaction and
         one undo step (an argument or attribution part made with one key while linking).
 
@@ -1012,7 +1013,8 @@ class Store:
             head, aset = self._span_in_set(session, head_id, annotator)
             if head.document_id != doc_id:
                 raise StoreError("linked spans must belong to the same document and annotator")
-            span = self._add_span(session, doc_id, annotator, label, start, end, log=False)
+            span = self._add_span(session, doc_id, annotator, label, start, end,
+                                  attributes=attributes, log=False)
             self._check_link(session, head, span, role)
             link = Link(set_id=aset.id, head_id=head_id, tail_id=span.id, role=role,
                         schema_id=self.schema_id)

@@ -30,7 +30,7 @@ QUOTE: list[Step] = [
     (["C"], "Adding cue"),                # attach a cue...
     (["V", "i"], "is the cue of CONTENT"),  # ...the next speech verb, CUE + link
     (["A"], "Attributes of CONTENT"),     # attributes picker: type: direct comes first
-    (["Enter"], "type=direct"),
+    (["Enter"], "Saved: CONTENT type=direct"),  # (the picker title also says type=direct)
 ]
 
 EVENT: list[Step] = [
@@ -58,7 +58,7 @@ SPLIT_QUOTE: list[Step] = [
     (['"'], None),                        # select inside the next quotation: the second piece
     (["&"], "added a piece"),             # add it as a piece of the current span (the CONTENT)
     (["A"], "Attributes of CONTENT"),
-    (["Enter"], "type=direct"),
+    (["Enter"], "Saved: CONTENT type=direct"),  # (the picker title also says type=direct)
 ]
 
 

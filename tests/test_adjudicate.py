@@ -169,9 +169,9 @@ async def test_review_screen_produces_the_exact_gold_rows(store: Store, doc: int
         await pilot.pause()
         assert gold_keys(store, doc) == ({PERSON, ATTACK}, {(ATTACK, PERSON, "Attacker")})
         await pilot.press("down", "down")  # GPE row
-        await pilot.press("a")  # cursor moves on to the ORG row
-        await pilot.press("r")
+        await pilot.press("a")  # accepting GPE settles the conflict: ORG on Paris is rejected
         await pilot.pause()
+        assert "ORG rejected" in str(screen.query_one("#review-message").render())
         assert table.row_count == 4
         assert [c.status for c in screen.review.candidates] == [  # type: ignore[union-attr]
             ACCEPTED, ACCEPTED, ACCEPTED, REJECTED]
@@ -186,6 +186,21 @@ async def test_review_screen_produces_the_exact_gold_rows(store: Store, doc: int
     assert store.annotation_set(doc, GOLD).status == "done"  # type: ignore[union-attr]
     assert [(e["kind"], e["reviewer"]) for e in decision_log(store, doc)] == [
         ("accept", "rita"), ("accept", "rita"), ("accept", "rita"), ("reject", "rita")]
+
+
+def test_accepting_one_side_of_a_conflict_settles_it(store: Store, doc: int) -> None:
+    """Issue 25: GPE and ORG on the same "Paris" are one conflict; accepting GPE rejects ORG
+    (logged, with the key that settled it) and leaves nothing open there. Other layers and
+    other text are untouched."""
+    result = accept(store, doc, "rita", GPE, policy=POLICY)
+    assert result.settled == ["ORG"]
+    review = candidates(store, doc)
+    assert review.find(ORG).status == REJECTED  # type: ignore[union-attr]
+    assert review.find(PERSON).status == "open"  # type: ignore[union-attr]
+    [entry] = [e for e in decision_log(store, doc) if e["kind"] == "reject"]
+    assert entry["reviewer"] == "rita" and entry["settled_by"] == GPE.to_json()
+    auto_accept_unanimous(store, doc, "rita", policy=POLICY)
+    assert store.annotation_set(doc, GOLD).status == "done"  # type: ignore[union-attr]
 
 
 async def test_review_screen_shows_refusals_and_moves_between_documents(store: Store,
@@ -294,3 +309,32 @@ async def test_review_screen_waits_for_a_locked_database_without_freezing(store:
             await pilot.pause(0.05)
         await pilot.pause(0.2)
         assert "accepted PERSON" in str(screen.query_one("#review-message", Static).content)
+
+
+async def test_review_shows_a_split_quote_by_its_pieces(tmp_path: Path) -> None:
+    """Issue 25: a split CONTENT was listed by its outer bounds, its source and cue read as
+    part of the quote. The row shows each piece, and their offsets."""
+    from textual.widgets import DataTable
+
+    from copydesk.schema import load_default_schema
+    from copydesk.tui.screens.review import ReviewApp
+
+    text = '"The dam will hold," said engineer Sora Mext, "until the spring floods."'
+    first = (1, text.index(',"'))
+    second = (text.index("until"), text.index('."'))
+    store = Store(tmp_path / "q.db", load_default_schema())
+    try:
+        (doc_id,) = store.add_documents([{"text": text, "content_hash": "q"}])
+        store.add_span(doc_id, "ann", "CONTENT", first[0], second[1], fragments=[first, second])
+        store.set_status(doc_id, "ann", "done")
+        app = ReviewApp(store, "rita", [doc_id])
+        async with app.run_test(size=(140, 30)) as pilot:
+            await pilot.pause()
+            table = app.screen.query_one(DataTable)
+            row = table.get_row_at(0)
+            assert row[0] == f"{first[0]} {second[0]}" and row[1] == f"{first[1]} {second[1]}"
+            shown = str(row[2])
+            assert shown == "The dam will hold … until the spring floods"
+            assert "said" not in shown and "Sora" not in shown
+    finally:
+        store.close()

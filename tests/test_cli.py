@@ -148,3 +148,29 @@ def test_demo_reuses_one_folder_and_says_where(tmp_path: Path, capsys, monkeypat
         assert project.store.annotation_set(doc, "tester") is None
         assert project.store.document_count() == 4
     assert list((tmp_path / "tmp").iterdir()) == []  # no copydesk-demo-* left per run
+
+
+def test_export_says_how_many_sets_its_status_filter_left_out(tmp_path: Path, capsys) -> None:
+    """Issue 25: a plain export where nothing is done wrote 0 documents without a word."""
+    from copydesk.projects.project import Project
+
+    root = tmp_path / "p"
+    assert main(["init", str(root)]) == 0
+    article = tmp_path / "a.txt"
+    article.write_text("Leyla Aziz met the Harbour Board in Valmora.\n", encoding="utf-8")
+    assert main(["import", str(article), "-p", str(root)]) == 0
+    with Project.open(root) as project:
+        project.store.add_span(1, "ann", "PERSON", 0, 10)
+        project.store.add_span(1, "bob", "GPE", 36, 43)
+        project.store.set_status(1, "bob", "flagged")
+    capsys.readouterr()
+    assert main(["export", "jsonl", str(tmp_path / "out.jsonl"), "-p", str(root)]) == 0
+    err = capsys.readouterr().err
+    assert ("2 annotation sets left out because --status is done (1 flagged, 1 in_progress); "
+            "--status all includes them") in err
+    assert main(["export", "jsonl", str(tmp_path / "all.jsonl"), "-p", str(root),
+                 "--status", "all"]) == 0
+    assert "left out" not in capsys.readouterr().err
+    assert main(["export", "jsonl", str(tmp_path / "bob.jsonl"), "-p", str(root),
+                 "--status", "flagged", "--annotator", "bob"]) == 0
+    assert "left out" not in capsys.readouterr().err  # ann's set was not asked for

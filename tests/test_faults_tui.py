@@ -113,7 +113,7 @@ def wait_settled(tmux: Tmux, db: Path, timeout: float = 30.0) -> str:
     while time.monotonic() < deadline:
         count = len(log_state(db)[1])
         screen = tmux.capture()
-        agreed = f"·  {count} spans" in screen
+        agreed = f"·  {count} {'span' if count == 1 else 'spans'}  ·" in screen
         if agreed and last == count:
             return screen
         last = count if agreed else None
@@ -172,7 +172,7 @@ def test_sighup_exits_cleanly_and_keeps_confirmed_edits(tmp_path: Path) -> None:
     tmux = start_app(root, doc_id, status_file=status_file)
     try:
         tmux.send("w", "p")
-        tmux.wait_for("·  1 spans", timeout=30)
+        tmux.wait_for("·  1 span  ·", timeout=30)
         tmux.send("w", "o")
         tmux.wait_for("·  2 spans", timeout=30)
         tmux.send("w", "g")  # in flight when the line drops: may or may not land

@@ -148,7 +148,7 @@ def test_quote_and_attack_event_in_the_fewest_keys(tmp_path: Path, sample_path: 
             "SELECT text, attributes FROM span WHERE label = 'CONTENT'").fetchall()
     assert text == ("Hardly a night passes without security forces bombing ISIS targets "
                     "in Wadi Tamur")
-    assert json.loads(attrs) == {"type": "direct"}
+    assert json.loads(attrs) == {"type": "direct", "factuality": "asserted"}  # + schema default
 
 
 def test_split_quote_in_the_fewest_keys(tmp_path: Path) -> None:
@@ -171,14 +171,15 @@ def test_split_quote_in_the_fewest_keys(tmp_path: Path) -> None:
         term.send("C-q")
         term.wait_dead()
     first = "We have offered every compromise a reasonable employer could ask for"
-    second = "The authority walked away from the table, not us."
+    # like a label key, `&` leaves edge punctuation out (what is highlighted is what is stored)
+    second = "The authority walked away from the table, not us"
     with sqlite3.connect(root / "copydesk.db") as conn:
         [(span_text, pieces, attrs)] = conn.execute(
             "SELECT text, fragments, attributes FROM span WHERE label = 'CONTENT'").fetchall()
     a, b = text.index(first), text.index(second)
     assert json.loads(pieces) == [[a, a + len(first)], [b, b + len(second)]]
     assert span_text == f"{first} {second}"
-    assert json.loads(attrs) == {"type": "direct"}
+    assert json.loads(attrs) == {"type": "direct", "factuality": "asserted"}  # + schema default
     assert _links(root / "copydesk.db") == [
         ("CONTENT", "source", "SOURCE", "Irena Kostava"),
         ("CONTENT", "cue", "CUE", "said"),

@@ -152,3 +152,23 @@ def test_sample_article_quote_cue_and_source(sample_text: str) -> None:
     assert cue is not None and t[cue[0]:cue[1]] == "told"
     source = m.next_name(index, inside[0], lambda a, b: False, skip=inside)
     assert source is not None and t[source[0]:source[1]] == "Barzinji"
+
+
+def test_split_quote_source_and_cue_between_the_pieces_are_found() -> None:
+    """Issue 25: the skip used the quote's outer bounds, so the cue and source *between* the
+    two pieces of a split quote were skipped. The pieces are skipped, not what lies between."""
+    t = '"We will rebuild the bridge," said Mayor Dana Holt, "and We open it in May."'
+    first = (1, t.index(',"'))
+    second = (t.index('and We'), t.index('May') + 3)
+    pieces = [first, second]
+    pattern = m.speech_verb_pattern(m.DEFAULT_SPEECH_VERBS)
+    cue = m.next_speech_verb(t, 0, pattern, skip=pieces)
+    assert cue is not None and t[cue[0]:cue[1]] == "said"
+    index = TextIndex(t)
+    source = m.next_name(index, 0, lambda a, b: False, skip=pieces)
+    assert source is not None and t[source[0]:source[1]] == "Mayor Dana Holt"
+    # the names inside the pieces ("We", "May") are never offered as the source
+    after = m.next_name(index, source[1], lambda a, b: False, skip=pieces)
+    assert after is None or not any(a <= after[0] < b for a, b in pieces)
+    # a single range still works as before
+    assert m.next_speech_verb(t, 0, pattern, skip=(first[0], second[1])) is None

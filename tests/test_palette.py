@@ -71,3 +71,38 @@ def test_nearest_distinct_keeps_the_nearest_for_the_first_label() -> None:
 ])
 def test_depth_for(system: str | None, no_color: bool, depth: str) -> None:
     assert depth_for(system, no_color=no_color) == depth
+
+
+def test_every_pair_of_default_labels_differs_by_hue_or_underline_italic_in_16() -> None:
+    """Issue 25: ORG and GPE were cyan / bright cyan. Bright is not a difference (bold is often
+    drawn bright), so across all layers each pair must differ by hue or underline/italic."""
+    from itertools import combinations
+
+    from copydesk.tui.palette import all_distinct, distinct_key
+
+    looks = label_looks(newsroom(), "16")
+    assert looks is not None and all_distinct(looks, ColorSystem.STANDARD)
+    keys = {n: distinct_key(s, ColorSystem.STANDARD) for n, s in looks.items()}
+    for a, b in combinations(keys, 2):
+        assert keys[a] != keys[b], (a, b, keys[a])
+    assert keys["ORG"][0] != keys["GPE"][0]  # the issue's pair: two hues now
+    assert all(k[0] in range(1, 7) for k in keys.values())  # a chromatic hue for every label
+
+
+def test_past_24_labels_16_colours_admit_they_cannot_tell_labels_apart() -> None:
+    from copydesk.tui.palette import all_distinct
+
+    many = [LabelInfo(f"L{i}", "entity", "#61afef") for i in range(25)]
+    assert not all_distinct(label_looks(many, "16"), ColorSystem.STANDARD)
+    assert all_distinct(label_looks(many[:24], "16"), ColorSystem.STANDARD)
+
+
+def test_mono_cannot_tell_the_default_labels_apart_so_their_tags_must() -> None:
+    """Under NO_COLOR only underline and italic combine (4 looks for 21 labels): the screen
+    shows tags (see test_e2e_screen_truth), and every tag must read differently."""
+    from copydesk.tui.palette import all_distinct
+    from copydesk.tui.widgets.article_view import short_tag
+
+    assert not all_distinct(label_looks(newsroom(), "mono"), None)
+    tags = [short_tag(lb.name) for lb in newsroom()]
+    assert len(set(tags)) == len(tags)

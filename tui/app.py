@@ -28,6 +28,7 @@ from copydesk.projects.errors import StoreError, is_sqlalchemy_error
 from copydesk.projects.firstread import FirstScreen
 from copydesk.schema import Schema, SchemaError
 from copydesk.tui.text import safe_line
+from copydesk.tui.wording import count_of
 from copydesk.tui.writes import WriteQueue
 
 if TYPE_CHECKING:
@@ -65,6 +66,7 @@ class CopydeskApp(App[None]):
         else:
             self._project = project
         self._writes: WriteQueue | None = None
+        self._quit_asked = False  # a quit waits for the write queue (see action_quit)
         self.annotator = annotator
         self.doc_ids = doc_ids
         self._open_document = open_document
@@ -100,7 +102,8 @@ class CopydeskApp(App[None]):
         """The one write queue (made with the project: it writes through the store)."""
         if self._writes is None:
             self._writes = WriteQueue(self, self.project.store.db,
-                                      on_waiting=self._writes_waiting)
+                                      on_waiting=self._writes_waiting,
+                                      on_unsaved=self._writes_unsaved)
         return self._writes
 
     def first_screen(self, doc_id: int) -> FirstScreen | None:
@@ -167,12 +170,27 @@ class CopydeskApp(App[None]):
         if tell is not None:
             tell(count, what)
 
+    def _writes_unsaved(self, whats: list[str], seconds: float) -> None:
+        tell = getattr(self.screen, "writes_unsaved", None)
+        if tell is not None:
+            tell(whats, seconds)
+
     async def action_quit(self) -> None:
         """Quit once every edit made is saved (or refused): none is dropped on the way out."""
         pending = self._writes.pending if self._writes is not None else 0
         if pending:
-            self.notify(f"Saving {pending} edit(s) before quitting…", timeout=30)
-            self.writes.when_idle(self.exit)
+            writes = self.writes
+            if writes.locked and self._quit_asked:  # the annotator's choice, made knowingly
+                left = writes.abandon()
+                self.exit(message=safe_line(
+                    f"copydesk: quit with {count_of(len(left), 'edit')} not saved (the database "
+                    f"stayed locked by another process): {'; '.join(left)}"))
+                return
+            self._quit_asked = True
+            again = " (locked: ctrl+q again quits without them)" if writes.locked else ""
+            self.notify(f"Saving {count_of(pending, 'edit')} before quitting…{again}",
+                        timeout=30)
+            writes.when_idle(self.exit)
             return
         self.exit()
 

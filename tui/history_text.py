@@ -11,6 +11,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from copydesk.tui.wording import count_of
+
 __all__ = ["describe_action"]
 
 TextOf = Callable[[int], str | None]
@@ -44,7 +46,7 @@ def describe_action(kind: str, payload: str | dict[str, Any], text_of: TextOf) -
     if kind == "remove_span":
         out = f"delete {span.get('label', '?')} {_clip(span.get('text'))}"
         links = data.get("links", ())
-        return out + (f" and {len(links)} link(s)" if links else "")
+        return out + (f" and {count_of(len(links), 'link')}" if links else "")
     if kind == "relabel_span":
         old, new = data.get("old", {}), data.get("new", {})
         return (f"relabel {old.get('label', '?')} -> {new.get('label', '?')} "

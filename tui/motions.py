@@ -232,17 +232,26 @@ def speech_verb_pattern(verbs: Mapping[str, Iterable[str]] | Iterable[str]) -> r
     return regex.compile(rf"(?<!{letter})(?:{alternation})(?!{letter})", regex.IGNORECASE)
 
 
+def _skipped(skip: Range | Sequence[Range] | None, offset: int) -> bool:
+    """Whether ``offset`` lies in ``skip``: one range, or the pieces of a split quote (its
+    source and cue sit *between* the pieces, so the outer bounds must not be skipped)."""
+    if skip is None:
+        return False
+    ranges: Sequence[Range] = [skip] if isinstance(skip[0], int) else skip  # type: ignore[list-item]
+    return any(a <= offset < b for a, b in ranges)
+
+
 def next_speech_verb(text: str, offset: int, pattern: regex.Pattern[str],
-                     skip: Range | None = None) -> Range | None:
+                     skip: Range | Sequence[Range] | None = None) -> Range | None:
     """The next cue after ``offset`` (wrapping to the start), outside ``skip`` (the quote
-    being attributed: a "said" inside it is not its cue)."""
+    being attributed, or its pieces: a "said" inside it is not its cue)."""
     for lo, last_start in ((offset + 1, len(text)), (0, offset)):
         pos = max(0, lo)
         while True:
             m = pattern.search(text, pos)
             if m is None or m.start() > last_start:
                 break
-            if skip is None or not (skip[0] <= m.start() < skip[1]):
+            if not _skipped(skip, m.start()):
                 return m.span()
             pos = m.end()
     return None
@@ -301,11 +310,11 @@ def _first_word_start(index: TextIndex, sentence: int) -> int:
 
 
 def next_name(index: TextIndex, offset: int, is_labelled: IsLabelled,
-              skip: Range | None = None) -> Range | None:
+              skip: Range | Sequence[Range] | None = None) -> Range | None:
     """The next run of capitalised words after ``offset`` that no span labels yet (and that is
-    not inside ``skip``, e.g. the quote whose source is being looked for)."""
+    not inside ``skip``, e.g. the quote, or the pieces of the quote, whose source is sought)."""
     for start, end in _name_runs(index, offset):
-        if skip is not None and skip[0] <= start < skip[1]:
+        if _skipped(skip, start):
             continue
         if not is_labelled(start, end):
             return start, end

@@ -10,14 +10,21 @@ view asks this module for a look per label and per depth:
 - ``256``: the label colour as foreground, moved to the nearest *unused* colour of the xterm
   6x6x6 cube (no greys, nothing too dark to read on a dark background), so two labels of a layer
   never share a colour. Cube colours survive Rich's downgrade unchanged.
-- ``16``: the nearest unused of the twelve chromatic ANSI colours (given as Rich's own standard
-  palette triplets, so the downgrade maps each back to itself); past twelve labels in a layer a
-  colour is reused with a double underline added.
+- ``16``: one of the twelve chromatic ANSI colours (given as Rich's own standard palette
+  triplets, so the downgrade maps each back to itself). Many terminals draw bold as bright and
+  users set "bright" colours as they please, so cyan and bright cyan count as *one* hue: any
+  two labels of the schema, whatever their layer, differ by hue (six of them) or by underline /
+  italic (``distinct_key``). Each label takes the nearest hue still free for its layer's base
+  attributes, then for the nearest other underline/italic combination: 24 looks in all. Past
+  that, looks repeat (``all_distinct`` says so and the screen turns the label tags on).
 - ``mono`` (``NO_COLOR``, or no colour at all): text attributes only, a distinct combination
   per label within its layer (never reverse video: that is the selection's look).
 
-Labels only need to differ from the other labels *of their layer*: layers already differ by
-attribute (underline, bold, italic), and the inline tag mode (``T``) names every label anyway.
+In 256 colours labels only need to differ from the other labels *of their layer*: layers
+already differ by attribute (underline, bold, italic). In 16 colours and in mono the test is
+stricter (every pair of labels, see ``all_distinct``); where attributes cannot tell every label
+apart (mono has only underline and italic to combine), the screen shows the inline label tags
+by default, which name every label.
 """
 
 from __future__ import annotations
@@ -29,7 +36,8 @@ from rich.color import Color, ColorParseError
 from rich.color_triplet import ColorTriplet
 from rich.style import Style
 
-__all__ = ["DEPTHS", "LabelInfo", "depth_for", "label_looks", "nearest_distinct"]
+__all__ = ["DEPTHS", "LabelInfo", "all_distinct", "depth_for", "distinct_key", "label_looks",
+           "nearest_distinct"]
 
 DEPTHS = ("truecolor", "256", "16", "mono")
 
@@ -174,12 +182,10 @@ def label_looks(labels: Iterable[LabelInfo], depth: str) -> dict[str, Style] | N
         if depth == "mono":
             looks.update(_mono_looks(layer, members))
             continue
-        if depth == "256":
-            candidates = _cube_candidates()
-            make = lambda n, rgb: Color.from_ansi(n)  # noqa: E731 - cube colours keep their number
-        else:
-            candidates = _standard_candidates()
-            make = lambda n, rgb: Color.from_triplet(rgb)  # noqa: E731 - see module docstring
+        if depth == "16":
+            continue  # every pair across layers: see _sixteen_looks below
+        candidates = _cube_candidates()
+        make = lambda n, rgb: Color.from_ansi(n)  # noqa: E731 - cube colours keep their number
         for label, (i, rnd) in zip(members, nearest_distinct([m.color for m in members],
                                                                 candidates), strict=True):
             number, rgb = candidates[i]
@@ -189,6 +195,86 @@ def label_looks(labels: Iterable[LabelInfo], depth: str) -> dict[str, Style] | N
                 if rnd > 1:
                     attrs["overline"] = True
             looks[label.name] = Style(color=make(number, rgb), **attrs)
+    if depth == "16":
+        looks.update(_sixteen_looks(list(labels)))
+    return looks
+
+
+# What tells two looks apart on any terminal: the hue (normal and bright forms of an ANSI colour
+# are one hue, since bold is often drawn as bright) and underline / italic / reverse. Bold, dim,
+# overline, strike and double underline are extras some terminals drop or fake with brightness.
+_DISTINCT_ATTRS = ("underline", "italic", "reverse")
+
+
+def distinct_key(style: Style, color_system: object | None = None) -> tuple[object, ...]:
+    """What of ``style`` a reader can rely on to tell it from another look.
+
+    ``color_system`` is Rich's ``ColorSystem`` the terminal gets (None: colours are dropped, as
+    under ``NO_COLOR``). The colour is reduced to its hue among the six ANSI hues (1-6), so
+    "cyan" and "bright cyan" are the same.
+    """
+    hue: int | None = None
+    if style.color is not None and color_system is not None:
+        number = style.color.downgrade(color_system).number  # type: ignore[arg-type]
+        if number is not None:
+            hue = number % 8
+    underline = bool(style.underline or style.underline2)
+    return (hue, underline, bool(style.italic), bool(style.reverse))
+
+
+def all_distinct(looks: dict[str, Style] | None, color_system: object | None) -> bool:
+    """True when every pair of labels differs by hue or by underline/italic/reverse."""
+    if looks is None:
+        return True
+    keys = [distinct_key(style, color_system) for style in looks.values()]
+    return len(set(keys)) == len(keys)
+
+
+_COMBOS = (frozenset(), frozenset({"underline"}), frozenset({"italic"}),
+           frozenset({"underline", "italic"}))
+
+
+def _sixteen_looks(labels: Sequence[LabelInfo]) -> dict[str, Style]:
+    """Looks for 16 colours: every label a (hue, underline/italic) pair of its own while the 24
+    pairs last. A first pass gives labels their layer's own attributes (the nearest free hue);
+    a second places the rest, keeping their layer's attributes where it can."""
+    candidates = _standard_candidates()
+    taken: set[tuple[int, frozenset[str]]] = set()
+    chosen: dict[str, tuple[int, frozenset[str]]] = {}
+
+    def wanted(label: LabelInfo) -> frozenset[str]:
+        base = _base(label.layer)
+        return frozenset(k for k in ("underline", "italic") if base.get(k))
+
+    def place(label: LabelInfo, combos: Sequence[frozenset[str]]) -> None:
+        rgb = _triplet(label.color)
+        by_distance = sorted(range(len(candidates)),
+                             key=lambda i: _distance(rgb, candidates[i][1]))
+        for combo in combos:
+            for i in by_distance:
+                if (candidates[i][0] % 8, combo) not in taken:
+                    taken.add((candidates[i][0] % 8, combo))
+                    chosen[label.name] = (i, combo)
+                    return
+
+    for label in labels:
+        place(label, [wanted(label)])
+    for label in labels:
+        if label.name not in chosen:
+            own = wanted(label)
+            place(label, sorted(_COMBOS, key=lambda c: (not own <= c, len(c ^ own), sorted(c))))
+    looks: dict[str, Style] = {}
+    for label in labels:
+        extras = {k: v for k, v in _base(label.layer).items() if k not in ("underline", "italic")}
+        if label.name in chosen:
+            i, combo = chosen[label.name]
+        else:  # all 24 looks used: the nearest colour again, with a double underline
+            rgb = _triplet(label.color)
+            i = min(range(len(candidates)), key=lambda j: _distance(rgb, candidates[j][1]))
+            combo = wanted(label)
+            extras["underline2"] = True
+        looks[label.name] = Style(color=Color.from_triplet(candidates[i][1]),
+                                  **dict.fromkeys(combo, True), **extras)
     return looks
 
 

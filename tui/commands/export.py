@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from copydesk.tui.commands.common import add_project_arg, open_project, say
+from copydesk.tui.wording import count_of
 
 
 def _epilog() -> str:
@@ -125,4 +126,33 @@ def run(args: argparse.Namespace) -> int:
         say(f"copydesk: ... and {len(summary.warnings) - len(shown)} more warnings "
               "(-v shows all)", err=True)
     say(summary.line())
+    left_out = _left_out_by_status(args)
+    if left_out:
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(left_out.items()))
+        total = sum(left_out.values())
+        say(f"copydesk: note: {count_of(total, 'annotation set')} left out because "
+            f"--status is {args.status} ({counts}); --status all includes them", err=True)
     return 0
+
+
+def _left_out_by_status(args: argparse.Namespace) -> dict[str, int]:
+    """Sets with spans that the --status filter left out, per status (suggestion sets are
+    not people's work and are not counted). A plain export on a project where nothing is
+    `done` wrote 0 documents without a word; this is that word."""
+    from sqlalchemy import func
+    from sqlmodel import col, select
+
+    from copydesk.projects.models import AnnotationSet, Span
+    from copydesk.projects.suggest import PREFIX
+
+    if args.status == "all":
+        return {}
+    with open_project(args) as project, project.store.db.read() as session:
+        query = (select(AnnotationSet.status, func.count(func.distinct(AnnotationSet.id)))
+                 .join(Span, col(Span.set_id) == AnnotationSet.id)
+                 .where(AnnotationSet.status != args.status,
+                        ~col(AnnotationSet.annotator).startswith(PREFIX))
+                 .group_by(AnnotationSet.status))
+        if args.annotator:
+            query = query.where(col(AnnotationSet.annotator).in_(args.annotator))
+        return {str(status): int(n) for status, n in session.exec(query).all()}

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.color import ColorSystem
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -31,12 +32,13 @@ from copydesk.tui.framework import key_for_character, screen_bindings
 from copydesk.tui.history_text import describe_action
 from copydesk.tui.layout import SpanView
 from copydesk.tui.motions import trim_punctuation
-from copydesk.tui.palette import LabelInfo, depth_for, label_looks
+from copydesk.tui.palette import LabelInfo, all_distinct, depth_for, label_looks
 from copydesk.tui.quicklink import best_role
 from copydesk.tui.screens.suggestions import SuggestionActions
 from copydesk.tui.screens.version_review import VersionReviewActions
 from copydesk.tui.text import safe_line, safe_rich, safe_text
 from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.wording import count_of, plural
 from copydesk.tui.writes import WriteJob
 
 if TYPE_CHECKING:
@@ -150,6 +152,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         self.status = "todo"
         self._progress = (0, 0)
         self._said_at = -1
+        self._failed_at = -1  # cursor offset where a motion last found nothing (see motion_failed)
+        self._unsaved: list[str] = []  # edits waiting out a locked database (writes_unsaved)
         self._label_keys: list[str] = []
         self._init_suggestions()
         self._quotes: list[tuple[int, int]] | None = None  # quotation pairs, found on first use
@@ -283,8 +287,11 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         # Painted from the first-frame read, the queue's progress and the set's rows are not
         # known yet (they come with the store, a moment later): … rather than a wrong 0.
         progress = f"{finished}/{total}" if self._loaded else "…"
-        count = len(self.spans) if self._loaded else "…"
-        right.append(f" {progress} done  ·  {count} spans  ·  "
+        count = count_of(len(self.spans), "span") if self._loaded else "… spans"
+        if self._unsaved:  # stays up while the cursor moves: the status line does not
+            right.append(f" ⚠ {len(self._unsaved)} unsaved ", style="bold red reverse")
+            right.append(" ")
+        right.append(f" {progress} done  ·  {count}  ·  "
                      f"{self._where()}{self.suggestion_count_text()}  ·  ", style="dim")
         right.append("? help", style="bold")
         width = max(20, (self.size.width or 80) - 2)
@@ -339,8 +346,22 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         """The database is locked by another process: say the edit is on its way."""
         if count:
             line = Text(f"Saving… {what}", style="bold yellow")
-            line.append(f"  ({count} edit(s) waiting: another process is writing to the "
+            line.append(f"  ({count_of(count, 'edit')} waiting: another process is writing to the "
                         "project; keep working)", style="yellow")
+            self.say(line)
+
+    def writes_unsaved(self, whats: list[str], seconds: float) -> None:
+        """The database stayed locked past the busy timeout: name every unsaved edit, in the
+        status line and in the title (which stays while the cursor moves), until it is saved."""
+        self._unsaved = list(whats)
+        self.refresh_title()
+        if whats:
+            line = Text(f"Not saved yet ({len(whats)} {plural(len(whats), 'edit')}, database "
+                        f"locked by another process for {seconds:.0f} s): ",
+                        style="bold red")
+            line.append(safe_text("; ".join(whats), limit=120))
+            line.append("  retrying; they are saved in order (ctrl+q waits for them; pressed "
+                        "twice, quits without them)", style="red")
             self.say(line)
 
     def spans_here(self) -> list[Span]:
@@ -439,9 +460,13 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         """Label looks for this terminal's colour depth, and the tag mode setting."""
         labels = [LabelInfo(lb.name, lb.layer, lb.color) for lb in self.schema.labels]
         depth = depth_for(self.app.console.color_system, no_color=self.app.no_color)
-        self.view.label_looks = label_looks(labels, depth)
+        looks = self.view.label_looks = label_looks(labels, depth)
+        # Tags by default where looks alone cannot tell every pair of labels apart (mono has
+        # only underline and italic to combine; 16 colours run out past 24 labels).
+        ambiguous = depth == "mono" or (depth == "16"
+                                        and not all_distinct(looks, ColorSystem.STANDARD))
         tags = self.app.config.settings.get("tags", "auto")
-        self.view.tag_mode = tags in ("on", True) or (tags == "auto" and depth == "mono")
+        self.view.tag_mode = tags in ("on", True) or (tags == "auto" and ambiguous)
 
     def action_toggle_tags(self) -> None:
         self.view.tag_mode = not self.view.tag_mode
@@ -455,6 +480,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
             self.refresh_title()
         if event.offset != self.view.cursor:
             return  # a stale move (keys typed ahead): the latest one describes where we are
+        if event.offset != self._failed_at:
+            self._failed_at = -1
         if event.offset == self._said_at:
             return  # an edit changed the spans here: keep its "Saved"/"Not saved" line
         self._said_at = -1
@@ -493,6 +520,10 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         self.refresh_bindings()
 
     def action_label(self, name: str) -> None:
+        if self.view.selection is None and self.view.cursor == self._failed_at:
+            self.say(f"Not labelled: the last motion found nothing, so nothing is selected. "
+                     f"Select the text for {name} (or move to a word) first.", error=True)
+            return
         if self.pending is not None:
             self.label_and_link(name)  # while linking: make the span and link it, one key
             return
@@ -502,8 +533,9 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
     def target_range(self) -> tuple[int, int] | None:
         """The selection, or the token under the cursor when nothing is selected; with token
         snapping on, without punctuation at its edges (None if punctuation is all there is)."""
-        selected = self.view.selected_range()
-        target = selected if selected is not None else self.view.token_range_at(self.view.cursor)
+        if self.view.selection is not None:  # already trimmed, exactly what is highlighted
+            return self.view.selected_range()
+        target = self.view.token_range_at(self.view.cursor)
         if target is None or not self.view.snap_tokens:
             return target
         return trim_punctuation(self.view.index, *target)
@@ -516,18 +548,31 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
             return
         start, end = target
         doc_id, annotator = self.doc_id, self.app.annotator
+        selection = self.view.selection
 
         def done(span: Span) -> None:
-            if self.view.selected_range() == (start, end):
-                self.view.clear_selection()
+            if selection is not None and self.view.selection == selection:
+                self.view.clear_selection()  # labelled: the highlight goes (unless moved on)
             self.current_id, self._pinned = int(span.id), False  # type: ignore[arg-type]
             self.refresh_spans([int(span.id)], links=False)  # type: ignore[arg-type]
             line = Text("Saved ", style="green")
             line.append_text(self.describe(span))
             self.say(line)
 
-        self.save(lambda: self.store.add_span(doc_id, annotator, label, start, end), done,
+        attributes = self.default_attributes(label)
+        self.save(lambda: self.store.add_span(doc_id, annotator, label, start, end,
+                                              attributes=attributes), done,
                   f"{label} {start}–{end}")
+
+    def default_attributes(self, name: str) -> dict[str, str] | None:
+        """The schema's ``default:`` values of a label's attributes, given to every new span
+        made with a key (``realis: actual``, ``type: direct``), so the attributes dialog and the
+        exports show what the schema promises instead of nothing."""
+        label = self.schema.label(name)
+        if label is None:
+            return None
+        found = {a.name: a.default for a in label.attributes if a.default is not None}
+        return found or None
 
     # ------------------------------------------------------------------ fragments
     def current_span(self) -> Span | None:
@@ -567,8 +612,10 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
             return
         span_id, annotator = int(span.id), self.app.annotator  # type: ignore[arg-type]
 
+        selection = self.view.selection
+
         def done(fresh: Span) -> None:
-            if self.view.selected_range() == target:
+            if self.view.selection == selection:
                 self.view.clear_selection()
             self.current_id = int(fresh.id)  # type: ignore[arg-type]
             self.refresh_spans([int(fresh.id)], links=False)  # type: ignore[arg-type]
@@ -641,7 +688,7 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
 
         def done(links: list[int]) -> None:
             self.refresh_spans([span_id])
-            extra = f" and its {len(links)} link(s)" if links else ""
+            extra = f" and its {count_of(len(links), 'link')}" if links else ""
             self.say(f"Saved: deleted {span.label} {span.text[:40]!r}{extra} (u undoes)")
 
         self.save(lambda: self.store.remove_span(span_id, annotator), done,
@@ -885,10 +932,13 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
 
         current = json.loads(span.attributes or "{}")
         choices = [
-            Choice(f"{attr.name}: {value}" + ("  ✓" if current.get(attr.name) == value else ""),
+            Choice(f"{attr.name}: {value}" + ("  ✓ current" if current.get(attr.name) == value
+                                              else ""),
                    (attr.name, value), attr.guideline)
             for attr in label.attributes for value in attr.values
         ]
+        now = safe_text(", ".join(f"{attr.name}={current.get(attr.name, 'not set')}"
+                                  for attr in label.attributes)).plain
 
         def chosen(value: object) -> None:
             if value is None:
@@ -903,7 +953,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
             self.save(lambda: self.store.set_attributes(span_id, annotator, {name: val}), done,
                       f"{span.label} {name}={val}")
 
-        self.app.push_screen(ChoicePicker(choices, title=f"Attributes of {span.label}"), chosen)
+        self.app.push_screen(ChoicePicker(choices, title=f"Attributes of {span.label} (now: "
+                                                         f"{now})"), chosen)
 
     def action_jump(self) -> None:
         """Trigger/content -> next linked span; argument/part -> its head."""
@@ -969,14 +1020,16 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
             self.view.move_cursor(back_to)  # back to the trigger/quote for the next part
             line = Text("Saved ", style="green")
             line.append(f"{name} ")
-            line.append_text(safe_text(span.text, limit=30))
+            line.append_text(safe_text(span.text, limit=30, bidi=self.view.bidi))
             line.append(f" is the {role} of {head.label}")
             if several:
                 line.append("  (L changes the role)", style="dim")
             self.say(line)
 
+        attributes = self.default_attributes(name)
         self.save(lambda: self.store.add_span_and_link(doc_id, annotator, name, target[0],
-                                                       target[1], head_id, role),
+                                                       target[1], head_id, role,
+                                                       attributes=attributes),
                   done, f"{name} + {role} link")
 
     # ------------------------------------------------------------------ newsroom motions
@@ -995,12 +1048,23 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
     def _any_span(self, start: int, end: int) -> bool:
         return bool(self.view.spans_overlapping(start, end))
 
-    def _skip_range(self) -> tuple[int, int] | None:
-        """While attaching a source or cue, the quote itself: its parts are outside it."""
+    def _skip_range(self) -> list[tuple[int, int]] | None:
+        """While attaching a source or cue, the quote's pieces: its parts are outside them
+        (between the pieces of a split quote, which its outer bounds would wrongly cover)."""
         if self.pending is None or self.pending.kind == "argument":
             return None
         head = self.spans.get(self.pending.head_id)
-        return (head.start, head.end) if head is not None else None
+        return [(a, b) for a, b in frag.parts_of(head)] if head is not None else None
+
+    def motion_failed(self, reason: str) -> None:
+        """A motion found nothing: cursor and selection stay, the status line says why, and a
+        label key before the next move refuses rather than label the word under the cursor
+        (the annotator meant the quote or name the motion did not find)."""
+        self._failed_at = self.view.cursor
+        self.say(f"{reason} Nothing moved; the selection is unchanged.", error=True)
+
+    def on_article_view_motion_failed(self, event: ArticleView.MotionFailed) -> None:
+        self.motion_failed(event.reason)
 
     def action_quote(self, step: int) -> None:
         if self._quotes is None:
@@ -1008,7 +1072,7 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         find = motions.next_quote if step > 0 else motions.prev_quote
         found = find(self.text, self._quotes, self.view.cursor)
         if found is None:
-            self.say(f"No {'further' if step > 0 else 'earlier'} quotation marks.")
+            self.motion_failed(f"No {'further' if step > 0 else 'earlier'} quotation marks.")
             return
         self.view.select(*found)
 
@@ -1020,7 +1084,7 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         found = self._here_or_next(
             lambda at: motions.next_speech_verb(self.text, at, verbs, skip=skip))
         if found is None:
-            self.say("No speech verb found (the list is settings.speech_verbs).")
+            self.motion_failed("No speech verb found (the list is settings.speech_verbs).")
             return
         self.view.select(*found)
 
@@ -1029,7 +1093,7 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         found = self._here_or_next(
             lambda at: motions.next_name(self.view.index, at, self._labelled, skip=skip))
         if found is None:
-            self.say("No unlabelled capitalised name further on.")
+            self.motion_failed("No unlabelled capitalised name further on.")
             return
         self.view.select(*found)
 
@@ -1046,7 +1110,7 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         found = motions.next_unlabelled_sentence(self.view.index, self.view.cursor,
                                                  self._any_span)
         if found is None:
-            self.say("Every later sentence has a span.")
+            self.motion_failed("Every later sentence has a span.")
             return
         self.view.move_cursor(found)
 
@@ -1107,6 +1171,14 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         found = (motions.find_in_text(self.text, query, cursor + 1) if step > 0
                  else motions.find_in_text(self.text, query, cursor, backwards=True))
         if found is None:
-            self.say(f"{query!r} is not in this document.")
+            self.motion_failed(f"{safe_text(query).plain!r} is not in this document.")
             return
+        wrapped = found[0] <= cursor if step > 0 else found[0] >= cursor
         self.view.move_cursor(found[0])
+        if wrapped:  # never silently: the annotator may think they are further down
+            where = "top" if step > 0 else "bottom"
+            line = Text(f"Search wrapped to the {where}: ", style="bold yellow")
+            line.append_text(safe_text(query, limit=40))
+            line.append(" again from the " + ("start" if step > 0 else "end") + " of the document",
+                        style="yellow")
+            self.say(line)

@@ -3,9 +3,11 @@ guidelines; generated from the live bindings, so a remapped key shows as remappe
 
 from __future__ import annotations
 
+import textwrap
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
@@ -28,10 +30,35 @@ class HelpScreen(ModalScreen[None]):
 
     app: CopydeskApp  # type: ignore[assignment]
 
+    _width = 72  # text columns inside the help box; set from its real size (on_resize)
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Static(self.keys_text(), id="help-keys")
             yield Static(self.guidelines_text(), id="help-guidelines")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Re-wrap for the box's width: lines break between words, and a continued line keeps
+        its indent (the toolkit's own wrap sent continuations to the left edge)."""
+        box = self.query_one("#help", VerticalScroll)
+        width = max(30, box.content_region.width - 2)  # a column for the scrollbar's gap
+        if width != self._width:
+            self._width = width
+            self.query_one("#help-keys", Static).update(self.keys_text())
+            self.query_one("#help-guidelines", Static).update(self.guidelines_text())
+
+    def _wrapped(self, text: Text, value: str, indent: int, style: str = "",
+                 first: int | None = None) -> None:
+        """Append ``value`` wrapped at word boundaries to the help's width: the first line
+        starts after ``first`` columns already used (default ``indent``), later lines at
+        ``indent``; a word longer than a line is left whole (the view cuts it) rather than
+        split in the middle."""
+        lines = textwrap.wrap(" ".join(value.split()), width=max(10, self._width - indent),
+                              break_long_words=False, break_on_hyphens=False)
+        used = indent if first is None else first
+        for n, line in enumerate(lines or [""]):
+            pad = max(0, indent - used) if n == 0 else indent
+            text.append(" " * pad + line + "\n", style=style)
 
     def live_bindings(self) -> list[tuple[str, Binding]]:
         """(key, binding) in force on the screen below: its focused widget's first (the article
@@ -57,14 +84,20 @@ class HelpScreen(ModalScreen[None]):
     def keys_text(self) -> Text:
         text = Text("Keys (esc closes)\n", style="bold underline")
         group = ""
-        for row in binding_rows(self.live_bindings()):
+        rows = binding_rows(self.live_bindings())
+        # the key column as wide as its longest entry (up to a third of the box)
+        column = min(max([16, *(len(r.keys) for r in rows)]), max(16, self._width // 3))
+        for row in rows:
             if row.group != group:
                 group = row.group
                 text.append(f"\n{group}\n", style="bold")
-            text.append(f"  {row.keys:>16}  ", style="bold")
-            text.append(f"{row.description}\n")
-        text.append("  {:>16}  {}\n".format("label keys", "label the selection (or the word "
-                                              "under the cursor); while linking, also link it"))
+            keys = f"  {row.keys:>{column}}  "
+            text.append(keys, style="bold")
+            self._wrapped(text, row.description, column + 4, first=len(keys))
+        keys = f"  {'label keys':>{column}}  "
+        text.append(keys, style="bold")
+        self._wrapped(text, "label the selection (or the word under the cursor); while "
+                      "linking, also link it", column + 4, first=len(keys))
         return text
 
     def guidelines_text(self) -> Text:
@@ -80,12 +113,14 @@ class HelpScreen(ModalScreen[None]):
                 text.append("■ ", style=label.color)
                 text.append(f"{label.name}\n", style="bold")
                 if label.guideline:
-                    text.append(f"      {label.guideline.strip()}\n")
+                    self._wrapped(text, label.guideline, 6, first=0)
                 for role in label.roles:
-                    text.append(f"      {role.name}: {' | '.join(role.accepts)}"
-                                f"{' (repeats)' if role.repeat else ''}\n", style="dim")
+                    self._wrapped(text, f"{role.name}: {' | '.join(role.accepts)}"
+                                  f"{' (repeats)' if role.repeat else ''}", 6, "dim", first=0)
                 for attr in label.attributes:
-                    text.append(f"      {attr.name}: {' | '.join(attr.values)}\n", style="dim")
+                    default = f" (default {attr.default})" if attr.default else ""
+                    self._wrapped(text, f"{attr.name}: {' | '.join(attr.values)}{default}", 6,
+                                  "dim", first=0)
         return safe_rich(text)  # every schema string above, made safe in one pass
 
     def action_close(self) -> None:

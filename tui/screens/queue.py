@@ -34,7 +34,8 @@ class QueueScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="queue.open"),
         Binding("n", "next_undone", "Next undone", id="queue.next"),
-        Binding("q", "app.quit", "Quit", id="queue.quit"),
+        # the footer shows the app's ^q Quit already: two "Quit" entries read as two actions
+        Binding("q", "app.quit", "Quit", show=False, id="queue.quit"),
         Binding("slash,F", "filter", "Search", id="queue.filter"),
         Binding("escape", "clear_filter", "Clear search", show=False, id="queue.clear_filter"),
         Binding("u", "sort_uncertain", "Most uncertain first", id="queue.sort_uncertain"),

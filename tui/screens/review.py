@@ -32,9 +32,26 @@ from copydesk.projects.adjudicate import (
 from copydesk.projects.permissions import Policy
 from copydesk.projects.store import Store, StoreError
 from copydesk.tui.text import safe_text
+from copydesk.tui.wording import count_of
 from copydesk.tui.writes import WriteJob, WriteQueue
 
 STATUS_STYLE = {OPEN: "yellow", ACCEPTED: "green", REJECTED: "red"}
+
+
+def _pieces_cells(c: Candidate, text: str) -> tuple[str, str, Text]:
+    """Start, end and text cells of a candidate. A split span (a quote interrupted by its
+    source and cue) shows each piece, "…" between them: its outer bounds would show the
+    source and cue as part of the quote."""
+    parts = c.key.parts
+    if len(parts) < 2:
+        return str(c.start), str(c.end), safe_text(c.text, limit=50)
+    shown = Text()
+    each = max(8, 50 // len(parts))
+    for n, (a, b) in enumerate(parts):
+        if n:
+            shown.append(" … ", style="dim")
+        shown.append_text(safe_text(text[a:b], limit=each))
+    return (" ".join(str(a) for a, _ in parts), " ".join(str(b) for _, b in parts), shown)
 
 
 class ReviewScreen(Screen[None]):
@@ -101,8 +118,9 @@ class ReviewScreen(Screen[None]):
             f" · gold: {review.gold_status or 'todo'} · reviewer: {self.reviewer}",
         ))
         for i, c in enumerate(review.candidates):
+            starts, ends, shown = _pieces_cells(c, doc.text)
             table.add_row(
-                str(c.start), str(c.end), safe_text(c.text, limit=50), c.layer, c.label,
+                starts, ends, shown, c.layer, c.label,
                 ", ".join(c.annotators) or "(gold only)",
                 Text("yes" if c.unanimous else "NO", style="" if c.unanimous else "bold"),
                 Text(c.status, style=STATUS_STYLE.get(c.status, "")),
@@ -140,10 +158,13 @@ class ReviewScreen(Screen[None]):
 
         def done(result: object) -> None:
             if isinstance(result, AcceptResult):
-                extra = f", {len(result.link_ids)} link(s)" if result.link_ids else ""
-                skipped = f"; {len(result.skipped_links)} link(s) refused" \
+                extra = f", {count_of(len(result.link_ids), 'link')}" if result.link_ids else ""
+                skipped = f"; {count_of(len(result.skipped_links), 'link')} refused" \
                     if result.skipped_links else ""
-                self.say(f"accepted {candidate.label} {candidate.text!r}{extra}{skipped}")
+                settled = (f"; settled the conflict: {', '.join(result.settled)} rejected"
+                           if result.settled else "")
+                self.say(f"accepted {candidate.label} {candidate.text!r}{extra}{skipped}"
+                         f"{settled}")
             else:
                 self.say(f"rejected {candidate.label} {candidate.text!r}")
             if self.doc_id == doc_id:
@@ -170,7 +191,7 @@ class ReviewScreen(Screen[None]):
 
     def _waiting(self, count: int, what: str) -> None:
         if count and self.is_attached:
-            self.say(f"saving… {what} ({count} decision(s) waiting: another process is "
+            self.say(f"saving… {what} ({count_of(count, 'decision')} waiting: another process is "
                      "writing to the project)")
 
     def action_accept(self) -> None:
@@ -185,7 +206,7 @@ class ReviewScreen(Screen[None]):
             return
 
         def done(accepted: list[AcceptResult]) -> None:
-            self.say(f"accepted {len(accepted)} unanimous span(s)")
+            self.say(f"accepted {count_of(len(accepted), 'unanimous span')}")
             if self.doc_id == doc_id:
                 self.reload()
 

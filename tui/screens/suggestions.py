@@ -19,6 +19,7 @@ from rich.text import Text
 from copydesk.projects.suggest import is_suggestion_set
 from copydesk.tui.layout import SpanView
 from copydesk.tui.text import safe_text
+from copydesk.tui.wording import count_of
 
 if TYPE_CHECKING:
     from copydesk.projects.suggest.decisions import Suggestion
@@ -71,21 +72,24 @@ class SuggestionActions:
                 return sug
         return None
 
-    def describe_suggestion(self, sug: Suggestion) -> Text:
+    def describe_suggestion(self: AnnotateScreen, sug: Suggestion) -> Text:  # type: ignore[misc]
+        """A suggestion for the status line and side panel; its text in the view's display
+        order (right-to-left words reordered as the article shows them)."""
+        bidi = self.view.bidi
         out = Text()
         out.append("◌ suggestion ", style="bold italic")
         out.append(f"({sug.source}) ", style="dim")
         out.append(sug.head.label, style="bold")
         out.append(" ")
-        out.append_text(safe_text(sug.head.text, limit=50))
+        out.append_text(safe_text(sug.head.text, limit=50, bidi=bidi))
         for tail, role in sug.links:
             out.append(f"  {role}: ", style="dim")
-            out.append_text(safe_text(tail.text, limit=30))
+            out.append_text(safe_text(tail.text, limit=30, bidi=bidi))
         out.append(f"   {KEYS_HINT}", style="dim")
         return out
 
     def suggestion_count_text(self) -> str:
-        return f"  ·  {len(self.suggestions)} suggestions" if self.suggestions else ""
+        return f"  ·  {count_of(len(self.suggestions), 'suggestion')}" if self.suggestions else ""
 
     # ------------------------------------------------------------------ actions
     def action_accept_suggestion(self: AnnotateScreen) -> None:  # type: ignore[misc]

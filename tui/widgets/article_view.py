@@ -239,6 +239,14 @@ class ArticleView(ScrollView, can_focus=True):
             super().__init__(view)
             self.options = options
 
+    class MotionFailed(ViewMessage):
+        """A motion found nothing to go to: the cursor and selection stayed where they were,
+        and the screen says why (a silent no-op let a label key land on the wrong word)."""
+
+        def __init__(self, view: ArticleView, reason: str) -> None:
+            super().__init__(view)
+            self.reason = reason
+
     class Escape(ViewMessage):
         """Escape was pressed (after clearing the selection): lets the screen cancel a mode."""
 
@@ -387,13 +395,22 @@ class ArticleView(ScrollView, can_focus=True):
         return list(self._spans.spans)
 
     def selected_range(self) -> tuple[int, int] | None:
-        """The range a label would get: the selection snapped to graphemes (and tokens)."""
+        """The range a label would get: the selection snapped to graphemes (and tokens).
+
+        With token snapping, punctuation at either edge is left out (``motions.trim_punctuation``)
+        as a label key leaves it out, so the highlight drawn from this range is exactly what a
+        label key stores; None while the selection holds punctuation alone (a label key then
+        makes nothing, and nothing is highlighted)."""
         sel = self.selection
         if sel is None:
             return None
         start, end = sel
         if self._snap_tokens:
             start, end = self._index.snap_to_tokens(start, end)
+            trimmed = motions.trim_punctuation(self._index, start, end)
+            if trimmed is None:
+                return None
+            start, end = trimmed
         return self._index.snap_to_graphemes(start, end)
 
     def token_range_at(self, offset: int) -> tuple[int, int] | None:
@@ -610,11 +627,15 @@ class ArticleView(ScrollView, can_focus=True):
         target = self._spans.next_start(self._cursor)
         if target is not None:
             self.move_cursor(target)
+        else:
+            self.post_message(self.MotionFailed(self, "No span further on."))
 
     def action_cursor_prev_span(self) -> None:
         target = self._spans.prev_start(self._cursor)
         if target is not None:
             self.move_cursor(target)
+        else:
+            self.post_message(self.MotionFailed(self, "No span before the cursor."))
 
     def action_select_left(self) -> None:
         self.move_cursor(self._horizontal(-1), extend=True)
