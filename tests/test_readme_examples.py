@@ -27,12 +27,15 @@ NOT_RUN = {
     ("demo",): "the TUI (tests/test_e2e_tmux.py runs it in tmux)",
     ("annotate",): "the TUI (tests/test_e2e_*.py)",
     ("review",): "the TUI (tests/test_adjudicate.py)",
+    ("dashboard",): "the TUI (tests/test_dashboard_screen.py, tests/test_dashboard_tmux.py)",
     ("train",): "trains a spaCy model: minutes (tests/test_suggest_model.py)",
     ("suggest", "--model"): "needs the trained model of `train`",
     ("evaluate", "--brat"): "needs a brat corpus holding gold and a `rules` response "
                             "(parsed here only)",
     ("init", "news", "--database"): "needs a PostgreSQL server (tests/test_postgres.py)",
     ("team",): "needs a PostgreSQL server (tests/test_postgres.py)",
+    ("stats", "-p", "/tmp/wire"): "the generated project of benchmarks/bench_dashboard.py "
+                                  "(tests/test_lead_reports.py writes and parses the SVG)",
 }
 
 # README placeholders, and what stands in for them on the scratch project.
