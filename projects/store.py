@@ -7,6 +7,7 @@ Every write is checked against the document text and the schema before anything 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -266,6 +267,32 @@ def validate_link(schema: Schema, head: str, tail: str, role: str, *, same_span:
         raise StoreError(f"{head!r} already has a {role!r}; the schema allows one")
 
 
+def check_snapshot(snap: SchemaSnapshot) -> None:
+    """Refuse a stored schema whose text is not the text its sha256 names.
+
+    Every snapshot row is checked where it is read: a row written by hand (or planted by a
+    role that could once insert snapshots) must never become anyone's schema.
+    """
+    actual = hashlib.sha256(snap.text.encode("utf-8")).hexdigest()
+    if actual != snap.sha256:
+        raise StoreError(f"schema snapshot {snap.id} does not match its sha256 (stored "
+                         f"{snap.sha256[:12]}, text {actual[:12]}): it was altered outside "
+                         "copydesk; ask the database owner to remove that row")
+
+
+def snapshot_with_text(session: Session, schema: Schema) -> int | None:
+    """The id of the snapshot holding exactly `schema`'s text: the hash finds it and the text
+    is compared, so a row that only claims the hash is refused, never reused."""
+    snap = session.exec(
+        select(SchemaSnapshot).where(SchemaSnapshot.sha256 == schema.sha256)).first()
+    if snap is None:
+        return None
+    check_snapshot(snap)
+    if snap.text != schema.text:  # pragma: no cover - equal hashes of unequal texts
+        raise StoreError(f"schema snapshot {snap.id} has this schema's sha256 but another text")
+    return int(snap.id)  # type: ignore[arg-type]
+
+
 class Store:
     """The project database; every write is checked against the project's current schema.
 
@@ -312,11 +339,9 @@ class Store:
     @staticmethod
     def _snapshot_in(session: Session, schema: Schema) -> int:
         """The snapshot row holding exactly `schema`'s text, made if new."""
-        found = session.exec(
-            select(SchemaSnapshot.id).where(SchemaSnapshot.sha256 == schema.sha256)
-        ).first()
+        found = snapshot_with_text(session, schema)
         if found is not None:
-            return int(found)
+            return found
         snap = SchemaSnapshot(name=schema.name, version=str(schema.version),
                               sha256=schema.sha256, text=schema.text)
         session.add(snap)
@@ -351,7 +376,9 @@ class Store:
             if snap is None:
                 raise StoreError(f"the project's schema (snapshot {snapshot_id}) is missing "
                                  "from the database")
-            schema = parse_schema(snap.text, f"{self.db.path} (schema snapshot {snapshot_id})")
+            check_snapshot(snap)
+            schema = parse_schema(snap.text, f"{self.db.location} (schema snapshot "
+                                             f"{snapshot_id})")
             self._parsed[snapshot_id] = schema
         return schema
 
@@ -393,9 +420,7 @@ class Store:
         database names, so a schema nobody applied can never validate a write.
         """
         with self.db.read() as session:
-            found = session.exec(
-                select(SchemaSnapshot.id).where(SchemaSnapshot.sha256 == schema.sha256)
-            ).first()
+            found = snapshot_with_text(session, schema)
         if found is None:
             raise StoreError(f"schema {schema.name} {schema.version} was never applied to "
                              "this project; use `copydesk schema apply`")
@@ -405,8 +430,12 @@ class Store:
     def known_schema(self, sha256: str) -> bool:
         """True when some schema this project has had holds exactly this text hash."""
         with self.db.read() as session:
-            return session.exec(select(SchemaSnapshot.id).where(
-                SchemaSnapshot.sha256 == sha256)).first() is not None
+            snap = session.exec(select(SchemaSnapshot).where(
+                SchemaSnapshot.sha256 == sha256)).first()
+            if snap is None:
+                return False
+            check_snapshot(snap)
+            return True
 
     # ----------------------------------------------------------------- documents
     def add_documents(self, docs: Iterable[dict[str, Any]]) -> list[int | None]:
