@@ -18,13 +18,18 @@ from __future__ import annotations
 
 import gc
 import signal
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from copydesk.projects.errors import StoreError, is_sqlalchemy_error
+from copydesk.projects.errors import (
+    StoreBusy,
+    StoreError,
+    StoreUnavailable,
+    is_sqlalchemy_error,
+)
 from copydesk.projects.firstread import FirstScreen
 from copydesk.schema import Schema, SchemaError
 from copydesk.tui.writes import WriteQueue
@@ -64,6 +69,10 @@ class CopydeskApp(App[None]):
         self.doc_ids = doc_ids
         self._open_document = open_document
         self._schema_warned = False
+        # The database's one-line error while it cannot be reached, else None (see
+        # database_trouble); and whether ctrl+q was pressed once while edits wait for it.
+        self.database_down: str | None = None
+        self._quit_asked = False
         self.sub_title = f"{self.config.name} · {annotator}"
 
     # ------------------------------------------------------------------ the project
@@ -165,11 +174,70 @@ class CopydeskApp(App[None]):
     async def action_quit(self) -> None:
         """Quit once every edit made is saved (or refused): none is dropped on the way out."""
         pending = self._writes.pending if self._writes is not None else 0
+        if pending and self.writes.stalled:
+            if self._quit_asked:  # asked twice: leave, and say what was not saved
+                self.writes.stop()
+                self.exit(return_code=1, message=(
+                    f"copydesk: {pending} edit(s) were not saved: the database could not be "
+                    "reached"))
+                return
+            self._quit_asked = True
+            self.notify(f"{pending} edit(s) are waiting for the database and will be saved "
+                        "when it answers. Press ctrl+q again to quit without them.",
+                        severity="warning", timeout=15)
+            return
         if pending:
             self.notify(f"Saving {pending} edit(s) before quitting…", timeout=30)
             self.writes.when_idle(self.exit)
             return
         self.exit()
+
+    # ------------------------------------------------------------------ outages
+    def database_trouble(self, exc: StoreError) -> None:
+        """The database did not answer a read or a write: say so once, keep everything.
+
+        The annotator's place, the screen and the queued edits stay; the periodic check
+        (check_schema) notices when the server is back, and the screen then re-reads its
+        spans. Never an exit: an outage must not end anyone's work.
+        """
+        from copydesk.tui.text import safe_line
+
+        first = self.database_down is None
+        self.database_down = str(exc)
+        if first:
+            self.notify(safe_line(f"The database is unreachable: {exc}. Your place is kept; "
+                                  "edits wait in a queue and are saved when it is back."),
+                        severity="warning", timeout=10)
+        tell = getattr(self.screen, "database_unreachable", None)
+        if tell is not None:
+            pending = self._writes.pending if self._writes is not None else 0
+            tell(pending, str(exc))
+
+    def _database_back(self) -> None:
+        self.database_down = None
+        self._quit_asked = False
+        self.notify("The database is reachable again.", timeout=5)
+        if self._writes is not None and self._writes.pending:
+            return  # the queued saves refresh the screen as each one lands
+        for screen in self.screen_stack:
+            back = getattr(screen, "database_back", None)
+            if back is not None:
+                try:
+                    back()
+                except StoreError as exc:
+                    self.database_trouble(exc)
+                    return
+
+    async def run_action(self, action: Any, default_namespace: Any = None,
+                         namespaces: Any = None) -> bool:
+        """Every key's action, with an outage met on the way (a read of the store while the
+        server is away) shown on screen instead of ending the app: Textual stops a screen's
+        message loop on any exception a handler lets out."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except (StoreUnavailable, StoreBusy) as exc:
+            self.database_trouble(exc)
+            return True
 
     def on_mount(self) -> None:
         keymap = self.config.settings.get("keymap")
@@ -219,10 +287,20 @@ class CopydeskApp(App[None]):
         # and schema diffing is not needed to draw it (start-up time, `-X importtime`).
         from copydesk.projects.migrate import reload_schema, schema_changed
 
-        if not schema_changed(self.project):
+        try:
+            changed = schema_changed(self.project)
+        except (StoreUnavailable, StoreBusy) as exc:
+            self.database_trouble(exc)
+            return
+        if self.database_down is not None:
+            self._database_back()
+        if not changed:
             return
         try:
             schema = reload_schema(self.project)
+        except (StoreUnavailable, StoreBusy) as exc:
+            self.database_trouble(exc)
+            return
         except SchemaError as exc:
             if not self._schema_warned:  # say it once, not every poll
                 self._schema_warned = True

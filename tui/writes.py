@@ -12,6 +12,13 @@ transaction), plus what to do when it is saved or refused. The rule:
   and retries; the screen keeps taking keys and shows "Saving…", then "Saved" or "Not saved"
   for each edit as its transaction ends.
 
+When the database cannot be reached (a server restart, a dropped network, a lock held past
+the lock timeout), an edit is not refused: it joins the queue like a busy one, and the worker
+retries the head of the queue with a growing pause (RETRY_DELAYS) until the server answers,
+then saves the rest in order. `problem` holds the reason while it waits, so the screen can say
+"waiting for the database" with the count of queued edits. Nothing is shown as saved before
+its transaction committed, and a queued edit is run once it succeeds, never again.
+
 Callbacks always run on the UI thread, in submission order.
 """
 
@@ -26,10 +33,17 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
-from copydesk.projects.errors import StoreBusy, StoreError
+from copydesk.projects.errors import StoreBusy, StoreError, StoreUnavailable
 
 if TYPE_CHECKING:
     from copydesk.projects.db import Database
+
+
+# Seconds between attempts while the database is unreachable or locked: quick at first (a
+# restart takes a second or two), then every few seconds.
+RETRY_DELAYS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 3.0)
+# What makes an edit wait and be retried rather than refused.
+WAIT_ERRORS = (StoreBusy, StoreUnavailable)
 
 
 @dataclass
@@ -55,12 +69,16 @@ class WriteQueue:
         self._lock = threading.Lock()
         self._draining = False
         self._idle_callbacks: list[Callable[[], None]] = []
+        # Why the queue is waiting (the database's one-line error), or None while it is not.
+        self.problem: str | None = None
+        self._stop = threading.Event()
+        self.retry_delays = RETRY_DELAYS
 
     @property
     def pending(self) -> int:
         """Edits submitted but not yet saved or refused."""
         with self._lock:
-            return len(self._jobs) + (1 if self._draining else 0)
+            return len(self._jobs)  # the one running stays at the head until done
 
     def submit(self, job: WriteJob) -> None:
         with self._lock:
@@ -69,8 +87,10 @@ class WriteQueue:
             try:
                 with self.db.no_wait():
                     result = job.run()
-            except StoreBusy:
-                pass  # someone else is writing: wait for them in the worker, not here
+            except WAIT_ERRORS as exc:
+                # Someone else is writing, or the server is away: wait in the worker, not here.
+                if isinstance(exc, StoreUnavailable):
+                    self.problem = str(exc)
             except StoreError as exc:
                 job.failed(exc)
                 return
@@ -79,7 +99,7 @@ class WriteQueue:
                 return
         with self._lock:
             self._jobs.append(job)
-            count = len(self._jobs) + (1 if self._draining else 0)
+            count = len(self._jobs)
             start = not self._draining
             self._draining = True
         if self.on_waiting is not None:
@@ -96,29 +116,68 @@ class WriteQueue:
             with self._lock:
                 self._idle_callbacks.append(callback)
 
+    def stop(self) -> None:
+        """Stop retrying (the app is leaving without the queued edits)."""
+        self._stop.set()
+
+    @property
+    def stalled(self) -> bool:
+        """True while queued edits wait for an unreachable or locked database."""
+        return self.problem is not None and self.pending > 0
+
     def _drain(self) -> None:
         """Worker thread: run queued writes one by one; report each on the UI thread."""
+        tries = 0
         while True:
             with self._lock:
-                if not self._jobs:
+                if not self._jobs or self._stop.is_set():
                     self._draining = False
                     idle, self._idle_callbacks = self._idle_callbacks, []
                     break
-                job = self._jobs.popleft()
+                job = self._jobs[0]
             try:
                 result = job.run()
+            except WAIT_ERRORS as exc:
+                # Nothing of it was committed (the transaction failed): keep it at the head,
+                # say why, and try again after a pause, so later edits stay behind it.
+                self.problem = str(exc)
+                if self.on_waiting is not None:
+                    self._report(self.on_waiting, self.pending, job.what)
+                delay = self.retry_delays[min(tries, len(self.retry_delays) - 1)]
+                tries += 1
+                self._stop.wait(delay)
+                continue
             except StoreError as exc:
+                self._pop(job)
                 self._report(job.failed, exc)
             except Exception as exc:  # a bug: say so on the screen rather than lose the edit
+                self._pop(job)
                 self._report(job.failed, StoreError(f"not saved: {type(exc).__name__}: {exc}"))
             else:
+                self._pop(job)
                 self._report(job.done, result)
+            tries = 0
+            self.problem = None
         if self.on_waiting is not None:
             self._report(self.on_waiting, 0, "")
         for callback in idle:
             self._report(callback)
 
+    def _pop(self, job: WriteJob) -> None:
+        with self._lock:
+            if self._jobs and self._jobs[0] is job:
+                self._jobs.popleft()
+
     def _report(self, callback: Callable[..., None], *args: Any) -> None:
         # RuntimeError: the app has closed; the write itself is committed (or refused) anyway
-        with contextlib.suppress(RuntimeError):
+        try:
             self.app.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass
+        except StoreError as exc:
+            # The edit is saved, but showing it needed a read the database could not answer
+            # (it went away just after the commit): the app says so and re-reads later.
+            tell = getattr(self.app, "database_trouble", None)
+            if tell is not None:
+                with contextlib.suppress(RuntimeError, StoreError):
+                    self.app.call_from_thread(tell, exc)

@@ -324,12 +324,35 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         self.app.writes.submit(WriteJob(run, if_here(done), if_here(failed), what))
 
     def writes_waiting(self, count: int, what: str) -> None:
-        """The database is locked by another process: say the edit is on its way."""
+        """Edits wait: the database is locked by another process, or cannot be reached."""
+        if not count:
+            return  # all saved: each edit's own "Saved" line stays
+        if self.app.writes.problem is not None:
+            self.database_unreachable(count, self.app.writes.problem)
+            return
+        line = Text(f"Saving… {what}", style="bold yellow")
+        line.append(f"  ({count} edit(s) waiting: another process is writing to the "
+                    "project; keep working)", style="yellow")
+        self.say(line)
+
+    def database_unreachable(self, count: int, reason: str) -> None:
+        """The status line while the database does not answer: why, and what waits."""
+        line = Text("Waiting for the database", style="bold yellow")
+        if "waiting for the database" in reason:  # a lock held elsewhere, past the timeout
+            line.append(" (a lock is held elsewhere)", style="yellow")
+        else:
+            line.append(" (the server is unreachable)", style="yellow")
         if count:
-            line = Text(f"Saving… {what}", style="bold yellow")
-            line.append(f"  ({count} edit(s) waiting: another process is writing to the "
-                        "project; keep working)", style="yellow")
-            self.say(line)
+            line.append(f": {count} edit(s) queued, saved in order when it answers; "
+                        "keep working", style="yellow")
+        else:
+            line.append(": nothing is queued; edits you make now wait for it", style="yellow")
+        self.say(line)
+
+    def database_back(self) -> None:
+        """The server answers again and no edit is queued: re-read this set's rows."""
+        self.reload()
+        self.say("The database is back; everything is saved.")
 
     def spans_here(self) -> list[Span]:
         """Spans under the cursor, innermost first."""
