@@ -542,3 +542,83 @@ def test_libpq_parameters_pass_through_and_passwords_stay_out(tmp_path: Path, pg
     config.write_text(yaml.safe_dump(data))
     code, _, err = run(capsys, "stats", "-p", str(tmp_path / "b"))
     assert code == 1 and "PGPASSWORD" in err and "hunter2" not in err
+
+
+# --------------------------------------------------------------------------- db copy, rerun
+def _sqlite_project_with_a_span(tmp_path: Path) -> tuple[Path, int]:
+    proj = tmp_path / "proj"
+    with Project.init(proj) as project:
+        doc = add_text(project, TEXT, "t")
+        project.store.add_span(doc, "ann", "PERSON", *find(TEXT, "Irena Kostava"))
+    return proj, doc
+
+
+def test_db_copy_killed_after_its_commit_is_resumed_by_the_rerun(tmp_path: Path, pg_url: str,
+                                                                 capsys) -> None:
+    from copydesk.projects.db import Database
+    from copydesk.projects.dbcopy import copy_database
+
+    proj, doc = _sqlite_project_with_a_span(tmp_path)
+    with Project.open(proj) as project:  # what a run killed right after its commit leaves
+        target = Database(pg_url)
+        copy_database(project.store.db, target)
+        target.close()
+    code, out, err = run(capsys, "db", "copy", "-p", str(proj), pg_url)
+    assert code == 0, err
+    assert "already holds this project's copy" in out and "verified:" in out
+    assert yaml.safe_load((proj / "copydesk.yaml").read_text())["database"] == pg_url
+    with Project.open(proj) as project:
+        assert [s.text for s in project.store.spans(doc, "ann")] == ["Irena Kostava"]
+
+
+def test_db_copy_replace_clears_only_an_outdated_copy_it_made(tmp_path: Path, pg_url: str,
+                                                              capsys) -> None:
+    from copydesk.projects.db import Database
+    from copydesk.projects.dbcopy import copy_database
+
+    proj, doc = _sqlite_project_with_a_span(tmp_path)
+    with Project.open(proj) as project:
+        target = Database(pg_url)
+        copy_database(project.store.db, target)
+        target.close()
+        project.store.add_span(doc, "ann", "GPE", *find(TEXT, "Valmora"))  # work went on
+    code, _, err = run(capsys, "db", "copy", "-p", str(proj), pg_url)
+    assert code == 1 and "--replace" in err and err.count("\n") == 1
+    code, out, err = run(capsys, "db", "copy", "-p", str(proj), pg_url, "--replace")
+    assert code == 0, err
+    assert "outdated copy cleared" in out
+    with Project.open(proj) as project:
+        assert [s.label for s in project.store.spans(doc, "ann")] == ["PERSON", "GPE"]
+    # Data no copy of this project put there is never cleared, --replace or not.
+    other_proj, _ = _sqlite_project_with_a_span(tmp_path / "other")
+    code, _, err = run(capsys, "db", "copy", "-p", str(other_proj), pg_url, "--replace")
+    assert code == 1 and "no copy of this project put there" in err
+
+
+def test_db_copy_to_sqlite_killed_midway_leaves_no_project_file_and_reruns(
+        tmp_path: Path, pg_url: str, capsys, monkeypatch) -> None:
+    from copydesk.projects import dbcopy
+
+    proj = tmp_path / "proj"
+    with Project.init(proj, database=pg_url) as project:
+        doc = add_text(project, TEXT, "t")
+        project.store.add_span(doc, "ann", "PERSON", *find(TEXT, "Irena Kostava"))
+    # A kill -9 of an earlier run left its half-written file behind.
+    (proj / "copydesk.db.partial").write_bytes(b"SQLite format 3\x00 half a page")
+    real = dbcopy.copy_database
+
+    def killed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real(*args, **kwargs)
+        raise KeyboardInterrupt  # stopped before verification and the rename
+
+    monkeypatch.setattr(dbcopy, "copy_database", killed)
+    code, _, err = run(capsys, "db", "copy", "-p", str(proj), "sqlite")
+    assert code != 0 and "interrupted" in err
+    assert not (proj / "copydesk.db").exists()  # nothing that looks like the project's db
+    monkeypatch.setattr(dbcopy, "copy_database", real)
+    code, _, err = run(capsys, "db", "copy", "-p", str(proj), "sqlite")
+    assert code == 0, err
+    assert not (proj / "copydesk.db.partial").exists()
+    with Project.open(proj) as project:
+        assert project.store.db.path == proj / "copydesk.db"
+        assert [s.text for s in project.store.spans(doc, "ann")] == ["Irena Kostava"]
