@@ -9,7 +9,11 @@ and the attacks are the raw SQL an annotator could type into `psql`.
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -28,7 +32,10 @@ from copydesk.projects.project import Project
 from copydesk.tui.cli import main
 
 TEXT = "Police detained Irena Kostava in Valmora on Tuesday, officials said."
-PASSWORDS = {"postgres": "root-pw", "lena": "lena-pw", "ann": "ann-pw", "bob": "bob-pw"}
+PASSWORDS = {"postgres": "root-pw", "lena": "lena-pw", "ann": "ann-pw", "bob": "bob-pw",
+             # the README's set-up (test_the_readme_set_up_works_as_written_on_a_fresh_server)
+             "lead": "lead-secret", "leyla": "leyla-secret", "omar": "omar-secret"}
+REPO = Path(__file__).resolve().parents[1]
 PROJECT_LOCK = 0x636F7079  # the advisory key older versions serialised every writer on
 
 
@@ -320,3 +327,32 @@ def test_connect_timeout_in_the_url_reaches_libpq(tmp_path: Path, capsys) -> Non
         silent.close()
     assert code == 1 and "database unavailable" in err
     assert took < 5, took  # the default would wait 10 s
+
+
+# --------------------------------------------------------------------------- the README
+def test_the_readme_set_up_works_as_written_on_a_fresh_server(server: PgServer,
+                                                             tmp_path: Path) -> None:
+    """The README's PostgreSQL block, run by bash line for line; only the host and port are
+    this test server's. The lead is no superuser: CREATEDB and CREATEROLE are what it needs."""
+    if shutil.which("psql") is None or shutil.which("createdb") is None:
+        pytest.skip("psql/createdb are not installed (apt-get install postgresql-client)")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- postgres-setup:[^>]*-->\n```sh\n(.*?)```", readme, re.S)
+    assert found, "the README's PostgreSQL set-up block is marked postgres-setup"
+    script = (found.group(1).replace("db.newsroom.internal", "127.0.0.1")
+              .replace(":5432/", f":{server.port}/"))
+    env = {**os.environ, "PGPORT": str(server.port),
+           "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert re.search(r"leyla\s+.*annotator", done.stdout), done.stdout
+    assert re.search(r"omar\s+.*reviewer", done.stdout), done.stdout
+    with connect(server, "leyla", "news") as conn:  # her own login, her own password
+        assert conn.execute("SELECT current_user").fetchone() == ("leyla",)
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO schema_snapshot (name, version, sha256, text, "
+                         "created_at) VALUES ('x', '1', 'abc', 'labels: []', '')")
+    with connect(server, "lead", "postgres") as conn:
+        assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = 'lead'"
+                            ).fetchone() == (False,)
