@@ -374,10 +374,13 @@ class PostgresBackend(Backend):
         # who may write a set lock its row, so nobody can stall another annotator's saves
         # (a public advisory lock could: pg_advisory_lock is open to every role). A set not
         # made yet is created under an advisory lock, which lock_timeout bounds.
-        session.execute(text('LOCK TABLE "current_schema" IN ACCESS SHARE MODE'))
+        # One round trip: naming current_schema in the query takes its ACCESS SHARE lock
+        # (every relation a statement names is locked when it is parsed), the row lock is
+        # on the set alone.
         found = session.execute(text(
             "SELECT id FROM annotation_set WHERE document_id = :d AND annotator = :a "
-            "FOR UPDATE"), {"d": int(document_id), "a": annotator}).first()
+            'AND NOT EXISTS (SELECT 1 FROM "current_schema" WHERE id < 0) '
+            "FOR UPDATE OF annotation_set"), {"d": int(document_id), "a": annotator}).first()
         if found is None:
             session.execute(text("SELECT pg_advisory_xact_lock(:d, hashtext(:a))"),
                             {"d": int(document_id), "a": annotator})
