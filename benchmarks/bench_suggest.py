@@ -50,7 +50,7 @@ from copydesk.projects.suggest.write import select_documents  # noqa: E402
 from copydesk.projects.textutil import tokenize  # noqa: E402
 
 GOLD = REPO / "tests" / "data" / "suggest" / "attribution-gold.txt"
-SAMPLE = REPO.parent / "shared" / "samples" / "kurdistan24-kirkuk-isis.txt"
+SAMPLE = REPO / "tests" / "data" / "articles" / "kirkuk-hamrin-patrols.txt"
 LATIN = ["ka", "ro", "mi", "dan", "sel", "vor", "tu", "al", "ben", "har", "is", "lo", "nar"]
 ARABIC = ["كر", "مو", "سل", "بغ", "دا", "ري", "نا", "حم", "قا", "زي"]
 SENTENCE = ("the council said on monday that water prices would rise after floods in the "
@@ -253,7 +253,7 @@ async def keys_session(source_args: list[str], reject_every: int) -> tuple[int, 
 
 def bench_keys() -> None:
     if not SAMPLE.exists():
-        print("keys: ../shared/samples is missing; skipped")
+        print("keys: the test article is missing; skipped")
         return
     with tempfile.TemporaryDirectory() as tmp:
         gaz = Path(tmp) / "gpe.txt"

@@ -7,7 +7,7 @@
         #   mkdir -p /tmp/base/pkg/copydesk; ln -s /tmp/base/src/{schema,projects,exports,tui} \\
         #       /tmp/base/pkg/copydesk/
 
-Each task starts at the start of its sentence on ../shared/samples/kurdistan24-kirkuk-isis.txt
+Each task starts at the start of its sentence on tests/data/articles/kirkuk-hamrin-patrols.txt
 (80x24, 256 colours as over SSH). A count is printed only when the database afterwards holds
 exactly the structure, so a sequence that stopped working cannot report a figure.
 """
@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO / "tests"))
 from keys_tasks import EVENT, QUOTE, key_count, run_task, sentence_presses  # noqa: E402
 from tmux import Tmux, copydesk_command  # noqa: E402
 
-SAMPLE = REPO.parent / "shared" / "samples" / "kurdistan24-kirkuk-isis.txt"
+SAMPLE = REPO / "tests" / "data" / "articles" / "kirkuk-hamrin-patrols.txt"
 
 # The fewest keys the start commit allowed (no quote/name/verb motions, no find, `w` stops on
 # punctuation, a link needs both spans labelled first and asks for the role in a picker).

@@ -12,7 +12,7 @@ import shutil
 import tempfile
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,9 @@ import orjson
 from copydesk.exports.model import ExportError, ExportSpan, ExportSummary, Record
 from copydesk.projects.textutil import tokenize
 
-__all__ = ["atomic_dir", "atomic_file", "check_target", "fast_json", "iob_tags", "split_tokens",
-           "standard_json", "token_span", "tokens_of"]
+__all__ = ["atomic_dir", "atomic_file", "check_target", "clear_leftovers", "fast_json",
+           "fsync_tree", "iob_tags", "pid_alive", "split_tokens", "standard_json", "token_span",
+           "tokens_of"]
 
 
 # `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`, the exports' JSON layout
@@ -159,11 +160,102 @@ def _umask() -> int:
 
 def _tmp_sibling(out: Path, suffix: str) -> Path:
     """A fresh folder beside `out`, with the permissions a plain `mkdir` would give it
-    (`mkdtemp` makes it 0700, which would then become the exported folder's mode)."""
+    (`mkdtemp` makes it 0700, which would then become the exported folder's mode). Its name
+    carries this process's id, so a later run can tell a dead run's leftovers from a live
+    run's work (`clear_leftovers`)."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", suffix=suffix, dir=out.parent))
+    folder = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", suffix=suffix,
+                                   dir=out.parent))
     folder.chmod(0o777 & ~_umask())
     return folder
+
+
+# What a run of ours leaves beside OUT while it works: the temporary output, the part files of
+# worker processes, and a replaced folder on its way out. `KIND-PID-random` (or `old-PID`).
+_LEFTOVER_KINDS = ("tmp", "parts", "old")
+# Leftovers named by an older copydesk carry no process id: cleared once this old.
+_UNNAMED_LEFTOVER_SECONDS = 6 * 3600
+
+
+def pid_alive(pid: int) -> bool:
+    """True when process `pid` exists (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive, and not ours to judge
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def clear_leftovers(out: Path) -> list[Path]:
+    """Remove what a dead run of ours left beside `out` (a `kill -9`, a power cut): hidden
+    temporary outputs and part folders whose process is gone. A live run's are kept, so two
+    exports to one place do not undo each other. Returns what was removed."""
+    import re
+    import time
+
+    parent = out.parent
+    if not parent.is_dir():
+        return []
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.({'|'.join(_LEFTOVER_KINDS)})-"
+                         r"(?:(\d+)(?:-|$))?")
+    removed: list[Path] = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return []
+    for entry in entries:
+        found = pattern.match(entry.name)
+        if found is None:
+            continue
+        pid = found.group(2)
+        if pid is not None:
+            if int(pid) == os.getpid() or pid_alive(int(pid)):
+                continue
+        else:
+            try:
+                age = time.time() - entry.lstat().st_mtime
+            except OSError:
+                continue
+            if age < _UNNAMED_LEFTOVER_SECONDS:
+                continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed.append(entry)
+    return removed
+
+
+def fsync_tree(path: Path) -> None:
+    """Flush `path` (a file, or a folder and every file in it) to the disk, before the rename
+    that publishes it: without this a power cut can leave a complete-looking empty file."""
+    if path.is_dir():
+        for root, _dirs, files in os.walk(path):
+            for name in files:
+                _fsync(Path(root, name), os.O_RDONLY)
+            _fsync_dir(Path(root))
+    else:
+        _fsync(path, os.O_RDONLY)
+
+
+def _fsync(path: Path, flags: int) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    """Make a rename inside `path` durable; some systems cannot open a folder: skipped."""
+    with suppress(OSError):
+        _fsync(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
 
 
 def check_target(out: Path, *, folder: bool, force: bool) -> None:
@@ -194,7 +286,9 @@ def atomic_file(out: Path, *, force: bool = False) -> Iterator[Path]:
     tmp = folder / out.name
     try:
         yield tmp
+        fsync_tree(tmp)
         os.replace(tmp, out)
+        _fsync_dir(out.parent)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -210,13 +304,16 @@ def atomic_dir(out: Path, *, force: bool) -> Iterator[Path]:
     tmp = _tmp_sibling(out, "")
     try:
         yield tmp
+        fsync_tree(tmp)
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
             os.replace(out, old)
             os.replace(tmp, out)
+            _fsync_dir(out.parent)
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, out)
+            _fsync_dir(out.parent)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

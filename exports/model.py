@@ -92,6 +92,9 @@ class ExportOptions:
     rename: dict[str, str] = field(default_factory=dict)
     # worker processes (`--jobs`); 0 = one per core, 1 = this process only (exports.parallel)
     jobs: int = 0
+    # machine suggestion sets (suggest:*) are left out unless named or this is set
+    # (projects.suggest.selection)
+    include_suggestions: bool = False
 
 
 @dataclass

@@ -23,6 +23,7 @@ from copydesk.exports.model import ExportError, ExportLink, ExportOptions, Expor
 from copydesk.projects import fragments as frag
 from copydesk.projects.models import AnnotationSet, Document, Link, Span, SuggestionDecision
 from copydesk.projects.store import Store
+from copydesk.projects.suggest.selection import people_clause
 
 _DOC = Document.__table__  # type: ignore[attr-defined]
 _SET = AnnotationSet.__table__  # type: ignore[attr-defined]
@@ -243,9 +244,12 @@ def _set_filter(options: ExportOptions) -> list:
     clauses = []
     if options.status != "all":
         clauses.append(_SET.c.status == options.status)
+    names = [*options.annotators, *([options.prefer] if options.prefer else [])]
     if options.annotators:
-        names = [*options.annotators, *([options.prefer] if options.prefer else [])]
         clauses.append(_SET.c.annotator.in_(names))
+    people = people_clause(_SET.c.annotator, include=options.include_suggestions, named=names)
+    if people is not None:
+        clauses.append(people)
     return clauses
 
 

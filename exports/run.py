@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from copydesk.exports import parallel
-from copydesk.exports.common import atomic_dir, atomic_file, check_target
+from copydesk.exports.common import atomic_dir, atomic_file, check_target, clear_leftovers
 from copydesk.exports.model import FORMATS, ExportError, ExportOptions, ExportSummary, Stream
 from copydesk.exports.reader import assign_splits, iter_records, read_plan
 from copydesk.projects.store import Store
@@ -40,7 +40,37 @@ EXTENSIONS = {"jsonl": "jsonl", "spacy": "spacy", "conll": "conll"}
 
 def run_export(store: Store, schema: Schema, fmt: str, out: Path | str,
                options: ExportOptions, progress: ProgressFn | None = None) -> ExportSummary:
-    """Export the project; returns the summary. Raises ExportError with nothing written."""
+    """Export the project; returns the summary. Raises ExportError with nothing written.
+
+    What a killed earlier run left beside OUT is cleared first (`clear_leftovers`), and an
+    error of the disk (full, read-only, quota) names OUT instead of a bare `[Errno 28]`."""
+    out = Path(out)
+    clear_leftovers(out)
+    try:
+        return _run_export(store, schema, fmt, out, options, progress)
+    except OSError as exc:
+        if isinstance(exc, ExportError):
+            raise
+        raise ExportError(disk_error(out, exc)) from exc
+
+
+def disk_error(out: Path, exc: OSError) -> str:
+    """One line for an OSError met while writing `out`."""
+    import errno
+
+    if exc.errno == errno.ENOSPC:
+        what = "no space left on the device"
+    elif exc.errno == errno.EDQUOT:
+        what = "disk quota exceeded"
+    else:
+        what = (exc.strerror or str(exc)).rstrip(".").lower()
+    where = f" (at {exc.filename})" if exc.filename and str(exc.filename) != str(out) else ""
+    return (f"{out}: {what} while writing the export{where}; nothing was written "
+            "(the temporary files were removed)")
+
+
+def _run_export(store: Store, schema: Schema, fmt: str, out: Path,
+                options: ExportOptions, progress: ProgressFn | None = None) -> ExportSummary:
     if fmt not in FORMATS:
         raise ExportError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     out = Path(out)

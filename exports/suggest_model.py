@@ -84,7 +84,10 @@ def training_docs(store: Store, schema: Any, annotator: str | None, lang: str) -
         if not out.exists():
             return []
         nlp = spacy.blank(lang)
-        return list(DocBin().from_disk(out).get_docs(nlp.vocab))
+        # Above 500 records the export writes a folder of shards (part-00001.spacy, ...)
+        # where one file was asked for: read them all, in order.
+        files = sorted(out.glob("*.spacy")) if out.is_dir() else [out]
+        return [doc for file in files for doc in DocBin().from_disk(file).get_docs(nlp.vocab)]
 
 
 def train(store: Store, schema: Any, out_dir: Path, *, annotator: str | None = None,

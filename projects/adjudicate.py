@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.agreement import SpanKey
 from copydesk.projects.gold import DECISIONS, REOPENED, reopened_documents
-from copydesk.projects.models import Action, AnnotationSet, Document, Link, Span
+from copydesk.projects.models import Action, AnnotationSet, Document, Link, Span, utcnow
 from copydesk.projects.permissions import GOLD, Policy, check_review
-from copydesk.projects.store import Store, StoreError
+from copydesk.projects.store import Store, StoreError, validate_link, validate_span
 from copydesk.projects.suggest import PREFIX as SUGGESTION_PREFIX
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"
@@ -369,10 +371,153 @@ def auto_accept_unanimous(store: Store, doc_id: int, reviewer: str, *,
 
     Each acceptance is its own logged decision, so the log does not hide bulk choices. With a
     single done annotator nothing is unanimous: one person's marks are not agreement.
+    One transaction for the document (see `_accept_unanimous_in`).
     """
     _authorise(reviewer, policy)
-    return [accept(store, doc_id, reviewer, c, policy=policy)
-            for c in candidates(store, doc_id).open if c.unanimous]
+    return store.db.run_write(
+        lambda session: _accept_unanimous_in(session, store, doc_id, reviewer))
+
+
+def accept_unanimous(store: Store, doc_ids: Sequence[int], reviewer: str, *,
+                     policy: Policy | None = None,
+                     progress: Callable[[int, int], None] | None = None) -> tuple[int, int]:
+    """`review --accept-unanimous`: `auto_accept_unanimous` over many documents, one
+    transaction per document (a kill loses at most the document in flight, and annotators'
+    saves wait for one document, not the whole run). Returns (spans accepted, documents
+    changed); `progress(done, total)` after each document.
+
+    The cost is linear in the documents' spans and links: each document's candidates are
+    merged once, not once per accepted span as a loop of `accept` calls does.
+    """
+    _authorise(reviewer, policy)
+    spans = changed = 0
+    for done, doc_id in enumerate(doc_ids, 1):
+        results = store.db.run_write(
+            lambda session, d=doc_id: _accept_unanimous_in(session, store, d, reviewer))
+        spans += len(results)
+        changed += bool(results)
+        if progress is not None:
+            progress(done, len(doc_ids))
+    return spans, changed
+
+
+def _accept_unanimous_in(session: Session, store: Store, doc_id: int,
+                         reviewer: str) -> list[AcceptResult]:
+    """Every open unanimous candidate of one document into gold, in one pass: the same rows
+    and the same log as accepting them one by one in candidate order (an `add_span` and an
+    `accept` action per span, an `add_link` per link copied with the later of its ends).
+
+    Each span and link is checked by the store's own rules (`validate_span`,
+    `validate_link`), then rows go in with one Core insert per table, so a document costs a
+    fixed number of statements whatever its size; a refused link is skipped and logged with
+    its decision, as `accept` does."""
+    review = _candidates(session, doc_id)
+    chosen = [c for c in review.open if c.unanimous]
+    if not chosen:
+        return []
+    schema = store._schema_in(session)
+    text = store.document_text(session, doc_id)
+    gold_set = store._set(session, doc_id, GOLD)
+    gold_id = int(gold_set.id)  # type: ignore[arg-type]
+    conn = session.connection()
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for cand in chosen:
+        key = cand.key
+        parts = (frag.join_line_breaks(text, key.fragments) if key.fragments
+                 else ((key.start, key.end),))
+        layer, covered, attrs = validate_span(
+            schema, doc_id, text, key.label, key.start, key.end, text=cand.text,
+            attributes=json.loads(cand.attributes or "{}"), fragments=parts)
+        rows.append({"set_id": gold_id, "document_id": doc_id, "layer": layer,
+                     "label": key.label, "start": key.start, "end": key.end, "text": covered,
+                     "attributes": json.dumps(attrs, sort_keys=True, ensure_ascii=False),
+                     "schema_id": store.schema_id, "stale": "", "created_at": now,
+                     "fragments": frag.encode(parts)})
+    span_ids = _insert_rows(conn, _SPAN_TABLE, rows)
+    actions = [_action(gold_id, GOLD, now, "add_span", {"span": {"id": span_id, **row}},
+                       store.session_id) for span_id, row in zip(span_ids, rows, strict=True)]
+
+    order = {cand.key: i for i, cand in enumerate(chosen)}
+    gold_spans = _spans(session, gold_id)
+    gold = {_key(s): int(s.id) for s in gold_spans}  # type: ignore[arg-type]
+    label_of = {int(s.id): s.label for s in gold_spans}  # type: ignore[arg-type]
+    taken: dict[int, list[tuple[object, str]]] = {}
+    for lk in _links(session, gold_id, fresh=True):
+        taken.setdefault(lk.head_id, []).append((lk.tail_id, lk.role))
+    link_ids: list[list[int]] = [[] for _ in chosen]
+    skipped: list[list[str]] = [[] for _ in chosen]
+    new_links: list[tuple[int, dict[str, Any]]] = []  # (owner decision, row)
+    for name in review.annotators:  # a unanimous candidate is every done annotator's
+        aset = _set(session, doc_id, name)
+        set_id = aset.id if aset else None
+        by_id = {int(s.id): _key(s) for s in _spans(session, set_id)}  # type: ignore[arg-type]
+        for link in _links(session, set_id, fresh=True):
+            head, tail = by_id.get(link.head_id), by_id.get(link.tail_id)
+            if head is None or tail is None or head not in gold or tail not in gold:
+                continue
+            ends = [order[k] for k in (head, tail) if k in order]
+            if not ends:
+                continue  # neither end accepted now: not this run's to copy
+            head_id, tail_id, owner = gold[head], gold[tail], max(ends)
+            siblings = taken.setdefault(head_id, [])
+            if (tail_id, link.role) in siblings:
+                continue  # already in gold (another annotator's copy of the same link)
+            try:
+                validate_link(schema, label_of[head_id], label_of[tail_id], link.role,
+                              same_span=head_id == tail_id, tail_key=tail_id,
+                              siblings=siblings)
+            except StoreError as exc:
+                skipped[owner].append(f"{link.role} {head_id}->{tail_id}: {exc}")
+                continue
+            siblings.append((tail_id, link.role))
+            new_links.append((owner, {"set_id": gold_id, "head_id": head_id,
+                                      "tail_id": tail_id, "role": link.role,
+                                      "schema_id": store.schema_id, "stale": "",
+                                      "created_at": now}))
+    new_links.sort(key=lambda item: item[0])  # in decision order, as one-by-one adds them
+    ids = _insert_rows(conn, _LINK_TABLE, [row for _, row in new_links])
+    for link_id, (owner, row) in zip(ids, new_links, strict=True):
+        link_ids[owner].append(link_id)
+        actions.append(_action(gold_id, GOLD, now, "add_link", {"link": {"id": link_id, **row}},
+                               store.session_id))
+    for i, cand in enumerate(chosen):
+        actions.append(_action(gold_id, reviewer, now, "accept", {
+            "key": cand.key.to_json(), "annotators": list(cand.annotators),
+            "span_id": span_ids[i], "link_ids": link_ids[i], "skipped_links": skipped[i],
+            "reviewer": reviewer}, store.session_id))
+    _insert_rows(conn, _ACTION_TABLE, actions, read_ids=False)
+    if len(chosen) == len(review.open) and gold_set.status != "done":
+        store._set_status(session, doc_id, GOLD, "done")  # nothing open: gold is finished
+    return [AcceptResult(span_ids[i], link_ids[i], skipped[i]) for i in range(len(chosen))]
+
+
+_SPAN_TABLE = Span.__table__  # type: ignore[attr-defined]
+_LINK_TABLE = Link.__table__  # type: ignore[attr-defined]
+_ACTION_TABLE = Action.__table__  # type: ignore[attr-defined]
+
+
+def _action(set_id: int, who: str, at: str, kind: str, payload: dict[str, Any],
+            session_id: str | None) -> dict[str, Any]:
+    return {"set_id": set_id, "annotator": who, "at": at, "kind": kind, "session": session_id,
+            "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True)}
+
+
+def _insert_rows(conn: Any, table: Any, rows: list[dict[str, Any]], *,
+                 read_ids: bool = True) -> list[int]:
+    """One executemany INSERT; the new ids in row order (read back: we hold the write lock,
+    and AUTOINCREMENT ids may skip, so they are not assumed)."""
+    if not rows:
+        return []
+    before = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar())
+    conn.execute(insert(table), rows)
+    if not read_ids:
+        return []
+    ids = [int(r[0]) for r in conn.execute(
+        select(table.c.id).where(table.c.id > before).order_by(table.c.id))]
+    if len(ids) != len(rows):  # pragma: no cover - the write lock is ours
+        raise StoreError("new row ids could not be read back; nothing was accepted")
+    return ids
 
 
 def decision_log(store: Store, doc_id: int) -> list[dict[str, Any]]:

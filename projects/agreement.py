@@ -52,6 +52,7 @@ from copydesk.projects import fragments as frag
 from copydesk.projects.models import AnnotationSet, Document, Link, Span
 from copydesk.projects.permissions import GOLD
 from copydesk.projects.store import Store, StoreError
+from copydesk.projects.suggest.selection import people_clause
 from copydesk.projects.textutil import tokenize
 from copydesk.schema.model import ATTRIBUTION, EVENT, LAYERS
 
@@ -344,13 +345,23 @@ class DocAnnotations:
 
 
 def load_done(store: Store, *, layers: Sequence[str] | None = None,
-              doc_ids: Sequence[int] | None = None, min_annotators: int = 2
+              doc_ids: Sequence[int] | None = None, min_annotators: int = 2,
+              annotators: Sequence[str] = (), include_suggestions: bool = False
               ) -> list[DocAnnotations]:
-    """Documents with at least `min_annotators` done sets (gold excluded), keys only."""
+    """Documents with at least `min_annotators` done sets, keys only. Gold is excluded, and so
+    are machine suggestion sets unless `include_suggestions` or named in `annotators` (a table
+    comparing people with a regex misleads; projects.suggest.selection). `annotators`, when
+    given, limits the sets to those names."""
     wanted = set(layers) if layers else None
     with store.db.read() as session:
         query = select(AnnotationSet).where(AnnotationSet.status == "done",
                                             AnnotationSet.annotator != GOLD)
+        if annotators:
+            query = query.where(col(AnnotationSet.annotator).in_(list(annotators)))
+        people = people_clause(AnnotationSet.annotator, include=include_suggestions,
+                               named=annotators)
+        if people is not None:
+            query = query.where(people)
         if doc_ids is not None:
             query = query.where(col(AnnotationSet.document_id).in_(list(doc_ids)))
         sets = list(session.exec(query).all())
@@ -515,15 +526,18 @@ def _doc_agreement(doc: DocAnnotations, layers: Sequence[str]) -> DocumentAgreem
 
 
 def agreement(store: Store, *, layer: str | None = None, per_document: bool = False,
-              doc_ids: Sequence[int] | None = None) -> AgreementReport:
-    """Every figure in the module docstring, for done work in `store` (optionally one layer)."""
+              doc_ids: Sequence[int] | None = None, annotators: Sequence[str] = (),
+              include_suggestions: bool = False) -> AgreementReport:
+    """Every figure in the module docstring, for done work in `store` (optionally one layer,
+    or only some annotators); suggestion sets only when named or included (see load_done)."""
     layers = project_layers(store)
     if layer is not None:
         if layer not in layers:
             raise StoreError(f"no layer {layer!r} in schema {store.schema.name!r}; "
                              f"layers: {', '.join(layers)}")
         layers = [layer]
-    docs = load_done(store, layers=layers, doc_ids=doc_ids)
+    docs = load_done(store, layers=layers, doc_ids=doc_ids, annotators=annotators,
+                     include_suggestions=include_suggestions)
     names = sorted({a for doc in docs for a in doc.annotators})
     pairs: dict[tuple[str, str], PairAgreement] = {}
     pair_labels: dict[tuple[str, str], dict[str, tuple[list[str], list[str]]]] = {}

@@ -107,11 +107,51 @@ class ProjectConfig:
         if not isinstance(name, str) or not isinstance(schema, str):
             raise ProjectError(f"{path}: `name` and `schema` must be text")
         _check_bidi_settings(path, settings)
+        _check_plain_names(path, text, name, data)
         return cls(
             name=name, schema=schema, annotators=list(data.get("annotators") or []),
             reviewers=list(data.get("reviewers") or []),
             settings={**DEFAULT_SETTINGS, **settings}, database=database,
         )
+
+
+def _check_plain_names(path: Path, text: str, name: str, data: dict[str, Any]) -> None:
+    """No control or bidi character in the project name or a person's name: they are drawn on
+    the queue screen and printed by commands, and a shared project folder is untrusted (a name
+    holding ESC ] 0 ; ... BEL would retitle the terminal). Refused with the line."""
+    from copydesk.schema.validate import control_char
+
+    found: list[tuple[str, str, int]] = []  # (field, character, index in a list or -1)
+    bad = control_char(name)
+    if bad is not None:
+        found.append(("name", bad, -1))
+    for key in ("annotators", "reviewers"):
+        for index, who in enumerate(data.get(key) or []):
+            bad = control_char(who)
+            if bad is not None:
+                found.append((key, bad, index))
+    if not found:
+        return
+    key, bad, index = found[0]
+    line = _line_of(text, key, index)
+    what = "`name`" if index < 0 else f"`{key}` entry {index + 1}"
+    raise ProjectError(f"{path}:{line}: {what} holds the control character {bad}; names must "
+                       "be plain visible text")
+
+
+def _line_of(text: str, key: str, index: int) -> int:
+    """1-based line of top-level `key`'s value (or of its list item `index`), from the YAML
+    node tree (composed only, nothing constructed); 1 when it cannot be told."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return 1
+    for key_node, value in getattr(root, "value", []):
+        if getattr(key_node, "value", None) == key:
+            if index >= 0 and isinstance(value, yaml.SequenceNode) and index < len(value.value):
+                value = value.value[index]
+            return int(value.start_mark.line) + 1
+    return 1
 
 
 def _check_bidi_settings(path: Path, settings: dict[str, Any]) -> None:

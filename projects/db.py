@@ -66,6 +66,10 @@ class Database:
     def location(self) -> str:
         return self.backend.location
 
+    def error_of(self, exc: SQLAlchemyError) -> StoreError:
+        """The one-line StoreError a database error becomes (what every write raises)."""
+        return self._error(exc)
+
     def _error(self, exc: SQLAlchemyError, *, exhausted: bool = True) -> StoreError:
         """The one line a user sees. IntegrityError (a row another writer removed or re-added
         meanwhile), DataError, a corrupt file...: the transaction was rolled back, nothing was

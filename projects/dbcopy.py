@@ -34,7 +34,8 @@ from copydesk.projects.db import Database, StoreError
 
 # Parents before children (foreign keys are checked row by row on PostgreSQL).
 TABLES: tuple[str, ...] = ("document", "schema_snapshot", "current_schema", "annotation_set",
-                           "span", "link", "assignment", "action", "suggestion_decision")
+                           "span", "link", "assignment", "action", "suggestion_decision",
+                           "document_uncertainty")
 _CHUNK = 2000
 
 
@@ -80,6 +81,16 @@ def _table(name: str) -> Table:
     return SQLModel.metadata.tables[name]
 
 
+def _key(table: Table) -> list:
+    """The primary key's columns: rows are read in this order (not every table has `id`)."""
+    return list(table.primary_key.columns)
+
+
+def _counted(names: tuple[str, ...]) -> list[str]:
+    """The tables whose ids the database hands out (an `id` column): their counters move."""
+    return [name for name in names if "id" in _table(name).c]
+
+
 def table_digests(db: Database) -> dict[str, tuple[int, str]]:
     """(rows, sha256 of every row in id order) per table: equal digests, equal data."""
     out: dict[str, tuple[int, str]] = {}
@@ -88,7 +99,7 @@ def table_digests(db: Database) -> dict[str, tuple[int, str]]:
             table = _table(name)
             digest = hashlib.sha256()
             count = 0
-            for row in conn.execute(select(table).order_by(table.c.id)):
+            for row in conn.execute(select(table).order_by(*_key(table))):
                 digest.update(json.dumps(list(row), ensure_ascii=False, default=str).encode())
                 digest.update(b"\n")
                 count += 1
@@ -109,7 +120,7 @@ def copy_database(source: Database, target: Database,
     holds = None
     with target.engine.connect() as conn:
         for name in TABLES:
-            if conn.execute(select(_table(name).c.id).limit(1)).first() is not None:
+            if conn.execute(select(*_key(_table(name))).limit(1)).first() is not None:
                 holds = name
                 break
     if holds is not None:
@@ -128,7 +139,7 @@ def copy_database(source: Database, target: Database,
                              "rerun with --replace to copy it again")
         report.replaced = True
     with source.engine.connect() as src:
-        last = source.backend.last_ids(src, list(TABLES))
+        last = source.backend.last_ids(src, _counted(TABLES))
 
         def write(session) -> None:  # type: ignore[no-untyped-def]
             dst: Connection = session.connection()
@@ -140,7 +151,7 @@ def copy_database(source: Database, target: Database,
                 table = _table(name)
                 count = 0
                 batch: list[dict] = []
-                for row in src.execute(select(table).order_by(table.c.id)):
+                for row in src.execute(select(table).order_by(*_key(table))):
                     batch.append(dict(row._mapping))
                     if len(batch) >= _CHUNK:
                         dst.execute(insert(table), batch)

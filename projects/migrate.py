@@ -383,8 +383,13 @@ class ApplyReport:
     counts: list[tuple[int, int]]
     dry_run: bool
     action_id: int | None = None
+    # the project already holds exactly this schema and no row needs a change: nothing written
+    unchanged: bool = False
 
     def lines(self) -> list[str]:
+        if self.unchanged:
+            return [f"the project already uses {self.diff.new.name} {self.diff.new.version} "
+                    "(the same text) and no annotation needs a change; nothing was written"]
         out = [self.diff.header()]
         out += [_change_line(c, n) for c, n in zip(self.diff.changes, self.counts, strict=True)]
         summary = {k: v for k, v in self.plan.summary().items() if v}
@@ -403,6 +408,7 @@ class ApplyReport:
             "from": {"name": self.diff.old.name, "version": self.diff.old.version},
             "to": {"name": self.diff.new.name, "version": self.diff.new.version},
             "dry_run": self.dry_run,
+            "unchanged": self.unchanged,
             "changes": [dict(c.to_json(), spans=s, links=lk)
                         for c, (s, lk) in zip(self.diff.changes, self.counts, strict=True)],
             "rows": self.plan.summary(),
@@ -489,12 +495,18 @@ def apply_schema(project: Project, new_path: Path | str, *, dry_run: bool = Fals
     old = store.schema
     diff = diff_schemas(old, new)
     counts = touched_counts(store, diff)
-    if dry_run:
+    same_text = new.text == old.text
+    if dry_run or same_text:
         with store.db.read() as session:
             existing = _snapshot_id(session, new, create=False)
             plan = plan_migration(session, new, old=old,
                                   snapshot_id=existing if existing is not None else NEW_SNAPSHOT)
-        return ApplyReport(diff, plan, counts, dry_run=True)
+        if dry_run or not plan.rows():
+            # Re-applying the schema in force would append one action per annotation set and
+            # a `2.0 -> 2.0` history entry that `schema undo` would then revert instead of the
+            # real change: an identical apply writes nothing at all.
+            return ApplyReport(diff, plan, counts, dry_run=dry_run,
+                               unchanged=same_text and not plan.rows())
 
     tmp = _stage(project.schema_path, new.text)
     try:

@@ -175,3 +175,16 @@ class SuggestionDecision(SQLModel, table=True):
     decision: str  # "accepted" | "rejected"
     span_id: int | None = Field(default=None, index=True)
     at: str = Field(default_factory=utcnow)
+
+
+class DocumentUncertainty(SQLModel, table=True):
+    """How unsure a suggestion model was about a document (0 = certain), per source: the queue
+    sorts by it so the team annotates first what teaches the model most (active learning).
+    Rewritten by every `copydesk suggest --model` run; never part of anybody's annotations."""
+
+    __tablename__ = "document_uncertainty"
+
+    document_id: int = Field(foreign_key="document.id", primary_key=True)
+    source: str = Field(primary_key=True)
+    value: float
+    updated_at: str = Field(default_factory=utcnow)

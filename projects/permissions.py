@@ -71,6 +71,12 @@ def resolve_annotator(policy: Policy | _ConfigLike, requested: str | None, os_us
     """
     pol = _as_policy(policy)
     name = (requested or "").strip() or os_user
+    from copydesk.schema.validate import control_char  # light; only needed here
+
+    bad = control_char(name)
+    if bad is not None:
+        raise PermissionDenied(f"annotator name {name!r} holds the control character {bad}; "
+                               "use plain visible text")
     if name != os_user and not pol.allow_annotator_override:
         raise PermissionDenied(
             f"cannot work as {name!r}: copydesk.yaml sets allow_annotator_override: false, "

@@ -65,7 +65,8 @@ _ID_COLUMNS = (("annotation_set", "document_id"), ("span", "set_id"), ("span", "
                ("span", "schema_id"), ("link", "set_id"), ("link", "head_id"),
                ("link", "tail_id"), ("link", "schema_id"), ("assignment", "document_id"),
                ("action", "set_id"), ("suggestion_decision", "document_id"),
-               ("suggestion_decision", "span_id"), ("current_schema", "snapshot_id"))
+               ("suggestion_decision", "span_id"), ("current_schema", "snapshot_id"),
+               ("document_uncertainty", "document_id"))
 
 _HARDEN = """
 -- 64-bit identity ids. A SERIAL column's sequence needs USAGE to insert, and USAGE is

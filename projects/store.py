@@ -10,13 +10,15 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, insert
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from copydesk.projects import fragments as frag
@@ -57,6 +59,8 @@ _FIELD_EDITS = frozenset({"relabel_span", "add_fragment", "remove_fragment"})
 # imported spans are where that set's history starts, so undo steps back through the edits
 # made after the import and stops there (it never deletes imported spans one by one or all at
 # once, and never reaches edits from before the import).
+_T = TypeVar("_T")
+
 UNDO_BARRIERS = frozenset({"schema_apply", "schema_undo", "import"})
 _SPAN_FIELDS = ("id", "set_id", "document_id", "layer", "label", "start", "end", "text",
                 "attributes", "schema_id", "stale", "created_at", "fragments")
@@ -1210,5 +1214,80 @@ class Store:
             ).all()
         return {(layer, label): int(n) for layer, label, n in rows}
 
+    # ----------------------------------------------------------------- unit of work
+    def write(self, fn: Callable[[StoreTransaction], _T], *, exclusive: bool = False) -> _T:
+        """Run ``fn`` in one write transaction (see StoreTransaction), retried on a passing
+        conflict; ``exclusive`` keeps every set writer out (project-wide work)."""
+        return self.db.run_write(lambda session: fn(StoreTransaction(self, session)),
+                                 exclusive=exclusive)
+
+    @contextmanager
+    def transaction(self) -> Iterator[StoreTransaction]:
+        """``with store.transaction() as tx:`` one write transaction, run once: committed at
+        the end of the block, rolled back if it raises."""
+        try:
+            with self.db.write() as session:
+                yield StoreTransaction(self, session)
+        except SQLAlchemyError as exc:
+            raise self.db.error_of(exc) from exc
+
     def close(self) -> None:
         self.db.close()
+
+
+class StoreTransaction:
+    """One write transaction on the store: the public unit of work for multi-step writes.
+
+    Review decisions, suggestion decisions and bulk imports compose several edits that must
+    commit together or not at all (a crash leaves whole decisions only). They get a
+    transaction from ``Store.write(fn)`` (re-run from scratch on a passing conflict, so ``fn``
+    must have no effect outside the database) or ``with store.transaction() as tx:`` (run
+    once), and edit through its methods, which apply the same checks, logging and gold reopen
+    as the store's one-step methods. ``session`` is there for reads of their own.
+    """
+
+    def __init__(self, store: Store, session: Session) -> None:
+        self.store = store
+        self.session = session
+
+    def schema(self) -> Schema:
+        """The project's current schema, as recorded in the database (checked by its hash)."""
+        return self.store._schema_in(self.session)
+
+    def document_text(self, doc_id: int) -> str:
+        return self.store.document_text(self.session, doc_id)
+
+    def annotation_set(self, doc_id: int, annotator: str) -> AnnotationSet:
+        """The (document, annotator) set, created on first write and locked for this write."""
+        return self.store._set(self.session, doc_id, annotator)
+
+    def add_span(self, doc_id: int, annotator: str, label: str, start: int, end: int, *,
+                 text: str | None = None, attributes: dict[str, Any] | None = None,
+                 fragments: Sequence[tuple[int, int]] | None = None, log: bool = True
+                 ) -> Span:
+        return self.store._add_span(self.session, doc_id, annotator, label, start, end,
+                                    text=text, attributes=attributes, fragments=fragments,
+                                    log=log)
+
+    def remove_span(self, span_id: int, annotator: str) -> list[int]:
+        """Remove a span and its links; returns the ids of the links removed with it."""
+        return self.store._remove_span(self.session, span_id, annotator)
+
+    def add_link(self, head_id: int, tail_id: int, role: str, annotator: str) -> Link:
+        return self.store._add_link(self.session, head_id, tail_id, role, annotator)
+
+    def set_status(self, doc_id: int, annotator: str, status: str,
+                   comment: str | None = None) -> AnnotationSet:
+        if status not in STATUSES:
+            raise StoreError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        return self.store._set_status(self.session, doc_id, annotator, status, comment)
+
+    def log(self, aset: AnnotationSet, kind: str, payload: dict[str, Any]) -> Action:
+        """Append one action to the set's history (what undo and provenance read)."""
+        return self.store._log(self.session, aset, kind, payload)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part that may fail alone (a refused link) without undoing the rest."""
+        with self.session.begin_nested():
+            yield

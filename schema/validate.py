@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -74,6 +75,26 @@ _HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
 MAX_NODES = 200_000
 
 _BOOL_WORDS = SafeConstructor.bool_values
+
+
+def control_char(value: str) -> str | None:
+    """The first character of a one-line name that a terminal could act on, as `U+XXXX`, else
+    None: C0/C1 controls and DEL (escape sequences), line and paragraph separators, surrogates
+    and format characters such as the bidi overrides (U+202E) that reorder what is shown.
+    Zero-width (non-)joiners stay allowed: Sorani and Persian words need them; a tab is shown
+    as spaces everywhere, so it is left to the checks on whitespace.
+
+    Names, versions, hotkeys and labels travel with a shared project folder and are drawn in
+    the label picker, the side panel and every command's output, so they are refused with their
+    line instead of merely sanitised where shown.
+    """
+    for ch in value:
+        if ch == "\t":
+            continue
+        cat = unicodedata.category(ch)
+        if cat in ("Cc", "Cs", "Zl", "Zp") or (cat == "Cf" and ch not in "\u200c\u200d"):
+            return f"U+{ord(ch):04X}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -249,6 +270,11 @@ class _Checker:
                 )
                 continue
             key = key_node.value
+            bad = control_char(key)
+            if bad is not None:
+                self.add(key_node, f"{what}: {item} name {key!r} holds the control character "
+                                   f"{bad}; names must be plain visible text")
+                continue
             if key in seen:
                 self.add(
                     key_node,
@@ -273,12 +299,22 @@ class _Checker:
         if (id(mapping), key) not in self.misspelt:
             self.add(at, message)
 
-    def string(self, node: Node, what: str, allow_empty: bool = True) -> str | None:
-        """A plain string value; numbers, booleans and dates must be quoted to count."""
+    def string(self, node: Node, what: str, allow_empty: bool = True,
+               prose: bool = False) -> str | None:
+        """A plain string value; numbers, booleans and dates must be quoted to count.
+
+        A one-line value (a name, label, colour, hotkey, value) holding a control or bidi
+        character is refused (`control_char`); `prose` (guidelines, descriptions, examples)
+        may hold anything, and is sanitised wherever it is shown."""
         self.tick()
         if isinstance(node, ScalarNode) and node.tag == YAML_TAG + "str":
             if not allow_empty and not node.value.strip():
                 self.add(node, f"{what} must not be empty")
+                return None
+            bad = None if prose else control_char(node.value)
+            if bad is not None:
+                self.add(node, f"{what} {node.value!r} holds the control character {bad}; "
+                               "use plain visible text")
                 return None
             return node.value
         hint = ""
@@ -294,7 +330,8 @@ class _Checker:
         self.add(node, f"{what} must be true or false (unquoted), not {describe(node)}")
         return None
 
-    def string_list(self, node: Node, what: str) -> list[tuple[str, Node]] | None:
+    def string_list(self, node: Node, what: str,
+                    prose: bool = False) -> list[tuple[str, Node]] | None:
         """A list of strings as (value, node) pairs; None (after reporting) if not a list."""
         self.tick()
         if not isinstance(node, SequenceNode):
@@ -303,7 +340,7 @@ class _Checker:
             return None
         out: list[tuple[str, Node]] = []
         for item in node.value:
-            value = self.string(item, f"each entry of {what}")
+            value = self.string(item, f"each entry of {what}", prose=prose)
             if value is not None:
                 out.append((value, item))
         return out
@@ -334,7 +371,8 @@ class _Checker:
             )
         description = ""
         if "description" in fields:
-            description = (self.string(fields["description"][1], "description") or "").strip()
+            description = (self.string(fields["description"][1], "description", prose=True)
+                           or "").strip()
 
         drafts: list[_Draft] = []
         for layer_key, layer in LAYER_KEYS.items():
@@ -369,6 +407,11 @@ class _Checker:
             )
             and node.value.strip()
         ):
+            bad = control_char(node.value)
+            if bad is not None:
+                self.add(node, f"version {node.value!r} holds the control character {bad}; "
+                               'use plain text like "1.0"')
+                return None
             return node.value.strip()
         self.add(node, f'version must be a string or number like "1.0", not {describe(node)}')
         return None
@@ -434,9 +477,10 @@ class _Checker:
                     else:
                         draft.hotkey, draft.hotkey_line = value, line_of(v_node)
             elif key == "guideline":
-                draft.guideline = (self.string(v_node, f"{where}: guideline") or "").strip()
+                draft.guideline = (self.string(v_node, f"{where}: guideline", prose=True)
+                                   or "").strip()
             elif key == "examples":
-                examples = self.string_list(v_node, f"{where}: examples")
+                examples = self.string_list(v_node, f"{where}: examples", prose=True)
                 if examples is not None:
                     draft.examples = tuple(value.strip() for value, _ in examples)
             elif key == "attributes":
@@ -530,7 +574,7 @@ class _Checker:
             guideline = ""
             if "guideline" in fields:
                 guideline = (
-                    self.string(fields["guideline"], f"{role_where}: guideline") or ""
+                    self.string(fields["guideline"], f"{role_where}: guideline", prose=True) or ""
                 ).strip()
             draft.roles.append(
                 Role(
@@ -589,7 +633,7 @@ class _Checker:
             guideline = ""
             if "guideline" in fields:
                 guideline = (
-                    self.string(fields["guideline"], f"{attr_where}: guideline") or ""
+                    self.string(fields["guideline"], f"{attr_where}: guideline", prose=True) or ""
                 ).strip()
             out.append(Attribute(attr_name, tuple(values), default=default, guideline=guideline))
         return out
@@ -611,6 +655,17 @@ class _Checker:
                 )
                 continue
             by_name[draft.name] = draft
+        folded: dict[str, _Draft] = {}
+        for draft in by_name.values():
+            twin = folded.setdefault(draft.name.casefold(), draft)
+            if twin is not draft:
+                # ORG and org side by side: an annotator cannot tell them apart in a picker,
+                # and case-insensitive tools (brat on some file systems, spreadsheets) merge them
+                self.add(
+                    draft.line,
+                    f"label '{draft.name}' differs from '{twin.name}' (line {twin.line}) only by "
+                    "letter case; give labels names that differ in letters",
+                )
 
         used: dict[str, _Draft] = {}
         for draft in drafts:

@@ -16,15 +16,28 @@ from copydesk.projects.project import Project
 pytest_plugins = ["ci_skips", "pytester"]
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO.parent / "shared" / "samples"
-SAMPLE_ARTICLE = SAMPLES / "kurdistan24-kirkuk-isis.txt"
+# The article the tests annotate: our own writing in news style (a headline, a duplicated photo
+# caption, direct quotes with their sources and cues, a split quote, an attack and deaths as
+# events, a non-breaking space, then Arabic and Sorani paragraphs). The suite never needs
+# ../shared: it runs from a bare clone.
+ARTICLE = REPO / "tests" / "data" / "articles" / "kirkuk-hamrin-patrols.txt"
+ARTICLE_TITLE = "ISIS cells keep Iraq on edge years after their defeat"
+# The real article beside the repository, for the optional tests that read it.
+REAL_SAMPLE = REPO.parent / "shared" / "samples" / "kurdistan24-kirkuk-isis.txt"
+REAL_SAMPLE_MISSING = "../shared/samples is not beside the repository"
 
 
 @pytest.fixture
 def sample_path() -> Path:
-    if not SAMPLE_ARTICLE.exists():
-        pytest.skip("../shared/samples is not beside the repository")
-    return SAMPLE_ARTICLE
+    return ARTICLE
+
+
+@pytest.fixture
+def real_sample_path() -> Path:
+    """The real article in ../shared/samples (never copied into the repository); optional."""
+    if not REAL_SAMPLE.exists():
+        pytest.skip(REAL_SAMPLE_MISSING)
+    return REAL_SAMPLE
 
 
 @pytest.fixture

@@ -2,10 +2,10 @@
 `benchmarks/keys_per_structure.py` (one list, so the measured count is the tested count).
 
 Each task starts with the cursor at the start of the sentence that holds the structure (reached
-with `)`, not counted) on the sample article `../shared/samples/kurdistan24-kirkuk-isis.txt`:
+with `)`, not counted) on our own test article, tests/data/articles/kirkuk-hamrin-patrols.txt:
 
-    "Not a week goes by without security forces bombing ISIS targets in Wadi Zghetoon,"
-    Shawes told Kurdistan24.
+    "Hardly a night passes without security forces bombing ISIS targets in Wadi Tamur,"
+    Barzinji told Zagros24.
 
 A step is (keys, text the screen shows once they took effect or None); the wait only keeps the
 test in step with the app, it adds no key.
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from tmux import Tmux
 
-SENTENCE = '"Not a week goes by'
+SENTENCE = '"Hardly a night passes'
 
 Step = tuple[Sequence[str], str | None]
 
@@ -41,7 +41,7 @@ EVENT: list[Step] = [
     (["a"], "Adding argument"),
     (["w", "o"], "is the Target of"),     # ORG "ISIS"
     (["a"], "Adding argument"),
-    (["P", "l"], "is the Place of"),      # LOC "Wadi Zghetoon"
+    (["P", "l"], "is the Place of"),      # LOC "Wadi Tamur"
 ]
 
 # A split quote (issue 11's spans in pieces), on the demo article projects/demo/01: the quote
@@ -74,6 +74,14 @@ def sentence_presses(text: str, sentence: str = SENTENCE) -> int:
     starts = TextIndex(text).sentence_starts
     assert target in starts, "the task's sentence must start there"
     return sum(1 for s in starts if 0 < s <= target)
+
+
+def paragraph_line(text: str, sentence: str = SENTENCE) -> str:
+    """What the status line shows once the cursor is in `sentence`'s paragraph: `line N/M`."""
+    from copydesk.projects.textutil import TextIndex
+
+    index = TextIndex(text)
+    return f"line {index.line_of(text.index(sentence)) + 1}/{index.line_count}"
 
 
 def run_task(term: Tmux, task: Sequence[Step], timeout: float = 60.0) -> None:

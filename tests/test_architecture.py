@@ -68,3 +68,48 @@ def test_importing_the_core_loads_no_textual(package: str) -> None:
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""
+
+
+# The one module allowed past Textual's and Rich's public API (tui/framework.py says why).
+FRAMEWORK_WRAPPER = ROOT / "tui" / "framework.py"
+_FRAMEWORKS = {"textual", "rich"}
+
+
+def private_framework_uses(path: Path) -> list[str]:
+    """Imports of a private Textual/Rich module or name, and reads of a node's `_bindings`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            parts = node.module.split(".")
+            if parts[0] in _FRAMEWORKS and (
+                    any(p.startswith("_") for p in parts)
+                    or any(a.name.startswith("_") for a in node.names)):
+                found.append(f"{node.lineno}: from {node.module} import "
+                             + ", ".join(a.name for a in node.names))
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                parts = alias.name.split(".")
+                if parts[0] in _FRAMEWORKS and any(p.startswith("_") for p in parts):
+                    found.append(f"{node.lineno}: import {alias.name}")
+        elif isinstance(node, ast.Attribute) and node.attr in ("_bindings", "_merged_bindings"):
+            found.append(f"{node.lineno}: .{node.attr}")
+    return found
+
+
+def test_framework_internals_only_in_the_one_wrapper() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): uses
+        for package in ("schema", "projects", "exports", "tui")
+        for path in (ROOT / package).rglob("*.py")
+        if path != FRAMEWORK_WRAPPER and (uses := private_framework_uses(path))
+    }
+    assert offenders == {}
+    # the check itself sees what it must refuse
+    assert private_framework_uses(FRAMEWORK_WRAPPER) == [
+        f"{n}: ._bindings" for n in _lines_with(FRAMEWORK_WRAPPER, "node._bindings")]
+
+
+def _lines_with(path: Path, needle: str) -> list[int]:
+    return [i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if needle in line]

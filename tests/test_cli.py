@@ -41,8 +41,8 @@ def test_init_import_stats(tmp_path: Path, capsys, sample_path: Path, monkeypatc
     with Project.open(proj) as project:
         [doc] = project.store.document_ids()
         text = project.store.document(doc).text
-        start = text.index("Nashat Shawes")
-        project.store.add_span(doc, "tester", "PERSON", start, start + len("Nashat Shawes"))
+        start = text.index("Darya Barzinji")
+        project.store.add_span(doc, "tester", "PERSON", start, start + len("Darya Barzinji"))
         project.store.set_status(doc, "tester", "done")
     code, out, _ = run(capsys, "stats")
     assert code == 0

@@ -37,10 +37,10 @@ def test_label_a_span_in_the_sample_article_then_quit(tmp_path: Path, sample_pat
                                                       sample_text: str) -> None:
     require_tmux()
     root = make_project(tmp_path, sample_path)
-    start = sample_text.index("Nashat Shawes")
+    start = sample_text.index("Darya Barzinji")
     with Tmux(copydesk_command("annotate", "-p", str(root)), width=100, height=30,
               env={"COPYDESK_ANNOTATOR": "e2e"}) as term:
-        term.wait_for("ISIS remains a persistent threat")  # the queue
+        term.wait_for("ISIS cells keep Iraq on edge")  # the queue
         term.send("Enter")
         term.wait_for("Select with shift+arrows")
         # One burst, no waiting: typed-ahead keys must be applied in order (a label key once
@@ -49,7 +49,7 @@ def test_label_a_span_in_the_sample_article_then_quit(tmp_path: Path, sample_pat
         term.send("v", "w", "w")  # select mode: two words (and the comma `w` skips: trimmed)
         term.send("p")
         screen = term.wait_for("Saved PERSON")
-        assert "Nashat Shawes" in screen
+        assert "Darya Barzinji" in screen
         term.send("q")
         term.wait_for("documents finished")
         term.send("q")
@@ -58,7 +58,7 @@ def test_label_a_span_in_the_sample_article_then_quit(tmp_path: Path, sample_pat
         found = conn.execute(
             'SELECT s.label, s.start, s."end", s.text, a.annotator FROM span s '
             "JOIN annotation_set a ON a.id = s.set_id").fetchall()
-    assert found == [("PERSON", start, start + len("Nashat Shawes"), "Nashat Shawes", "e2e")]
+    assert found == [("PERSON", start, start + len("Darya Barzinji"), "Darya Barzinji", "e2e")]
 
 
 def test_demo_opens_on_the_bundled_project(tmp_path: Path) -> None:

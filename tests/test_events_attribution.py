@@ -11,7 +11,7 @@ from copydesk.projects.project import Project
 from copydesk.projects.stats import project_stats
 from copydesk.tui.cli import main
 
-QUOTE = "This proves ISIS controls a large geographical area despite ongoing operations,"
+QUOTE = "This shows ISIS still holds a wide stretch of ground despite the ongoing operations,"
 
 
 @pytest.fixture
@@ -28,16 +28,16 @@ def built(project: Project, sample_path) -> tuple[Project, int, dict[str, int]]:
         "bombing": span("Conflict.Attack", "bombing"),
         "forces": span("ORG", "security forces", 1),
         "targets": span("ORG", "ISIS targets"),
-        "wadi": span("LOC", "Wadi Zghetoon", 1),
+        "wadi": span("LOC", "Wadi Tamur", 1),
         "deaths": span("Life.Die", "deaths"),
         "fighters": span("NORP", "ISIS fighters", 1),
-        "areas": span("LOC", "Haija and Hamrin areas"),
-        "q1": span("CONTENT", "Not a week goes by without security forces bombing ISIS "
-                              "targets in Wadi Zghetoon,", type="direct"),
-        "shawes": span("SOURCE", "Shawes", 1),
+        "areas": span("LOC", "Hawija and Hamrin areas"),
+        "q1": span("CONTENT", "Hardly a night passes without security forces bombing ISIS "
+                              "targets in Wadi Tamur,", type="direct"),
+        "shawes": span("SOURCE", "Barzinji", 1),
         "told": span("CUE", "told"),
         "q2": span("CONTENT", QUOTE, type="direct"),
-        "mohammed": span("SOURCE", "Mohammed"),
+        "mohammed": span("SOURCE", "Rasul", 1),
         "said": span("CUE", "said"),
     }
     for head, tail, role in [("bombing", "forces", "Attacker"), ("bombing", "targets", "Target"),
@@ -66,7 +66,7 @@ def test_one_source_may_speak_many_contents_and_a_source_may_be_missing(built) -
     project, doc, ids = built
     s = project.store
     text = s.document(doc).text
-    claim = s.add_span(doc, "ann", "CONTENT", *find(text, "ISIS remains a persistent threat"))
+    claim = s.add_span(doc, "ann", "CONTENT", *find(text, "ISIS cells keep Iraq on edge"))
     # an unattributed claim is valid on its own; the same source may back a second content
     s.add_link(claim.id, ids["shawes"], "source", "ann")
     with pytest.raises(StoreError, match="already has a 'source'"):

@@ -8,6 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import ARTICLE
 from sqlalchemy import text as sql
 
 from copydesk.exports import ExportOptions, parallel, run_export
@@ -18,8 +19,6 @@ from copydesk.projects.project import Project
 from copydesk.projects.textutil import TextIndex
 from copydesk.tui.cli import main
 
-SAMPLES = Path(__file__).parents[2] / "shared" / "samples"
-ARTICLE = SAMPLES / "kurdistan24-kirkuk-isis.txt"
 MIXED = ("قال الرئيس محمد علي في بغداد إن الوضع مستقر.\n"
          "東京 で 会議 が 開かれた。\n"
          "Family 👨‍👩‍👧 met José Núñez in Cafe\u0301 Zürich yesterday.\n"
@@ -52,18 +51,18 @@ def project(tmp_path: Path, database: str | None) -> Project:
     st.add_link(atk.id, a.id, "Attacker", "alice")
     st.add_link(atk.id, k.id, "Place", "alice")
     st.set_attributes(atk.id, "alice", {"realis": "actual"})
-    _add(st, 1, text, "alice", "PERSON", "Nashat Shawes")
+    _add(st, 1, text, "alice", "PERSON", "Darya Barzinji")
     _add(st, 1, text, "alice", "ORG", "Kirkuk Provincial Council")
     _add(st, 1, text, "alice", "GPE", "Kirkuk", nth=2)  # inside the ORG above? no: next one
-    src = _add(st, 1, text, "alice", "SOURCE", "Shawes", nth=1)
-    quote = ('"Not a week goes by without security forces bombing ISIS targets in Wadi '
-             'Zghetoon,"')
+    src = _add(st, 1, text, "alice", "SOURCE", "Barzinji", nth=1)
+    quote = ('"Hardly a night passes without security forces bombing ISIS targets in '
+             'Wadi Tamur,"')
     con = _add(st, 1, text, "alice", "CONTENT", quote, attributes={"type": "direct"})
     cue = _add(st, 1, text, "alice", "CUE", "told")
     st.add_link(con.id, src.id, "source", "alice")
     st.add_link(con.id, cue.id, "cue", "alice")
-    _add(st, 1, text, "alice", "LOC", "Wadi Zghetoon")
-    _add(st, 1, text, "alice", "LOC", "Wadi Zghetoon", nth=1)
+    _add(st, 1, text, "alice", "LOC", "Wadi Tamur")
+    _add(st, 1, text, "alice", "LOC", "Wadi Tamur", nth=1)
     _add(st, 1, text, "alice", "ORG", "Security and Defense Committee of the Kirkuk Provincial "
          "Council")  # overlaps the ORG/GPE above in the entity layer
     st.set_status(1, "alice", "done")
@@ -106,7 +105,7 @@ def test_jsonl_fields_offsets_tokens_relations(project: Project, tmp_path: Path)
     assert _cli(project, "export", "jsonl", str(out)) == 0
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert [(r["meta"]["id"], r["meta"]["annotator"]) for r in lines] == [
-        ("kurdistan24-kirkuk-isis", "alice"), ("mixed", "alice")]
+        ("kirkuk-hamrin-patrols", "alice"), ("mixed", "alice")]
     store = _store_spans(project)
     for doc_id, rec in zip((1, 2), lines, strict=True):
         text = rec["text"]
@@ -218,7 +217,7 @@ def test_conll_seqeval_recovers_entities(project: Project, tmp_path: Path, capsy
     out = tmp_path / "ner.conll"
     assert _cli(project, "export", "conll", str(out)) == 0
     err = capsys.readouterr().err
-    assert "overlaps" in err and "kurdistan24-kirkuk-isis" in err
+    assert "overlaps" in err and "kirkuk-hamrin-patrols" in err
     docs = _read_conll(out)
     assert len(docs) == 2
     text = out.read_text(encoding="utf-8")
@@ -280,7 +279,7 @@ def test_hf_datasets_loads(project: Project, tmp_path: Path, hf_format: str) -> 
     conll = tmp_path / "ref.conll"
     run_export(project.store, project.schema, "conll", conll, ExportOptions())
     ref = {}
-    for doc_key, (_t, sents, tags) in zip(("kurdistan24-kirkuk-isis", "mixed"),
+    for doc_key, (_t, sents, tags) in zip(("kirkuk-hamrin-patrols", "mixed"),
                                           _read_conll(conll), strict=True):
         ref[doc_key] = list(zip(sents, tags, strict=True))
     for row in rows:
@@ -306,7 +305,7 @@ def test_brat_files_and_conf(project: Project, tmp_path: Path) -> None:
         assert section in conf
     assert "\nConflict-Attack\t" in conf and "Conflict.Attack" not in conf.split("\n", 1)[1]
     assert conf == annotation_conf(project.schema)
-    for doc_id, stem in ((1, "kurdistan24-kirkuk-isis"), (2, "mixed")):
+    for doc_id, stem in ((1, "kirkuk-hamrin-patrols"), (2, "mixed")):
         txt = (out / "alice" / f"{stem}.txt").read_bytes().decode("utf-8")
         assert txt == project.store.document(doc_id).text
         ann = _parse_ann(out / "alice" / f"{stem}.ann")
@@ -323,7 +322,7 @@ def test_brat_files_and_conf(project: Project, tmp_path: Path) -> None:
             btype = "Attribution" if s.label == "CUE" else s.label.replace(".", "-")
             expected.append((btype, s.start, s.end))
         assert sorted(got) == sorted(expected)
-    ann1 = _parse_ann(out / "alice" / "kurdistan24-kirkuk-isis.ann")
+    ann1 = _parse_ann(out / "alice" / "kirkuk-hamrin-patrols.ann")
     assert any(e.split("\t")[1].startswith("Conflict-Attack:") and "Attacker:" in e
                and "Place:" in e for e in ann1["E"])
     assert any(e.split("\t")[1].startswith("Attribution:") and "Source:" in e
@@ -420,7 +419,7 @@ def test_a_bad_row_is_skipped_and_named_not_the_whole_export(project: Project, t
     out = out_dir / "out"
     assert _cli(project, "export", fmt, str(out), "--split", "50,50") == 0
     said = capsys.readouterr().out
-    assert "bad rows" in said and "kurdistan24-kirkuk-isis" in said and "'Kirkuq'" in said
+    assert "bad rows" in said and "kirkuk-hamrin-patrols" in said and "'Kirkuq'" in said
     written = "".join(p.read_text(encoding="utf-8", errors="replace")
                       for p in out_dir.rglob("*") if p.is_file() and p.suffix != ".arrow")
     assert "Kirkuq" not in written  # the bad span is not in the corpus
@@ -448,7 +447,7 @@ def test_a_bad_row_in_a_worker_process_is_skipped_and_named(
                          ExportOptions(status="all", jobs=2))
     assert workers == [2]
     [bad] = [why for why in summary.skipped if why.startswith("bad rows")]
-    assert "kurdistan24-kirkuk-isis" in bad and "'Kirkuq'" in bad
+    assert "kirkuk-hamrin-patrols" in bad and "'Kirkuq'" in bad
 
 
 def test_cli_export_in_a_terminal_still_uses_worker_processes(
@@ -521,7 +520,7 @@ def test_filters(project: Project, tmp_path: Path) -> None:
     assert {r["meta"]["annotator"] for r in lines()} == {"alice"}
     everything = lines("--status", "all")
     assert [(r["meta"]["id"], r["meta"]["annotator"]) for r in everything] == [
-        ("kurdistan24-kirkuk-isis", "alice"), ("kurdistan24-kirkuk-isis", "bob"),
+        ("kirkuk-hamrin-patrols", "alice"), ("kirkuk-hamrin-patrols", "bob"),
         ("mixed", "alice")]
     assert [r["meta"]["status"] for r in lines("--status", "in_progress")] == ["in_progress"]
     assert [r["meta"]["annotator"] for r in lines("--status", "all", "--annotator", "bob")] \

@@ -21,11 +21,11 @@ from copydesk.projects.db import StoreError
 from copydesk.projects.project import Project
 from copydesk.tui.cli import main
 
-TEXT = ('"Not a week goes by without strikes," Shawes told reporters, "and still they come '
-        'back."\nThe Kurdistan24-based crew filmed a 👨\u200d👩\u200d👧 family in Erbil.\n')
-FIRST = find(TEXT, "Not a week goes by without strikes,")
+TEXT = ('"Hardly a night goes by without strikes," Barzinji told reporters, "and still they come '
+        'back."\nThe Zagros24-based crew filmed a 👨\u200d👩\u200d👧 family in Erbil.\n')
+FIRST = find(TEXT, "Hardly a night goes by without strikes,")
 SECOND = find(TEXT, "and still they come back.")
-JOINED = "Not a week goes by without strikes, and still they come back."
+JOINED = "Hardly a night goes by without strikes, and still they come back."
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ def test_a_span_in_two_pieces_is_stored_with_brat_joined_text(project: Project, 
     assert rows == [(FIRST[0], SECOND[1], JOINED, json.dumps([list(FIRST), list(SECOND)],
                                                              separators=(",", ":")))]
     # the common one-piece span stores nothing extra
-    one = project.store.add_span(doc, "tester", "PERSON", *find(TEXT, "Shawes"))
+    one = project.store.add_span(doc, "tester", "PERSON", *find(TEXT, "Barzinji"))
     with sqlite3.connect(project.store.db.path) as conn:
         assert conn.execute("SELECT fragments FROM span WHERE id = ?",
                             (one.id,)).fetchone() == (None,)
@@ -78,7 +78,7 @@ def test_every_store_rule_applies_per_piece(project: Project, doc: int, pieces, 
 def test_stated_text_is_checked_against_the_joined_pieces(project: Project, doc: int) -> None:
     with pytest.raises(StoreError, match="covers"):
         project.store.add_span(doc, "tester", "CONTENT", FIRST[0], SECOND[1],
-                               fragments=[FIRST, SECOND], text="Not a week goes by")
+                               fragments=[FIRST, SECOND], text="Hardly a night goes by")
     span = project.store.add_span(doc, "tester", "CONTENT", FIRST[0], SECOND[1],
                                   fragments=[FIRST, SECOND], text=JOINED)
     assert span.text == JOINED
@@ -161,14 +161,14 @@ def test_a_legacy_project_upgrades_and_then_holds_pieces(tmp_path: Path) -> None
 def _done_project(project: Project, doc: int) -> None:
     store = project.store
     quote = _quote(project, doc)
-    source = store.add_span(doc, "tester", "SOURCE", *find(TEXT, "Shawes"))
+    source = store.add_span(doc, "tester", "SOURCE", *find(TEXT, "Barzinji"))
     cue = store.add_span(doc, "tester", "CUE", *find(TEXT, "told"))
     store.add_link(int(quote.id), int(source.id), "source", "tester")
     store.add_link(int(quote.id), int(cue.id), "cue", "tester")
-    store.add_span(doc, "tester", "PERSON", *find(TEXT, "Shawes"))
-    store.add_span(doc, "tester", "GPE", *find(TEXT, "Kurdistan"))  # ends inside a token
+    store.add_span(doc, "tester", "PERSON", *find(TEXT, "Barzinji"))
+    store.add_span(doc, "tester", "GPE", *find(TEXT, "Zagros"))  # ends inside a token
     store.add_span(doc, "tester", "GPE", *find(TEXT, "Erbil"))
-    # an entity in two pieces: "Kurdistan ... crew" is silly but must tag per piece
+    # an entity in two pieces: "Zagros ... crew" is silly but must tag per piece
     store.add_span(doc, "tester", "ORG", find(TEXT, "The")[0], find(TEXT, "crew")[1],
                    fragments=[find(TEXT, "The"), find(TEXT, "crew")])
     store.set_status(doc, "tester", "done")
@@ -194,12 +194,12 @@ def test_jsonl_carries_pieces_and_keeps_outer_bounds(project: Project, doc: int,
     assert quote["fragments"] == [list(FIRST), list(SECOND)]
     assert (quote["start"], quote["end"], quote["text"]) == (FIRST[0], SECOND[1], JOINED)
     assert all("fragments" not in s for s in spans if s["label"] in ("PERSON", "GPE"))
-    # tokens are split at span edges: the GPE inside `Kurdistan24-based` is exactly one token
+    # tokens are split at span edges: the GPE inside `Zagros24-based` is exactly one token
     record = json.loads(line)
-    gpe = next(s for s in spans if s["text"] == "Kurdistan")
+    gpe = next(s for s in spans if s["text"] == "Zagros")
     assert gpe["token_start"] == gpe["token_end"]
     token = record["tokens"][gpe["token_start"]]
-    assert (token["text"], token["start"], token["end"]) == ("Kurdistan", gpe["start"],
+    assert (token["text"], token["start"], token["end"]) == ("Zagros", gpe["start"],
                                                              gpe["end"])
     for span in spans:  # every span's tokens run from its start to its end
         first, last = record["tokens"][span["token_start"]], record["tokens"][span["token_end"]]
@@ -222,7 +222,7 @@ def test_spacy_gets_one_span_per_piece_sharing_an_id(project: Project, doc: int,
     assert [list(p) for p in listed["fragments"]] == [list(FIRST), list(SECOND)]
     assert str(listed["id"]) == pieces[0].id_
     ents = [(e.text, e.label_) for e in sdoc.ents]
-    assert ("Kurdistan", "GPE") in ents and ("The", "ORG") in ents and ("crew", "ORG") in ents
+    assert ("Zagros", "GPE") in ents and ("The", "ORG") in ents and ("crew", "ORG") in ents
 
 
 def test_conll_and_hf_tag_each_piece_and_split_tokens_at_span_edges(
@@ -231,7 +231,7 @@ def test_conll_and_hf_tag_each_piece_and_split_tokens_at_span_edges(
     conll = tmp_path / "out.conll"
     assert main(["export", "conll", str(conll), "-p", str(project.root)]) == 0
     lines = conll.read_text(encoding="utf-8").splitlines()
-    assert "Kurdistan _ _ B-GPE" in lines  # not the whole "Kurdistan24-based" token
+    assert "Zagros _ _ B-GPE" in lines  # not the whole "Zagros24-based" token
     assert "24-based _ _ O" in lines
     assert "The _ _ B-ORG" in lines and "crew _ _ B-ORG" in lines  # B- at each piece
     hf = tmp_path / "hf"
@@ -244,7 +244,7 @@ def test_conll_and_hf_tag_each_piece_and_split_tokens_at_span_edges(
     rows = [json.loads(x) for x in (hf / "train.jsonl").read_text().splitlines()]
     tagged = [(t, names[g]) for r in rows
               for t, g in zip(r["tokens"], r["ner_tags"], strict=True)]
-    assert ("Kurdistan", "B-GPE") in tagged and ("24-based", "O") in tagged
+    assert ("Zagros", "B-GPE") in tagged and ("24-based", "O") in tagged
     assert ("The", "B-ORG") in tagged and ("crew", "B-ORG") in tagged
 
 
@@ -262,16 +262,16 @@ def _entity_runs(text: str, toks: list[tuple[int, int]], tags: list[str]
 
 
 def test_every_exported_entity_is_exactly_its_text(project: Project, sample_text: str) -> None:
-    """On the real article: entities ending inside tokens (`Kurdistan` of `Kurdistan24`, `ISIS`
+    """On the real article: entities ending inside tokens (`Zagros` of `Zagros24`, `ISIS`
     of `ISIS's`...) come out as exactly their text, never widened to whole tokens."""
     doc = add_text(project, sample_text)
     store = project.store
     wanted: list[tuple[str, str]] = []
     pos = 0
-    while (pos := sample_text.find("Kurdistan", pos)) >= 0:
-        store.add_span(doc, "tester", "GPE", pos, pos + len("Kurdistan"))
+    while (pos := sample_text.find("Zagros", pos)) >= 0:
+        store.add_span(doc, "tester", "GPE", pos, pos + len("Zagros"))
         pos += 1
-    for label, needle in (("PERSON", "Nashat Shawes"), ("GPE", "Kirkuk"), ("ORG", "ISIS"),
+    for label, needle in (("PERSON", "Darya Barzinji"), ("GPE", "Kirkuk"), ("ORG", "ISIS"),
                           ("LOC", "Hamrin")):
         pos = 0
         while (pos := sample_text.find(needle, pos)) >= 0:
@@ -288,7 +288,7 @@ def test_every_exported_entity_is_exactly_its_text(project: Project, sample_text
     for _toks, tags, offsets in tagged_sentences(rec, "entity", summary):
         got.extend(_entity_runs(sample_text, offsets, tags))
     assert sorted(got) == sorted(wanted)
-    assert ("GPE", "Kurdistan") in got
+    assert ("GPE", "Zagros") in got
     assert not summary.warnings
 
 

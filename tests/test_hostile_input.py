@@ -113,8 +113,8 @@ def test_one_megabyte_line_imports_exactly(proj: Path, tmp_path: Path) -> None:
 def test_hundred_megabytes_of_text_imports_in_bounded_memory(proj: Path, tmp_path: Path) -> None:
     """Measured here: ~2 s and ~550 MB peak RSS (the text is held as bytes, str and UTF-8 for
     SQLite at once). The bound is generous; what it catches is a copy per line or per word."""
-    para = ("ERBIL (Kurdistan24) – The Iraqi army intensified operations against ISIS "
-            "fighters in southern Kirkuk province, officials said on Monday. ") * 6 + "\n\n"
+    para = ("KIRKUK (Zagros24) – The Iraqi army stepped up its raids on ISIS fighters "
+            "across southern Kirkuk province, officials said on Monday. ") * 6 + "\n\n"
     count = 100_000_000 // len(para.encode())
     path = tmp_path / "huge.txt"
     with path.open("w", encoding="utf-8") as out:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import ARTICLE_TITLE
 
 from copydesk.projects.importers import content_hash, import_paths
 from copydesk.projects.project import Project
@@ -16,8 +17,17 @@ def test_sample_article_is_stored_byte_exact(project: Project, sample_path: Path
     assert (report.imported, report.duplicates, report.rejected) == (1, 0, [])
     doc = project.store.document(report.document_ids[0])
     assert doc.text.encode("utf-8") == sample_path.read_bytes()
-    assert doc.title == "ISIS remains a persistent threat in Iraq years after its defeat"
+    assert doc.title == ARTICLE_TITLE
     assert doc.content_hash == content_hash(doc.text)
+
+
+def test_the_real_sample_article_is_stored_byte_exact(project: Project,
+                                                      real_sample_path: Path) -> None:
+    """Optional: the real article in ../shared/samples (skipped from a bare clone)."""
+    report = import_paths(project.store, [real_sample_path])
+    doc = project.store.document(report.document_ids[0])
+    assert doc.text.encode("utf-8") == real_sample_path.read_bytes()
+    assert doc.title == doc.text.splitlines()[0]
 
 
 def test_reimport_is_skipped_as_duplicate(project: Project, sample_path: Path) -> None:

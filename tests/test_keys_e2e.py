@@ -16,6 +16,7 @@ from keys_tasks import (
     SPLIT_QUOTE,
     SPLIT_SENTENCE,
     key_count,
+    paragraph_line,
     run_task,
     sentence_presses,
 )
@@ -126,27 +127,27 @@ def test_quote_and_attack_event_in_the_fewest_keys(tmp_path: Path, sample_path: 
     assert counts["quote"] <= QUOTE_TARGET and counts["event"] <= EVENT_TARGET, counts
     with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=80,
               height=24, env={"COPYDESK_ANNOTATOR": "e2e", "COLORTERM": ""}) as term:
-        term.wait_for("ISIS remains", timeout=60)
+        term.wait_for("ISIS cells keep", timeout=60)
         for task in (QUOTE, EVENT):
             term.send("C-Home")  # not counted: to the start of the task's sentence
             for _ in range(sentence_presses(sample_text)):
                 term.send(")", literal=True)
-            term.wait_for("line 10/19", timeout=30)  # the quote's paragraph
+            term.wait_for(paragraph_line(sample_text), timeout=30)  # the quote's paragraph
             run_task(term, task)
         term.send("C-q")
         term.wait_dead()
     assert _links(root / "copydesk.db") == [
-        ("CONTENT", "source", "SOURCE", "Shawes"),
+        ("CONTENT", "source", "SOURCE", "Barzinji"),
         ("CONTENT", "cue", "CUE", "told"),
         ("Conflict.Attack", "Attacker", "ORG", "security forces"),
         ("Conflict.Attack", "Target", "ORG", "ISIS"),
-        ("Conflict.Attack", "Place", "LOC", "Wadi Zghetoon"),
+        ("Conflict.Attack", "Place", "LOC", "Wadi Tamur"),
     ]
     with sqlite3.connect(root / "copydesk.db") as conn:
         [(text, attrs)] = conn.execute(
             "SELECT text, attributes FROM span WHERE label = 'CONTENT'").fetchall()
-    assert text == ("Not a week goes by without security forces bombing ISIS targets in "
-                    "Wadi Zghetoon")
+    assert text == ("Hardly a night passes without security forces bombing ISIS targets "
+                    "in Wadi Tamur")
     assert json.loads(attrs) == {"type": "direct"}
 
 

@@ -141,14 +141,14 @@ def test_find_in_text_wraps_is_smart_case_and_goes_back() -> None:
 
 def test_sample_article_quote_cue_and_source(sample_text: str) -> None:
     t = sample_text
-    start = t.index('"Not a week')
+    start = t.index('"Hardly a night')
     index = TextIndex(t)
     assert index.sentence_starts.count(start) == 1  # the quote opens its sentence
     inside = m.next_quote(t, m.quote_pairs(t), start)
     assert inside is not None
-    assert t[inside[0]:inside[1]].endswith("in Wadi Zghetoon")
+    assert t[inside[0]:inside[1]].endswith("in Wadi Tamur")
     cue = m.next_speech_verb(t, inside[0], m.speech_verb_pattern(m.DEFAULT_SPEECH_VERBS),
                              skip=inside)
     assert cue is not None and t[cue[0]:cue[1]] == "told"
     source = m.next_name(index, inside[0], lambda a, b: False, skip=inside)
-    assert source is not None and t[source[0]:source[1]] == "Shawes"
+    assert source is not None and t[source[0]:source[1]] == "Barzinji"

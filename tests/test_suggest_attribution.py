@@ -147,11 +147,11 @@ def test_arabic_and_kurdish(detector: AttributionDetector) -> None:
 
 def test_project_settings_extend_the_cue_lists() -> None:
     schema = load_schema(default_schema_path())
-    text = '"The bridge will reopen on Friday for everyone," the engineer conceded.'
+    text = '"The bridge will reopen on Friday for everyone," the engineer mused.'
     assert detector_for(schema, None).detect(text).spans == []
-    extended = detector_for(schema, {"attribution": {"cues": {"en": ["conceded"]}}})
+    extended = detector_for(schema, {"attribution": {"cues": {"en": ["mused"]}}})
     assert triples(text, extended.detect(text)) == {
-        ("The bridge will reopen on Friday for everyone", "conceded", "the engineer",
+        ("The bridge will reopen on Friday for everyone", "mused", "the engineer",
          "direct")}
     with pytest.raises(Exception, match=r"settings\.attribution\.cues\.en\.verb"):
         AttributionSettings.from_settings({"attribution": {"cues": {"en": {"verb": ["x"]}}}})
@@ -225,7 +225,7 @@ def test_settings_extend_cues_and_titles_and_refuse_malformed_entries() -> None:
     for bad, message in [
         ({"cues": ["said"]}, "settings.attribution.cues must map a language code to lists"),
         ({"cues": {"en": 3}}, "settings.attribution.cues.en: give a list of cue words or "
-                              "{verbs: [...], according: [...]}"),
+                              "{verbs: [...], according: [...], lemmas: [...], nominal: [...]}"),
         ({"titles": {"ar": {"ranks": ["x"]}}}, "settings.attribution.titles.ar.ranks: "
                                                "expected `jobs` or `honorifics` with a list"),
         ({"titles": []}, "settings.attribution.titles must map a language code to lists"),

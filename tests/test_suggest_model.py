@@ -72,3 +72,22 @@ def test_train_refuses_what_it_cannot_use(project: Project, tmp_path: Path,
     assert main(["train", "-p", str(project.root), "--annotator", "suggest:model",
                  str(tmp_path / "m")]) == 1
     assert "suggestion source" in capsys.readouterr().err
+
+
+def test_train_on_more_than_500_finished_documents(project: Project, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The DocBin export shards above 500 records (a folder, not `all.spacy`): training must
+    read every shard instead of failing with `all.spacy: Is a directory`."""
+    docs = []
+    for i in range(520):
+        person, place = PEOPLE[i % len(PEOPLE)], PLACES[i % len(PLACES)]
+        text = f"{person} reached {place} on day {i}."
+        spans = [NewSpan("entity", "PERSON", 0, len(person)),
+                 NewSpan("entity", "GPE", text.index(place), text.index(place) + len(place))]
+        docs.append(NewDocument(text=text, content_hash=content_hash(text), external_id=f"d{i}",
+                                sets=[NewSet("gold", "done", spans)]))
+    insert_documents(project.store, docs)
+    out = tmp_path / "model"
+    assert main(["train", "-p", str(project.root), "--iterations", "1", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "trained on 416 documents, held out 104" in printed

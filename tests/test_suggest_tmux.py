@@ -30,7 +30,7 @@ def test_accept_reject_and_accept_all_in_tmux(tmp_path: Path, sample_path: Path,
     assert heads > 3
     with Tmux(copydesk_command("annotate", "-p", str(root)), width=130, height=32,
               env={"COPYDESK_ANNOTATOR": "e2e", "NO_COLOR": "1"}) as term:
-        term.wait_for("ISIS remains a persistent threat")
+        term.wait_for("ISIS cells keep Iraq on edge")
         term.send("Enter")
         term.wait_for(f"{heads} suggestions")
         term.send(".")

@@ -74,15 +74,15 @@ async def test_select_label_relabel_delete_undo_redo(project: Project, sample_do
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert isinstance(app.screen, AnnotateScreen)
-        start, end = await select(pilot, sample_text, "Nashat Shawes")
+        start, end = await select(pilot, sample_text, "Darya Barzinji")
         await pilot.press("p")  # PERSON's hotkey
         await pilot.pause()
-        assert spans(project) == [("PERSON", "entity", start, end, "Nashat Shawes")]
+        assert spans(project) == [("PERSON", "entity", start, end, "Darya Barzinji")]
         await pilot.pause()  # the view's CursorMoved for the new span must not hide "Saved"
         assert "Saved PERSON" in str(screen(app).query_one("#status-line").render())
 
         # relabel through the picker, filtering as we type
-        await goto(pilot, sample_text, "Nashat Shawes")
+        await goto(pilot, sample_text, "Darya Barzinji")
         await pilot.press("r")
         await pilot.pause()
         assert isinstance(app.screen, LabelPicker)
@@ -91,20 +91,20 @@ async def test_select_label_relabel_delete_undo_redo(project: Project, sample_do
         assert [lb.name for lb in app.screen.shown] == ["NORP"]
         await pilot.press("enter")
         await pilot.pause()
-        assert spans(project) == [("NORP", "entity", start, end, "Nashat Shawes")]
+        assert spans(project) == [("NORP", "entity", start, end, "Darya Barzinji")]
 
         await pilot.press("x")
         await pilot.pause()
         assert spans(project) == []
         await pilot.press("u")
         await pilot.pause()
-        assert spans(project) == [("NORP", "entity", start, end, "Nashat Shawes")]
+        assert spans(project) == [("NORP", "entity", start, end, "Darya Barzinji")]
         await pilot.press("u")
         await pilot.pause()
-        assert spans(project) == [("PERSON", "entity", start, end, "Nashat Shawes")]
+        assert spans(project) == [("PERSON", "entity", start, end, "Darya Barzinji")]
         await pilot.press("U")
         await pilot.pause()
-        assert spans(project) == [("NORP", "entity", start, end, "Nashat Shawes")]
+        assert spans(project) == [("NORP", "entity", start, end, "Darya Barzinji")]
 
     # undo survives quitting: a new app on the same database undoes the relabel
     again = CopydeskApp(project, "tester", open_document=sample_doc)
@@ -112,7 +112,7 @@ async def test_select_label_relabel_delete_undo_redo(project: Project, sample_do
         await pilot.pause()
         await pilot.press("u")
         await pilot.pause()
-        assert spans(project) == [("PERSON", "entity", start, end, "Nashat Shawes")]
+        assert spans(project) == [("PERSON", "entity", start, end, "Darya Barzinji")]
         view = again.screen.query_one(ArticleView)
         assert [(s.label, s.start, s.end) for s in view.spans_at(start)] == \
             [("PERSON", start, end)]
@@ -153,10 +153,10 @@ async def test_refused_write_says_so_and_keeps_the_selection(project: Project,
     app = CopydeskApp(project, "tester", open_document=sample_doc)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        selected = await select(pilot, sample_text, "Kurdistan24")
+        selected = await select(pilot, sample_text, "Zagros24")
         await pilot.press("o")
         await pilot.pause()
-        await select(pilot, sample_text, "Kurdistan24")
+        await select(pilot, sample_text, "Zagros24")
         await pilot.press("o")  # the same span again: refused
         await pilot.pause()
         status = str(screen(app).query_one("#status-line").render())
@@ -218,7 +218,7 @@ async def test_event_with_three_arguments_and_an_attribution(project: Project, s
                                                              sample_text: str) -> None:
     """Issue 4: one event and one attribution built with keys on the sample article."""
     t = sample_text
-    quote = "Not a week goes by without security forces bombing ISIS targets in Wadi Zghetoon,"
+    quote = "Hardly a night passes without security forces bombing ISIS targets in Wadi Tamur,"
     q = t.index(quote)
 
     def inside(needle: str) -> tuple[int, int]:
@@ -232,8 +232,8 @@ async def test_event_with_three_arguments_and_an_attribution(project: Project, s
             await pilot.pause(0.05)
         for (start, end), key in [
             (inside("bombing"), "1"), (inside("security forces"), "o"),
-            (inside("ISIS targets"), "o"), (inside("Wadi Zghetoon"), "l"),
-            ((q, q + len(quote)), "c"), (inside("Shawes"), "s"), (inside("told"), "i"),
+            (inside("ISIS targets"), "o"), (inside("Wadi Tamur"), "l"),
+            ((q, q + len(quote)), "c"), (inside("Barzinji"), "s"), (inside("told"), "i"),
         ]:
             await select_at(pilot, start, end)
             await pilot.press(key)
@@ -243,7 +243,7 @@ async def test_event_with_three_arguments_and_an_attribution(project: Project, s
         # the trigger takes three arguments; only the valid roles are offered
         view = screen(app).query_one(ArticleView)
         for needle, wanted in [("security forces", "Attacker"), ("ISIS targets", "Target"),
-                               ("Wadi Zghetoon", "Place")]:
+                               ("Wadi Tamur", "Place")]:
             view.move_cursor(inside("bombing")[0])
             await pilot.press("a")
             view.move_cursor(inside(needle)[0])
@@ -251,7 +251,7 @@ async def test_event_with_three_arguments_and_an_attribution(project: Project, s
             await pilot.pause()
             assert isinstance(app.screen, ChoicePicker)  # two valid roles here: a picker
             offered = {c.value[1] for c in app.screen.choices}
-            expected = {"Attacker", "Target"} if needle != "Wadi Zghetoon" else \
+            expected = {"Attacker", "Target"} if needle != "Wadi Tamur" else \
                 {"Target", "Place"}
             assert offered == expected
             await pilot.press(*wanted.lower()[:4], "enter")
@@ -259,7 +259,7 @@ async def test_event_with_three_arguments_and_an_attribution(project: Project, s
     # attribution: content -> source, cue, and the type attribute
         view.move_cursor(q)
         await pilot.press("S")
-        view.move_cursor(inside("Shawes")[0])
+        view.move_cursor(inside("Barzinji")[0])
         await pilot.press("enter")
         await pilot.pause()
         view.move_cursor(q)
@@ -278,7 +278,7 @@ async def test_event_with_three_arguments_and_an_attribution(project: Project, s
         await pilot.pause()
         highlighted = {s.text for s in screen(app).spans.values()
                        if s.id in view.highlight_ids}
-        assert highlighted == {"Shawes", "told"}
+        assert highlighted == {"Barzinji", "told"}
 
     links = rows(project, """
         SELECT h.label, h.text, l.role, t.label, t.text FROM link l
@@ -286,9 +286,9 @@ async def test_event_with_three_arguments_and_an_attribution(project: Project, s
     assert links == [
         ("Conflict.Attack", "bombing", "Attacker", "ORG", "security forces"),
         ("Conflict.Attack", "bombing", "Target", "ORG", "ISIS targets"),
-        ("Conflict.Attack", "bombing", "Place", "LOC", "Wadi Zghetoon"),
+        ("Conflict.Attack", "bombing", "Place", "LOC", "Wadi Tamur"),
         # the selection took the comma inside the closing mark; the span leaves it out
-        ("CONTENT", quote.rstrip(","), "source", "SOURCE", "Shawes"),
+        ("CONTENT", quote.rstrip(","), "source", "SOURCE", "Barzinji"),
         ("CONTENT", quote.rstrip(","), "cue", "CUE", "told"),
     ]
     [(attrs,)] = rows(project, "SELECT attributes FROM span WHERE label = 'CONTENT'")
@@ -329,11 +329,11 @@ async def test_delete_a_trigger_removes_its_links_and_undo_restores_both(
         await pilot.pause()
         await select(pilot, t, "bombing")
         await pilot.press("1")
-        await select(pilot, t, "Wadi Zghetoon")
+        await select(pilot, t, "Wadi Tamur")
         await pilot.press("l")
         await goto(pilot, t, "bombing")
         await pilot.press("a")
-        await goto(pilot, t, "Wadi Zghetoon")
+        await goto(pilot, t, "Wadi Tamur")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ChoicePicker)

@@ -19,9 +19,9 @@ from copydesk.tui.motions import next_word
 from copydesk.tui.screens.annotate import AnnotateScreen
 from copydesk.tui.widgets.article_view import ArticleView
 
-TEXT = ('"Not a week goes by without strikes," Shawes told reporters, "and still they come '
+TEXT = ('"Hardly a night goes by without strikes," Barzinji told reporters, "and still they come '
         'back."\nThe harbour stayed shut.\n')
-FIRST = find(TEXT, "Not a week goes by without strikes")
+FIRST = find(TEXT, "Hardly a night goes by without strikes")
 SECOND = find(TEXT, "and still they come back")
 SIZE = (120, 30)
 
@@ -79,11 +79,11 @@ async def test_add_a_piece_remove_it_undo_and_redo(project: Project) -> None:
         panel = side(app)
         assert "piece 1" in panel and "piece 2" in panel and "Current span" in panel
         # both pieces highlighted together, the gap (source and cue) not
-        assert emphasised(view, "Not a week") and emphasised(view, "and still")
-        assert not emphasised(view, "Shawes")
+        assert emphasised(view, "Hardly a night") and emphasised(view, "and still")
+        assert not emphasised(view, "Barzinji")
 
         # the cursor in the gap is on no span; on the second piece it is on the quote
-        view.move_cursor(find(TEXT, "Shawes")[0])
+        view.move_cursor(find(TEXT, "Barzinji")[0])
         await pilot.pause()
         assert app.screen.spans_here() == []
         view.move_cursor(SECOND[0] + 4)
@@ -125,7 +125,7 @@ async def test_plus_on_a_span_makes_it_the_target_not_the_spans_crossed(
     doc = add_text(project, TEXT)
     store = project.store
     quote = store.add_span(doc, "tester", "CONTENT", *FIRST)
-    store.add_span(doc, "tester", "SOURCE", *find(TEXT, "Shawes"))
+    store.add_span(doc, "tester", "SOURCE", *find(TEXT, "Barzinji"))
     store.add_span(doc, "tester", "CUE", *find(TEXT, "told"))
     app = CopydeskApp(project, "tester", open_document=doc)
     async with app.run_test(size=SIZE) as pilot:
@@ -141,7 +141,7 @@ async def test_plus_on_a_span_makes_it_the_target_not_the_spans_crossed(
         await pilot.press("ampersand")  # on the quote, nothing selected: the quote is the target
         await pilot.pause()
         assert "Adding pieces to CONTENT" in status(app)
-        for needle in ("Shawes", "told"):  # cross the source and the cue
+        for needle in ("Barzinji", "told"):  # cross the source and the cue
             view.move_cursor(find(TEXT, needle)[0])
             await pilot.pause()
         await select(pilot, *SECOND)
@@ -159,7 +159,7 @@ async def test_plus_without_a_selection_or_span_says_what_to_do(project: Project
     app = CopydeskApp(project, "tester", open_document=doc)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.screen.query_one(ArticleView).move_cursor(find(TEXT, "Shawes")[0])
+        app.screen.query_one(ArticleView).move_cursor(find(TEXT, "Barzinji")[0])
         await pilot.pause()
         await pilot.press("ampersand")
         await pilot.pause()
@@ -168,7 +168,7 @@ async def test_plus_without_a_selection_or_span_says_what_to_do(project: Project
         await select(pilot, *FIRST)
         await pilot.press("c")
         await pilot.pause()
-        await select(pilot, FIRST[0] + 4, FIRST[1])
+        await select(pilot, FIRST[0] + 7, FIRST[1])  # from "a night"
         await pilot.press("ampersand")
         await pilot.pause()
         assert "Not saved" in status(app) and "overlaps" in status(app)

@@ -32,6 +32,7 @@ from copydesk.projects.errors import (
 )
 from copydesk.projects.firstread import FirstScreen
 from copydesk.schema import Schema, SchemaError
+from copydesk.tui.text import safe_line
 from copydesk.tui.writes import WriteQueue
 
 if TYPE_CHECKING:
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
     from copydesk.projects.project import Project
 
 SCHEMA_POLL_SECONDS = 3.0
+# After a hangup (SIGHUP): how long queued edits may take to reach the database, then how long
+# a clean exit gets before the process ends itself (CopydeskApp.hang_up).
+HANGUP_SAVE_SECONDS = 5.0
+HANGUP_GRACE_SECONDS = 3.0
 
 
 class CopydeskApp(App[None]):
@@ -73,7 +78,7 @@ class CopydeskApp(App[None]):
         # database_trouble); and whether ctrl+q was pressed once while edits wait for it.
         self.database_down: str | None = None
         self._quit_asked = False
-        self.sub_title = f"{self.config.name} · {annotator}"
+        self.sub_title = f"{safe_line(self.config.name)} · {safe_line(annotator)}"
 
     # ------------------------------------------------------------------ the project
     @property
@@ -277,9 +282,39 @@ class CopydeskApp(App[None]):
             import asyncio
 
             loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGHUP, self.exit)
+            loop.add_signal_handler(signal.SIGHUP, self.hang_up)
         except (NotImplementedError, RuntimeError, ValueError, AttributeError):
             pass  # not the main thread (tests) or no SIGHUP on this platform
+
+    def hang_up(self) -> None:
+        """The terminal is gone: exit, and make sure the process ends within seconds.
+
+        A polite `exit()` is not enough on its own: with the terminal closed as the screen
+        opens, the kernel's SIGCONT restarts the terminal driver and the app may wait on a tty
+        nobody reads, for ever, with the database open. So a watchdog thread lets edits still
+        queued for the database be saved (a few seconds at most; every confirmed edit is
+        already committed), then ends the process whatever the event loop is doing."""
+        import threading
+
+        if getattr(self, "_hung_up", False):
+            return
+        self._hung_up = True
+        threading.Thread(target=self._end_after_hangup, name="copydesk-hangup",
+                         daemon=True).start()
+        self.exit()  # a clean exit (status 0) when the loop can still make one
+
+    def _end_after_hangup(self) -> None:
+        import os
+        import time
+
+        deadline = time.monotonic() + HANGUP_SAVE_SECONDS
+        while time.monotonic() < deadline:
+            writes = self._writes
+            if writes is None or writes.pending == 0:
+                break
+            time.sleep(0.05)
+        time.sleep(HANGUP_GRACE_SECONDS)  # a clean exit, if the loop can make one, wins
+        os._exit(129)  # 128 + SIGHUP, as a shell reports a hangup
 
     def check_schema(self) -> None:
         """Pick up a `copydesk schema apply` made while the app is open, without a restart."""
@@ -305,11 +340,13 @@ class CopydeskApp(App[None]):
             if not self._schema_warned:  # say it once, not every poll
                 self._schema_warned = True
                 message = exc.problems[0] if exc.problems else exc
-                self.notify(f"The schema file is invalid; still using the old one: {message}",
-                            severity="error", timeout=10)
+                self.notify(safe_line("The schema file is invalid; still using the old "
+                                      f"one: {message}"),
+                            severity="error", timeout=10, markup=False)
             return
         self._schema_warned = False
-        self.notify(f"Schema updated to {schema.name} {schema.version}", timeout=6)
+        self.notify(safe_line(f"Schema updated to {schema.name} {schema.version}"),
+                    timeout=6, markup=False)
         for screen in self.screen_stack:
             refresh = getattr(screen, "schema_reloaded", None)
             if refresh is not None:

@@ -14,11 +14,11 @@ Decisions, and why:
   order, levels are resolved once for the whole line, then each row is reordered on its own
   (rules L1 and L2) with the paragraph's base level. A row therefore never mixes words from
   two rows, and reading order runs top to bottom.
-- **Levels from python-bidi's Rust engine** (the ``unicode-bidi`` crate, a recent UBA with
-  bracket pairs, N0). Its only public outputs are ``get_display`` and, with ``debug=True``, the
-  resolved levels (one per UTF-8 byte, in the crate's ``Debug`` layout); we read those and check
-  their count against the text. Should that layout ever change, we fall back to the package's
-  pure-Python algorithm (UBA 5: no bracket pairs) rather than show logical order.
+- **Levels from our own UAX #9** (``tui.uba``): the input never holds an obeyed control, so
+  each paragraph is one isolating run sequence, and rules W1-W7, N0 (bracket pairs), N1-N2 and
+  I1-I2 are short. Checked against Unicode's ``BidiCharacterTest.txt`` (tests/test_uba.py).
+  python-bidi's public API gives a reordered string, not the levels the cell maps need; it
+  stays a test oracle only.
 - **Controls are never obeyed.** Bidi embeddings, overrides, isolates and marks (and every other
   character ``tui.layout`` shows as a placeholder) enter the algorithm as the placeholder shown
   for them (an "other neutral"), so hostile text cannot reorder what is on screen.
@@ -26,8 +26,7 @@ Decisions, and why:
 - **Shaping** (optional): ``arabic-reshaper`` without ligatures or harakat removal, so each
   character keeps exactly one display character and the maps stay one to one. The stored text
   never changes; only what is drawn does.
-- **Imports are lazy**: python-bidi and arabic-reshaper load on the first right-to-left line,
-  so an all left-to-right article starts exactly as before.
+- **Imports are lazy**: arabic-reshaper loads only when shaping is on.
 """
 
 from __future__ import annotations
@@ -40,6 +39,8 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import regex
+
+from copydesk.tui.uba import MIRRORS, resolve_levels
 
 __all__ = [
     "DIRECTIONS",
@@ -126,65 +127,13 @@ def base_level(text: str, start: int, end: int, direction: str = "auto") -> int:
     return 0
 
 
-def _utf8_len(ch: str) -> int:
-    o = ord(ch)
-    return 1 if o < 0x80 else 2 if o < 0x800 else 3 if o < 0x10000 else 4
-
-
-def _rust_levels(text: str, base: int) -> list[int] | None:
-    """Levels per character from python-bidi's Rust engine; None if its output is not understood."""
-    from bidi import get_display  # lazy: only right-to-left lines need it (start-up time)
-
-    dump = get_display(text, base_dir="R" if base else "L", debug=True)
-    if not isinstance(dump, str):
-        return None
-    # The text itself is printed first (Debug-escaped: no raw newline), so the field headers
-    # below can only be the struct's own.
-    i = dump.rfind("\n    levels: [")
-    j = dump.find("\n    paragraphs:", i)
-    if i < 0 or j < 0:
-        return None
-    per_byte = [int(x) for x in _LEVEL_RE.findall(dump, i, j)]
-    pos = 0
-    levels: list[int] = []
-    for ch in text:
-        if pos >= len(per_byte):
-            return None
-        levels.append(per_byte[pos])
-        pos += _utf8_len(ch)
-    return levels if pos == len(per_byte) else None
-
-
-_LEVEL_RE = regex.compile(r"Level\(\s*(\d+),?\s*\)")
-
-
-def _python_levels(text: str, base: int) -> list[int]:
-    """Levels from python-bidi's pure-Python engine (UBA 5, no bracket pairs): the fallback."""
-    from bidi import algorithm  # lazy, as above
-
-    storage: dict[str, Any] = algorithm.get_empty_storage()
-    storage["base_level"] = base
-    storage["base_dir"] = "R" if base else "L"
-    algorithm.get_embedding_levels(text, storage)
-    algorithm.explicit_embed_and_overrides(storage)
-    algorithm.resolve_weak_types(storage, False)
-    algorithm.resolve_neutral_types(storage, False)
-    algorithm.resolve_implicit_levels(storage, False)
-    return [int(c["level"]) for c in storage["chars"]]
-
-
 def paragraph_levels(text: str, base: int) -> list[int]:
     """The resolved embedding level of each character of one paragraph (before rule L1).
 
     ``text`` must hold no paragraph separator and no bidi control (``tui.layout`` passes the
     line with such characters replaced by their placeholders).
     """
-    if not text:
-        return []
-    levels = _rust_levels(text, base)
-    if levels is None:  # only if python-bidi ever changes its debug output (tested)
-        levels = _python_levels(text, base)
-    return levels
+    return resolve_levels(text, base)
 
 
 def visual_order(levels: Sequence[int]) -> list[int]:
@@ -237,12 +186,9 @@ def line_levels(levels: Sequence[int], classes: Sequence[str], base: int) -> lis
     return out
 
 
-@lru_cache(maxsize=1)
 def mirror_table() -> dict[str, str]:
-    """Bidi_Mirroring_Glyph pairs ("(" <-> ")", "«" <-> "»", ...) from python-bidi."""
-    from bidi.mirror import MIRRORED  # lazy, as above
-
-    return dict(MIRRORED)
+    """Bidi_Mirroring_Glyph pairs ("(" <-> ")", "«" <-> "»", ...), from ``tui.uba``."""
+    return MIRRORS
 
 
 def mirror(display: str) -> str:

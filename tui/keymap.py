@@ -19,7 +19,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from textual.binding import Binding, BindingType
-from textual.keys import _character_to_key
+
+from copydesk.tui.framework import key_for_character
 
 __all__ = ["effective_keys", "keymap_problems", "settings_problems"]
 
@@ -36,7 +37,7 @@ def _expand(bindings: Iterable[BindingType]) -> list[Binding]:
 
 def _normal(key: str) -> str:
     key = key.strip()
-    return _character_to_key(key) if len(key) == 1 else key
+    return key_for_character(key) if len(key) == 1 else key
 
 
 def effective_keys(bindings: Iterable[BindingType], keymap: Mapping[str, str],

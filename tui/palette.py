@@ -116,10 +116,17 @@ def _cube_candidates() -> list[tuple[int, ColorTriplet]]:
     return out
 
 
-def _standard_candidates() -> list[tuple[int, ColorTriplet]]:
-    from rich._palettes import STANDARD_PALETTE
+# The 16 standard colours as Rich matches a colour to them when it downgrades to 16 colours
+# (the CGA/VGA values Rich keeps in a private module; tests/test_framework.py checks they agree).
+STANDARD_16: tuple[tuple[int, int, int], ...] = (
+    (0, 0, 0), (170, 0, 0), (0, 170, 0), (170, 85, 0), (0, 0, 170), (170, 0, 170),
+    (0, 170, 170), (170, 170, 170), (85, 85, 85), (255, 85, 85), (85, 255, 85),
+    (255, 255, 85), (85, 85, 255), (255, 85, 255), (85, 255, 255), (255, 255, 255),
+)
 
-    return [(n, ColorTriplet(*STANDARD_PALETTE[n])) for n in _ANSI_CHROMATIC]
+
+def _standard_candidates() -> list[tuple[int, ColorTriplet]]:
+    return [(n, ColorTriplet(*STANDARD_16[n])) for n in _ANSI_CHROMATIC]
 
 
 def nearest_distinct(colors: Sequence[str], candidates: Sequence[tuple[int, ColorTriplet]]

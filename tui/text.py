@@ -33,6 +33,41 @@ def safe_line(value: str, *, max_cells: int | None = None) -> str:
     return shown
 
 
+# Not printable, yet kept: line breaks (a panel's own), and what the article view keeps too,
+# the zero-width (non-)joiners of emoji sequences and Sorani/Persian words.
+_KEPT = frozenset("\n\u200c\u200d")
+
+
+def safe_rich(text: Text) -> Text:
+    """A styled `Text` built from many strings (a side panel, a status line, a help page) made
+    safe in one pass before it is drawn: every character a terminal could act on becomes its
+    one-character placeholder (tabs a space, line breaks kept), so the styles stay where they
+    were. A widget that updates with this cannot leak a label, role, attribute value or name
+    raw, whichever file it came from."""
+    plain = text.plain
+    if plain.isprintable():
+        return text
+    out: list[str] = []
+    for ch in plain:
+        if ch.isprintable() or ch in _KEPT:
+            out.append(ch)
+        elif ch == "\t":
+            out.append(" ")
+        else:
+            shown = display_string(ch)
+            out.append(shown if len(shown) == 1 else "¤")
+    safe = text.copy()
+    safe.plain = "".join(out)
+    return safe
+
+
+def safe_block(value: str) -> str:
+    """Several display lines (a guideline, a description): each line through `safe_line`, the
+    line breaks kept as breaks, so prose keeps its paragraphs and loses only what is unsafe."""
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(safe_line(line) for line in lines)
+
+
 def _crop(shown: str, cells: int) -> str:
     import regex
 

@@ -50,6 +50,14 @@ import regex
 
 from copydesk.projects.bulk import NewSpan
 from copydesk.projects.db import StoreError
+from copydesk.projects.suggest.lexicon import (
+    CKB_FORMS,
+    EN_LEMMAS,
+    EN_THAT_ONLY,
+    arabic_forms,
+    english_forms,
+    inflect,
+)
 from copydesk.projects.suggest.patterns import Fold, PatternSet
 from copydesk.projects.suggest.write import Proposal
 from copydesk.projects.textutil import tokenize
@@ -61,7 +69,8 @@ MAX_APPOSITIVE_TOKENS = 16
 MAX_SENTENCE = 2000  # characters: how far cues are looked for around a quote
 
 # Opening mark -> closing marks it pairs with.
-QUOTE_PAIRS: dict[str, str] = {'"': '"', "“": "”", "«": "»", "„": "“”", "»": "«"}
+QUOTE_PAIRS: dict[str, str] = {'"': '"', "“": "”", "«": "»", "„": "“”", "»": "«", "''": "''"}
+_SINGLE = {"'", "‘", "’"}
 
 # Speech verbs and cue phrases. `according` entries introduce "According to X, content".
 DEFAULT_CUES: dict[str, dict[str, list[str]]] = {
@@ -90,6 +99,42 @@ DEFAULT_CUES: dict[str, dict[str, list[str]]] = {
         "according": ["بەپێی", "بە گوێرەی", "بەگوێرەی"],
     },
 }
+
+# The lemma lexicon (projects.suggest.lexicon): every inflection of hundreds of verbs.
+for _lang, _forms in (("en", english_forms(EN_LEMMAS)), ("ar", arabic_forms()),
+                      ("ckb", list(CKB_FORMS))):
+    _have = DEFAULT_CUES[_lang]["verbs"]
+    _have += [f for f in _forms if f not in _have]
+# Nominal cues: "In a statement, the ministry ..." (the source follows, then the content).
+DEFAULT_CUES["en"]["nominal"] = ["in a statement", "in a letter", "in an interview",
+                                 "in a post", "in a tweet", "in a speech", "in his words",
+                                 "in her words", "in their words"]
+DEFAULT_CUES["ar"]["nominal"] = ["وفي بيان", "في بيان", "وفي تصريح", "في تصريح"]
+DEFAULT_CUES["ckb"]["nominal"] = ["لە ڕاگەیەندراوێکدا"]
+# Verb forms that are cues only with a complementizer or a quote ("found the body").
+_THAT_ONLY = {f for lemma in EN_THAT_ONLY for fs in inflect(lemma).values() for f in fs}
+_THAT_ONLY_FOLDED = {f.casefold() for f in _THAT_ONLY}
+# Participles after a comma ("..., saying demand had risen") have no source of their own.
+_CUE_KINDS = ("verbs", "according", "lemmas", "nominal")
+CUE_EXTENTS = ("verb", "phrase")
+# With `cue_extent: phrase`: auxiliaries, negation and adverbs before the verb, and a
+# "in a statement" after it, belong to the cue ("has repeatedly insisted").
+_EXTENT_BEFORE = {"has", "have", "had", "was", "were", "is", "are", "will", "would", "did",
+                  "does", "do", "not", "also", "repeatedly", "long", "never", "already",
+                  "again", "publicly", "earlier", "later", "reportedly", "been", "be", "can",
+                  "could", "may", "might", "should", "must", "n't"}
+_EXTENT_AFTER = ("in a statement", "in a letter", "in an interview", "in a post",
+                 "in a tweet", "in a speech")
+
+# The English verb forms of the first release: the "bare regular expression" floor that
+# benchmarks/bench_attribution.py measures the rules against.
+DEFAULT_VERBS_43: tuple[str, ...] = (
+    "said", "says", "say", "told", "tells", "added", "adds", "stated", "warned", "announced",
+    "explained", "noted", "insisted", "claimed", "asked", "replied", "wrote", "writes",
+    "declared", "confirmed", "denied", "urged", "stressed", "argued", "vowed", "reported",
+    "tweeted", "commented", "continued", "admitted", "recalled", "believes", "believed",
+    "thinks", "pledged", "promised", "complained", "estimated", "predicted", "acknowledged",
+    "emphasised", "emphasized", "cautioned")
 
 # Words that end a source phrase, per language (casefolded, Arabic diacritics stripped).
 _STOP = {
@@ -146,10 +191,31 @@ _SOURCE_SIDE = {"en": "before", "ar": "after", "ckb": "before"}
 # Cues whose object is the addressee, never the source ("told the Evening Ledger").
 _BEFORE_ONLY = {"told", "tells", "informed", "briefed"}
 _COMMAS = {",", "،"}
-_SENTENCE_END = regex.compile(r"[.!?؟…]+(?=[\s\"”»“]|\Z)|\n")
+# Words before a colon that label a line rather than name a speaker.
+_NOT_SPEAKERS = {"note", "photo", "photos", "picture", "image", "source", "sources", "more",
+                 "update", "updated", "see", "time", "date", "tags", "related", "via", "by",
+                 "credit", "credits", "watch", "video", "listen", "follow", "also", "example",
+                 "warning", "disclaimer", "correction", "subscribe", "contact", "email", "tel",
+                 "phone", "address", "website", "location", "when", "where", "what", "why",
+                 "how", "who", "q", "a", "question", "answer", "الصورة", "المصدر", "وينە",
+                 "سەرچاوە"}
+_DETERMINERS = {"the", "a", "an", "this", "that", "these", "those", "its", "his", "her",
+                "their", "our", "my", "your", "no", "any", "every", "each", "some", "new"}
+_PRONOUN_SOURCES = {"it", "they", "he", "she", "we", "i"}
+# Objects of "told"/"informed" that are the addressee, skipped before a bare reported clause.
+_ADDRESSEES = {"reporters", "journalists", "parliament", "lawmakers", "him", "her", "them",
+               "us", "me", "colleagues", "residents", "the", "a", "an", "delegates",
+               "supporters", "viewers", "listeners", "readers", "mps"}
+_PREPOSITIONS = {"on", "in", "at", "to", "for", "with", "by", "from", "about", "after",
+                 "before", "during", "of", "into", "over", "as", "last", "this", "earlier",
+                 "later", "yesterday", "today", "tonight", "so", "and", "but", "or", "he",
+                 "she", "it", "they", "we", "i", "the", "a", "an", "his", "her", "its",
+                 "their", "our", "more", "no", "nothing", "little", "much", "goodbye",
+                 "yes", "sorry", "thanks", "hello", "up", "out", "off", "down", "back"}
+_SENTENCE_END = regex.compile(r"[.!?؟…]+(?=[\s\"”»“'’]|\Z)|\n")
 _WORDLIKE = regex.compile(r"[\p{L}\p{N}]")
-_QUOTE_MARK = regex.compile(r"[\"“”«»„]")
-_MARK_OR_BLANK = regex.compile(r"[\"“”«»„]|(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)")
+_QUOTE_MARK = regex.compile(r"[\"“”«»„‘’']")
+_MARK_OR_BLANK = regex.compile(r"''|[\"“”«»„‘’']|(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)")
 _TRAILING = " \t\r\n,،;:"
 
 
@@ -167,6 +233,7 @@ class AttributionSettings:
 
     cues: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     titles: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    cue_extent: str = "verb"  # "verb": the bare verb; "phrase": with auxiliaries, adverbs
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any] | None) -> AttributionSettings:
@@ -178,14 +245,25 @@ class AttributionSettings:
         """
         given = (settings or {}).get("attribution") or {}
         cues = _word_lists(DEFAULT_CUES, given.get("cues") or None, "cues",
-                           ("verbs", "according"), "cue words", strip=False)
+                           _CUE_KINDS, "cue words", strip=False)
+        for lang, kinds in cues.items():  # lemmas: every inflection is a cue word (English)
+            lemmas = kinds.pop("lemmas", [])
+            if not lemmas:
+                continue
+            verbs = kinds.setdefault("verbs", [])
+            forms = english_forms(lemmas, nounlike=(), base_too=()) if lang == "en" else lemmas
+            verbs += [f for f in forms if f not in verbs]
         titles = _word_lists(DEFAULT_TITLES, given.get("titles"), "titles",
                              ("jobs", "honorifics"), "titles", strip=True)
-        return cls(cues, titles)
+        extent = given.get("cue_extent", "verb")
+        if extent not in CUE_EXTENTS:
+            raise StoreError(f"settings.attribution.cue_extent: {str(extent)[:40]!r} is not "
+                             f"one of {', '.join(CUE_EXTENTS)}")
+        return cls(cues, titles, extent)
 
 
 def _word_lists(defaults: Mapping[str, Mapping[str, Sequence[str]]], extra: object,
-                setting: str, kinds: tuple[str, str], what: str, *,
+                setting: str, kinds: tuple[str, ...], what: str, *,
                 strip: bool) -> dict[str, dict[str, list[str]]]:
     """`defaults` extended by `settings.attribution.<setting>.<lang>`: a list (of the first
     kind) or a mapping of `kinds` to lists of words, each word added once. Cue words and
@@ -207,7 +285,8 @@ def _word_lists(defaults: Mapping[str, Mapping[str, Sequence[str]]], extra: obje
             if kind not in kinds or not isinstance(words, list) or not all(
                     isinstance(w, str) and w.strip() for w in words):
                 raise StoreError(f"settings.attribution.{setting}.{lang}.{kind}: expected "
-                                 f"`{kinds[0]}` or `{kinds[1]}` with a list of words")
+                                 f"{' or '.join(f'`{k}`' for k in kinds)} with a list of "
+                                 "words")
             target = merged.setdefault(str(lang), {}).setdefault(kind, [])
             for word in words:
                 word = word.strip() if strip else word
@@ -241,6 +320,8 @@ class AttributionDetector:
                 for word in words:
                     self._cues.add_phrase(f"{lang}:{kind}", word)
         self._stop = {lang: {self._fold(w) for w in words} for lang, words in _STOP.items()}
+        self._verb_forms = {self._fold(w) for w in self.settings.cues.get("en", {}).get(
+            "verbs", ())}
         self._skip = {lang: {self._fold(w) for w in words} for lang, words in _SKIP.items()}
         self._comp = {lang: {self._fold(w) for w in words}
                       for lang, words in _COMPLEMENTIZER.items()}
@@ -259,12 +340,15 @@ class AttributionDetector:
         ends = [e for _, e in toks]
         keys = [self._fold(text[s:e]) for s, e in toks]
         cues = self._find_cues(text, toks, starts, keys)
+        bounds = _Sentences(text)
+        cues += self._colon_cues(text, toks, starts, keys, {c.first for c in cues}, bounds)
+        cues.sort(key=lambda c: c.first)
         cue_at = {c.first: c for c in cues}
-        out = _Builder(self)
+        out = _Builder(self, keys)
         used: set[int] = set()
         quotes = find_quotes(text)
-        # (sentence end, its content's span index) of the last attributed direct quote
-        previous: tuple[int, int] | None = None
+        # (sentence end, its content's span index, its cue) of the last attributed quote
+        previous: tuple[int, int, Cue] | None = None
         for open_at, close_at in quotes:
             inner = _trim(text, open_at + 1, close_at)
             if inner is None:
@@ -273,14 +357,20 @@ class AttributionDetector:
             if sum(1 for i in range(q_first, q_last) if _WORDLIKE.search(text[starts[i]:ends[i]])
                    ) < MIN_QUOTE_WORDS:
                 continue
-            s_start = _sentence_start(text, open_at)
+            s_start = bounds.start(open_at)
             s_end = close_at if _ends_sentence(text, inner[1], close_at) \
-                else _sentence_end(text, close_at + 1)
+                else bounds.end(close_at + 1)
             after = self._cue_in(cue_at, bisect_left(starts, close_at + 1),
                                  bisect_left(starts, s_end), first=True)
-            if after is None and previous is not None and (
+            own = None  # a cue of its own before this quote: not the other half of one
+            if after is None and previous is not None:
+                own = self._cue_in(cue_at, bisect_left(starts, max(s_start, previous[0])),
+                                   bisect_left(starts, open_at), first=False)
+                if own is previous[2]:
+                    own = None
+            if after is None and own is None and previous is not None and (
                     open_at < previous[0]
-                    or not text[previous[0]:open_at].strip(" \t.!?؟…\"”»")):
+                    or not text[previous[0]:open_at].strip(" \t.!?؟…\"”»'’")):
                 # the second half of a split quote (same sentence, no cue of its own), or a
                 # quote that is the very next sentence of the same paragraph: same speaker,
                 # same content, one more piece
@@ -301,7 +391,7 @@ class AttributionDetector:
             if comp is not None:
                 # Aid workers told the Courier that "a few trucks" would not be enough: the
                 # reported clause is the content, quoted words and all (type mixed).
-                end = _sentence_end(text, close_at + 1)
+                end = bounds.end(close_at + 1)
                 mixed = _trim(text, toks[comp][0], end)
                 if mixed is not None:
                     out.attribution(mixed, self._mixed, cue, self._source(
@@ -309,12 +399,31 @@ class AttributionDetector:
                     previous = None
                     continue
             head = out.attribution(inner, "direct", cue, source, toks)
-            previous = None if head is None else (s_end, head)
+            previous = None if head is None else (s_end, head, cue)
         for cue in cues:
             if cue.first in used:
                 continue
-            self._indirect(text, toks, starts, keys, cue, quotes, out)
+            self._indirect(text, toks, starts, keys, cue, quotes, out, cue_at, bounds)
         return out.proposal
+
+    def _colon_cues(self, text: str, toks: Sequence[tuple[int, int]], starts: Sequence[int],
+                    keys: Sequence[str], taken: set[int], bounds: _Sentences) -> list[Cue]:
+        """"The commission: ...", "أولياء الأمور: ...": a colon after a short phrase that
+        starts its sentence (a headline style) is the cue, the phrase its source."""
+        found = []
+        for i, key in enumerate(keys):
+            if key != ":" or i == 0 or i + 1 >= len(keys):
+                continue
+            s_start = bounds.start(toks[i][0])
+            first = bisect_left(starts, s_start)
+            words = range(first, i)
+            if not 1 <= len(words) <= MAX_SOURCE_TOKENS or any(
+                    j in taken or not _WORDLIKE.search(keys[j]) for j in words):
+                continue
+            if "\n" in text[toks[i][1]:toks[i + 1][0]] or keys[i - 1] in _NOT_SPEAKERS:
+                continue  # a label ("Note:", "Photo:", "Read more:"), not a speaker
+            found.append(Cue(_script_lang(text[toks[first][0]:toks[i][1]]), "colon", i, i + 1))
+        return found
 
     def _complementizer(self, keys: Sequence[str], cue: Cue, hi: int) -> int | None:
         """Index of a "that" / إن / کە between the cue and token `hi` (a quote's open mark)."""
@@ -335,6 +444,8 @@ class AttributionDetector:
             lang, kind = label.split(":")
             first = bisect_left(starts, start)
             last = bisect_left(starts, end)
+            if kind == "verbs" and first > 0 and keys[first - 1] in _DETERMINERS:
+                continue  # "the report", "a claim", "its support": a noun, not a cue
             found.append(Cue(lang, kind, first, last))
         return found
 
@@ -353,8 +464,12 @@ class AttributionDetector:
         """Character range of the source phrase for `cue`, searched within tokens [lo, hi)."""
         side = _SOURCE_SIDE.get(cue.lang, "before")
         lang = cue.lang if cue.lang in _STOP else "en"
-        if cue.kind == "according":
+        if cue.kind in ("according", "nominal"):
             sides = ["after"]
+        elif cue.kind == "colon":
+            sides = ["before"]
+        elif keys[cue.first].endswith("ing") and cue.first > 0 and keys[cue.first - 1] in _COMMAS:
+            return None  # "..., saying ...": the speaker is the clause's subject, not a phrase
         elif keys[cue.first] in _BEFORE_ONLY:
             sides = ["before"]
         elif side == "before":
@@ -415,6 +530,8 @@ class AttributionDetector:
         """Token range (first, last inclusive) of a noun phrase next to the cue, or None."""
         stop, skip = self._stop[lang], self._skip[lang]
         inside = (lambda j: j >= limit) if step < 0 else (lambda j: j < limit)
+        if step < 0 and inside(i) and keys[i] in _PRONOUN_SOURCES:
+            return (i, i)  # "it said", "they added": a pronoun next to the cue is the source
         while inside(i) and keys[i] in skip:
             i += step
         if step < 0 and inside(i) and keys[i] in _COMMAS:
@@ -448,22 +565,47 @@ class AttributionDetector:
     # ------------------------------------------------------------------ indirect speech
     def _indirect(self, text: str, toks: Sequence[tuple[int, int]], starts: Sequence[int],
                   keys: Sequence[str], cue: Cue, quotes: Sequence[tuple[int, int]],
-                  out: _Builder) -> None:
+                  out: _Builder, cue_at: Mapping[int, Cue], bounds: _Sentences) -> None:
+        """A cue no quote used: the reported clause around it, by the cue's kind."""
         cue_start = toks[cue.first][0]
-        s_start = _sentence_start(text, cue_start)
-        s_end = _sentence_end(text, toks[cue.last - 1][1])
+        s_start = bounds.start(cue_start)
+        s_end = bounds.end(toks[cue.last - 1][1])
         lo, hi = bisect_left(starts, s_start), bisect_left(starts, s_end)
         lang = cue.lang if cue.lang in _STOP else "en"
-        if cue.kind == "according":
-            # According to X, CONTENT.
-            comma = next((j for j in range(cue.last, hi) if keys[j] in (",", "،")), None)
-            if comma is None or comma + 1 >= hi:
-                return
-            src = self._phrase(text, keys, lang, cue.last, comma, 1)
-            source = (toks[src[0]][0], toks[src[1]][1]) if src else None
-            content = _trim(text, toks[comma + 1][0], s_end)
-            if content is not None and not _overlaps_quote(content, quotes):
+
+        def emit(content: tuple[int, int] | None, source: tuple[int, int] | None) -> None:
+            if content is not None and not _overlaps_quote(content, quotes) and sum(
+                    1 for j in range(bisect_left(starts, content[0]),
+                                     bisect_left(starts, content[1]))
+                    if _WORDLIKE.search(keys[j])) >= 1:
                 out.attribution(content, "indirect", cue, source, toks)
+
+        def span_of(found: tuple[int, int] | None) -> tuple[int, int] | None:
+            return (toks[found[0]][0], toks[found[1]][1]) if found else None
+
+        before = self._before_cue(keys, cue, lo, hi)  # CONTENT, [source] cue [source].
+        if cue.kind == "according":
+            comma = next((j for j in range(cue.last, hi) if keys[j] in _COMMAS), None)
+            if comma is not None and comma + 1 < hi:  # According to X, CONTENT.
+                src = self._phrase(text, keys, lang, cue.last, comma, 1)
+                emit(_trim(text, toks[comma + 1][0], s_end), span_of(src))
+            elif before is not None:  # CONTENT, according to X.
+                src = self._phrase(text, keys, lang, cue.last, hi, 1)
+                emit(_trim(text, s_start, toks[before][0]), span_of(src))
+            return
+        if cue.kind == "nominal":  # In a statement, X CONTENT.
+            start = cue.last + (1 if cue.last < hi and keys[cue.last] in _COMMAS else 0)
+            src = self._phrase(text, keys, lang, start, hi, 1)
+            if src is not None and lang == "en":  # "the ministry thanked ...": stop at a verb
+                cut = next((j for j in range(src[0] + 1, src[1] + 1) if _looks_verb(keys[j])
+                            or keys[j] in self._verb_forms), None)
+                src = src if cut is None else (src[0], cut - 1)
+            if src is not None and src[1] + 1 < hi:
+                emit(_trim(text, toks[src[1] + 1][0], s_end), span_of(src))
+            return
+        if cue.kind == "colon":  # X: CONTENT
+            emit(_trim(text, toks[cue.last][0], s_end), self._source(
+                text, toks, keys, cue, lo, hi))
             return
         comp_set = self._comp.get(lang, set())
         j = cue.last
@@ -471,14 +613,73 @@ class AttributionDetector:
         limit = min(hi, cue.last + MAX_SOURCE_TOKENS + 1)
         while j < limit and keys[j] not in comp_set and _WORDLIKE.search(keys[j]):
             j += 1
-        if j >= hi or keys[j] not in comp_set or j + 1 >= hi:
+        if j < hi and keys[j] in comp_set and j + 1 < hi:
+            src_hi = j if j > cue.last else hi
+            emit(_trim(text, toks[j][0], self._clause_end(keys, toks, cue_at, j, hi, s_end)),
+                 self._source(text, toks, keys, cue, lo, src_hi))
             return
-        content = _trim(text, toks[j][0], s_end)
-        if content is None or _overlaps_quote(content, quotes):
+        if before is not None:
+            emit(_trim(text, s_start, toks[before][0]),
+                 self._source(text, toks, keys, cue, before + 1, hi))
             return
-        src_hi = j if j > cue.last else hi
-        source = self._source(text, toks, keys, cue, lo, src_hi)
-        out.attribution(content, "indirect", cue, source, toks)
+        if lang != "en" or keys[cue.first] in _THAT_ONLY_FOLDED:
+            return
+        # Bare indirect speech: "Residents said the river had risen", "blamed the cold snap".
+        k = cue.last
+        if keys[cue.first] in _BEFORE_ONLY or keys[cue.first] in ("telling", "tell"):
+            k = self._skip_addressee(text, toks, keys, k, hi)
+        if k >= hi or (keys[k] in _PREPOSITIONS and keys[k] not in ("the", "a", "an", "he", "she",
+                                                                  "it", "they", "we", "i",
+                                                                  "his", "her", "its",
+                                                                  "their", "our", "no")):
+            return
+        if not _WORDLIKE.search(keys[k]):
+            return
+        end = self._clause_end(keys, toks, cue_at, k, hi, s_end)
+        emit(_trim(text, toks[k][0], end), self._source(text, toks, keys, cue, lo, cue.first))
+
+    def _before_cue(self, keys: Sequence[str], cue: Cue, lo: int, hi: int) -> int | None:
+        """The comma ending a content that comes before its cue ("Talks will resume, the
+        office said." / ", according to X."), or None: at most a source phrase may lie
+        between the comma and the cue, and at most a source or a few words after it."""
+        if keys[cue.first].endswith("ing") and cue.kind == "verbs":
+            return None  # "..., saying ...": what follows is the content
+        after = [k for k in keys[cue.last:hi] if _WORDLIKE.search(k)]
+        if len(after) > (MAX_SOURCE_TOKENS + 2 if cue.kind == "according" else 4):
+            return None  # the cue has a clause of its own after it
+        j = cue.first - 1
+        words = 0
+        while j >= lo and keys[j] not in _COMMAS and words <= MAX_SOURCE_TOKENS:
+            if not _WORDLIKE.search(keys[j]) and keys[j] not in ("'s", "’s"):
+                return None
+            words += 1
+            j -= 1
+        if j < lo or keys[j] not in _COMMAS or j - lo < 2:
+            return None
+        return j
+
+    def _clause_end(self, keys: Sequence[str], toks: Sequence[tuple[int, int]],
+                    cue_at: Mapping[int, Cue], k: int, hi: int, s_end: int) -> int:
+        """End of a reported clause from token k: the sentence end, or the comma before the
+        next cue (", saying ..." reports a second content)."""
+        for j in range(k, hi - 1):
+            if keys[j] in _COMMAS and (j + 1) in cue_at:
+                return toks[j][0]
+        return s_end
+
+    @staticmethod
+    def _skip_addressee(text: str, toks: Sequence[tuple[int, int]], keys: Sequence[str], k: int,
+                        hi: int) -> int:
+        """First token after the addressee of "told": "told reporters", "told the Courier"."""
+        if k < hi and keys[k] in ("the", "a", "an"):
+            k += 1
+            if k < hi and not text[toks[k][0]:toks[k][1]][:1].isupper():
+                return k + 1
+        elif k < hi and keys[k] in _ADDRESSEES:
+            return k + 1
+        while k < hi and text[toks[k][0]:toks[k][1]][:1].isupper():
+            k += 1
+        return k
 
 
 def _drop_title(text: str, toks: Sequence[tuple[int, int]], keys: Sequence[str], a: int,
@@ -506,8 +707,9 @@ def _drop_title(text: str, toks: Sequence[tuple[int, int]], keys: Sequence[str],
 class _Builder:
     """Collects spans once each (a cue or source shared by two contents is one span)."""
 
-    def __init__(self, detector: AttributionDetector) -> None:
+    def __init__(self, detector: AttributionDetector, keys: Sequence[str]) -> None:
         self.d = detector
+        self.keys = keys
         self.proposal = Proposal()
         self._index: dict[tuple[str, int, int], int] = {}
 
@@ -530,7 +732,10 @@ class _Builder:
             return None
         attrs = {"type": kind} if self.d._typed else {}
         head = self._span(self.d.content, content[0], content[1], attrs)
-        cue_span = self._span(self.d.cue, toks[cue.first][0], toks[cue.last - 1][1])
+        first, last = cue.first, cue.last
+        if self.d.settings.cue_extent == "phrase" and cue.kind == "verbs":
+            first, last = _phrase_extent(self.keys, first, last)
+        cue_span = self._span(self.d.cue, toks[first][0], toks[last - 1][1])
         self.proposal.links.append((head, cue_span, CUE))
         if source is not None and not _overlap(source, content):
             self.proposal.links.append((head, self._span(self.d.source, *source), SOURCE))
@@ -551,28 +756,82 @@ class _Builder:
         span.start, span.end = parts[0][0], parts[-1][1]
 
 
+def _phrase_extent(keys: Sequence[str], first: int, last: int) -> tuple[int, int]:
+    """The cue with auxiliaries and adverbs before it and "in a statement" after it (token
+    range), for projects whose guideline marks "has repeatedly insisted" as the cue."""
+    while first > 0 and keys[first - 1] in _EXTENT_BEFORE:
+        first -= 1
+    for phrase in _EXTENT_AFTER:
+        words = phrase.split()
+        if list(keys[last:last + len(words)]) == words:
+            last += len(words)
+            break
+    return first, last
+
+
+def _looks_verb(key: str) -> bool:
+    """An English finite verb by its shape: "thanked", "is", "has" (no tagger here)."""
+    return (len(key) > 4 and key.endswith("ed")) or key in (
+        "is", "was", "are", "were", "has", "have", "had", "will", "would", "said", "says")
+
+
+def _script_lang(text: str) -> str:
+    """en, ar or ckb by the letters of `text` (Sorani has letters Arabic lacks)."""
+    if any(ch in "ێڕۆەڵڤگچپژ" for ch in text):
+        return "ckb"
+    if any("\u0600" <= ch <= "\u06ff" for ch in text):
+        return "ar"
+    return "en"
+
+
 # --------------------------------------------------------------------------- text helpers
 def find_quotes(text: str) -> list[tuple[int, int]]:
-    """(open mark, close mark) offsets of paired quotation marks, in order, never nested.
+    """(last char of the open mark, first char of the close mark) of paired quotation marks,
+    in order, never nested: the content lies in `text[open + 1:close]`.
 
-    A straight `"` closes the nearest open straight quote; an unclosed mark is dropped at the
-    next blank line so one stray mark cannot swallow the rest of the article.
+    Marks: straight and curly double quotes, guillemets both ways, low-high, doubled
+    apostrophes `''...''`, and single quotes `'...'` / `‘...’`. A single mark opens only
+    after a space or line start and before a letter, and closes only after a non-space and
+    before a space, punctuation or the end, so the apostrophes of "don't" and "parents' day"
+    (when no single quote is open) are not quotes. A straight `"` closes the nearest open
+    straight quote; an unclosed mark is dropped at the next blank line so one stray mark
+    cannot swallow the rest of the article.
     """
     out: list[tuple[int, int]] = []
     open_at: int | None = None
-    closers = ""
+    closers: tuple[str, ...] = ()
     for m in _MARK_OR_BLANK.finditer(text):
         ch = m.group()
         i = m.start()
+        if ch[0] in "\r\n":  # a blank line: the quote was never closed
+            open_at = None
+            continue
+        single = ch in _SINGLE
         if open_at is not None:
-            if ch in closers:
+            if ch in closers and (not single or _single_closes(text, i)):
                 out.append((open_at, i))
                 open_at = None
-            elif len(ch) > 1:  # a blank line: the quote was never closed
-                open_at = None
+            continue
+        if single:
+            if _single_opens(text, i):
+                open_at, closers = i, ("'", "’") if ch == "'" else ("’",)
         elif ch in QUOTE_PAIRS:
-            open_at, closers = i, QUOTE_PAIRS[ch]
+            open_at, closers = i + len(ch) - 1, tuple(QUOTE_PAIRS[ch]) if len(ch) == 1 else (
+                QUOTE_PAIRS[ch],)
     return out
+
+
+def _single_opens(text: str, i: int) -> bool:
+    before = text[i - 1:i]
+    after = text[i + 1:i + 2]
+    return (not before or before.isspace() or before in "([—–-") and after.isalpha()
+
+
+def _single_closes(text: str, i: int) -> bool:
+    before = text[i - 1:i]
+    after = text[i + 1:i + 2]
+    return bool(before) and not before.isspace() and (
+        not after or after.isspace() or after in ".,;:!?)—–-")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int] | None:
@@ -596,6 +855,28 @@ def _ends_sentence(text: str, content_end: int, close_at: int) -> bool:
     if last in (".", "…"):
         return rest[:1] not in (",", "،")
     return not rest or rest[0] in "\r\n" or rest[0].isupper()
+
+
+class _Sentences:
+    """Sentence bounds of one text from a single scan, looked up by bisection: the same
+    answers as `_sentence_start` / `_sentence_end` (within MAX_SENTENCE), without rescanning
+    up to MAX_SENTENCE characters for every cue and quote."""
+
+    def __init__(self, text: str) -> None:
+        self.size = len(text)
+        found = [(m.start(), m.end()) for m in _SENTENCE_END.finditer(text)]
+        self.starts = [a for a, _ in found]
+        self.ends = [b for _, b in found]
+
+    def start(self, offset: int) -> int:
+        floor = max(0, offset - MAX_SENTENCE)
+        i = bisect_right(self.ends, offset) - 1
+        return self.ends[i] if i >= 0 and self.ends[i] >= floor else floor
+
+    def end(self, offset: int) -> int:
+        limit = min(self.size, offset + MAX_SENTENCE)
+        i = bisect_left(self.starts, offset)
+        return self.starts[i] if i < len(self.starts) and self.starts[i] < limit else limit
 
 
 def _sentence_start(text: str, offset: int) -> int:

@@ -8,8 +8,10 @@ piece; overlap match: same layer and label, sharing characters piece by piece, p
 (content, cue, source, by the schema's `part`), and its links (content -> cue / source) both
 with exact ends and with ends matched by overlap.
 
-Only documents where both annotators have a set count; by default the reference set must be
-`done` (an unfinished gold set would count its missing spans as misses), `--status all` lifts that.
+Every document the reference annotated counts (one the response has no set for adds its
+reference spans as misses); by default the reference set must be `done` (an unfinished gold
+set would count its missing spans as misses), `--status all` lifts that. Whole attributions
+(content, cue and source all matched, exactly or by overlap) are counted too.
 
 `parse_markup` reads the small inline format our evaluation material is written in, so the gold
 set stays readable and its offsets cannot drift from its text.
@@ -17,13 +19,15 @@ set stays readable and its offsets cannot drift from its text.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import regex
 from sqlmodel import col, select
 
+from copydesk.projects import fragments as frag
 from copydesk.projects.agreement import (
     Counts,
     LinkKey,
@@ -52,6 +56,9 @@ class Evaluation:
     parts_overlap: dict[str, Counts] = field(default_factory=dict)
     links_exact: dict[tuple[str, str], Counts] = field(default_factory=dict)
     links_overlap: dict[tuple[str, str], Counts] = field(default_factory=dict)
+    unanswered: int = 0  # reference documents the response has nothing for
+    whole_exact: Counts = field(default_factory=Counts)  # content, cue and source all right
+    whole_overlap: Counts = field(default_factory=Counts)
 
     def to_dict(self) -> dict[str, Any]:
         def rows(counts: dict[Any, Counts]) -> list[dict[str, Any]]:
@@ -59,7 +66,9 @@ class Evaluation:
                     for k, c in sorted(counts.items())]
 
         return {"annotator": self.annotator, "against": self.against,
-                "documents": self.documents,
+                "documents": self.documents, "unanswered": self.unanswered,
+                "attributions_exact": self.whole_exact.to_dict(),
+                "attributions_overlap": self.whole_overlap.to_dict(),
                 "exact": rows(self.exact), "overlap": rows(self.overlap),
                 "parts_exact": rows(self.parts_exact), "parts_overlap": rows(self.parts_overlap),
                 "links_exact": rows(self.links_exact), "links_overlap": rows(self.links_overlap),
@@ -98,7 +107,12 @@ def load_keys(store: Store, doc_id_sets: dict[int, int]) -> dict[int, tuple[list
 
 def evaluate(store: Store, annotator: str, against: str, *, status: str = "done",
              layer: str | None = None) -> Evaluation:
-    """Every figure in the module docstring for `annotator` against the reference `against`."""
+    """Every figure in the module docstring for `annotator` against the reference `against`.
+
+    Every document the reference annotated counts: one where `annotator` has no set (the
+    suggester skipped it or found nothing) adds all its reference spans as misses, so recall
+    is the share of the reference that was found, not of the documents that were tried.
+    """
     if annotator == against:
         raise StoreError("--annotator and --against name the same set; pick two")
     with store.db.read() as session:
@@ -113,26 +127,102 @@ def evaluate(store: Store, annotator: str, against: str, *, status: str = "done"
                 if s.annotator == annotator}
     reference = {s.document_id: int(s.id) for s in sets  # type: ignore[arg-type]
                  if s.annotator == against and (status == "all" or s.status == status)}
-    docs = sorted(set(response) & set(reference))
-    keys = load_keys(store, {**{d: response[d] for d in docs},
+    docs = sorted(reference)
+    keys = load_keys(store, {**{d: response[d] for d in docs if d in response},
                              **{-d - 1: reference[d] for d in docs}})
-    result = Evaluation(annotator, against, documents=len(docs))
-    schema = store.schema
+    result = Evaluation(annotator, against, documents=len(docs),
+                        unanswered=sum(1 for d in docs if d not in response))
+    empty: tuple[list[SpanKey], list[LinkKey]] = ([], [])
     for doc_id in docs:
-        b_spans, b_links = keys[response[doc_id]]
+        b_spans, b_links = keys[response[doc_id]] if doc_id in response else empty
         a_spans, a_links = keys[reference[doc_id]]
-        if layer is not None:
-            a_spans = [k for k in a_spans if k.layer == layer]
-            b_spans = [k for k in b_spans if k.layer == layer]
-            a_links = [k for k in a_links if k.head.layer == layer]
-            b_links = [k for k in b_links if k.head.layer == layer]
-        _add(result.exact, exact_counts(a_spans, b_spans))
-        _add(result.overlap, overlap_counts(a_spans, b_spans))
-        _add(result.parts_exact, _by_part(schema, exact_counts(a_spans, b_spans)))
-        _add(result.parts_overlap, _by_part(schema, overlap_counts(a_spans, b_spans)))
-        _add(result.links_exact, link_counts(a_links, b_links))
-        _add(result.links_overlap, overlap_link_counts(a_spans, b_spans, a_links, b_links))
+        score_document(result, store.schema, a_spans, a_links, b_spans, b_links, layer=layer)
     return result
+
+
+def proposal_keys(proposal: Proposal) -> tuple[list[SpanKey], list[LinkKey]]:
+    """The span and link keys of a proposal (gold markup, a detector's output, a brat file)."""
+    spans = [SpanKey(s.layer, s.label, s.start, s.end,
+                     tuple(s.fragments) if s.fragments and len(s.fragments) > 1 else ())
+             for s in proposal.spans]
+    links = [LinkKey(spans[h], spans[t], role) for h, t, role in proposal.links]
+    return spans, links
+
+
+def score_proposals(schema: Schema, pairs: Iterable[tuple[Proposal, Proposal]], *,
+                    annotator: str = "response", against: str = "reference",
+                    layer: str | None = None) -> Evaluation:
+    """The same figures as `evaluate` for (reference, response) proposals held in memory:
+    what benchmarks and `copydesk evaluate --brat` score without a project."""
+    result = Evaluation(annotator, against)
+    for reference, response in pairs:
+        result.documents += 1
+        result.unanswered += not response.spans
+        score_document(result, schema, *proposal_keys(reference), *proposal_keys(response),
+                       layer=layer)
+    return result
+
+
+def score_document(result: Evaluation, schema: Schema, a_spans: Sequence[SpanKey],
+                   a_links: Sequence[LinkKey], b_spans: Sequence[SpanKey],
+                   b_links: Sequence[LinkKey], *, layer: str | None = None) -> None:
+    """Add one document's counts (a = reference, b = response) to `result`."""
+    if layer is not None:
+        a_spans = [k for k in a_spans if k.layer == layer]
+        b_spans = [k for k in b_spans if k.layer == layer]
+        a_links = [k for k in a_links if k.head.layer == layer]
+        b_links = [k for k in b_links if k.head.layer == layer]
+    _add(result.exact, exact_counts(a_spans, b_spans))
+    _add(result.overlap, overlap_counts(a_spans, b_spans))
+    _add(result.parts_exact, _by_part(schema, exact_counts(a_spans, b_spans)))
+    _add(result.parts_overlap, _by_part(schema, overlap_counts(a_spans, b_spans)))
+    _add(result.links_exact, link_counts(a_links, b_links))
+    _add(result.links_overlap, overlap_link_counts(a_spans, b_spans, a_links, b_links))
+    a_whole, b_whole = _attributions(schema, a_spans, a_links), _attributions(schema, b_spans,
+                                                                              b_links)
+    if a_whole or b_whole:
+        result.whole_exact += _whole_counts(a_whole, b_whole, exact=True)
+        result.whole_overlap += _whole_counts(a_whole, b_whole, exact=False)
+
+
+Whole = tuple[SpanKey, SpanKey | None, SpanKey | None]  # content, cue, source
+
+
+def _attributions(schema: Schema, spans: Sequence[SpanKey], links: Sequence[LinkKey]
+                  ) -> list[Whole]:
+    """Each CONTENT with the cue and source it links to (None where it has none)."""
+    parts = {}
+    for key in spans:
+        spec = schema.label(key.label)
+        if key.layer == ATTRIBUTION and spec is not None and spec.part == "content":
+            parts[key] = [None, None]
+    for link in links:
+        tails = parts.get(link.head)
+        if tails is not None and link.role in ("cue", "source"):
+            tails[0 if link.role == "cue" else 1] = link.tail
+    return [(content, cue, source) for content, (cue, source) in parts.items()]
+
+
+def _touch(a: SpanKey | None, b: SpanKey | None, exact: bool) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if exact:
+        return a == b
+    return frag.overlaps(a.parts, b.parts) > 0
+
+
+def _whole_counts(a: Sequence[Whole], b: Sequence[Whole], *, exact: bool) -> Counts:
+    """An attribution is right when its content, cue and source all match (exactly, or by
+    overlap), a missing source matching only a missing source; paired one to one."""
+    used: set[int] = set()
+    tp = 0
+    for x in a:
+        for j, y in enumerate(b):
+            if j not in used and all(_touch(p, q, exact) for p, q in zip(x, y, strict=True)):
+                used.add(j)
+                tp += 1
+                break
+    return Counts(tp=tp, fp=len(b) - tp, fn=len(a) - tp)
 
 
 def _by_part(schema: Schema, counts: dict[tuple[str, str], Counts]) -> dict[str, Counts]:
@@ -157,14 +247,15 @@ def overlap_link_counts(a_spans: Sequence[SpanKey], b_spans: Sequence[SpanKey],
 
 
 # --------------------------------------------------------------------------- gold markup
-_MARK = regex.compile(r"\{(?P<part>[CQS])(?P<id>\d+)(?::(?P<type>\w+))?\|(?P<text>[^{}]*)\}")
+_MARK = regex.compile(r"\{(?P<part>[CQSE])(?P<id>\d+)(?::(?P<type>[\w.]+))?\|(?P<text>[^{}]*)\}")
 
 
 def parse_markup(marked: str, *, content: str = "CONTENT", cue: str = "CUE",
                  source: str = "SOURCE") -> tuple[str, Proposal]:
     """`{C1|...}` content, `{Q1|...}` cue, `{S1|...}` source of attribution 1 -> text, spans.
 
-    `{C1:indirect|...}` sets the content's type (default direct). Several `{C1|...}` make a
+    `{C1:indirect|...}` sets the content's type (default direct); `{E1:Conflict.Attack|...}` is
+    an event trigger of that label (event layer, no links). Several `{C1|...}` make a
     split quote: ONE CONTENT whose pieces (`fragments`) are the halves, in text order, linked
     once to attribution 1's cue and source. Markers do not nest; a stray brace is an error
     naming its position.
@@ -195,6 +286,11 @@ def parse_markup(marked: str, *, content: str = "CONTENT", cue: str = "CUE",
     heads: dict[str, int] = {}
     tails: dict[str, list[tuple[int, str]]] = {}
     for part, ident, kind, start, end in found:
+        if part == "E":
+            if not kind:
+                raise StoreError(f"markup: event {ident} needs a label: {{E{ident}:Label|...}}")
+            proposal.spans.append(NewSpan("event", kind, start, end))
+            continue
         if part == "C" and ident in heads:
             # another half of a split quote: one more piece of the same CONTENT
             span = proposal.spans[heads[ident]]
@@ -232,7 +328,10 @@ def read_gold(raw: str) -> list[tuple[str, str, Proposal]]:
             raise StoreError("gold file: text before the first `=== id` line")
     out = []
     for ident, lines in docs:
-        text, proposal = parse_markup("\n".join(lines).strip("\n") + "\n")
+        try:
+            text, proposal = parse_markup("\n".join(lines).strip("\n") + "\n")
+        except StoreError as exc:
+            raise StoreError(f"gold document {ident!r}: {exc}") from exc
         out.append((ident, text, proposal))
     return out
 
@@ -252,3 +351,18 @@ def import_gold(store: Store, docs: Sequence[tuple[str, str, Proposal]], *,
         return [int(i) for i in session.exec(select(AnnotationSet.document_id).where(
             AnnotationSet.annotator == annotator).order_by(AnnotationSet.document_id))] \
             if result.sets else []
+
+
+def read_gold_files(paths: Iterable[str | Path]) -> list[tuple[str, str, Proposal]]:
+    """`read_gold` over files and folders (every `*.txt` in a folder, sorted), in order; an
+    error names its file. A corpus split train/test by file is read one folder at a time."""
+    out: list[tuple[str, str, Proposal]] = []
+    for given in paths:
+        path = Path(given)
+        files = sorted(path.glob("*.txt")) if path.is_dir() else [path]
+        for file in files:
+            try:
+                out += read_gold(file.read_text("utf-8"))
+            except (OSError, UnicodeDecodeError, StoreError) as exc:
+                raise StoreError(f"{file}: {exc}") from exc
+    return out

@@ -5,7 +5,8 @@ Inputs (one `--patterns` per file):
   `{"label": "ORG", "pattern": [{"LOWER": "al"}, {"IS_TITLE": true, "OP": "+"}]}` (tokens).
   Token keys: ORTH/TEXT, LOWER and SHAPE (spaCy's word shape: "Xxxxx", "dddd", "X.X."), each a
   string or a dict of predicates that must all hold: {"IN": [...]}, {"NOT_IN": [...]},
-  {"REGEX": "..."} (Python `re`, searched anywhere in the value, as spaCy does); IS_TITLE,
+  {"REGEX": "..."} (the `regex` package, Python `re` syntax, searched anywhere in the value,
+  as spaCy does, within a time budget: see `REGEX_SECONDS`); IS_TITLE,
   IS_UPPER, IS_LOWER, IS_ALPHA, IS_DIGIT, IS_PUNCT, LENGTH, and OP one of `! ? + * 1`.
   An optional "id" is ignored. Anything else is refused with the file and line.
 - a gazetteer: one name per line, all of one label given as `LABEL=FILE`, or by a first line
@@ -25,7 +26,6 @@ earliest; a phrase and a token pattern compete on equal terms.
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +46,35 @@ _TOKEN_KEYS = {"ORTH", "TEXT", "LOWER", "SHAPE", "IS_TITLE", "IS_UPPER", "IS_LOW
 _STRING_KEYS = ("ORTH", "TEXT", "LOWER", "SHAPE")  # compared as strings, with predicates
 _PREDICATES = ("IN", "NOT_IN", "REGEX")
 _OPS = {"!", "?", "+", "*", "1"}
+# Time budget of one REGEX test on one token. Article text is untrusted: a pattern such as
+# `(a|aa)+$` over one long token backtracks for hours. A test that runs out stops that pattern
+# on that document (reported as a RegexTimeout), and matching goes on.
+REGEX_SECONDS = 0.2
+
+
+@dataclass(frozen=True)
+class RegexTimeout:
+    """A REGEX predicate that ran out of time: where the pattern was read, the expression,
+    and the line (1-based) and token of the text it was testing."""
+
+    where: str
+    pattern: str
+    line: int
+    token: str
+
+    def message(self, document: str) -> str:
+        token = self.token if len(self.token) <= 40 else self.token[:39] + "…"
+        return (f"{self.where}: REGEX {self.pattern!r} ran out of time ({REGEX_SECONDS:g} s) "
+                f"on {document}, line {self.line} (token {token!r}); that pattern was skipped "
+                "on that document")
+
+
+class _TimedOut(Exception):
+    """Raised out of the matcher to the pattern loop: (spec, token index)."""
+
+    def __init__(self, spec: TokenSpec, index: int, pattern: str) -> None:
+        super().__init__(pattern)
+        self.spec, self.index, self.pattern = spec, index, pattern
 
 
 class PatternError(StoreError):
@@ -104,6 +133,8 @@ class TokenSpec:
 
     tests: tuple[tuple[str, Any], ...]
     op: str = "1"
+    # where the pattern was read (`FILE:LINE`), for a timeout report
+    where: str = field(default="", compare=False)
 
     def matches(self, text: str) -> bool:
         ok = all(_test(key, value, text) for key, value in self.tests)
@@ -147,7 +178,7 @@ def _test(key: str, value: Any, text: str) -> bool:
             if outside is not None and probe in outside:
                 return False
             pattern = value.get("REGEX")
-            return pattern is None or pattern.search(probe) is not None
+            return pattern is None or pattern.search(probe, timeout=REGEX_SECONDS) is not None
         return probe == value
     if key == "IS_TITLE":
         return text.istitle() == value
@@ -183,6 +214,14 @@ class PatternSet:
     # id of a TokenSpec in `token_patterns` -> (the spec, token text -> does it pass)
     _spec_memo: dict[int, tuple[TokenSpec, dict[str, bool]]] = field(
         default_factory=dict, init=False, repr=False, compare=False)
+    # REGEX tests that ran out of time since the last `take_timeouts` (see REGEX_SECONDS)
+    timeouts: list[RegexTimeout] = field(default_factory=list, init=False, repr=False,
+                                         compare=False)
+
+    def take_timeouts(self) -> list[RegexTimeout]:
+        """The timeouts of the texts matched since the last call, and forget them."""
+        out, self.timeouts = self.timeouts, []
+        return out
 
     @property
     def labels(self) -> set[str]:
@@ -251,7 +290,14 @@ class PatternSet:
                     break
                 node = node.get(keys[j])
         for label, specs in self.token_patterns:
-            ends = _pattern_ends(specs, raw, self._spec_memo)
+            try:
+                ends = _pattern_ends(specs, raw, self._spec_memo)
+            except _TimedOut as exc:
+                start = toks[exc.index][0]
+                self.timeouts.append(RegexTimeout(exc.spec.where, exc.pattern,
+                                                  text.count("\n", 0, start) + 1,
+                                                  raw[exc.index]))
+                continue
             found.extend((i, end, label) for i, end in enumerate(ends)
                          if end is not None and end > i)
         kept = _filter_spans(found)
@@ -365,10 +411,13 @@ def _pattern_ends(specs: Sequence[TokenSpec], toks: Sequence[str],
             entry = memo[id(spec)] = (spec, {})
         seen = entry[1]
         row = []
-        for tok in toks:
+        for index, tok in enumerate(toks):
             ok = seen.get(tok)
             if ok is None:
-                ok = seen[tok] = spec.matches(tok)
+                try:
+                    ok = seen[tok] = spec.matches(tok)
+                except TimeoutError as exc:
+                    raise _TimedOut(spec, index, _regex_of(spec)) from exc
             row.append(ok)
         here.append(row)
     if specs[0].op in ("1", "!", "+") and not any(here[0]):
@@ -389,6 +438,12 @@ def _pattern_ends(specs: Sequence[TokenSpec], toks: Sequence[str],
             cur[n] = reach[n]
         reach = cur
     return reach[:n]
+
+
+def _regex_of(spec: TokenSpec) -> str:
+    """The REGEX source(s) of a spec, for a timeout report."""
+    return " / ".join(value["REGEX"].pattern for _key, value in spec.tests
+                      if isinstance(value, dict) and "REGEX" in value)
 
 
 def _longest_match(specs: Sequence[TokenSpec], toks: Sequence[str], start: int) -> int | None:
@@ -471,8 +526,8 @@ def _predicates(key: str, given: dict[str, Any], where: str) -> dict[str, Any]:
             if not isinstance(items, str):
                 raise PatternError(f"{where}: {key} REGEX takes a string")
             try:
-                out[name] = re.compile(items)
-            except re.error as exc:
+                out[name] = regex.compile(items)
+            except (regex.error, ValueError) as exc:
                 raise PatternError(f"{where}: {key} REGEX {items!r} is not a valid regular "
                                    f"expression ({exc})") from exc
             continue
@@ -535,13 +590,26 @@ def _read_gazetteer(patterns: PatternSet, path: Path, text: str, label: str | No
                                "start the file with a line `# label: LABEL`")
         label = head.group(1)
     label = _check_label(label, f"{path}", known)
+    added = 0
     for line in lines:
         name = line.strip()
         if name and not name.startswith("#"):
-            patterns.add_phrase(label, name)
+            added += patterns.add_phrase(label, name)
+    if not added:
+        raise PatternError(_empty(path, "names"))
+
+
+def _empty(path: Path, what: str) -> str:
+    """Why an empty list is refused: run as it is, it would silently replace every earlier
+    pattern suggestion with nothing."""
+    return (f"{path}: no {what} in the file; running it would remove the earlier "
+            f"suggest:patterns suggestions. Add {what}, or remove them on purpose with "
+            "`copydesk suggest --clear --source suggest:patterns`")
 
 
 def _read_jsonl(patterns: PatternSet, path: Path, text: str, known: set[str] | None) -> None:
+    if not text.strip():
+        raise PatternError(_empty(path, "patterns"))
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
@@ -591,4 +659,4 @@ def _token_spec(token: object, where: str) -> TokenSpec:
         elif not isinstance(value, bool):
             raise PatternError(f"{where}: {key} takes true or false")
         tests.append((key, value))
-    return TokenSpec(tuple(tests), op)
+    return TokenSpec(tuple(tests), op, where)

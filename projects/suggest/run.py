@@ -31,16 +31,23 @@ class SuggestReport:
     documents: int = 0
     sources: dict[str, WriteResult] = field(default_factory=dict)
     seconds: dict[str, float] = field(default_factory=dict)
+    # one line per problem met on the way (a REGEX that ran out of time), the run went on
+    warnings: list[str] = field(default_factory=list)
 
 
-def pattern_proposals(store: Store, patterns: PatternSet, doc_ids: Sequence[int]
-                      ) -> Iterator[tuple[int, Proposal]]:
+def pattern_proposals(store: Store, patterns: PatternSet, doc_ids: Sequence[int],
+                      warnings: list[str] | None = None) -> Iterator[tuple[int, Proposal]]:
+    """Matches per document; a REGEX that ran out of time on a document is reported in
+    `warnings` (pattern, document, line) and the other patterns and documents go on."""
     for doc_id, text in document_texts(store, doc_ids):
         spans = []
         for label, start, end in patterns.match(text):
             spec = store.schema.label(label)
             layer = spec.layer if spec is not None else "entity"
             spans.append(NewSpan(layer, label, start, end))
+        for timeout in patterns.take_timeouts():
+            if warnings is not None:
+                warnings.append(timeout.message(f"document {doc_id}"))
         yield doc_id, Proposal(spans)
 
 
@@ -67,7 +74,8 @@ def run_suggest(project: Project, doc_ids: Sequence[int], *, patterns: PatternSe
     report = SuggestReport(documents=len(doc_ids))
     jobs: list[tuple[str, Iterator[tuple[int, Proposal]]]] = []
     if patterns is not None:
-        jobs.append((PATTERNS, pattern_proposals(store, patterns, doc_ids)))
+        jobs.append((PATTERNS, pattern_proposals(store, patterns, doc_ids,
+                                                        report.warnings)))
     if attribution:
         detector = AttributionDetector(store.schema,
                                        AttributionSettings.from_settings(project.config.settings))

@@ -24,6 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--per-document", action="store_true",
                         help="also list every document, the most disagreed-on first")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
+    parser.add_argument("--annotator", action="append", default=[], metavar="NAME",
+                        help="only these annotators (repeatable); naming a suggestion source "
+                             "(suggest:patterns) brings it in")
+    parser.add_argument("--include-suggestions", action="store_true",
+                        help="also compare machine suggestion sets (suggest:*), left out by "
+                             "default")
     parser.set_defaults(func=run)
 
 
@@ -31,7 +37,9 @@ def run(args: argparse.Namespace) -> int:
     from copydesk.projects.agreement import agreement
 
     with open_project(args) as project:
-        report = agreement(project.store, layer=args.layer, per_document=args.per_document)
+        report = agreement(project.store, layer=args.layer, per_document=args.per_document,
+                           annotators=tuple(args.annotator),
+                           include_suggestions=args.include_suggestions)
     if args.json:
         from copydesk.tui.text import safe_json
 

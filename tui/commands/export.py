@@ -39,7 +39,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="export sets with this status (default: done; 'all' for every "
                              "status)")
     parser.add_argument("--annotator", action="append", default=[], metavar="NAME",
-                        help="only this annotator's sets (repeatable; default: all)")
+                        help="only this annotator's sets (repeatable; default: every "
+                             "person; a suggestion set such as suggest:patterns only when "
+                             "named)")
+    parser.add_argument("--include-suggestions", action="store_true",
+                        help="also export machine suggestion sets (suggest:*), which are left "
+                             "out by default, even with --status all")
     parser.add_argument("--prefer", default=None, metavar="NAME",
                         help="one set per document: NAME's (e.g. gold) where it exists, else "
                              "the first --annotator with one, else the alphabetically first")
@@ -90,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
         labels=tuple(args.label), split=parse_split(args.split) if args.split else None,
         seed=args.seed, lang=args.lang, hf_format=args.hf_format, force=args.force,
         prefer=args.prefer, rename=rename, jobs=max(0, args.jobs),
+        include_suggestions=args.include_suggestions,
     )
     console = Console(stderr=True)
     with open_project(args) as project, Progress(

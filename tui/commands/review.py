@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from copydesk.projects.adjudicate import auto_accept_unanimous, review_queue
+    from copydesk.projects.adjudicate import review_queue
     from copydesk.projects.permissions import Policy, check_review, resolve_annotator
     from copydesk.projects.store import StoreError
 
@@ -55,9 +55,9 @@ def run(args: argparse.Namespace) -> int:
                 raise StoreError(f"document {args.doc} has no done annotation set to review")
             start = doc_ids.index(args.doc)
         if args.accept_unanimous:
-            total = sum(len(auto_accept_unanimous(project.store, d, reviewer, policy=policy))
-                        for d in doc_ids)
-            say(f"accepted {total} unanimous spans into gold over {len(doc_ids)} documents")
+            total, changed = _accept_with_progress(project.store, doc_ids, reviewer, policy)
+            say(f"accepted {total} unanimous spans into gold over {len(doc_ids)} documents "
+                f"({changed} changed)")
             return 0
         from copydesk.tui.screens.review import ReviewApp
 
@@ -65,3 +65,18 @@ def run(args: argparse.Namespace) -> int:
         return 0
     finally:
         project.close()
+
+
+def _accept_with_progress(store, doc_ids, reviewer, policy):  # type: ignore[no-untyped-def]
+    """`accept_unanimous` with a progress bar on stderr (when it is a terminal)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from copydesk.projects.adjudicate import accept_unanimous
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("accepting unanimous spans"), BarColumn(), MofNCompleteColumn(),
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task("documents", total=len(doc_ids))
+        return accept_unanimous(store, doc_ids, reviewer, policy=policy,
+                                progress=lambda done, _total: bar.update(task, completed=done))

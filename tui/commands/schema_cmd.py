@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from copydesk.tui.commands.common import add_project_arg, default_annotator, say
-from copydesk.tui.text import safe_json
+from copydesk.tui.text import safe_block, safe_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -178,7 +178,7 @@ def run_apply(args: argparse.Namespace) -> int:
             say(line)
         if args.dry_run:
             say("dry run: nothing was changed")
-        else:
+        elif not report.unchanged:
             say(f"applied {report.diff.new.name} {report.diff.new.version} to "
                   f"{project.root}; `copydesk schema undo` reverts it")
     return 0
@@ -228,7 +228,9 @@ def run_docs(args: argparse.Namespace) -> int:
     else:
         with _project(args) as project:
             schema = project.schema
-    text = schema_markdown(schema)
+    # Guidelines are free prose from a shared file: the Markdown (printed or written, and
+    # likely `cat` later) keeps its lines but no character a terminal would act on.
+    text = safe_block(schema_markdown(schema))
     if args.output is None:
         sys.stdout.write(text)
         return 0

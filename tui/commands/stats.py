@@ -10,6 +10,12 @@ from copydesk.tui.commands.common import add_project_arg, open_project, say, tab
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("stats", help="documents by status per annotator; spans per label")
     add_project_arg(parser)
+    parser.add_argument("--annotator", action="append", default=[], metavar="NAME",
+                        help="only this annotator's sets (repeatable); naming a suggestion "
+                             "source (suggest:patterns) counts it in")
+    parser.add_argument("--include-suggestions", action="store_true",
+                        help="count machine suggestion sets (suggest:*) with people's work "
+                             "(default: in a section of their own)")
     parser.set_defaults(func=run)
 
 
@@ -18,7 +24,8 @@ def run(args: argparse.Namespace) -> int:
     from copydesk.projects.stats import project_stats
 
     with open_project(args) as project:
-        stats = project_stats(project.store)
+        stats = project_stats(project.store, include_suggestions=args.include_suggestions,
+                              annotators=tuple(args.annotator))
     say(f"project {project.config.name}: {stats.documents} documents, "
           f"schema {project.schema.name} {project.schema.version}")
     say()
@@ -46,5 +53,14 @@ def run(args: argparse.Namespace) -> int:
         reason_rows = [[kind, str(n), reason] for (kind, reason), n in
                        sorted(stats.stale_reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
         say(table(["row", "count", "reason"], reason_rows))
+    if stats.suggestions:
+        say()
+        say("machine suggestions (left out of every figure above; --include-suggestions "
+            "counts them in)")
+        say(table(["source", "documents", "layer", "label", "spans"],
+                  [[source, str(counts.documents), layer, label, str(n)]
+                   for source, counts in sorted(stats.suggestions.items())
+                   for (layer, label), n in (sorted(counts.labels.items())
+                                             or [(("-", "-"), 0)])]))
     return 0
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from copydesk.tui.commands.common import add_project_arg, open_project
+from copydesk.tui.commands.common import add_project_arg, open_project, say
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="suggest quotes with their cue and source (English, Arabic, "
                              "Kurdish; cue words extendable in copydesk.yaml settings)")
     parser.add_argument("--model", metavar="DIR", default=None,
-                        help="a spaCy pipeline made by `copydesk train` (needs copydesk[spacy])")
+                        help="a model made by `copydesk train` (spaCy NER, needs copydesk[spacy]) "
+                             "or `copydesk train --attribution` (needs copydesk[train])")
     parser.add_argument("--docs", choices=("todo", "all"), default="todo",
                         help="todo (default): documents nobody has finished; all: every one")
     parser.add_argument("--clear", action="store_true",
@@ -86,14 +87,25 @@ def run(args: argparse.Namespace) -> int:
                                      known_labels=[lb.name for lb in
                                                    project.schema.active_labels])
         model = None
+        unsure: dict[int, float] = {}  # per document, from an attribution model
         if args.model:
-            from copydesk.exports.suggest_model import load_model, model_proposals
+            from copydesk.projects.suggest import crf
 
-            nlp = load_model(args.model)  # a bad folder fails here, before any work
+            if crf.is_attribution_model(args.model):
+                learned = crf.AttributionCRF.load(args.model, project.schema)
 
-            def model(store, ids):  # type: ignore[no-untyped-def]
-                return model_proposals(store, nlp, ids)
+                def model(store, ids):  # type: ignore[no-untyped-def]
+                    return crf.model_proposals(store, learned, ids, unsure)
+            else:
+                from copydesk.exports.suggest_model import load_model, model_proposals
+
+                nlp = load_model(args.model)  # a bad folder fails here, before any work
+
+                def model(store, ids):  # type: ignore[no-untyped-def]
+                    return model_proposals(store, nlp, ids)
         doc_ids = select_documents(project.store, args.docs)
+        left_out = 0 if args.docs == "all" else len(
+            select_documents(project.store, "all")) - len(doc_ids)
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       console=console, transient=True,
                       disable=not console.is_terminal) as bar:
@@ -107,12 +119,22 @@ def run(args: argparse.Namespace) -> int:
             report = run_suggest(project, doc_ids, patterns=patterns,
                                  attribution=args.attribution, model=model,
                                  progress=progress)
+        if unsure:
+            from copydesk.projects.suggest import MODEL
+            from copydesk.projects.suggest.uncertainty import save_uncertainty
+
+            save_uncertainty(project.store, MODEL, unsure)
     for source, result in report.sources.items():
         seconds = report.seconds[source]
         rate = f", {result.documents / seconds:.0f} docs/s" if seconds > 0 else ""
         print(f"{source}: {result.documents} documents, {result.written} updated "
               f"({result.spans} spans, {result.links} links), {result.unchanged} unchanged"
               f"{rate}")
+    for warning in report.warnings:
+        say(f"copydesk: warning: {warning}", err=True)
     if not doc_ids:
         print(f"no documents to suggest on (--docs {args.docs})")
+    if left_out:
+        print(f"{left_out} documents finished by a person (done, skipped or flagged, e.g. "
+              "imported gold) were left out; add --docs all to suggest on them too")
     return 0

@@ -1,7 +1,9 @@
-"""`copydesk train [-p DIR] [--annotator NAME] [--lang xx] [--iterations N] OUT_DIR`.
+"""`copydesk train [-p DIR] [--annotator NAME] [--lang xx] [--iterations N] OUT_DIR` and
+`copydesk train --attribution [--time-budget S] [--max-iterations N] [--patience N] OUT_DIR`.
 
 Trains a blank spaCy NER pipeline on the project's finished entity spans (see
-`exports.suggest_model`); `copydesk suggest --model OUT_DIR` then suggests with it.
+`exports.suggest_model`), or with `--attribution` a CRF on its finished attributions (see
+`projects.suggest.crf`); `copydesk suggest --model OUT_DIR` then suggests with either.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--heldout", type=float, default=0.2,
                         help="share of documents held out for scoring (default 0.2)")
     parser.add_argument("--seed", type=int, default=0, help="shuffle seed")
+    parser.add_argument("--attribution", action="store_true",
+                        help="train the attribution model (cue, source, content and their "
+                             "links) on finished attributions instead; needs copydesk[train]")
+    parser.add_argument("--time-budget", type=float, default=1200, metavar="SECONDS",
+                        help="--attribution: stop training by about this time (default 1200)")
+    parser.add_argument("--max-iterations", type=int, default=150,
+                        help="--attribution: most L-BFGS iterations (default 150)")
+    parser.add_argument("--patience", type=int, default=10,
+                        help="--attribution: stop after this many iterations without a "
+                             "better held-out F1 (default 10)")
     parser.set_defaults(func=run)
 
 
@@ -43,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.iterations < 1 or not 0 < args.heldout < 1:
         raise StoreError("--iterations must be 1 or more and --heldout between 0 and 1")
+    if args.attribution:
+        return run_attribution(args)
     require_spacy()
     with open_project(args) as project:
         report = train(project.store, project.schema, Path(args.out), annotator=args.annotator,
@@ -57,5 +71,32 @@ def run(args: argparse.Namespace) -> int:
         rows.append([label, _num(s.get("p")), _num(s.get("r")), _num(s.get("f"))])
     print("held-out scores")
     print(table(["label", "P", "R", "F1"], rows))
+    print(f"saved to {args.out}; suggest with: copydesk suggest --model {args.out}")
+    return 0
+
+
+def run_attribution(args: argparse.Namespace) -> int:
+    from copydesk.projects.db import StoreError
+    from copydesk.projects.suggest.attribution import AttributionSettings
+    from copydesk.projects.suggest.crf import require_crfsuite, train_from_store
+
+    if args.time_budget <= 0 or args.max_iterations < 1 or args.patience < 1:
+        raise StoreError("--time-budget must be positive, --max-iterations and --patience "
+                         "1 or more")
+    require_crfsuite()
+    with open_project(args) as project:
+        model = train_from_store(
+            project.store, Path(args.out), annotator=args.annotator,
+            settings=AttributionSettings.from_settings(project.config.settings),
+            heldout=args.heldout, seed=args.seed, max_iterations=args.max_iterations,
+            budget=args.time_budget, patience=args.patience)
+    r = model.report
+    print(f"trained on {r.train_docs} documents, held out {r.heldout_docs}; "
+          f"{r.best_iteration} iterations (first pass stopped: {r.stopped or 'n/a'}), "
+          f"{r.seconds:.1f} s")
+    rows = [[name, _num(s.get("p")), _num(s.get("r")), _num(s.get("f"))]
+            for name, s in sorted(r.scores.items())]
+    print("held-out scores")
+    print(table(["part", "P", "R", "F1"], rows))
     print(f"saved to {args.out}; suggest with: copydesk suggest --model {args.out}")
     return 0

@@ -19,7 +19,6 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.keys import _character_to_key
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -28,13 +27,14 @@ from copydesk.projects.errors import StoreError
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui import motions
 from copydesk.tui.bidi_settings import options_for, remember
+from copydesk.tui.framework import key_for_character, screen_bindings
 from copydesk.tui.history_text import describe_action
 from copydesk.tui.layout import SpanView
 from copydesk.tui.motions import trim_punctuation
 from copydesk.tui.palette import LabelInfo, depth_for, label_looks
 from copydesk.tui.quicklink import best_role
 from copydesk.tui.screens.suggestions import SuggestionActions
-from copydesk.tui.text import safe_text
+from copydesk.tui.text import safe_rich, safe_text
 from copydesk.tui.widgets.article_view import ArticleView
 from copydesk.tui.writes import WriteJob
 
@@ -301,7 +301,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         """
         if keep:
             self._said_at = self.view.cursor
-        line = message if isinstance(message, Text) else Text(message)
+        line = safe_rich(message if isinstance(message, Text) else Text(message))
         if error:
             line.stylize("bold red")
             self.app.bell()
@@ -399,7 +399,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         for span in here:
             side.append_text(self.describe(span))
             side.append("\n")
-        self.query_one("#side-span", Static).update(side)
+        self.query_one("#side-span", Static).update(safe_rich(side))
         links = Text()
         highlight: set[int] = set()
         for span in here[:1]:
@@ -423,7 +423,7 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             links.append_text(self.describe_current(current))
             if current.fragments:
                 highlight.add(int(current.id))  # type: ignore[arg-type]
-        self.query_one("#side-links", Static).update(links)
+        self.query_one("#side-links", Static).update(safe_rich(links))
         self.view.highlight_ids = highlight
 
     def schema_reloaded(self) -> None:
@@ -480,12 +480,13 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
         in `on_key` here runs when the event reaches the screen, ahead of cursor keys still
         queued for binding dispatch, so a typed-ahead burst (SSH) would label the wrong text.
         """
+        bindings = screen_bindings(self).key_to_bindings
         for key in self._label_keys:
-            self._bindings.key_to_bindings.pop(key, None)
+            bindings.pop(key, None)
         self._label_keys = []
         for hotkey, label in self.schema.hotkeys().items():
-            key = _character_to_key(hotkey)
-            self._bindings.key_to_bindings[key] = [
+            key = key_for_character(hotkey)
+            bindings[key] = [
                 Binding(key, f"label({label.name!r})", label.name, show=False,
                         id=f"label.{label.name}")
             ]

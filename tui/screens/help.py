@@ -13,7 +13,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from copydesk.schema.model import LAYERS
+from copydesk.tui.framework import screen_bindings
 from copydesk.tui.keys_help import binding_rows
+from copydesk.tui.text import safe_rich
 
 if TYPE_CHECKING:
     from copydesk.tui.app import CopydeskApp
@@ -45,7 +47,7 @@ class HelpScreen(ModalScreen[None]):
         keymap = self.app.project.config.settings.get("keymap")
         pairs: list[tuple[str, Binding]] = []
         for node in nodes:
-            bindings_map = node._bindings.copy()
+            bindings_map = screen_bindings(node).copy()
             if isinstance(keymap, dict) and keymap:  # show remapped keys as remapped
                 bindings_map.apply_keymap({str(k): str(v) for k, v in keymap.items()})
             for key, bindings in bindings_map.key_to_bindings.items():
@@ -84,7 +86,7 @@ class HelpScreen(ModalScreen[None]):
                                 f"{' (repeats)' if role.repeat else ''}\n", style="dim")
                 for attr in label.attributes:
                     text.append(f"      {attr.name}: {' | '.join(attr.values)}\n", style="dim")
-        return text
+        return safe_rich(text)  # every schema string above, made safe in one pass
 
     def action_close(self) -> None:
         self.dismiss(None)

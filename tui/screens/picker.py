@@ -15,7 +15,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from copydesk.schema.model import Label
-from copydesk.tui.text import safe_text
+from copydesk.tui.text import safe_block, safe_line, safe_text
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class _Picker(ModalScreen[Any]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
-            yield Static(Text(self.heading, style="bold"), id="picker-title")
+            yield Static(Text(safe_line(self.heading), style="bold"), id="picker-title")
             yield Input(placeholder="type to filter…", id="picker-filter")
             yield OptionList(id="picker-options")
             yield Static(id="picker-help")
@@ -111,10 +111,11 @@ class LabelPicker(_Picker):
         options.clear_options()
         for label in self.shown:
             line = Text()
-            line.append(f"{label.hotkey or ' '} ", style="bold")
+            # schema strings travel with a shared project folder: never drawn raw
+            line.append(f"{safe_line(label.hotkey or ' ')} ", style="bold")
             line.append("■ ", style=label.color)
-            line.append(label.name)
-            line.append(f"  {label.layer}", style="dim")
+            line.append(safe_line(label.name))
+            line.append(f"  {safe_line(label.layer)}", style="dim")
             options.add_option(Option(line, id=label.name))
         if self.shown:
             options.highlighted = 0
@@ -124,9 +125,10 @@ class LabelPicker(_Picker):
         if not 0 <= index < len(self.shown):
             return Text("no label matches", style="dim")
         label = self.shown[index]
-        text = Text(label.guideline.strip() or "(no guideline)")
+        text = Text(safe_block(label.guideline.strip()) or "(no guideline)")
         if label.examples:
-            text.append("\ne.g. " + " · ".join(label.examples[:2]), style="italic dim")
+            text.append("\ne.g. " + " · ".join(safe_line(e) for e in label.examples[:2]),
+                        style="italic dim")
         return text
 
     def choose(self, index: int) -> None:
@@ -159,7 +161,7 @@ class ChoicePicker(_Picker):
 
     def help_for(self, index: int) -> Text:
         if 0 <= index < len(self.shown):
-            return Text(self.shown[index].help)
+            return Text(safe_block(self.shown[index].help))
         return Text("nothing matches", style="dim")
 
     def choose(self, index: int) -> None:

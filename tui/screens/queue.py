@@ -11,8 +11,10 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
+from copydesk.projects.suggest import MODEL
+from copydesk.projects.suggest.uncertainty import load_uncertainty
 from copydesk.tui.queue_filter import FilterError, QueueFilter, parse_filter
-from copydesk.tui.text import safe_text
+from copydesk.tui.text import safe_line, safe_text
 
 if TYPE_CHECKING:
     from copydesk.projects.store import DocumentRow
@@ -35,6 +37,7 @@ class QueueScreen(Screen[None]):
         Binding("q", "app.quit", "Quit", id="queue.quit"),
         Binding("slash,F", "filter", "Search", id="queue.filter"),
         Binding("escape", "clear_filter", "Clear search", show=False, id="queue.clear_filter"),
+        Binding("u", "sort_uncertain", "Most uncertain first", id="queue.sort_uncertain"),
     ]
 
     app: CopydeskApp  # type: ignore[assignment]
@@ -62,10 +65,24 @@ class QueueScreen(Screen[None]):
         self.reload()
 
     _filter = QueueFilter()
+    # Active learning: order by how unsure `suggest --model` was (most first), or stored order.
+    uncertain_first = False
 
     @property
     def rows(self) -> list[DocumentRow]:
-        return self.app.project.store.queue(self.app.annotator, self.app.queue_ids())
+        rows = self.app.project.store.queue(self.app.annotator, self.app.queue_ids())
+        if not self.uncertain_first:
+            return rows
+        unsure = load_uncertainty(self.app.project.store, MODEL)
+        # documents the model has not seen go last, in stored order (sorted() is stable)
+        return sorted(rows, key=lambda row: -unsure.get(row.id, -1.0))
+
+    def action_sort_uncertain(self) -> None:
+        self.uncertain_first = not self.uncertain_first
+        if self.uncertain_first and not load_uncertainty(self.app.project.store, MODEL):
+            self.notify("No uncertainty yet: run `copydesk suggest --model DIR` with a model "
+                        "from `copydesk train --attribution`.", title="Queue")
+        self.reload()
 
     def shown_rows(self) -> list[DocumentRow]:
         """The queue's rows, narrowed by the search line (label and status are this
@@ -128,12 +145,16 @@ class QueueScreen(Screen[None]):
         done = sum(1 for row in all_rows if row.status not in UNDONE)
         bar = self.query_one(ProgressBar)
         bar.update(total=max(len(all_rows), 1), progress=done)
-        summary = (f"{self.app.project.config.name} — {self.app.annotator}: {done} of "
+        # the project name (copydesk.yaml) and the annotator (--annotator) are untrusted
+        summary = (f"{safe_line(self.app.project.config.name)} — "
+                   f"{safe_line(self.app.annotator)}: {done} of "
                    f"{len(all_rows)} documents finished (done, skipped or flagged)")
         if not all_rows:
             summary += "\nNo documents yet: import some with `copydesk import PATH`."
         elif not self._filter.empty:
             summary += f"\nsearch: {len(rows)} of {len(all_rows)} shown (esc clears)"
+        if all_rows and self.uncertain_first:
+            summary += "\nmost uncertain first (suggest --model); u: stored order"
         self.query_one("#queue-summary", Static).update(Text(summary))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:

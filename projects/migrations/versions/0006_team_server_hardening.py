@@ -1,7 +1,7 @@
 """The team server holds against its own annotators (issue 24): PostgreSQL only.
 
 Revision ID: 0006
-Revises: 0005
+Revises: 0008
 
 Both engines: `action.author`, who wrote a log entry (NULL on SQLite, which has no roles, and
 for older entries). On PostgreSQL the rest is done by `projects.security.install`, which
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0005"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
