@@ -197,10 +197,12 @@ def install(conn: Connection) -> None:
                       "TO copydesk_annotator, copydesk_reviewer"))
     # The action log is append-only for everyone but the owner (undo appends, never rewrites).
     conn.execute(text("GRANT INSERT ON action TO copydesk_annotator, copydesk_reviewer"))
-    # The lead imports, assigns and applies schemas; nothing of the log is rewritten either.
+    # The lead imports, assigns and applies schemas. No log entry is ever rewritten; a lead
+    # may still delete whole machine-suggestion sets with their log (`copydesk suggest`
+    # replaces a source's sets: projects.suggest.write).
     conn.execute(text("GRANT INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
                       "TO copydesk_lead"))
-    conn.execute(text("REVOKE UPDATE, DELETE ON action FROM copydesk_lead"))
+    conn.execute(text("REVOKE UPDATE ON action FROM copydesk_lead"))
 
     conn.execute(text("ALTER TABLE annotation_set ENABLE ROW LEVEL SECURITY"))
     for name in ("copydesk_read", "copydesk_insert", "copydesk_update", "copydesk_delete"):

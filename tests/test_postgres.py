@@ -622,3 +622,49 @@ def test_db_copy_to_sqlite_killed_midway_leaves_no_project_file_and_reruns(
     with Project.open(proj) as project:
         assert project.store.db.path == proj / "copydesk.db"
         assert [s.text for s in project.store.spans(doc, "ann")] == ["Irena Kostava"]
+
+
+async def test_tui_opens_and_leaves_documents_while_the_server_is_away(
+        pg_server: PgServer, tmp_path: Path, pg_url: str) -> None:
+    """Opening a document or going back to the queue reads the store: while the server is
+    away the screen says so and fills in when it is back, instead of the app dying."""
+    from copydesk.tui.app import CopydeskApp
+    from copydesk.tui.screens.annotate import AnnotateScreen
+    from copydesk.tui.screens.queue import QueueScreen
+
+    with Project.init(tmp_path / "proj", database=pg_url) as project:
+        add_text(project, TEXT, "t")
+    project = Project.open(tmp_path / "proj")
+    app = CopydeskApp(project, "ann")
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(100):
+                if isinstance(app.screen, QueueScreen):
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause()
+            pg_server.stop()
+            try:
+                await pilot.press("enter")  # open the document while the server is down
+                await pilot.pause()
+                assert app.is_running and isinstance(app.screen, AnnotateScreen)
+                assert app.database_down is not None
+                assert getattr(app.screen, "text", "") == ""
+            finally:
+                pg_server.start()
+            app.check_schema()  # the poll sees the server back: the page fills in
+            await pilot.pause()
+            assert app.database_down is None
+            assert app.screen.text == TEXT
+            pg_server.stop()
+            try:
+                await pilot.press("q")  # back to the queue, which re-reads its rows
+                await pilot.pause()
+                assert app.is_running and isinstance(app.screen, QueueScreen)
+            finally:
+                pg_server.start()
+            app.check_schema()
+            await pilot.pause()
+            assert app.is_running and app.database_down is None
+    finally:
+        project.close()

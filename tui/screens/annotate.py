@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from copydesk.projects import fragments as frag
-from copydesk.projects.errors import StoreError
+from copydesk.projects.errors import StoreBusy, StoreError, StoreUnavailable
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui import motions
 from copydesk.tui.bidi_settings import options_for, remember
@@ -194,7 +194,20 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
             self.refresh_title()
             self.call_after_refresh(self.app.open_after_first_frame)
             return
-        doc = self.store.document(self.doc_id)
+        self._open_from_store()
+
+    def _open_from_store(self) -> None:
+        """The document and its rows from the store. While the database is away, an empty
+        page that says so; it fills in when the database answers (database_back)."""
+        try:
+            doc = self.store.document(self.doc_id)
+        except (StoreUnavailable, StoreBusy) as exc:
+            self._waiting_to_open = True
+            if not hasattr(self, "text"):
+                self._show("", f"document {self.doc_id}", "")
+            self.app.database_trouble(exc)
+            return
+        self._waiting_to_open = False
         self._show(doc.text, doc.title or doc.external_id or f"document {doc.id}",
                    doc.content_hash)
         self.store_opened()
@@ -351,7 +364,13 @@ class AnnotateScreen(SuggestionActions, Screen[None]):
 
     def database_back(self) -> None:
         """The server answers again and no edit is queued: re-read this set's rows."""
-        self.reload()
+        if getattr(self, "_waiting_to_open", False):
+            self._loaded = False
+            self._open_from_store()
+            if self._waiting_to_open:
+                return
+        else:
+            self.reload()
         self.say("The database is back; everything is saved.")
 
     def spans_here(self) -> list[Span]:
