@@ -147,6 +147,11 @@ class Backend(ABC):
         """Exclusive for the rest of the transaction: project-wide work (schema apply)."""
         return None
 
+    def delete_row(self, session: Session, row: Any) -> None:
+        """Delete one span, link or suggestion decision of an annotation set."""
+        session.delete(row)
+        session.flush()
+
     def lock_migration(self, conn: Connection) -> None:
         """Taken before a layout upgrade, so two openers do not both migrate."""
         return None
@@ -394,6 +399,16 @@ class PostgresBackend(Backend):
         # A table lock the lead's role may take and annotators may not (they hold SELECT on
         # current_schema only, which allows ACCESS SHARE: what set writers take).
         conn.execute(text('LOCK TABLE "current_schema" IN ACCESS EXCLUSIVE MODE'))
+
+    def delete_row(self, session: Session, row: Any) -> None:
+        # Through copydesk_delete: annotators hold no DELETE on the tables (projects.security).
+        session.flush()
+        gone = session.execute(text("SELECT copydesk_delete(:t, :i)"),
+                               {"t": row.__table__.name, "i": int(row.id)}).scalar()
+        session.expunge(row)
+        if not gone:
+            raise StoreError(f"{row.__table__.name} {row.id} is gone already (changed in "
+                             "another window?)")
 
     def lock_migration(self, conn: Connection) -> None:
         # An upgrade may rewrite whole tables: no statement timeout, and a minute to wait

@@ -58,6 +58,10 @@ $$;
 """
 
 
+# The columns an edit may change (ids, sets and documents never move).
+_SPAN_COLUMNS = ('layer, label, start, "end", text, attributes, schema_id, stale, fragments')
+_LINK_COLUMNS = "head_id, tail_id, role, schema_id, stale"
+_SET_COLUMNS = "status, comment, updated_at"
 # Tables whose `id` is handed out by the database, and the columns that hold such ids.
 _ID_TABLES = ("document", "schema_snapshot", "annotation_set", "span", "link", "assignment",
               "action", "suggestion_decision")
@@ -158,6 +162,48 @@ CREATE TRIGGER copydesk_action_author BEFORE INSERT ON action
 """
 
 
+# Deleting a row of a set, for roles that hold no DELETE on the table (see install): DELETE
+# (or table-wide UPDATE) would also let them `LOCK TABLE ... ACCESS EXCLUSIVE` and stall every
+# writer. The function runs as the owner and checks what the row policies check, for the role
+# that logged in (session_user: inside the function current_user is the owner).
+_DELETE_FUNCTION = r"""
+CREATE OR REPLACE FUNCTION copydesk_delete(tbl text, row_id bigint) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  who text := session_user::text;
+  owner_name text;
+  n integer;
+BEGIN
+  IF tbl = 'suggestion_decision' THEN
+    SELECT annotator INTO owner_name FROM suggestion_decision WHERE id = row_id;
+  ELSIF tbl IN ('span', 'link') THEN
+    EXECUTE format('SELECT a.annotator FROM %I t JOIN annotation_set a ON a.id = t.set_id '
+                   'WHERE t.id = $1', tbl) INTO owner_name USING row_id;
+  ELSE
+    RAISE EXCEPTION 'copydesk_delete: not a table of annotation sets: %', tbl
+      USING ERRCODE = '42501';
+  END IF;
+  IF owner_name IS NULL THEN
+    RETURN 0;  -- gone already (the caller reads that as "changed in another window")
+  END IF;
+  IF NOT (pg_has_role(who, (SELECT tableowner FROM pg_tables WHERE schemaname = 'public'
+                               AND tablename = tbl), 'MEMBER')
+          OR pg_has_role(who, 'copydesk_lead', 'MEMBER')
+          OR (owner_name = 'gold' AND pg_has_role(who, 'copydesk_reviewer', 'MEMBER'))
+          OR (owner_name = who AND owner_name <> 'gold'
+              AND (pg_has_role(who, 'copydesk_annotator', 'MEMBER')
+                   OR pg_has_role(who, 'copydesk_reviewer', 'MEMBER')))) THEN
+    RAISE EXCEPTION 'permission denied: % may not change %''s annotations', who, owner_name
+      USING ERRCODE = '42501';
+  END IF;
+  EXECUTE format('DELETE FROM %I WHERE id = $1', tbl) USING row_id;
+  GET DIAGNOSTICS n = ROW_COUNT;
+  RETURN n;
+END $$;
+REVOKE ALL ON FUNCTION copydesk_delete(text, bigint) FROM PUBLIC;
+"""
+
+
 def _harden(conn: Connection) -> None:
     """Ids, constraints and the log's author check (idempotent; see the SQL's comments)."""
     conn.execute(text(_HARDEN.replace("{tables}", ",".join(_ID_TABLES))))
@@ -168,6 +214,7 @@ def _harden(conn: Connection) -> None:
         if kind == "integer":
             conn.execute(text(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE bigint'))
     conn.execute(text(_CHECKS))
+    conn.execute(text(_DELETE_FUNCTION))
 
 
 def _create_group_roles(conn: Connection) -> None:
@@ -193,8 +240,18 @@ def install(conn: Connection) -> None:
     conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {_ALL}"))
     # Ids are identity columns: an INSERT needs no right on their sequence, so nobody gets
     # `nextval` to burn through them.
-    conn.execute(text("GRANT INSERT, UPDATE, DELETE ON annotation_set, span, link "
+    # Annotators and reviewers insert rows and update the columns an edit changes; they hold
+    # no DELETE and no table-wide UPDATE, either of which would let them `LOCK TABLE` in any
+    # mode (INSERT allows only ROW EXCLUSIVE, which blocks no writer). Deletes go through
+    # copydesk_delete (above).
+    conn.execute(text(f"GRANT INSERT, UPDATE ({_SPAN_COLUMNS}) ON span "
                       "TO copydesk_annotator, copydesk_reviewer"))
+    conn.execute(text(f"GRANT INSERT, UPDATE ({_LINK_COLUMNS}) ON link "
+                      "TO copydesk_annotator, copydesk_reviewer"))
+    conn.execute(text(f"GRANT INSERT, UPDATE ({_SET_COLUMNS}) ON annotation_set "
+                      "TO copydesk_annotator, copydesk_reviewer"))
+    conn.execute(text("GRANT EXECUTE ON FUNCTION copydesk_delete(text, bigint) "
+                      f"TO {_WRITERS}"))
     # The action log is append-only for everyone but the owner (undo appends, never rewrites).
     conn.execute(text("GRANT INSERT ON action TO copydesk_annotator, copydesk_reviewer"))
     # The lead imports, assigns and applies schemas. No log entry is ever rewritten; a lead
@@ -237,7 +294,7 @@ def install(conn: Connection) -> None:
                           f"USING ({write}) WITH CHECK ({write})"))
 
     # An annotator's decisions on machine suggestions are theirs, like their sets.
-    conn.execute(text("GRANT INSERT, UPDATE, DELETE ON suggestion_decision "
+    conn.execute(text("GRANT INSERT ON suggestion_decision "
                       "TO copydesk_annotator, copydesk_reviewer"))
     conn.execute(text("ALTER TABLE suggestion_decision ENABLE ROW LEVEL SECURITY"))
     conn.execute(text("DROP POLICY IF EXISTS copydesk_read ON suggestion_decision"))

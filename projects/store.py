@@ -818,9 +818,8 @@ class Store:
         payload = {"span": _row(span, _SPAN_FIELDS),
                    "links": [_row(link, _LINK_FIELDS) for link in links]}
         for link in links:
-            session.delete(link)
-        session.flush()
-        session.delete(span)
+            self.db.backend.delete_row(session, link)
+        self.db.backend.delete_row(session, span)
         self._log(session, aset, "remove_span", payload)
         return [int(link.id) for link in links]  # type: ignore[arg-type]
 
@@ -986,7 +985,7 @@ class Store:
         def write(session: Session) -> None:
             link, aset = self._link_in_set(session, link_id, annotator)
             payload = {"link": _row(link, _LINK_FIELDS)}
-            session.delete(link)
+            self.db.backend.delete_row(session, link)
             self._log(session, aset, "remove_link", payload)
 
         self.db.run_write(write)
@@ -1101,8 +1100,7 @@ class Store:
 
         return self.db.run_write(write)
 
-    @staticmethod
-    def _apply(session: Session, action: Action, *, forward: bool) -> None:
+    def _apply(self, session: Session, action: Action, *, forward: bool) -> None:
         """Replay (`forward`) or revert an action, restoring rows under their original ids.
 
         A row that is not where the action left it (changed in another window since) stops
@@ -1113,8 +1111,8 @@ class Store:
         if kind in BATCH_KINDS:
             steps = data["steps"]
             for step in (steps if forward else reversed(steps)):
-                Store._apply(session, Action(kind=step["kind"], annotator=action.annotator,
-                                             payload=json.dumps(step)), forward=forward)
+                self._apply(session, Action(kind=step["kind"], annotator=action.annotator,
+                                            payload=json.dumps(step)), forward=forward)
             return
         if kind == "decision":  # a step of a batch: a suggestion decision row
             if forward:
@@ -1123,8 +1121,7 @@ class Store:
             else:
                 row = session.get(SuggestionDecision, data["decision"]["id"])
                 if row is not None:
-                    session.delete(row)
-                    session.flush()
+                    self.db.backend.delete_row(session, row)
             return
         verb = "redo" if forward else "undo"
 
@@ -1140,8 +1137,7 @@ class Store:
             if obj is None:
                 raise StoreError(f"{model.__name__.lower()} {row_id} is gone already "
                                  f"(changed in another window?); cannot {verb}")
-            session.delete(obj)
-            session.flush()
+            self.db.backend.delete_row(session, obj)
 
         if kind == "add_span":  # with "links" when made by add_span_and_link
             if forward:

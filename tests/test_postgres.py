@@ -213,8 +213,10 @@ def test_a_crafted_update_of_another_annotators_span_changes_no_row(
         assert conn.execute("SELECT current_user").fetchone() == ("ann",)
         cur = conn.execute("UPDATE span SET label = 'ORG' WHERE label = 'PERSON'")
         assert cur.rowcount == 0
-        cur = conn.execute("DELETE FROM span")
-        assert cur.rowcount == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # deletes: copydesk_delete
+            conn.execute("DELETE FROM span")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="may not change"):
+            conn.execute("SELECT copydesk_delete('span', 1)")  # bob's, by its id
         assert conn.execute("SELECT count(*) FROM span").fetchone() == (0,)  # cannot even see
         cur = conn.execute("UPDATE annotation_set SET status = 'done' WHERE annotator = 'bob'")
         assert cur.rowcount == 0

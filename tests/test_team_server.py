@@ -225,7 +225,11 @@ def test_no_lock_an_annotator_can_take_stalls_another_annotators_save(server: Pg
     with connect(server, "ann", dbname) as ann:
         for sql in ('LOCK TABLE "current_schema" IN ACCESS EXCLUSIVE MODE',
                     "LOCK TABLE document IN EXCLUSIVE MODE",
-                    "LOCK TABLE action IN SHARE MODE"):
+                    "LOCK TABLE action IN SHARE MODE",
+                    "LOCK TABLE span IN ACCESS EXCLUSIVE MODE",
+                    "LOCK TABLE link IN SHARE ROW EXCLUSIVE MODE",
+                    "LOCK TABLE annotation_set IN EXCLUSIVE MODE",
+                    "LOCK TABLE suggestion_decision IN SHARE MODE"):
             with pytest.raises(psycopg.errors.InsufficientPrivilege), ann.transaction():
                 ann.execute(sql)  # type: ignore[arg-type]
         # The advisory keys every writer once waited on are no longer anyone's gate.
@@ -235,16 +239,21 @@ def test_no_lock_an_annotator_can_take_stalls_another_annotators_save(server: Pg
             started = time.monotonic()
             project.store.add_span(doc, "bob", "DATE", *find(TEXT, "Tuesday"))
             assert time.monotonic() - started < 2
-        # A table she may still lock (she deletes her own spans) holds a writer for the lock
-        # timeout, not forever: the edit is refused as busy, to be retried.
+        # What she may still take (INSERT's ROW EXCLUSIVE) blocks no writer.
         with ann.transaction():
-            ann.execute("LOCK TABLE span IN ACCESS EXCLUSIVE MODE")
-            quick = url(server, "bob", dbname, "?options=-c%20lock_timeout%3D400ms")
-            with open_as(proj, quick) as project:
-                started = time.monotonic()
-                with pytest.raises(StoreBusy, match="waiting for the database"):
-                    project.store.add_span(doc, "bob", "GPE", *find(TEXT, "Valmora"))
-                assert time.monotonic() - started < 3
+            ann.execute("LOCK TABLE span IN ROW EXCLUSIVE MODE")
+            with open_as(proj, url(server, "bob", dbname)) as project:
+                project.store.add_span(doc, "bob", "LOC", *find(TEXT, "officials"))
+    # A lock only the owner can take (a long upgrade, say) holds a writer for the lock
+    # timeout, not forever: the edit is refused as busy, to be retried by the write queue.
+    with connect(server, "lena", dbname) as lena, lena.transaction():
+        lena.execute("LOCK TABLE span IN ACCESS EXCLUSIVE MODE")
+        quick = url(server, "bob", dbname, "?options=-c%20lock_timeout%3D400ms")
+        with open_as(proj, quick) as project:
+            started = time.monotonic()
+            with pytest.raises(StoreBusy, match="waiting for the database"):
+                project.store.add_span(doc, "bob", "GPE", *find(TEXT, "Valmora"))
+            assert time.monotonic() - started < 3
 
 
 # --------------------------------------------------------------------------- roles
