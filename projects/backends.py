@@ -51,7 +51,7 @@ BUSY_OPTION = "copydesk_busy_ms"
 NO_WAIT_LOCK_TIMEOUT = "50ms"
 # PostgreSQL: every statement's limits, unless the URL, role or database sets its own.
 LOCK_TIMEOUT = "5s"
-STATEMENT_TIMEOUT = "60s"
+STATEMENT_TIMEOUT = "300s"  # bounds a stuck statement; a big export still fits
 DEFAULT_CONNECT_TIMEOUT = 10
 # PostgreSQL advisory lock keys (bigint space; the per-set locks use the two-int4 space).
 MIGRATION_LOCK = 0x64657363  # "desc": one opener at a time upgrades the layout

@@ -256,6 +256,20 @@ def test_no_lock_an_annotator_can_take_stalls_another_annotators_save(server: Pg
             assert time.monotonic() - started < 3
 
 
+def test_every_connection_has_a_lock_and_a_statement_timeout(server: PgServer, team) -> None:
+    from sqlalchemy import text
+
+    proj, dbname, _, _ = team
+    with open_as(proj, url(server, "ann", dbname)) as project, \
+            project.store.db.read() as session:
+        assert session.execute(text("SHOW lock_timeout")).scalar() == "5s"
+        assert session.execute(text("SHOW statement_timeout")).scalar() == "5min"
+    own = url(server, "ann", dbname, "?options=-c%20lock_timeout%3D2s")  # the URL's own wins
+    with open_as(proj, own) as project, project.store.db.read() as session:
+        assert session.execute(text("SHOW lock_timeout")).scalar() == "2s"
+        assert session.execute(text("SHOW statement_timeout")).scalar() == "5min"
+
+
 # --------------------------------------------------------------------------- roles
 def test_team_grant_refuses_group_system_and_superuser_roles(server: PgServer, team,
                                                              capsys) -> None:
