@@ -6,7 +6,8 @@ annotator is that role (`current_user`), and the server refuses what the policy 
 client sends the SQL:
 
 - `copydesk_annotator`: reads and writes only annotation sets whose owner is `current_user`
-  (their spans, links and log entries with them); reads documents and schemas.
+  (their spans, links and log entries with them); reads documents, schemas and the machine's
+  suggestion sets (`suggest:...`, written by `copydesk suggest`).
 - `copydesk_reviewer`: reads every set; writes the `gold` set (and their own).
 - `copydesk_lead`: reads and writes everything (import, assign, schema apply).
 - `copydesk_ml`: reads only sets that are `done`, and the `gold` set; writes nothing.
@@ -50,6 +51,7 @@ $$;
 CREATE OR REPLACE FUNCTION copydesk_may_read(owner text, status text) RETURNS boolean
 LANGUAGE sql STABLE AS $$
   SELECT owner = current_user::text
+      OR left(owner, 8) = 'suggest:'  -- machine suggestions (projects.suggest) are for all
       OR pg_has_role(current_user, 'copydesk_lead', 'MEMBER')
       OR pg_has_role(current_user, 'copydesk_reviewer', 'MEMBER')
       OR (pg_has_role(current_user, 'copydesk_ml', 'MEMBER')

@@ -379,3 +379,30 @@ def test_the_readme_set_up_works_as_written_on_a_fresh_server(server: PgServer,
     with connect(server, "lead", "postgres") as conn:
         assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = 'lead'"
                             ).fetchone() == (False,)
+
+
+def test_an_annotator_undoes_suggestion_decisions_without_delete_rights(
+        server: PgServer, team, tmp_path: Path, capsys) -> None:
+    """Undo of a rejected or accepted suggestion deletes rows: through copydesk_delete, as
+    the annotator's own role, who holds no DELETE on any table."""
+    from copydesk.projects.suggest.decisions import accept, pending, reject
+
+    proj, dbname, doc, _ = team
+    places = tmp_path / "places.txt"
+    places.write_text("# label: DATE\nTuesday\nofficials\n", "utf-8")
+    code, _, err = run(capsys, "suggest", "-p", str(proj), "--docs", "all", "--patterns",
+                       str(places))
+    assert code == 0, err
+    with open_as(proj, url(server, "ann", dbname)) as project:
+        store = project.store
+        shown = {s.head.text: s for s in pending(store, doc, "ann")}
+        reject(store, doc, "ann", shown["Tuesday"])
+        accept(store, doc, "ann", [shown["officials"]])
+        assert [s.text for s in store.spans(doc, "ann")] == ["Valmora", "officials"]
+        assert not {s.head.text for s in pending(store, doc, "ann")} & {"Tuesday", "officials"}
+        assert store.undo(doc, "ann") is not None  # the accept: its span is deleted
+        assert store.undo(doc, "ann") is not None  # the rejection: its decision is deleted
+        assert [s.text for s in store.spans(doc, "ann")] == ["Valmora"]
+        assert {"Tuesday", "officials"} <= {s.head.text for s in pending(store, doc, "ann")}
+    with connect(server, "ann", dbname) as conn:
+        assert conn.execute("SELECT count(*) FROM suggestion_decision").fetchone() == (0,)
