@@ -378,17 +378,15 @@ class PostgresBackend(Backend):
         # exclusive), and the set's own row locked FOR UPDATE. Row security lets only those
         # who may write a set lock its row, so nobody can stall another annotator's saves
         # (a public advisory lock could: pg_advisory_lock is open to every role). A set not
-        # made yet is created under an advisory lock, which lock_timeout bounds.
+        # made yet needs no lock: two writers creating it at once meet the unique key, and
+        # the loser's transaction is re-run from scratch (is_retryable), finding the row.
         # One round trip: naming current_schema in the query takes its ACCESS SHARE lock
         # (every relation a statement names is locked when it is parsed), the row lock is
         # on the set alone.
-        found = session.execute(text(
+        session.execute(text(
             "SELECT id FROM annotation_set WHERE document_id = :d AND annotator = :a "
             'AND NOT EXISTS (SELECT 1 FROM "current_schema" WHERE id < 0) '
-            "FOR UPDATE OF annotation_set"), {"d": int(document_id), "a": annotator}).first()
-        if found is None:
-            session.execute(text("SELECT pg_advisory_xact_lock(:d, hashtext(:a))"),
-                            {"d": int(document_id), "a": annotator})
+            "FOR UPDATE OF annotation_set"), {"d": int(document_id), "a": annotator}).all()
         return True
 
     def begin_no_wait(self, session: Session) -> None:
@@ -430,7 +428,14 @@ class PostgresBackend(Backend):
         return getattr(exc.orig, "sqlstate", None)
 
     def is_retryable(self, exc: DBAPIError) -> bool:
-        return self._sqlstate(exc) in _PG_RETRY
+        return self._sqlstate(exc) in _PG_RETRY or self._set_made_meanwhile(exc)
+
+    def _set_made_meanwhile(self, exc: DBAPIError) -> bool:
+        """Another writer created the same annotation set in the same moment (see lock_set)."""
+        if self._sqlstate(exc) != "23505":
+            return False
+        diag = getattr(exc.orig, "diag", None)
+        return str(getattr(diag, "table_name", "") or "") == "annotation_set"
 
     def is_unavailable(self, exc: DBAPIError) -> bool:
         import psycopg
@@ -472,6 +477,9 @@ class PostgresBackend(Backend):
         if state == "57014":  # query_canceled: statement_timeout
             return StoreBusy(f"{self.location}: waiting for the database: the statement "
                              "took too long; your edit was not saved yet")
+        if self._set_made_meanwhile(exc):
+            return StoreBusy(f"{self.location}: this annotation set was being created by "
+                             "another window at the same moment; your edit was not saved yet")
         if state in _PG_RETRY:
             return StoreBusy(f"{self.location}: other writers kept conflicting with this edit; "
                              "it was not saved, try again")

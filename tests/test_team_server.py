@@ -235,9 +235,13 @@ def test_no_lock_an_annotator_can_take_stalls_another_annotators_save(server: Pg
         # The advisory keys every writer once waited on are no longer anyone's gate.
         ann.execute("SELECT pg_advisory_lock(%s), pg_advisory_lock(%s, hashtext('bob'))",
                     (PROJECT_LOCK, doc))
+        with open_as(proj, url(server, "lena", dbname)) as project:  # a document nobody began
+            fresh = add_text(project, "Tuesday in Valmora.", "fresh")
+        ann.execute("SELECT pg_advisory_lock(%s, hashtext('bob'))", (fresh,))
         with open_as(proj, url(server, "bob", dbname)) as project:
             started = time.monotonic()
             project.store.add_span(doc, "bob", "DATE", *find(TEXT, "Tuesday"))
+            project.store.add_span(fresh, "bob", "DATE", 0, len("Tuesday"))  # a new set
             assert time.monotonic() - started < 2
         # What she may still take (INSERT's ROW EXCLUSIVE) blocks no writer.
         with ann.transaction():
