@@ -93,9 +93,9 @@ def iter_records(source: Store | Engine, options: ExportOptions, plan: list[SetR
 
     Three cursors walk documents, spans and links in the same (document, annotator) order and
     are merged here, so the corpus is read once and never held whole. Stale spans and links
-    (label no longer in the schema) are left out and counted in `skipped`. Raises ExportError
-    naming the document and span when a span's stored text is not what the document holds at
-    its offsets (writers write into a temporary path, so nothing is left behind).
+    (label no longer in the schema) are left out and counted in `skipped`; so is a bad span
+    row (its stored text is not what the document holds at its offsets, offsets outside the
+    text, attributes that are not a JSON object), named there with its document.
     `only_planned` reads the plan's documents only (an export worker's chunk of the plan),
     not every document that passes the filters.
     """
@@ -166,20 +166,27 @@ def iter_records(source: Store | Engine, options: ExportOptions, plan: list[SetR
                     unreviewed.append((span_id, reason, old_text))
                 if (layers and layer not in layers) or (labels and label not in labels):
                     continue
-                parts = frag.decode(stored_parts, start, end) if stored_parts else ()
-                there = frag.joined_text(rec.text, parts) if parts else rec.text[start:end]
-                if there != covered:
-                    raise ExportError(
-                        f"document {rec.key} (id {rec.doc_id}, annotator {rec.annotator}): "
-                        f"span {span_id} {label} {start}-{end} says {covered!r} but the text "
-                        f"there is {there!r}; nothing was exported"
-                    )
+                where = (f"span {span_id} of {rec.annotator} in document {rec.key} "
+                         f"(id {rec.doc_id})")
+                try:
+                    if start < 0 or end <= start or end > len(rec.text):
+                        raise ValueError(f"offsets {start}-{end} outside the text")
+                    parts = frag.decode(stored_parts, start, end) if stored_parts else ()
+                    there = frag.joined_text(rec.text, parts) if parts else rec.text[start:end]
+                    if there != covered:
+                        raise ValueError(f"says {covered!r} but the text there is {there!r}")
+                    attributes = json.loads(attrs) if attrs and attrs != "{}" else {}
+                    if not isinstance(attributes, dict):
+                        raise ValueError("attributes are not a JSON object")
+                except (ValueError, TypeError) as exc:
+                    # One bad row (written by hand, or by an older bug) must not block the
+                    # whole team's export: it is left out and named in the summary line.
+                    skipped[f"bad rows ({where}: {exc})"[:300]] += 1
+                    continue
                 by_db_id[span_id] = len(rec.spans)
                 rec.spans.append(ExportSpan(
                     index=len(rec.spans), db_id=span_id, layer=layer, label=label, start=start,
-                    end=end, text=covered,
-                    attributes=json.loads(attrs) if attrs and attrs != "{}" else {},
-                    fragments=parts))
+                    end=end, text=covered, attributes=attributes, fragments=parts))
             for _doc, _who, head_id, tail_id, role, stale in links.take(key):
                 if stale:
                     skipped["stale links"] += 1

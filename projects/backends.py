@@ -49,8 +49,11 @@ WRITE_OPTION = "copydesk_begin"
 BUSY_OPTION = "copydesk_busy_ms"
 # PostgreSQL: how long a no-wait write may wait for a set lock before it says "busy".
 NO_WAIT_LOCK_TIMEOUT = "50ms"
+# PostgreSQL: every statement's limits, unless the URL, role or database sets its own.
+LOCK_TIMEOUT = "5s"
+STATEMENT_TIMEOUT = "300s"  # bounds a stuck statement; a big export still fits
+DEFAULT_CONNECT_TIMEOUT = 10
 # PostgreSQL advisory lock keys (bigint space; the per-set locks use the two-int4 space).
-PROJECT_LOCK = 0x636F7079  # "copy": shared by every set writer, exclusive for project-wide work
 MIGRATION_LOCK = 0x64657363  # "desc": one opener at a time upgrades the layout
 
 
@@ -143,6 +146,11 @@ class Backend(ABC):
     def lock_project(self, conn: Connection | Session) -> None:
         """Exclusive for the rest of the transaction: project-wide work (schema apply)."""
         return None
+
+    def delete_row(self, session: Session, row: Any) -> None:
+        """Delete one span, link or suggestion decision of an annotation set."""
+        session.delete(row)
+        session.flush()
 
     def lock_migration(self, conn: Connection) -> None:
         """Taken before a layout upgrade, so two openers do not both migrate."""
@@ -335,18 +343,50 @@ class PostgresBackend(Backend):
             raise StoreError("PostgreSQL needs the psycopg driver: "
                              "pip install 'copydesk[postgres]'") from exc
         # pool_pre_ping: a connection the server dropped (restart, idle timeout) is replaced
-        # on checkout, so the action after an outage reconnects by itself.
-        return create_engine(self.url, pool_pre_ping=True, pool_size=2, max_overflow=4,
-                             connect_args={"application_name": "copydesk",
-                                           "connect_timeout": 10})
+        # on checkout, so the action after an outage reconnects by itself. Every libpq
+        # parameter in the URL reaches libpq (SQLAlchemy passes the query string through); our
+        # connect_timeout is only the default for a URL that names none.
+        connect_args: dict[str, Any] = {"application_name": "copydesk"}
+        if "connect_timeout" not in self.url.query:
+            connect_args["connect_timeout"] = DEFAULT_CONNECT_TIMEOUT
+        if "application_name" in self.url.query:
+            del connect_args["application_name"]
+        engine = create_engine(self.url, pool_pre_ping=True, pool_size=2, max_overflow=4,
+                               connect_args=connect_args)
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: object) -> None:
+            # No statement waits forever: a lock somebody holds (LOCK TABLE, an open
+            # transaction) gives 55P03 after LOCK_TIMEOUT and the edit is retried or queued,
+            # never an endless freeze. A value the URL (`options=-c lock_timeout=...`), the
+            # role or the database sets is kept.
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SELECT current_setting('lock_timeout'), "
+                            "current_setting('statement_timeout')")
+                lock, statement = cur.fetchone()
+                if lock in ("0", "0ms"):
+                    cur.execute(f"SET lock_timeout = '{LOCK_TIMEOUT}'")
+                if statement in ("0", "0ms"):
+                    cur.execute(f"SET statement_timeout = '{STATEMENT_TIMEOUT}'")
+            dbapi_conn.commit()
+
+        return engine
 
     def lock_set(self, session: Session | Connection, document_id: int,
                  annotator: str) -> bool:
-        # One round trip: shared on the project (a schema apply waits for set writers and
-        # they for it), exclusive on this (document, annotator) set.
-        session.execute(text("SELECT pg_advisory_xact_lock_shared(:p), "
-                             "pg_advisory_xact_lock(:d, hashtext(:a))"),
-                        {"p": PROJECT_LOCK, "d": int(document_id), "a": annotator})
+        # Shared on the project (ACCESS SHARE on current_schema: a schema apply takes it
+        # exclusive), and the set's own row locked FOR UPDATE. Row security lets only those
+        # who may write a set lock its row, so nobody can stall another annotator's saves
+        # (a public advisory lock could: pg_advisory_lock is open to every role). A set not
+        # made yet needs no lock: two writers creating it at once meet the unique key, and
+        # the loser's transaction is re-run from scratch (is_retryable), finding the row.
+        # One round trip: naming current_schema in the query takes its ACCESS SHARE lock
+        # (every relation a statement names is locked when it is parsed), the row lock is
+        # on the set alone.
+        session.execute(text(
+            "SELECT id FROM annotation_set WHERE document_id = :d AND annotator = :a "
+            'AND NOT EXISTS (SELECT 1 FROM "current_schema" WHERE id < 0) '
+            "FOR UPDATE OF annotation_set"), {"d": int(document_id), "a": annotator}).all()
         return True
 
     def begin_no_wait(self, session: Session) -> None:
@@ -354,9 +394,25 @@ class PostgresBackend(Backend):
         session.execute(text(f"SET LOCAL lock_timeout = '{NO_WAIT_LOCK_TIMEOUT}'"))
 
     def lock_project(self, conn: Connection | Session) -> None:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:p)"), {"p": PROJECT_LOCK})
+        # A table lock the lead's role may take and annotators may not (they hold SELECT on
+        # current_schema only, which allows ACCESS SHARE: what set writers take).
+        conn.execute(text('LOCK TABLE "current_schema" IN ACCESS EXCLUSIVE MODE'))
+
+    def delete_row(self, session: Session, row: Any) -> None:
+        # Through copydesk_delete: annotators hold no DELETE on the tables (projects.security).
+        session.flush()
+        gone = session.execute(text("SELECT copydesk_delete(:t, :i)"),
+                               {"t": row.__table__.name, "i": int(row.id)}).scalar()
+        session.expunge(row)
+        if not gone:
+            raise StoreError(f"{row.__table__.name} {row.id} is gone already (changed in "
+                             "another window?)")
 
     def lock_migration(self, conn: Connection) -> None:
+        # An upgrade may rewrite whole tables: no statement timeout, and a minute to wait
+        # for another opener doing the same.
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
+        conn.execute(text("SET LOCAL lock_timeout = '60s'"))
         conn.execute(text("SELECT pg_advisory_xact_lock(:p)"), {"p": MIGRATION_LOCK})
 
     def acting_user(self, conn: Connection) -> str | None:
@@ -372,7 +428,14 @@ class PostgresBackend(Backend):
         return getattr(exc.orig, "sqlstate", None)
 
     def is_retryable(self, exc: DBAPIError) -> bool:
-        return self._sqlstate(exc) in _PG_RETRY
+        return self._sqlstate(exc) in _PG_RETRY or self._set_made_meanwhile(exc)
+
+    def _set_made_meanwhile(self, exc: DBAPIError) -> bool:
+        """Another writer created the same annotation set in the same moment (see lock_set)."""
+        if self._sqlstate(exc) != "23505":
+            return False
+        diag = getattr(exc.orig, "diag", None)
+        return str(getattr(diag, "table_name", "") or "") == "annotation_set"
 
     def is_unavailable(self, exc: DBAPIError) -> bool:
         import psycopg
@@ -383,15 +446,40 @@ class PostgresBackend(Backend):
         # A refused or dropped connection carries no SQLSTATE at all.
         return state is None and isinstance(exc.orig, psycopg.OperationalError)
 
+    @staticmethod
+    def login_refused(exc: DBAPIError) -> str | None:
+        """The reason, when the server answered but refused to log us in (not an outage)."""
+        state = getattr(exc.orig, "sqlstate", None) or ""
+        message = str(exc.orig or "")
+        markers = ("password authentication failed", "no password supplied",
+                   "authentication failed", "no pg_hba.conf entry", "does not exist")
+        if state.startswith("28") or (not state and any(m in message for m in markers)
+                                      and "FATAL" in message):
+            for line in message.splitlines():
+                if "FATAL" in line or "failed" in line:
+                    return line.split("FATAL:", 1)[-1].strip()
+            return message.strip().splitlines()[0] if message.strip() else "refused"
+        return None
+
     def store_error(self, exc: DBAPIError, *, exhausted: bool) -> StoreError | None:
         state = self._sqlstate(exc)
+        refused = self.login_refused(exc)
+        if refused is not None:
+            return StoreError(f"{self.location}: the server refused the login ({refused}); "
+                              "check the role name and the password (PGPASSWORD, ~/.pgpass)")
         if self.is_unavailable(exc):
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else ""
             return StoreUnavailable(f"database unavailable ({self.location}: {reason}); "
                                     "nothing was saved, the next action reconnects")
-        if state == "55P03":  # lock_not_available: a no-wait write met another writer
-            return StoreBusy(f"{self.location}: another writer holds this annotation set; "
-                             "your edit was not saved yet, try again")
+        if state == "55P03":  # lock_not_available: lock_timeout, or a no-wait write
+            return StoreBusy(f"{self.location}: waiting for the database: a lock is held "
+                             "elsewhere; your edit was not saved yet")
+        if state == "57014":  # query_canceled: statement_timeout
+            return StoreBusy(f"{self.location}: waiting for the database: the statement "
+                             "took too long; your edit was not saved yet")
+        if self._set_made_meanwhile(exc):
+            return StoreBusy(f"{self.location}: this annotation set was being created by "
+                             "another window at the same moment; your edit was not saved yet")
         if state in _PG_RETRY:
             return StoreBusy(f"{self.location}: other writers kept conflicting with this edit; "
                              "it was not saved, try again")

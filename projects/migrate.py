@@ -41,6 +41,7 @@ from sqlmodel import Session, col, select
 from copydesk.projects.backends import json_text
 from copydesk.projects.db import StoreError
 from copydesk.projects.models import Action, AnnotationSet, Link, SchemaSnapshot, Span
+from copydesk.projects.store import check_snapshot, snapshot_with_text
 from copydesk.schema import Schema, load_schema, parse_schema
 from copydesk.schema.diff import Change, SchemaDiff, diff_schemas, label_map
 from copydesk.schema.model import EVENT
@@ -423,9 +424,8 @@ def _change_line(change: Change, counts: tuple[int, int]) -> str:
 
 
 def _snapshot_id(session: Session, schema: Schema, *, create: bool) -> int | None:
-    found = session.exec(
-        select(SchemaSnapshot.id).where(SchemaSnapshot.sha256 == schema.sha256)
-    ).first()
+    # Found by hash, reused only when its text is this schema's text (see snapshot_with_text).
+    found = snapshot_with_text(session, schema)
     if found is not None or not create:
         return found
     snap = SchemaSnapshot(name=schema.name, version=str(schema.version), sha256=schema.sha256,
@@ -617,6 +617,7 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
         snap = session.get(SchemaSnapshot, info["from"])
         if snap is None:  # pragma: no cover - snapshots are never deleted
             raise StoreError(f"the schema snapshot {info['from']} is missing; cannot undo")
+        check_snapshot(snap)
         old = parse_schema(snap.text, str(project.schema_path))
         if not dry_run:
             store.set_current_schema(session, int(snap.id))  # type: ignore[arg-type]

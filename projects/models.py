@@ -174,6 +174,10 @@ class Action(SQLModel, table=True):
     # so one annotator in two terminals does not undo the other terminal's edits. NULL for
     # actions written before 0.2 (layout 0002): those stay undoable by any later session.
     session: str | None = Field(default=None)
+    # Who wrote the entry, as the database knows them: on PostgreSQL the role that inserted
+    # the row (set by a trigger, whatever the client sent; projects.security). NULL on SQLite,
+    # which has no roles, and for entries written before layout 0009.
+    author: str | None = Field(default=None)
 
 
 class SuggestionDecision(SQLModel, table=True):

@@ -7,6 +7,7 @@ Every write is checked against the document text and the schema before anything 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -299,6 +300,32 @@ def validate_link(schema: Schema, head: str, tail: str, role: str, *, same_span:
         raise StoreError(f"{head!r} already has a {role!r}; the schema allows one")
 
 
+def check_snapshot(snap: SchemaSnapshot) -> None:
+    """Refuse a stored schema whose text is not the text its sha256 names.
+
+    Every snapshot row is checked where it is read: a row written by hand (or planted by a
+    role that could once insert snapshots) must never become anyone's schema.
+    """
+    actual = hashlib.sha256(snap.text.encode("utf-8")).hexdigest()
+    if actual != snap.sha256:
+        raise StoreError(f"schema snapshot {snap.id} does not match its sha256 (stored "
+                         f"{snap.sha256[:12]}, text {actual[:12]}): it was altered outside "
+                         "copydesk; ask the database owner to remove that row")
+
+
+def snapshot_with_text(session: Session, schema: Schema) -> int | None:
+    """The id of the snapshot holding exactly `schema`'s text: the hash finds it and the text
+    is compared, so a row that only claims the hash is refused, never reused."""
+    snap = session.exec(
+        select(SchemaSnapshot).where(SchemaSnapshot.sha256 == schema.sha256)).first()
+    if snap is None:
+        return None
+    check_snapshot(snap)
+    if snap.text != schema.text:  # pragma: no cover - equal hashes of unequal texts
+        raise StoreError(f"schema snapshot {snap.id} has this schema's sha256 but another text")
+    return int(snap.id)  # type: ignore[arg-type]
+
+
 class Store:
     """The project database; every write is checked against the project's current schema.
 
@@ -374,11 +401,9 @@ class Store:
     @staticmethod
     def _snapshot_in(session: Session, schema: Schema) -> int:
         """The snapshot row holding exactly `schema`'s text, made if new."""
-        found = session.exec(
-            select(SchemaSnapshot.id).where(SchemaSnapshot.sha256 == schema.sha256)
-        ).first()
+        found = snapshot_with_text(session, schema)
         if found is not None:
-            return int(found)
+            return found
         snap = SchemaSnapshot(name=schema.name, version=str(schema.version),
                               sha256=schema.sha256, text=schema.text)
         session.add(snap)
@@ -413,7 +438,9 @@ class Store:
             if snap is None:
                 raise StoreError(f"the project's schema (snapshot {snapshot_id}) is missing "
                                  "from the database")
-            schema = parse_schema(snap.text, f"{self.db.path} (schema snapshot {snapshot_id})")
+            check_snapshot(snap)
+            schema = parse_schema(snap.text, f"{self.db.location} (schema snapshot "
+                                             f"{snapshot_id})")
             self._parsed[snapshot_id] = schema
         return schema
 
@@ -455,9 +482,7 @@ class Store:
         database names, so a schema nobody applied can never validate a write.
         """
         with self.db.read() as session:
-            found = session.exec(
-                select(SchemaSnapshot.id).where(SchemaSnapshot.sha256 == schema.sha256)
-            ).first()
+            found = snapshot_with_text(session, schema)
         if found is None:
             raise StoreError(f"schema {schema.name} {schema.version} was never applied to "
                              "this project; use `copydesk schema apply`")
@@ -467,8 +492,12 @@ class Store:
     def known_schema(self, sha256: str) -> bool:
         """True when some schema this project has had holds exactly this text hash."""
         with self.db.read() as session:
-            return session.exec(select(SchemaSnapshot.id).where(
-                SchemaSnapshot.sha256 == sha256)).first() is not None
+            snap = session.exec(select(SchemaSnapshot).where(
+                SchemaSnapshot.sha256 == sha256)).first()
+            if snap is None:
+                return False
+            check_snapshot(snap)
+            return True
 
     # ----------------------------------------------------------------- documents
     def add_documents(self, docs: Iterable[dict[str, Any]]) -> list[int | None]:
@@ -860,9 +889,8 @@ class Store:
         payload = {"span": _row(span, _SPAN_FIELDS),
                    "links": [_row(link, _LINK_FIELDS) for link in links]}
         for link in links:
-            session.delete(link)
-        session.flush()
-        session.delete(span)
+            self.db.backend.delete_row(session, link)
+        self.db.backend.delete_row(session, span)
         self._log(session, aset, "remove_span", payload)
         return [int(link.id) for link in links]  # type: ignore[arg-type]
 
@@ -1030,7 +1058,7 @@ class Store:
         def write(session: Session) -> None:
             link, aset = self._link_in_set(session, link_id, annotator)
             payload = {"link": _row(link, _LINK_FIELDS)}
-            session.delete(link)
+            self.db.backend.delete_row(session, link)
             self._log(session, aset, "remove_link", payload)
 
         self.db.run_write(write)
@@ -1193,8 +1221,7 @@ class Store:
 
         return self.db.run_write(write)
 
-    @staticmethod
-    def _apply(session: Session, action: Action, *, forward: bool) -> None:
+    def _apply(self, session: Session, action: Action, *, forward: bool) -> None:
         """Replay (`forward`) or revert an action, restoring rows under their original ids.
 
         A row that is not where the action left it (changed in another window since) stops
@@ -1205,8 +1232,8 @@ class Store:
         if kind in BATCH_KINDS:
             steps = data["steps"]
             for step in (steps if forward else reversed(steps)):
-                Store._apply(session, Action(kind=step["kind"], annotator=action.annotator,
-                                             payload=json.dumps(step)), forward=forward)
+                self._apply(session, Action(kind=step["kind"], annotator=action.annotator,
+                                            payload=json.dumps(step)), forward=forward)
             return
         if kind == "decision":  # a step of a batch: a suggestion decision row
             if forward:
@@ -1215,8 +1242,7 @@ class Store:
             else:
                 row = session.get(SuggestionDecision, data["decision"]["id"])
                 if row is not None:
-                    session.delete(row)
-                    session.flush()
+                    self.db.backend.delete_row(session, row)
             return
         verb = "redo" if forward else "undo"
 
@@ -1232,8 +1258,7 @@ class Store:
             if obj is None:
                 raise StoreError(f"{model.__name__.lower()} {row_id} is gone already "
                                  f"(changed in another window?); cannot {verb}")
-            session.delete(obj)
-            session.flush()
+            self.db.backend.delete_row(session, obj)
 
         if kind == "add_span":  # with "links" when made by add_span_and_link
             if forward:

@@ -57,9 +57,12 @@ def _service_user() -> pwd.struct_passwd | None:
 class PgServer:
     """One running cluster; `database()` makes a fresh database and gives its URL."""
 
-    def __init__(self, *, durable: bool = False) -> None:
+    def __init__(self, *, durable: bool = False, password: str | None = None) -> None:
         # durable: fsync and synchronous commit on, as a real server runs (for benchmarks).
+        # password: every login needs its password (scram-sha-256), the superuser's is this;
+        # otherwise the server trusts 127.0.0.1.
         self.durable = durable
+        self.password = password
         self.user = _service_user()
         self.dir = Path(tempfile.mkdtemp(prefix="copydesk-pg-"))
         self.data = self.dir / "data"
@@ -67,8 +70,15 @@ class PgServer:
         self.port = _free_port()
         if self.user is not None:
             os.chown(self.dir, self.user.pw_uid, self.user.pw_gid)
+        auth = ["--auth=trust"]
+        if password is not None:
+            pwfile = self.dir / "pwfile"
+            pwfile.write_text(password + "\n")
+            if self.user is not None:
+                os.chown(pwfile, self.user.pw_uid, self.user.pw_gid)
+            auth = ["--auth=scram-sha-256", f"--pwfile={pwfile}"]
         self._run([str(PG_BIN / "initdb"), "-D", str(self.data), "-U", SUPERUSER,
-                   "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
+                   *auth, "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"])
         self.start()
 
     def _run(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -107,7 +117,8 @@ class PgServer:
         import psycopg
 
         with psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER,
-                             dbname=database, autocommit=True) as conn:
+                             password=self.password, dbname=database,
+                             autocommit=True) as conn:
             conn.execute(sql)  # type: ignore[arg-type]
 
     def database(self) -> str:

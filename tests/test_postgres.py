@@ -213,8 +213,10 @@ def test_a_crafted_update_of_another_annotators_span_changes_no_row(
         assert conn.execute("SELECT current_user").fetchone() == ("ann",)
         cur = conn.execute("UPDATE span SET label = 'ORG' WHERE label = 'PERSON'")
         assert cur.rowcount == 0
-        cur = conn.execute("DELETE FROM span")
-        assert cur.rowcount == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # deletes: copydesk_delete
+            conn.execute("DELETE FROM span")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="may not change"):
+            conn.execute("SELECT copydesk_delete('span', 1)")  # bob's, by its id
         assert conn.execute("SELECT count(*) FROM span").fetchone() == (0,)  # cannot even see
         cur = conn.execute("UPDATE annotation_set SET status = 'done' WHERE annotator = 'bob'")
         assert cur.rowcount == 0
@@ -330,14 +332,16 @@ def test_a_connection_dropped_mid_session_is_replaced(tmp_path: Path, pg_url: st
         assert len(project.store.spans(doc, "ann")) == 2
 
 
-async def test_tui_says_not_saved_database_unavailable_keeps_selection_and_reconnects(
+async def test_tui_survives_an_outage_queues_edits_in_order_and_saves_them_once(
         pg_server: PgServer, tmp_path: Path, pg_url: str) -> None:
+    """Issue 24: the server stops under an open annotation screen. The periodic schema check,
+    labelling and idling all go on; the edits made meanwhile wait in order with their count
+    on screen, and are saved once, in order, when the server is back."""
     from test_faults_tui import ANNOTATOR, _status_line
 
     from copydesk.projects.importers import content_hash
     from copydesk.tui.app import CopydeskApp
     from copydesk.tui.screens.annotate import AnnotateScreen
-    from copydesk.tui.widgets.article_view import ArticleView
 
     body = " ".join(f"w{i}" for i in range(60))
     with Project.init(tmp_path / "proj", database=pg_url) as project:
@@ -351,31 +355,50 @@ async def test_tui_says_not_saved_database_unavailable_keeps_selection_and_recon
                     break
                 await pilot.pause(0.05)
             assert isinstance(app.screen, AnnotateScreen)
+            app.writes.retry_delays = (0.1,)
             await pilot.press("p")  # the word under the cursor: saved
             await pilot.pause()
             assert len(project.store.spans(doc, ANNOTATOR)) == 1
             pg_server.stop()
             try:
-                await pilot.press("w", "shift+right", "shift+right")
+                app.check_schema()  # the 3-second poll, while idle: no crash
                 await pilot.pause()
-                view = app.screen.query_one(ArticleView)
-                selection = view.selected_range()
-                assert selection is not None
-                await pilot.press("o")
+                assert app.is_running
+                assert _status_line(app).startswith("Waiting for the database (the server "
+                                                    "is unreachable)"), _status_line(app)
+                await pilot.press("w", "o")  # labelling while it is down: queued, in order
+                await pilot.pause()
+                await pilot.press("w", "g")
                 await pilot.pause()
                 line = _status_line(app)
-                assert line.startswith("Not saved: database unavailable"), line
+                assert "Waiting for the database" in line and "2 edit(s) queued" in line, line
                 assert "\n" not in line
-                assert view.selected_range() == selection  # the unsaved edit stays on screen
-                assert app.is_running
+                assert app.writes.pending == 2
+                await pilot.press("n")  # a key that reads the store: said, not fatal
+                await pilot.pause()
+                assert app.is_running and isinstance(app.screen, AnnotateScreen)
+                assert app.screen.doc_id == doc  # the annotator's place is kept
+                app.check_schema()
+                await pilot.pause(0.3)  # retries keep failing; nothing is lost or refused
+                assert app.is_running and app.writes.pending == 2
             finally:
                 pg_server.start()
-            await pilot.press("o")  # the same edit again: the store reconnects by itself
-            await pilot.pause()
+            for _ in range(100):  # the worker's next retry saves the queue
+                if app.writes.pending == 0:
+                    break
+                await pilot.pause(0.05)
+            assert app.writes.pending == 0
             assert _status_line(app).startswith("Saved"), _status_line(app)
+            app.check_schema()  # the poll notices the server is back
+            await pilot.pause()
+            assert app.database_down is None
         spans = project.store.spans(doc, ANNOTATOR)
-        assert (spans[0].label, spans[0].text) == ("PERSON", "w0")
-        assert [s.label for s in spans] == ["PERSON", "ORG"] and spans[1].text.startswith("w1")
+        assert [(s.label, s.text) for s in spans] == [("PERSON", "w0"), ("ORG", "w1"),
+                                                       ("GPE", "w2")]
+        with project.store.db.read() as session:  # each edit logged exactly once
+            kinds = [r[0] for r in session.execute(text(
+                "SELECT kind FROM action ORDER BY id")).all()]
+        assert kinds.count("add_span") == 3
     finally:
         project.close()
 
@@ -521,3 +544,129 @@ def test_libpq_parameters_pass_through_and_passwords_stay_out(tmp_path: Path, pg
     config.write_text(yaml.safe_dump(data))
     code, _, err = run(capsys, "stats", "-p", str(tmp_path / "b"))
     assert code == 1 and "PGPASSWORD" in err and "hunter2" not in err
+
+
+# --------------------------------------------------------------------------- db copy, rerun
+def _sqlite_project_with_a_span(tmp_path: Path) -> tuple[Path, int]:
+    proj = tmp_path / "proj"
+    with Project.init(proj) as project:
+        doc = add_text(project, TEXT, "t")
+        project.store.add_span(doc, "ann", "PERSON", *find(TEXT, "Irena Kostava"))
+    return proj, doc
+
+
+def test_db_copy_killed_after_its_commit_is_resumed_by_the_rerun(tmp_path: Path, pg_url: str,
+                                                                 capsys) -> None:
+    from copydesk.projects.db import Database
+    from copydesk.projects.dbcopy import copy_database
+
+    proj, doc = _sqlite_project_with_a_span(tmp_path)
+    with Project.open(proj) as project:  # what a run killed right after its commit leaves
+        target = Database(pg_url)
+        copy_database(project.store.db, target)
+        target.close()
+    code, out, err = run(capsys, "db", "copy", "-p", str(proj), pg_url)
+    assert code == 0, err
+    assert "already holds this project's copy" in out and "verified:" in out
+    assert yaml.safe_load((proj / "copydesk.yaml").read_text())["database"] == pg_url
+    with Project.open(proj) as project:
+        assert [s.text for s in project.store.spans(doc, "ann")] == ["Irena Kostava"]
+
+
+def test_db_copy_replace_clears_only_an_outdated_copy_it_made(tmp_path: Path, pg_url: str,
+                                                              capsys) -> None:
+    from copydesk.projects.db import Database
+    from copydesk.projects.dbcopy import copy_database
+
+    proj, doc = _sqlite_project_with_a_span(tmp_path)
+    with Project.open(proj) as project:
+        target = Database(pg_url)
+        copy_database(project.store.db, target)
+        target.close()
+        project.store.add_span(doc, "ann", "GPE", *find(TEXT, "Valmora"))  # work went on
+    code, _, err = run(capsys, "db", "copy", "-p", str(proj), pg_url)
+    assert code == 1 and "--replace" in err and err.count("\n") == 1
+    code, out, err = run(capsys, "db", "copy", "-p", str(proj), pg_url, "--replace")
+    assert code == 0, err
+    assert "outdated copy cleared" in out
+    with Project.open(proj) as project:
+        assert [s.label for s in project.store.spans(doc, "ann")] == ["PERSON", "GPE"]
+    # Data no copy of this project put there is never cleared, --replace or not.
+    other_proj, _ = _sqlite_project_with_a_span(tmp_path / "other")
+    code, _, err = run(capsys, "db", "copy", "-p", str(other_proj), pg_url, "--replace")
+    assert code == 1 and "no copy of this project put there" in err
+
+
+def test_db_copy_to_sqlite_killed_midway_leaves_no_project_file_and_reruns(
+        tmp_path: Path, pg_url: str, capsys, monkeypatch) -> None:
+    from copydesk.projects import dbcopy
+
+    proj = tmp_path / "proj"
+    with Project.init(proj, database=pg_url) as project:
+        doc = add_text(project, TEXT, "t")
+        project.store.add_span(doc, "ann", "PERSON", *find(TEXT, "Irena Kostava"))
+    # A kill -9 of an earlier run left its half-written file behind.
+    (proj / "copydesk.db.partial").write_bytes(b"SQLite format 3\x00 half a page")
+    real = dbcopy.copy_database
+
+    def killed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        real(*args, **kwargs)
+        raise KeyboardInterrupt  # stopped before verification and the rename
+
+    monkeypatch.setattr(dbcopy, "copy_database", killed)
+    code, _, err = run(capsys, "db", "copy", "-p", str(proj), "sqlite")
+    assert code != 0 and "interrupted" in err
+    assert not (proj / "copydesk.db").exists()  # nothing that looks like the project's db
+    monkeypatch.setattr(dbcopy, "copy_database", real)
+    code, _, err = run(capsys, "db", "copy", "-p", str(proj), "sqlite")
+    assert code == 0, err
+    assert not (proj / "copydesk.db.partial").exists()
+    with Project.open(proj) as project:
+        assert project.store.db.path == proj / "copydesk.db"
+        assert [s.text for s in project.store.spans(doc, "ann")] == ["Irena Kostava"]
+
+
+async def test_tui_opens_and_leaves_documents_while_the_server_is_away(
+        pg_server: PgServer, tmp_path: Path, pg_url: str) -> None:
+    """Opening a document or going back to the queue reads the store: while the server is
+    away the screen says so and fills in when it is back, instead of the app dying."""
+    from copydesk.tui.app import CopydeskApp
+    from copydesk.tui.screens.annotate import AnnotateScreen
+    from copydesk.tui.screens.queue import QueueScreen
+
+    with Project.init(tmp_path / "proj", database=pg_url) as project:
+        add_text(project, TEXT, "t")
+    project = Project.open(tmp_path / "proj")
+    app = CopydeskApp(project, "ann")
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            for _ in range(100):
+                if isinstance(app.screen, QueueScreen):
+                    break
+                await pilot.pause(0.05)
+            await pilot.pause()
+            pg_server.stop()
+            try:
+                await pilot.press("enter")  # open the document while the server is down
+                await pilot.pause()
+                assert app.is_running and isinstance(app.screen, AnnotateScreen)
+                assert app.database_down is not None
+                assert getattr(app.screen, "text", "") == ""
+            finally:
+                pg_server.start()
+            app.check_schema()  # the poll sees the server back: the page fills in
+            await pilot.pause()
+            assert app.database_down is None
+            assert app.screen.text == TEXT
+            pg_server.stop()
+            try:
+                await pilot.press("q")  # back to the queue, which re-reads its rows
+                await pilot.pause()
+                assert app.is_running and isinstance(app.screen, QueueScreen)
+            finally:
+                pg_server.start()
+            app.check_schema()
+            await pilot.pause()
+            assert app.is_running and app.database_down is None
+    finally:
+        project.close()

@@ -186,3 +186,64 @@ async def test_quitting_twice_while_locked_leaves_and_names_the_unsaved_edits(
         blocker.execute("COMMIT")
         blocker.close()
     assert saved_labels(db) == []
+
+class _Outage:
+    """The store's writes fail as an unreachable server's do, while `down` is set."""
+
+    def __init__(self, project: Project, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+        from copydesk.projects.errors import StoreUnavailable
+
+        self.down = True
+        self.calls = 0
+        db = project.store.db
+        real = db.run_write
+
+        def run_write(fn, **kwargs):  # type: ignore[no-untyped-def]
+            self.calls += 1
+            if self.down:
+                raise StoreUnavailable("database unavailable (test: connection refused); "
+                                       "nothing was saved")
+            return real(fn, **kwargs)
+
+        monkeypatch.setattr(db, "run_write", run_write)
+
+
+async def test_edits_made_while_the_server_is_away_wait_in_order_and_land_once(
+        project: Project, monkeypatch) -> None:
+    doc = add_text(project, TEXT, "t")
+    outage = _Outage(project, monkeypatch)
+    app = CopydeskApp(project, "tester", open_document=doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen))
+        app.writes.retry_delays = (0.05,)
+        await label(pilot, "Irena Kostava", "p")
+        await label(pilot, "Valmora", "g")
+        await pilot.pause(0.3)  # several retries fail meanwhile
+        line = status(app)
+        assert line.startswith("Waiting for the database (the server is unreachable): "
+                               "2 edit(s) queued"), line
+        assert app.writes.pending == 2 and outage.calls > 2
+        outage.down = False
+        await until(pilot, lambda: app.writes.pending == 0)
+        assert status(app).startswith("Saved GPE"), status(app)
+    assert saved_labels(project.store.db.path) == [("PERSON", "Irena Kostava"),
+                                                   ("GPE", "Valmora")]
+
+
+async def test_quitting_while_edits_wait_for_the_server_asks_twice(project: Project,
+                                                                   monkeypatch) -> None:
+    doc = add_text(project, TEXT, "t")
+    _Outage(project, monkeypatch)
+    app = CopydeskApp(project, "tester", open_document=doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen))
+        app.writes.retry_delays = (0.05,)
+        await label(pilot, "Irena Kostava", "p")
+        await pilot.pause(0.1)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.is_running and app.writes.pending == 1  # not dropped on the first press
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 1  # left without the edit, and said so
+    assert saved_labels(project.store.db.path) == []

@@ -18,13 +18,18 @@ from __future__ import annotations
 
 import gc
 import signal
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 
-from copydesk.projects.errors import StoreError, is_sqlalchemy_error
+from copydesk.projects.errors import (
+    StoreBusy,
+    StoreError,
+    StoreUnavailable,
+    is_sqlalchemy_error,
+)
 from copydesk.projects.firstread import FirstScreen
 from copydesk.schema import Schema, SchemaError
 from copydesk.tui.text import safe_line
@@ -71,6 +76,10 @@ class CopydeskApp(App[None]):
         self.doc_ids = doc_ids
         self._open_document = open_document
         self._schema_warned = False
+        # The database's one-line error while it cannot be reached, else None (see
+        # database_trouble); and whether ctrl+q was pressed once while edits wait for it.
+        self.database_down: str | None = None
+        self._quit_asked = False
         self.sub_title = f"{safe_line(self.config.name)} · {safe_line(annotator)}"
 
     # ------------------------------------------------------------------ the project
@@ -178,21 +187,74 @@ class CopydeskApp(App[None]):
     async def action_quit(self) -> None:
         """Quit once every edit made is saved (or refused): none is dropped on the way out."""
         pending = self._writes.pending if self._writes is not None else 0
-        if pending:
+        if pending and self.writes.stalled:
             writes = self.writes
-            if writes.locked and self._quit_asked:  # the annotator's choice, made knowingly
+            if self._quit_asked:  # asked twice: leave, and say what was not saved
+                why = ("the database stayed locked by another process" if writes.locked
+                       else "the database could not be reached")
                 left = writes.abandon()
-                self.exit(message=safe_line(
-                    f"copydesk: quit with {count_of(len(left), 'edit')} not saved (the database "
-                    f"stayed locked by another process): {'; '.join(left)}"))
+                self.exit(return_code=1, message=safe_line(
+                    f"copydesk: quit with {count_of(len(left), 'edit')} not saved ({why}): "
+                    f"{'; '.join(left)}"))
                 return
             self._quit_asked = True
-            again = " (locked: ctrl+q again quits without them)" if writes.locked else ""
-            self.notify(f"Saving {count_of(pending, 'edit')} before quitting…{again}",
-                        timeout=30)
-            writes.when_idle(self.exit)
+            self.notify(f"{count_of(pending, 'edit')} waiting for the database, saved when it "
+                        "answers. Press ctrl+q again to quit without them.",
+                        severity="warning", timeout=15)
+            return
+        if pending:
+            self._quit_asked = True
+            self.notify(f"Saving {count_of(pending, 'edit')} before quitting…", timeout=30)
+            self.writes.when_idle(self.exit)
             return
         self.exit()
+
+    # ------------------------------------------------------------------ outages
+    def database_trouble(self, exc: StoreError) -> None:
+        """The database did not answer a read or a write: say so once, keep everything.
+
+        The annotator's place, the screen and the queued edits stay; the periodic check
+        (check_schema) notices when the server is back, and the screen then re-reads its
+        spans. Never an exit: an outage must not end anyone's work.
+        """
+        from copydesk.tui.text import safe_line
+
+        first = self.database_down is None
+        self.database_down = str(exc)
+        if first:
+            self.notify(safe_line(f"The database is unreachable: {exc}. Your place is kept; "
+                                  "edits wait in a queue and are saved when it is back."),
+                        severity="warning", timeout=10)
+        tell = getattr(self.screen, "database_unreachable", None)
+        if tell is not None:
+            pending = self._writes.pending if self._writes is not None else 0
+            tell(pending, str(exc))
+
+    def _database_back(self) -> None:
+        self.database_down = None
+        self._quit_asked = False
+        self.notify("The database is reachable again.", timeout=5)
+        if self._writes is not None and self._writes.pending:
+            return  # the queued saves refresh the screen as each one lands
+        for screen in self.screen_stack:
+            back = getattr(screen, "database_back", None)
+            if back is not None:
+                try:
+                    back()
+                except StoreError as exc:
+                    self.database_trouble(exc)
+                    return
+
+    async def run_action(self, action: Any, default_namespace: Any = None,
+                         namespaces: Any = None) -> bool:
+        """Every key's action, with an outage met on the way (a read of the store while the
+        server is away) shown on screen instead of ending the app: Textual stops a screen's
+        message loop on any exception a handler lets out."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except (StoreUnavailable, StoreBusy) as exc:
+            self.database_trouble(exc)
+            return True
 
     def on_mount(self) -> None:
         keymap = self.config.settings.get("keymap")
@@ -272,10 +334,20 @@ class CopydeskApp(App[None]):
         # and schema diffing is not needed to draw it (start-up time, `-X importtime`).
         from copydesk.projects.migrate import reload_schema, schema_changed
 
-        if not schema_changed(self.project):
+        try:
+            changed = schema_changed(self.project)
+        except (StoreUnavailable, StoreBusy) as exc:
+            self.database_trouble(exc)
+            return
+        if self.database_down is not None:
+            self._database_back()
+        if not changed:
             return
         try:
             schema = reload_schema(self.project)
+        except (StoreUnavailable, StoreBusy) as exc:
+            self.database_trouble(exc)
+            return
         except SchemaError as exc:
             if not self._schema_warned:  # say it once, not every poll
                 self._schema_warned = True

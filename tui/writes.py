@@ -12,12 +12,20 @@ transaction), plus what to do when it is saved or refused. The rule:
   and retries; the screen keeps taking keys and shows "Saving…", then "Saved" or "Not saved"
   for each edit as its transaction ends.
 
-Callbacks always run on the UI thread, in submission order.
+When the database cannot be reached (a server restart, a dropped network, a lock held past
+the lock timeout), an edit is not refused: it joins the queue like a busy one, and the worker
+retries the head of the queue with a growing pause (RETRY_DELAYS) until the server answers,
+then saves the rest in order. `problem` holds the reason while it waits, so the screen can say
+"waiting for the database" with the count of queued edits. Nothing is shown as saved before
+its transaction committed, and a queued edit is run once it succeeds, never again.
 
-A lock held past the busy timeout (a colleague's import that runs for a minute) is not a refusal:
-the edit stays first in the queue and is tried again until it is saved, and the screen is told
-which edits are unsaved and for how long (`on_unsaved`), so none is reported once and lost, and
-no later edit shows "Saved" while an earlier one is still waiting (`_run_through_locks`).
+A lock held past the busy timeout (a colleague's import that runs for a minute) is waited out
+the same way: the edit stays first in the queue and is tried again until it is saved, and the
+screen is told which edits are unsaved and for how long (`on_unsaved`), so none is reported
+once and lost, and no later edit shows "Saved" while an earlier one still waits. Since a lock
+or an outage may last, `abandon` lets the annotator leave without the waiting edits, named.
+
+Callbacks always run on the UI thread, in submission order.
 """
 
 from __future__ import annotations
@@ -32,10 +40,17 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 
-from copydesk.projects.errors import StoreBusy, StoreError
+from copydesk.projects.errors import StoreBusy, StoreError, StoreUnavailable
 
 if TYPE_CHECKING:
     from copydesk.projects.db import Database
+
+
+# Seconds between attempts while the database is unreachable or locked: quick at first (a
+# restart takes a second or two), then every few seconds.
+RETRY_DELAYS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 3.0)
+# What makes an edit wait and be retried rather than refused.
+WAIT_ERRORS = (StoreBusy, StoreUnavailable)
 
 
 @dataclass
@@ -46,10 +61,6 @@ class WriteJob:
     done: Callable[[Any], None]
     failed: Callable[[StoreError], None]
     what: str = "edit"
-
-
-# Pause between two tries of an edit whose database stayed locked past the busy timeout.
-LOCK_RETRY_PAUSE = 0.5
 
 
 class WriteQueue:
@@ -65,19 +76,21 @@ class WriteQueue:
         # Told (what of every unsaved edit, seconds locked) while the database stays locked past
         # the busy timeout, and ([], 0) once the edit that waited is saved.
         self.on_unsaved = on_unsaved
-        self.locked = False  # an edit is waiting out a lock held past the busy timeout
-        self._abandoned = threading.Event()  # the annotator quit without the unsaved edits
+        self.locked = False  # the head edit is waiting out a lock held past the busy timeout
         self._jobs: deque[WriteJob] = deque()
         self._lock = threading.Lock()
         self._draining = False
         self._idle_callbacks: list[Callable[[], None]] = []
-        self._current: list[str] = []  # what the worker is running now (for `unsaved`)
+        # Why the queue is waiting (the database's one-line error), or None while it is not.
+        self.problem: str | None = None
+        self._stop = threading.Event()
+        self.retry_delays = RETRY_DELAYS
 
     @property
     def pending(self) -> int:
         """Edits submitted but not yet saved or refused."""
         with self._lock:
-            return len(self._jobs) + (1 if self._draining else 0)
+            return len(self._jobs)  # the one running stays at the head until done
 
     def submit(self, job: WriteJob) -> None:
         with self._lock:
@@ -86,8 +99,10 @@ class WriteQueue:
             try:
                 with self.db.no_wait():
                     result = job.run()
-            except StoreBusy:
-                pass  # someone else is writing: wait for them in the worker, not here
+            except WAIT_ERRORS as exc:
+                # Someone else is writing, or the server is away: wait in the worker, not here.
+                if isinstance(exc, StoreUnavailable):
+                    self.problem = str(exc)
             except StoreError as exc:
                 job.failed(exc)
                 return
@@ -96,7 +111,7 @@ class WriteQueue:
                 return
         with self._lock:
             self._jobs.append(job)
-            count = len(self._jobs) + (1 if self._draining else 0)
+            count = len(self._jobs)
             start = not self._draining
             self._draining = True
         if self.on_waiting is not None:
@@ -104,20 +119,6 @@ class WriteQueue:
         if start:
             self.app.run_worker(self._drain, thread=True, group="copydesk-writes",
                                 name="copydesk-writes", exit_on_error=False)
-
-    def unsaved(self) -> list[str]:
-        """What every edit not yet saved is (for the screen, and for a quit that leaves them)."""
-        with self._lock:
-            return [*self._current, *(j.what for j in self._jobs)]
-
-    def abandon(self) -> list[str]:
-        """Stop retrying (the annotator quits while the database stays locked): the edits
-        still waiting are dropped, and returned so the caller can name them."""
-        left = self.unsaved()
-        with self._lock:
-            self._jobs.clear()
-        self._abandoned.set()
-        return left
 
     def when_idle(self, callback: Callable[[], None]) -> None:
         """Run `callback` on the UI thread once every submitted edit is saved or refused."""
@@ -127,59 +128,94 @@ class WriteQueue:
             with self._lock:
                 self._idle_callbacks.append(callback)
 
+    def stop(self) -> None:
+        """Stop retrying (the app is leaving without the queued edits)."""
+        self._stop.set()
+
+    def unsaved(self) -> list[str]:
+        """What every edit not yet saved is (for the screen, and for a quit that leaves them)."""
+        with self._lock:
+            return [j.what for j in self._jobs]
+
+    def abandon(self) -> list[str]:
+        """Stop retrying and drop the waiting edits (the annotator quits while the database
+        stays locked or away); returns what they were, so the caller can name them."""
+        left = self.unsaved()
+        self._stop.set()
+        with self._lock:
+            self._jobs.clear()
+        return left
+
+    @property
+    def stalled(self) -> bool:
+        """True while queued edits wait for an unreachable or locked database."""
+        return self.problem is not None and self.pending > 0
+
     def _drain(self) -> None:
         """Worker thread: run queued writes one by one; report each on the UI thread."""
+        tries = 0
+        locked_since: float | None = None
         while True:
             with self._lock:
-                if not self._jobs:
+                if not self._jobs or self._stop.is_set():
                     self._draining = False
                     idle, self._idle_callbacks = self._idle_callbacks, []
                     break
-                job = self._jobs.popleft()
+                job = self._jobs[0]
             try:
-                result = self._run_through_locks(job)
-            except StoreError as exc:
-                self._report(job.failed, exc)
-            except Exception as exc:  # a bug: say so on the screen rather than lose the edit
-                self._report(job.failed, StoreError(f"not saved: {type(exc).__name__}: {exc}"))
-            else:
-                self._report(job.done, result)
-        if self.on_waiting is not None:
-            self._report(self.on_waiting, 0, "")
-        for callback in idle:
-            self._report(callback)
-
-    def _run_through_locks(self, job: WriteJob) -> Any:
-        """Run ``job``; while the database stays locked (StoreBusy after the busy timeout), keep
-        it first in line and try again, telling the screen what is unsaved. Other refusals are
-        final and go to ``job.failed`` as before."""
-        locked_since: float | None = None
-        with self._lock:
-            self._current = [job.what]
-        try:
-            while True:
-                try:
-                    result = job.run()
-                except StoreBusy:
-                    if self._abandoned.is_set():
-                        raise
+                result = job.run()
+            except WAIT_ERRORS as exc:
+                # Nothing of it was committed (the transaction failed): keep it at the head,
+                # say why, and try again after a pause, so later edits stay behind it.
+                self.problem = str(exc)
+                if self.on_waiting is not None:
+                    self._report(self.on_waiting, self.pending, job.what)
+                if isinstance(exc, StoreBusy):
                     now = time.monotonic()
                     locked_since = now if locked_since is None else locked_since
                     self.locked = True
                     if self.on_unsaved is not None:
                         self._report(self.on_unsaved, self.unsaved(), now - locked_since)
-                    if self._abandoned.wait(LOCK_RETRY_PAUSE):
-                        raise
-                    continue
-                if locked_since is not None and self.on_unsaved is not None:
-                    self._report(self.on_unsaved, [], 0.0)
-                return result
-        finally:
+                delay = self.retry_delays[min(tries, len(self.retry_delays) - 1)]
+                tries += 1
+                self._stop.wait(delay)
+                continue
+            except StoreError as exc:
+                self._pop(job)
+                self._report(job.failed, exc)
+            except Exception as exc:  # a bug: say so on the screen rather than lose the edit
+                self._pop(job)
+                self._report(job.failed, StoreError(f"not saved: {type(exc).__name__}: {exc}"))
+            else:
+                self._pop(job)
+                self._report(job.done, result)
+            tries = 0
+            self.problem = None
             self.locked = False
-            with self._lock:
-                self._current = []
+            if locked_since is not None:
+                locked_since = None
+                if self.on_unsaved is not None:
+                    self._report(self.on_unsaved, [], 0.0)
+        if self.on_waiting is not None:
+            self._report(self.on_waiting, 0, "")
+        for callback in idle:
+            self._report(callback)
+
+    def _pop(self, job: WriteJob) -> None:
+        with self._lock:
+            if self._jobs and self._jobs[0] is job:
+                self._jobs.popleft()
 
     def _report(self, callback: Callable[..., None], *args: Any) -> None:
         # RuntimeError: the app has closed; the write itself is committed (or refused) anyway
-        with contextlib.suppress(RuntimeError):
+        try:
             self.app.call_from_thread(callback, *args)
+        except RuntimeError:
+            pass
+        except StoreError as exc:
+            # The edit is saved, but showing it needed a read the database could not answer
+            # (it went away just after the commit): the app says so and re-reads later.
+            tell = getattr(self.app, "database_trouble", None)
+            if tell is not None:
+                with contextlib.suppress(RuntimeError, StoreError):
+                    self.app.call_from_thread(tell, exc)

@@ -20,10 +20,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "only). Then exports the corpus from both (JSONL and brat, every status and "
                     "annotator) and compares them byte for byte, and every table row for row. "
                     "Only a verified copy to PostgreSQL or to `sqlite` switches copydesk.yaml "
-                    "to it; the old database is left as it was.")
+                    "to it; the old database is left as it was. A run that was interrupted "
+                    "can be rerun: a PostgreSQL target holding its finished copy is verified "
+                    "and used, an outdated one is copied again with --replace; a SQLite "
+                    "target is written as FILE.partial and appears only once verified.")
     add_project_arg(copy)
     copy.add_argument("target", metavar="TARGET",
                       help="postgresql://USER@HOST:PORT/DB, `sqlite`, or a .db file path")
+    copy.add_argument("--replace", action="store_true",
+                      help="clear an earlier copy of this project that an interrupted run "
+                           "left in TARGET (never other data) and copy again")
     copy.set_defaults(func=run_copy)
 
 
@@ -56,29 +62,48 @@ def run_copy(args: argparse.Namespace) -> int:
         if isinstance(target, Path) and target.exists() and target.stat().st_size > 0:
             raise StoreError(f"{target}: the file exists; copy into a new file "
                              "(move the old one aside first)")
+        # A SQLite copy is made under a name no project opens and renamed once verified: a
+        # killed run leaves only FILE.partial (removed by the rerun), never a FILE that
+        # looks like a project database.
+        partial = _partial(target) if isinstance(target, Path) else None
+        if partial is not None:
+            for stale in _sqlite_files(partial):
+                stale.unlink(missing_ok=True)
+        writing: str | Path = partial if partial is not None else target
         before = export_files(project.store, project.schema)
-        target_db = Database(target)
+        target_db = Database(writing)
         try:
-            report = copy_database(project.store.db, target_db)
+            report = copy_database(project.store.db, target_db, replace=args.replace)
             same_tables = table_digests(project.store.db) == table_digests(target_db)
         finally:
             target_db.close()
-        copied = Store(target, project.schema)
+        copied = Store(writing, project.schema)
         try:
             after = export_files(copied, project.schema)
-            where = copied.db.location
+            where = copied.db.location if partial is None else str(target)
         finally:
             copied.close()
         changed = differences(before, after)
         rows = ", ".join(f"{n} {name}" for name, n in report.rows.items())
-        say(f"copied {rows} into {where}")
+        if report.resumed:
+            say(f"{where} already holds this project's copy ({rows}): an earlier run "
+                "committed it and stopped; verifying it")
+        else:
+            cleared = " (an earlier, outdated copy cleared first)" if report.replaced else ""
+            say(f"copied {rows} into {where}{cleared}")
         if changed or not same_tables:
+            if partial is not None:
+                for stale in _sqlite_files(partial):
+                    stale.unlink(missing_ok=True)
             what = (f"exports differ ({', '.join(changed[:5])})" if changed
                     else "exports match but table rows differ")
             raise StoreError(f"verification failed: {what}; the project still uses "
                              f"{project.database}")
         say(f"verified: {len(before)} export files (jsonl, brat) byte-identical before and "
               f"after (sha256 {digest(before)[:16]}), every table identical row for row")
+        if partial is not None and isinstance(target, Path):
+            _checkpoint(partial)
+            partial.replace(target)
         if switch:
             config = project.config
             config.database = target if isinstance(target, str) else None
@@ -91,3 +116,29 @@ def run_copy(args: argparse.Namespace) -> int:
         else:
             say(f"the project still uses {project.database}")
     return 0
+
+
+def _partial(target: Path) -> Path:
+    return target.with_name(target.name + ".partial")
+
+
+def _sqlite_files(path: Path) -> list[Path]:
+    """The database file and the journal files SQLite keeps beside it."""
+    return [path, *(path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal"))]
+
+
+def _checkpoint(path: Path) -> None:
+    """Fold the WAL into the file before it is renamed (the WAL is found by name)."""
+    import sqlite3
+
+    from copydesk.projects.db import StoreError
+
+    con = sqlite3.connect(path)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
+    for side in _sqlite_files(path)[1:]:
+        if side.exists() and side.stat().st_size > 0:
+            raise StoreError(f"{side}: SQLite still holds changes here; the copy was not moved")
+        side.unlink(missing_ok=True)

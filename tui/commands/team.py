@@ -1,4 +1,4 @@
-"""`copydesk team grant NAME ROLE` and `copydesk team list`: people as PostgreSQL roles."""
+"""`copydesk team grant|revoke NAME ROLE` and `copydesk team list`: people as PostgreSQL roles."""
 
 from __future__ import annotations
 
@@ -21,6 +21,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     grant.add_argument("name", help="the person's database role (their login name)")
     grant.add_argument("role", choices=["annotator", "reviewer", "lead", "ml"])
     grant.set_defaults(func=run_grant)
+    take = team_sub.add_parser(
+        "revoke", help="take a team role (or all of them) from a person",
+        description="Removes NAME from the team role's group (every team role when ROLE is "
+                    "left out). The login role itself is kept.")
+    add_project_arg(take)
+    take.add_argument("name", help="the person's database role")
+    take.add_argument("role", nargs="?", choices=["annotator", "reviewer", "lead", "ml"])
+    take.set_defaults(func=run_revoke)
     listing = team_sub.add_parser("list", help="every person and their team roles")
     add_project_arg(listing)
     listing.set_defaults(func=run_list)
@@ -44,6 +52,17 @@ def run_grant(args: argparse.Namespace) -> int:
             lambda session: grant(session.connection(), args.name, args.role))
         verb = "created role" if created else "updated role"
         say(f"{verb} {args.name!r}: {args.role} in {project.database}")
+    return 0
+
+
+def run_revoke(args: argparse.Namespace) -> int:
+    from copydesk.projects.security import revoke
+
+    with open_project(args) as project:
+        _server(project)
+        removed = project.store.db.run_write(
+            lambda session: revoke(session.connection(), args.name, args.role))
+        say(f"revoked {', '.join(removed)} from {args.name!r} in {project.database}")
     return 0
 
 

@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from copydesk.projects import fragments as frag
-from copydesk.projects.errors import DocumentChanged, StoreError
+from copydesk.projects.errors import DocumentChanged, StoreBusy, StoreError, StoreUnavailable
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui import motions
 from copydesk.tui.bidi_settings import options_for, remember
@@ -204,7 +204,20 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
             self.refresh_title()
             self.call_after_refresh(self.app.open_after_first_frame)
             return
-        doc = self.store.document(self.doc_id)
+        self._open_from_store()
+
+    def _open_from_store(self) -> None:
+        """The document and its rows from the store. While the database is away, an empty
+        page that says so; it fills in when the database answers (database_back)."""
+        try:
+            doc = self.store.document(self.doc_id)
+        except (StoreUnavailable, StoreBusy) as exc:
+            self._waiting_to_open = True
+            if not hasattr(self, "text"):
+                self._show("", f"document {self.doc_id}", "")
+            self.app.database_trouble(exc)
+            return
+        self._waiting_to_open = False
         self._show(doc.text, doc.title or doc.external_id or f"document {doc.id}",
                    doc.content_hash)
         self.store_opened()
@@ -343,12 +356,41 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         self.app.writes.submit(WriteJob(run, if_here(done), if_here(failed), what))
 
     def writes_waiting(self, count: int, what: str) -> None:
-        """The database is locked by another process: say the edit is on its way."""
+        """Edits wait: the database is locked by another process, or cannot be reached."""
+        if not count:
+            return  # all saved: each edit's own "Saved" line stays
+        if self.app.writes.problem is not None:
+            self.database_unreachable(count, self.app.writes.problem)
+            return
+        line = Text(f"Saving… {what}", style="bold yellow")
+        line.append(f"  ({count_of(count, 'edit')} waiting: another process is writing to the "
+                    "project; keep working)", style="yellow")
+        self.say(line)
+
+    def database_unreachable(self, count: int, reason: str) -> None:
+        """The status line while the database does not answer: why, and what waits."""
+        line = Text("Waiting for the database", style="bold yellow")
+        if "waiting for the database" in reason or self.app.writes.locked:  # a lock held elsewhere
+            line.append(" (a lock is held elsewhere)", style="yellow")
+        else:
+            line.append(" (the server is unreachable)", style="yellow")
         if count:
-            line = Text(f"Saving… {what}", style="bold yellow")
-            line.append(f"  ({count_of(count, 'edit')} waiting: another process is writing to the "
-                        "project; keep working)", style="yellow")
-            self.say(line)
+            line.append(f": {count_of(count, 'edit')} queued, saved in order when it answers; "
+                        "keep working", style="yellow")
+        else:
+            line.append(": nothing is queued; edits you make now wait for it", style="yellow")
+        self.say(line)
+
+    def database_back(self) -> None:
+        """The server answers again and no edit is queued: re-read this set's rows."""
+        if getattr(self, "_waiting_to_open", False):
+            self._loaded = False
+            self._open_from_store()
+            if self._waiting_to_open:
+                return
+        else:
+            self.reload()
+        self.say("The database is back; everything is saved.")
 
     def writes_unsaved(self, whats: list[str], seconds: float) -> None:
         """The database stayed locked past the busy timeout: name every unsaved edit, in the

@@ -11,6 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
+from copydesk.projects.errors import StoreBusy, StoreUnavailable
 from copydesk.projects.suggest import MODEL
 from copydesk.projects.suggest.uncertainty import load_uncertainty
 from copydesk.tui.queue_filter import FilterError, QueueFilter, parse_filter
@@ -61,11 +62,22 @@ class QueueScreen(Screen[None]):
         table.add_column("status", key="status")
         table.add_column("spans", key="spans")
         table.add_column("chars", key="chars")
-        self.reload()
+        self._reload_or_wait()
         table.focus()
 
     def on_screen_resume(self) -> None:
-        self.reload()
+        self._reload_or_wait()
+
+    def _reload_or_wait(self) -> None:
+        """The queue's rows; while the database is away, the app says so and the rows come
+        back when it answers (database_back), never an exit."""
+        try:
+            self.reload()
+        except (StoreUnavailable, StoreBusy) as exc:
+            self.app.database_trouble(exc)  # type: ignore[attr-defined]
+
+    def database_back(self) -> None:
+        self._reload_or_wait()
 
     _filter = QueueFilter()
     # Active learning: order by how unsure `suggest --model` was (most first), or stored order.
