@@ -66,13 +66,13 @@ _LINK_COLUMNS = "head_id, tail_id, role, schema_id, stale"
 _SET_COLUMNS = "status, comment, updated_at"
 # Tables whose `id` is handed out by the database, and the columns that hold such ids.
 _ID_TABLES = ("document", "schema_snapshot", "annotation_set", "span", "link", "assignment",
-              "action", "suggestion_decision")
+              "action", "suggestion_decision", "document_version")
 _ID_COLUMNS = (("annotation_set", "document_id"), ("span", "set_id"), ("span", "document_id"),
                ("span", "schema_id"), ("link", "set_id"), ("link", "head_id"),
                ("link", "tail_id"), ("link", "schema_id"), ("assignment", "document_id"),
                ("action", "set_id"), ("suggestion_decision", "document_id"),
                ("suggestion_decision", "span_id"), ("current_schema", "snapshot_id"),
-               ("document_uncertainty", "document_id"))
+               ("document_uncertainty", "document_id"), ("document_version", "document_id"))
 
 _HARDEN = """
 -- 64-bit identity ids. A SERIAL column's sequence needs USAGE to insert, and USAGE is
@@ -123,16 +123,29 @@ DO $$ BEGIN
   END IF;
   -- What the store already assumes of every row (NOT VALID: an old bad row is for export to
   -- skip and name, not a reason to refuse the upgrade; every new or changed row is checked).
+  -- Each constraint on its own: a layout downgrade may drop one with the column it names.
   IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'span_offsets') THEN
+    -- (a span whose text a correction deleted is kept, empty, needing review: projects.versions)
     ALTER TABLE span ADD CONSTRAINT span_offsets
-      CHECK (start >= 0 AND "end" > start) NOT VALID;
+      CHECK (start >= 0 AND ("end" > start OR ("end" = start AND review_reason = 'removed')))
+      NOT VALID;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'span_json') THEN
     ALTER TABLE span ADD CONSTRAINT span_json
       CHECK (copydesk_is_json(attributes) AND jsonb_typeof(attributes::jsonb) = 'object'
              AND (fragments IS NULL OR (copydesk_is_json(fragments)
                   AND jsonb_typeof(fragments::jsonb) = 'array'))) NOT VALID;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'span_label') THEN
     ALTER TABLE span ADD CONSTRAINT span_label CHECK (label <> '' AND layer <> '') NOT VALID;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'link_role') THEN
     ALTER TABLE link ADD CONSTRAINT link_role CHECK (role <> '') NOT VALID;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'action_json') THEN
     ALTER TABLE action ADD CONSTRAINT action_json CHECK (copydesk_is_json(payload)) NOT VALID;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_constraint WHERE conname = 'schema_snapshot_sha256') THEN
     ALTER TABLE schema_snapshot ADD CONSTRAINT schema_snapshot_sha256
       CHECK (sha256 = encode(sha256(convert_to(text, 'UTF8')), 'hex')) NOT VALID;
   END IF;

@@ -371,7 +371,7 @@ async def test_tui_survives_an_outage_queues_edits_in_order_and_saves_them_once(
                 await pilot.press("w", "g")
                 await pilot.pause()
                 line = _status_line(app)
-                assert "Waiting for the database" in line and "2 edit(s) queued" in line, line
+                assert "Waiting for the database" in line and "2 edits queued" in line, line
                 assert "\n" not in line
                 assert app.writes.pending == 2
                 await pilot.press("n")  # a key that reads the store: said, not fatal

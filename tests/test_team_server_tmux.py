@@ -35,9 +35,9 @@ def test_labelling_goes_on_while_the_server_is_down_and_is_saved_when_it_is_back
             # The 3-second schema check meets the outage while the annotator is idle.
             term.wait_for("Waiting for the database (the server is unreachable)", timeout=15)
             term.send("w", "o")  # labelling while it is down
-            term.wait_for("1 edit(s) queued")
+            term.wait_for("1 edit queued")
             term.send("w", "g")
-            screen = term.wait_for("2 edit(s) queued")
+            screen = term.wait_for("2 edits queued")
             assert not term.dead() and "Traceback" not in screen
         finally:
             pg_server.start()

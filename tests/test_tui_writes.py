@@ -221,7 +221,7 @@ async def test_edits_made_while_the_server_is_away_wait_in_order_and_land_once(
         await pilot.pause(0.3)  # several retries fail meanwhile
         line = status(app)
         assert line.startswith("Waiting for the database (the server is unreachable): "
-                               "2 edit(s) queued"), line
+                               "2 edits queued"), line
         assert app.writes.pending == 2 and outage.calls > 2
         outage.down = False
         await until(pilot, lambda: app.writes.pending == 0)
