@@ -302,7 +302,7 @@ def _copy_links(session: Session, store: Store, doc_id: int, key: SpanKey,
         try:
             # a savepoint: a refused link leaves the rest of the decision intact
             with session.begin_nested():
-                link = store._add_link(session, head_id, tail_id, role, GOLD)
+                link = store.tx(session).add_link(head_id, tail_id, role, GOLD)
         except StoreError as exc:  # e.g. two annotators gave a one-only role to different spans
             skipped.append(f"{role} {head_id}->{tail_id}: {exc}")
             continue
@@ -314,7 +314,7 @@ def _finish_if_complete(session: Session, store: Store, doc_id: int) -> None:
     """Mark the gold set done once no candidate is open, so `export --status done` sees it."""
     review = _candidates(session, doc_id)
     if not review.open and review.gold_status != "done":
-        store._set_status(session, doc_id, GOLD, "done")
+        store.tx(session).set_status(doc_id, GOLD, "done")
 
 
 def _settle_conflicts(session: Session, store: Store, doc_id: int, reviewer: str,
@@ -354,10 +354,10 @@ def accept(store: Store, doc_id: int, reviewer: str, candidate: Candidate | Span
         if current.gold_span_id is not None:
             span_id = current.gold_span_id
         else:
-            span = store._add_span(session, doc_id, GOLD, key.label, key.start, key.end,
-                                   text=current.text,
-                                   attributes=json.loads(current.attributes or "{}"),
-                                   fragments=key.fragments or None)
+            span = store.tx(session).add_span(
+                doc_id, GOLD, key.label, key.start, key.end, text=current.text,
+                attributes=json.loads(current.attributes or "{}"),
+                fragments=key.fragments or None)
             span_id = int(span.id)  # type: ignore[arg-type]
         link_ids, skipped = _copy_links(session, store, doc_id, key, current.annotators)
         _log_decision(session, store, doc_id, reviewer, "accept", {
@@ -381,9 +381,9 @@ def reject(store: Store, doc_id: int, reviewer: str, candidate: Candidate | Span
         current = _current(session, doc_id, key)
         removed_links: list[int] = []
         if current.gold_span_id is not None:
-            removed_links = store._remove_span(session, current.gold_span_id, GOLD)
+            removed_links = store.tx(session).remove_span(current.gold_span_id, GOLD)
         elif _set(session, doc_id, GOLD) is None:
-            store._set_status(session, doc_id, GOLD, "in_progress")
+            store.tx(session).set_status(doc_id, GOLD, "in_progress")
         _log_decision(session, store, doc_id, reviewer, "reject", {
             "key": key.to_json(), "annotators": list(current.annotators),
             "removed_span_id": current.gold_span_id, "removed_link_ids": removed_links,
@@ -443,9 +443,9 @@ def _accept_unanimous_in(session: Session, store: Store, doc_id: int,
     chosen = [c for c in review.open if c.unanimous]
     if not chosen:
         return []
-    schema = store._schema_in(session)
+    schema = store.tx(session).schema()
     text = store.document_text(session, doc_id)
-    gold_set = store._set(session, doc_id, GOLD)
+    gold_set = store.tx(session).annotation_set(doc_id, GOLD)
     gold_id = int(gold_set.id)  # type: ignore[arg-type]
     conn = session.connection()
     now = utcnow()
@@ -516,7 +516,7 @@ def _accept_unanimous_in(session: Session, store: Store, doc_id: int,
             "reviewer": reviewer}, store.session_id))
     _insert_rows(conn, _ACTION_TABLE, actions, read_ids=False)
     if len(chosen) == len(review.open) and gold_set.status != "done":
-        store._set_status(session, doc_id, GOLD, "done")  # nothing open: gold is finished
+        store.tx(session).set_status(doc_id, GOLD, "done")  # nothing open: gold is finished
     return [AcceptResult(span_ids[i], link_ids[i], skipped[i]) for i in range(len(chosen))]
 
 

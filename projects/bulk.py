@@ -174,7 +174,7 @@ def insert_documents(store: Store, docs: list[NewDocument], *, origin: str = "",
 
 
 def _same_schema(session: Session, store: Store, schema: Schema | None) -> None:
-    store._schema_in(session)  # rows below take store.schema_id: the current snapshot
+    store.tx(session).schema()  # rows below take store.schema_id: the current snapshot
     current = store.current_schema_id(session)
     if schema is None or current is None:
         return

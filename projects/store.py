@@ -1338,6 +1338,11 @@ class Store:
         return self.db.run_write(lambda session: fn(StoreTransaction(self, session)),
                                  exclusive=exclusive)
 
+    def tx(self, session: Session) -> StoreTransaction:
+        """The unit of work of a write transaction the caller already runs (the ``session`` of
+        ``store.db.run_write(fn)``), for functions that compose their own reads with edits."""
+        return StoreTransaction(self, session)
+
     @contextmanager
     def transaction(self) -> Iterator[StoreTransaction]:
         """``with store.transaction() as tx:`` one write transaction, run once: committed at

@@ -113,3 +113,38 @@ def test_framework_internals_only_in_the_one_wrapper() -> None:
 def _lines_with(path: Path, needle: str) -> list[int]:
     return [i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
             if needle in line]
+
+
+def _private_names(tree: ast.AST) -> set[str]:
+    """`_names` a module defines: functions, methods, classes and attributes it assigns."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return {n for n in names if n.startswith("_") and not n.startswith("__")}
+
+
+def test_no_module_reaches_into_another_modules_privates() -> None:
+    """A `_name` of one of our modules is used only where it is defined: multi-step writes go
+    through the store's public unit of work (`store.tx(session)`, `store.write`), not
+    `store._add_span`."""
+    trees = {path: ast.parse(path.read_text(encoding="utf-8"))
+             for package in ("schema", "projects", "exports", "tui")
+             for path in (ROOT / package).rglob("*.py") if not _alembic_script(path)}
+    own = {path: _private_names(tree) for path, tree in trees.items()}
+    ours = set().union(*own.values())
+    offenders: list[str] = []
+    for path, tree in trees.items():
+        for node in ast.walk(tree):
+            mine = isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                and node.value.id in ("self", "cls")
+            if (isinstance(node, ast.Attribute) and node.attr in ours and not mine
+                    and node.attr not in own[path]):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: .{node.attr}")
+    assert offenders == []

@@ -406,6 +406,22 @@ class AttributionDetector:
             self._indirect(text, toks, starts, keys, cue, quotes, out, cue_at, bounds)
         return out.proposal
 
+    @property
+    def cue_lexicon(self) -> PatternSet:
+        """The reporting-verb lexicon as one phrase matcher (the CRF reads it as a feature)."""
+        return self._cues
+
+    @property
+    def typed(self) -> bool:
+        """Whether the schema gives CONTENT a `type` attribute to fill."""
+        return self._typed
+
+    @property
+    def mixed_type(self) -> str:
+        """The `type` value a content with a quote inside it gets (`mixed`, or `indirect`
+        where the schema has no `mixed`)."""
+        return self._mixed
+
     def _colon_cues(self, text: str, toks: Sequence[tuple[int, int]], starts: Sequence[int],
                     keys: Sequence[str], taken: set[int], bounds: _Sentences) -> list[Cue]:
         """"The commission: ...", "أولياء الأمور: ...": a colon after a short phrase that

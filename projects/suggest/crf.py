@@ -165,7 +165,7 @@ class _Featurizer:
         for o, c in find_quotes(text):
             for i in range(bisect_left(starts, o + 1), bisect_left(starts, c)):
                 inside[i] = True
-        lexicon = {i for _, a, b in self.detector._cues.match(text, toks, keys)
+        lexicon = {i for _, a, b in self.detector.cue_lexicon.match(text, toks, keys)
                    for i in range(bisect_left(starts, a), bisect_left(starts, b))}
         paragraphs = _paragraphs(text, toks)
         seqs = []
@@ -418,7 +418,7 @@ class AttributionCRF:
             inner = text[content[0]:content[1]]
             kind = ("direct" if text[content[0] - 1:content[0]] in _QUOTES
                     else "mixed" if any(ch in _QUOTES for ch in inner) else "indirect")
-            attrs = {"type": kind if kind != "mixed" else d._mixed} if d._typed else {}
+            attrs = {"type": kind if kind != "mixed" else d.mixed_type} if d.typed else {}
             head = span(d.content, *content, attrs)
             heads.setdefault(cue, head)
             out.links.append((head, span(d.cue, *cue), "cue"))

@@ -175,7 +175,7 @@ def accept(store: Store, doc_id: int, annotator: str, suggestions: Sequence[Sugg
         raise StoreError(f"{annotator!r} is a suggestion source; accept as a person")
 
     def write(session: Session) -> tuple[list[int], list[str]]:
-        aset = store._set(session, doc_id, annotator)
+        aset = store.tx(session).annotation_set(doc_id, annotator)
         text = store.document_text(session, doc_id)
         steps: list[dict[str, Any]] = []
         touched: list[int] = []
@@ -192,7 +192,7 @@ def accept(store: Store, doc_id: int, annotator: str, suggestions: Sequence[Sugg
             steps += sug_steps
             touched += ids
         if steps:
-            store._log(session, aset, "accept_suggestion", {
+            store.tx(session).log(aset, "accept_suggestion", {
                 "sources": sorted({s.source for s in suggestions}),
                 "suggestions": [{"source": s.source, "layer": s.head.layer,
                                  "label": s.head.label, "start": s.head.start,
@@ -259,10 +259,10 @@ def reject(store: Store, doc_id: int, annotator: str, suggestion: Suggestion) ->
         raise StoreError(f"{annotator!r} is a suggestion source; reject as a person")
 
     def write(session: Session) -> None:
-        aset = store._set(session, doc_id, annotator)
+        aset = store.tx(session).annotation_set(doc_id, annotator)
         decision = _decision(session, aset, suggestion.source, suggestion.head, "rejected",
                              None)
-        store._log(session, aset, "reject_suggestion", {
+        store.tx(session).log(aset, "reject_suggestion", {
             "sources": [suggestion.source],
             "suggestions": [{"source": suggestion.source, "layer": suggestion.head.layer,
                              "label": suggestion.head.label, "start": suggestion.head.start,
