@@ -670,3 +670,20 @@ async def test_tui_opens_and_leaves_documents_while_the_server_is_away(
             assert app.is_running and app.database_down is None
     finally:
         project.close()
+
+
+def test_integrity_check_reads_a_span_in_pieces_by_its_pieces(tmp_path: Path,
+                                                                pg_url: str) -> None:
+    """A split quote stores its pieces' texts joined: the server-side check must compare that,
+    not the outer bounds' text (which holds the cue and source between the pieces)."""
+    text_ = '"We stay," Colonel Aziz said, "until the road is safe."\n'
+    first, second = find(text_, "We stay,"), find(text_, "until the road is safe.")
+    with Project.init(tmp_path / "p", database=pg_url) as project:
+        doc = add_text(project, text_)
+        quote = project.store.add_span(doc, "ana", "CONTENT", first[0], second[1],
+                                       fragments=[first, second])
+        assert project.store.db.integrity_check() == "ok"
+        with project.store.db.engine.begin() as conn:
+            conn.execute(text("UPDATE span SET text = 'We stay, until the road is sa' "
+                              "WHERE id = :i"), {"i": int(quote.id)})
+        assert project.store.db.integrity_check().startswith("1 span(s) whose text differs")
