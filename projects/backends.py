@@ -259,9 +259,16 @@ class SqliteBackend(Backend):
         return target
 
     @staticmethod
-    def _locked(exc: BaseException) -> bool:
-        text_ = str(exc).lower()
-        return "database is locked" in text_ or "database is busy" in text_
+    def _code(exc: BaseException) -> int | None:
+        """SQLite's primary result code of the error (its extended code masked to the low byte),
+        from the driver (`sqlite_errorcode`, Python 3.11+), never from the message's wording."""
+        orig = getattr(exc, "orig", exc)
+        code = getattr(orig, "sqlite_errorcode", None)
+        return None if code is None else int(code) & 0xFF
+
+    @classmethod
+    def _locked(cls, exc: BaseException) -> bool:
+        return cls._code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
     def is_retryable(self, exc: DBAPIError) -> bool:
         return self._locked(exc)
@@ -273,9 +280,10 @@ class SqliteBackend(Backend):
             return StoreBusy(f"{self.path}: the database stayed locked by another process; "
                              "your edit was not saved, try again")
         message = str(exc.orig)
-        if "readonly" in message or "read-only" in message:
+        code = self._code(exc)
+        if code == sqlite3.SQLITE_READONLY:
             message = "the database is read-only; nothing was saved"
-        elif "disk is full" in message:
+        elif code == sqlite3.SQLITE_FULL:
             message = "the disk is full; nothing was saved"
         return StoreError(f"{self.path}: {message}")
 
