@@ -38,7 +38,7 @@ from copydesk.exports.formats.jsonl import parse_jsonl
 from copydesk.exports.interop import Interop
 from copydesk.exports.lenient import HINT, Skipped, Skips, is_skippable
 from copydesk.projects.bulk import BulkResult, NewDocument, insert_documents
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.importers import Rejected, SourceError
 from copydesk.projects.models import STATUSES
 from copydesk.projects.store import Store

@@ -26,7 +26,7 @@ from copydesk.exports.brat import known_names
 from copydesk.exports.lenient import Skips
 from copydesk.projects import fragments as frag
 from copydesk.projects.bulk import NewSpan
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.importers import SourceError
 from copydesk.projects.store import validate_link, validate_span
 from copydesk.projects.textutil import GraphemeIndex

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 
 SPLIT_NAMES: tuple[str, ...] = ("train", "dev", "test")
 

@@ -28,7 +28,7 @@ from typing import Any
 from copydesk.exports import ExportOptions, run_export
 from copydesk.exports.spacy_bin import words_and_spaces
 from copydesk.projects.bulk import NewSpan
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.store import Store
 from copydesk.projects.suggest import is_suggestion_set
 from copydesk.projects.suggest.write import Proposal, document_texts

@@ -28,10 +28,11 @@ from sqlmodel import Session, col, func, select
 
 from copydesk.projects import fragments as frag
 from copydesk.projects.agreement import SpanKey
+from copydesk.projects.errors import StoreError
 from copydesk.projects.gold import DECISIONS, REOPENED, reopened_documents
 from copydesk.projects.models import Action, AnnotationSet, Document, Link, Span, utcnow
 from copydesk.projects.permissions import GOLD, Policy, check_review
-from copydesk.projects.store import Store, StoreError, validate_link, validate_span
+from copydesk.projects.store import Store, validate_link, validate_span
 from copydesk.projects.suggest import PREFIX as SUGGESTION_PREFIX
 
 OPEN, ACCEPTED, REJECTED = "open", "accepted", "rejected"

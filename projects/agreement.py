@@ -55,9 +55,10 @@ from typing import Any, NamedTuple
 from sqlmodel import col, select
 
 from copydesk.projects import fragments as frag
+from copydesk.projects.errors import StoreError
 from copydesk.projects.models import AnnotationSet, Document, Link, Span
 from copydesk.projects.permissions import GOLD
-from copydesk.projects.store import Store, StoreError
+from copydesk.projects.store import Store
 from copydesk.projects.suggest.selection import people_clause
 from copydesk.projects.textutil import tokenize
 from copydesk.schema.model import ATTRIBUTION, EVENT, LAYERS

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import insert
 from sqlmodel import Session, func, select
 
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.models import AnnotationSet, Assignment, Document, utcnow
 from copydesk.projects.permissions import RESERVED_NAMES
 from copydesk.projects.store import Store

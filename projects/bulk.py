@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from copydesk.projects import fragments as frag
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.gold import reopen_if_needed
 from copydesk.projects.models import (
     STATUSES,

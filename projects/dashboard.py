@@ -40,9 +40,10 @@ from sqlmodel import col, select
 
 from copydesk.projects import fragments as frag
 from copydesk.projects.agreement import Counts, SpanKey, exact_counts, micro, overlap_pairs
+from copydesk.projects.errors import StoreError
 from copydesk.projects.models import Action, AnnotationSet, Assignment, Document, Span
 from copydesk.projects.permissions import GOLD
-from copydesk.projects.store import Store, StoreError
+from copydesk.projects.store import Store
 from copydesk.projects.suggest import PREFIX as SUGGEST_PREFIX
 
 NONE = "none"

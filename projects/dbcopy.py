@@ -30,7 +30,8 @@ from sqlalchemy import Table, delete, insert, select, text
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-from copydesk.projects.db import Database, StoreError
+from copydesk.projects.db import Database
+from copydesk.projects.errors import StoreError
 
 # Parents before children (foreign keys are checked row by row on PostgreSQL).
 TABLES: tuple[str, ...] = ("document", "schema_snapshot", "current_schema", "annotation_set",

@@ -39,7 +39,7 @@ from sqlalchemy import Table, bindparam, func, update
 from sqlmodel import Session, col, select
 
 from copydesk.projects.backends import json_text
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.models import Action, AnnotationSet, Link, SchemaSnapshot, Span
 from copydesk.projects.store import check_snapshot, snapshot_with_text
 from copydesk.schema import Schema, load_schema, parse_schema

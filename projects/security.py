@@ -336,7 +336,7 @@ def sees_everything(conn: Connection) -> bool:
 
 
 def check_role_name(name: str) -> str:
-    from copydesk.projects.backends import StoreError
+    from copydesk.projects.errors import StoreError
 
     if not _ROLE_NAME.match(name) or name.lower() in {"gold", "public"}:
         raise StoreError(f"{name!r} cannot be a team role name: use letters, digits, '_', '.' "
@@ -350,7 +350,7 @@ def check_role_name(name: str) -> str:
 
 def _check_person(conn: Connection, name: str) -> bool:
     """Refuse an existing role that is not one person's login; True when it exists."""
-    from copydesk.projects.backends import StoreError
+    from copydesk.projects.errors import StoreError
 
     row = conn.execute(text(
         "SELECT rolsuper, rolbypassrls, rolcanlogin, "
@@ -380,7 +380,7 @@ def grant(conn: Connection, name: str, team_role: str) -> bool:
     Refuses group, system and superuser roles: `team grant copydesk_annotator lead` would
     make every annotator a lead, and row security does not hold a superuser.
     """
-    from copydesk.projects.backends import StoreError
+    from copydesk.projects.errors import StoreError
 
     check_role_name(name)
     group = TEAM_ROLES.get(team_role)
@@ -400,7 +400,7 @@ def revoke(conn: Connection, name: str, team_role: str | None) -> list[str]:
 
     The login role itself stays: it may own things or work on other databases.
     """
-    from copydesk.projects.backends import StoreError
+    from copydesk.projects.errors import StoreError
 
     check_role_name(name)
     held = dict(team(conn)).get(name, [])

@@ -23,8 +23,8 @@ from sqlmodel import Session, col, select
 
 from copydesk.projects import fragments as frag
 from copydesk.projects.backends import text_length
-from copydesk.projects.db import Database, StoreError
-from copydesk.projects.errors import DocumentChanged
+from copydesk.projects.db import Database
+from copydesk.projects.errors import DocumentChanged, StoreError
 from copydesk.projects.gold import reopen_if_needed
 from copydesk.projects.models import (
     STATUSES,

@@ -335,7 +335,7 @@ def _raw_connect(db: Path | str):  # type: ignore[no-untyped-def]
 def main(argv: list[str]) -> int:
     """The worker: COUNT seeded operations, each index printed once the store call returned."""
     sys.path.insert(0, str(REPO))
-    from copydesk.projects.db import StoreBusy
+    from copydesk.projects.errors import StoreBusy
     from copydesk.projects.project import Project
 
     project_dir, annotator, seed, count, mirror_in, mirror_out = argv

@@ -19,8 +19,9 @@ from copydesk.projects.adjudicate import (
     review_queue,
 )
 from copydesk.projects.agreement import SpanKey
-from copydesk.projects.permissions import GOLD, PermissionDenied, Policy
-from copydesk.projects.store import Store, StoreError
+from copydesk.projects.errors import PermissionDenied, StoreError
+from copydesk.projects.permissions import GOLD, Policy
+from copydesk.projects.store import Store
 from copydesk.schema.model import Label, Role, Schema
 
 TEXT = "Ann attacked Paris ."  # Ann 0-3, attacked 4-12, Paris 13-18

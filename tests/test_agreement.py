@@ -26,7 +26,8 @@ from copydesk.projects.agreement import (
     overlap_pairs,
     token_labels,
 )
-from copydesk.projects.store import Store, StoreError
+from copydesk.projects.errors import StoreError
+from copydesk.projects.store import Store
 from copydesk.schema.model import Label, Role, Schema
 
 

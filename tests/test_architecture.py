@@ -148,3 +148,22 @@ def test_no_module_reaches_into_another_modules_privates() -> None:
                     and node.attr not in own[path]):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}: .{node.attr}")
     assert offenders == []
+
+
+ERRORS = {"StoreError", "StoreBusy", "StoreUnavailable", "PermissionDenied", "DocumentChanged"}
+
+
+def test_store_errors_have_one_home() -> None:
+    """`copydesk.projects.errors` (no SQLAlchemy behind it) is where every module, test and
+    benchmark takes the store's errors from; `db` re-exports them only for outside callers."""
+    offenders = []
+    for path in ROOT.rglob("*.py"):
+        if ".venv" in path.parts or path.name in ("errors.py", "db.py"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.ImportFrom) and node.module
+                    and node.module.startswith("copydesk.projects.")
+                    and node.module != "copydesk.projects.errors"
+                    and ERRORS & {a.name for a in node.names}):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []

@@ -17,7 +17,8 @@ from copydesk.projects.assign import (
     plan_assignments,
     unassign,
 )
-from copydesk.projects.store import Store, StoreError
+from copydesk.projects.errors import StoreError
+from copydesk.projects.store import Store
 from copydesk.schema.model import Label, Schema
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from copydesk.projects.errors import StoreError
 from copydesk.projects.project import Project
-from copydesk.projects.store import StoreError
 from copydesk.projects.suggest.evaluate import (
     evaluate,
     import_gold,

@@ -20,7 +20,8 @@ from copydesk.projects.dashboard import (
     progress,
     throughput,
 )
-from copydesk.projects.store import Store, StoreError
+from copydesk.projects.errors import StoreError
+from copydesk.projects.store import Store
 from copydesk.schema.model import Label, Schema
 
 TEXT = "Ann of Acme met Bob in Paris ."

@@ -22,7 +22,7 @@ import pytest
 from e2e_helpers import Mirror, doc_text, plan, read_state, word_keys
 from sqlalchemy import event
 
-from copydesk.projects.db import StoreBusy, StoreError
+from copydesk.projects.errors import StoreBusy, StoreError
 from copydesk.projects.importers import content_hash
 from copydesk.projects.project import Project
 

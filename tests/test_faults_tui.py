@@ -267,7 +267,7 @@ async def test_full_disk_says_not_saved_and_keeps_selection(tmp_path: Path) -> N
 
             event.listen(engine, "connect", cap)
             engine.dispose()
-            from copydesk.projects.db import StoreError
+            from copydesk.projects.errors import StoreError
 
             for start, end in filler[20:]:  # bounded by the document's 300 words
                 try:

@@ -17,7 +17,7 @@ from copydesk.exports.model import ExportOptions, ExportSummary
 from copydesk.exports.reader import read_records
 from copydesk.projects import fragments as frag
 from copydesk.projects.agreement import SpanKey, exact_counts, overlap_counts
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.project import Project
 from copydesk.tui.cli import main
 

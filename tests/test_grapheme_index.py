@@ -15,7 +15,7 @@ import regex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.store import check_grapheme_edges, is_grapheme_boundary
 from copydesk.projects.textutil import (
     GraphemeIndex,

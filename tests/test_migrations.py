@@ -90,7 +90,7 @@ def test_new_project_is_stamped_at_head(tmp_path: Path) -> None:
 
 
 def test_unknown_newer_revision_is_refused_with_one_line(legacy: Path) -> None:
-    from copydesk.projects.db import StoreError
+    from copydesk.projects.errors import StoreError
 
     with Project.open(legacy):
         pass

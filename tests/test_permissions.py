@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from copydesk.projects.errors import PermissionDenied, StoreError
 from copydesk.projects.permissions import (
     GOLD,
-    PermissionDenied,
     Policy,
     can_read,
     check_annotate,
@@ -16,7 +16,6 @@ from copydesk.projects.permissions import (
     resolve_annotator,
 )
 from copydesk.projects.project import ProjectConfig
-from copydesk.projects.store import StoreError
 
 TEAM = Policy(annotators=("ann", "bob"), reviewers=("rita",))
 OPEN = Policy()

@@ -15,7 +15,7 @@ from conftest import add_text, find
 from pg_server import PgServer
 from sqlalchemy import create_engine, text
 
-from copydesk.projects.db import PermissionDenied, StoreError, StoreUnavailable
+from copydesk.projects.errors import PermissionDenied, StoreError, StoreUnavailable
 from copydesk.projects.project import Project
 from copydesk.projects.security import grant
 from copydesk.tui.cli import main

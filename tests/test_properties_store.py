@@ -23,7 +23,7 @@ from e2e_helpers import Mirror, doc_text, run_op, word_keys
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.importers import content_hash
 from copydesk.projects.project import Project
 from copydesk.projects.store import Store

@@ -126,7 +126,7 @@ def test_relations_section_is_checked_line_by_line() -> None:
 
 
 def test_relation_links_follow_their_ends_and_may_repeat(tmp_path: Path) -> None:
-    from copydesk.projects.db import StoreError
+    from copydesk.projects.errors import StoreError
 
     schema = tmp_path / "schema.yaml"
     assert main(["schema", "from-brat", str(CONF), "-o", str(schema)]) == 0

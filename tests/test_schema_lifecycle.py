@@ -13,7 +13,7 @@ import pytest
 from conftest import add_text, find
 from sqlalchemy import create_engine, text
 
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.migrate import reload_schema, schema_changed, undo_apply
 from copydesk.projects.project import Project
 from copydesk.schema import default_schema_path

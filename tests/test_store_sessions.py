@@ -11,7 +11,7 @@ import pytest
 from conftest import add_text, find
 from sqlalchemy import text
 
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.project import Project
 
 TEXT = "Police detained Irena Kostava in Valmora on Tuesday."

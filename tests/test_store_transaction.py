@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import add_text, find
 
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.project import Project
 from copydesk.projects.store import StoreTransaction
 

@@ -212,7 +212,7 @@ def test_a_quote_inside_a_reported_clause_is_one_mixed_content(
 
 
 def test_settings_extend_cues_and_titles_and_refuse_malformed_entries() -> None:
-    from copydesk.projects.db import StoreError
+    from copydesk.projects.errors import StoreError
 
     got = AttributionSettings.from_settings({"attribution": {
         "cues": {"en": ["grumbled", "grumbled"], "xx": {"according": ["per"]}},

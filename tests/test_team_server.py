@@ -27,7 +27,7 @@ from conftest import add_text, find
 from pg_server import PgServer
 from pg_server import missing_reason as pg_missing_reason
 
-from copydesk.projects.db import StoreBusy
+from copydesk.projects.errors import StoreBusy
 from copydesk.projects.project import Project
 from copydesk.tui.cli import main
 

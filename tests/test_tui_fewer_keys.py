@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import add_text
 
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.project import Project
 from copydesk.tui.app import CopydeskApp
 from copydesk.tui.screens.help import HelpScreen

@@ -49,7 +49,7 @@ from typing import Any
 import regex
 
 from copydesk.projects.bulk import NewSpan
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.suggest.lexicon import (
     CKB_FORMS,
     EN_LEMMAS,

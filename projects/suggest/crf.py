@@ -37,7 +37,7 @@ from sqlmodel import col, select
 
 from copydesk.projects import fragments as frag
 from copydesk.projects.bulk import NewSpan
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.models import AnnotationSet, Document, Link, Span
 from copydesk.projects.store import Store
 from copydesk.projects.suggest import is_suggestion_set

@@ -24,7 +24,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from copydesk.projects import fragments as frag
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.models import AnnotationSet, Link, Span, SuggestionDecision, utcnow
 from copydesk.projects.store import Store, validate_link, validate_span
 from copydesk.projects.suggest import PREFIX, SOURCES

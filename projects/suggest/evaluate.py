@@ -39,8 +39,9 @@ from copydesk.projects.agreement import (
     overlap_pairs,
 )
 from copydesk.projects.bulk import NewSpan
+from copydesk.projects.errors import StoreError
 from copydesk.projects.models import AnnotationSet, Link, Span
-from copydesk.projects.store import Store, StoreError
+from copydesk.projects.store import Store
 from copydesk.projects.suggest.write import Proposal
 from copydesk.schema.model import ATTRIBUTION, Schema
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import regex
 
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.suggest import phrases
 from copydesk.projects.textutil import tokenize
 

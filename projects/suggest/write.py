@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from copydesk.projects import fragments as frag
 from copydesk.projects.bulk import NewSpan
-from copydesk.projects.db import StoreError
+from copydesk.projects.errors import StoreError
 from copydesk.projects.models import Action, AnnotationSet, Document, Link, Span, utcnow
 from copydesk.projects.store import Store, check_attributes, check_fragments, check_label
 from copydesk.projects.suggest import is_suggestion_set

@@ -142,7 +142,7 @@ def run_lead_views(args: argparse.Namespace) -> int:
     """`--confusion`, `--pair`, `--svg`, `--html`: the matrix and the pictures."""
     from copydesk.projects.agreement import project_layers
     from copydesk.projects.dashboard import full_figures
-    from copydesk.projects.store import StoreError
+    from copydesk.projects.errors import StoreError
 
     with open_project(args) as project:
         store = project.store

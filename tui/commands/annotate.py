@@ -76,9 +76,9 @@ def first_screen(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     the usual path, which reports it exactly as before.
     """
     from copydesk.projects.config import CONFIG_NAME, ProjectConfig, find_project
+    from copydesk.projects.errors import PermissionDenied
     from copydesk.projects.firstread import read_first_screen
     from copydesk.projects.permissions import (
-        PermissionDenied,
         check_annotate,
         resolve_annotator,
     )
@@ -125,7 +125,8 @@ def first_screen_app(first) -> int:  # type: ignore[no-untyped-def]
 
 def resolve_annotator(project, requested: str | None) -> str:  # type: ignore[no-untyped-def]
     """The name to work under, refused in one line where the project's policy says no."""
-    from copydesk.projects.permissions import PermissionDenied, check_annotate
+    from copydesk.projects.errors import PermissionDenied
+    from copydesk.projects.permissions import check_annotate
     from copydesk.projects.permissions import resolve_annotator as resolve
 
     acting = default_annotator(project)

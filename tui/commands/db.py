@@ -36,8 +36,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run_copy(args: argparse.Namespace) -> int:
     from copydesk.exports.verify import differences, digest, export_files
     from copydesk.projects.backends import is_server_url
-    from copydesk.projects.db import Database, StoreError
+    from copydesk.projects.db import Database
     from copydesk.projects.dbcopy import copy_database, table_digests
+    from copydesk.projects.errors import StoreError
     from copydesk.projects.project import CONFIG_NAME, DB_NAME
     from copydesk.projects.store import Store
 
@@ -131,7 +132,7 @@ def _checkpoint(path: Path) -> None:
     """Fold the WAL into the file before it is renamed (the WAL is found by name)."""
     import sqlite3
 
-    from copydesk.projects.db import StoreError
+    from copydesk.projects.errors import StoreError
 
     con = sqlite3.connect(path)
     try:

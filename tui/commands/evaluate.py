@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from copydesk.projects.db import StoreError
+    from copydesk.projects.errors import StoreError
     from copydesk.projects.suggest.evaluate import evaluate
 
     if args.brat is not None:
@@ -73,7 +73,7 @@ def score_brat(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from pathlib import Path
 
     from copydesk.exports.brat_import import parse_brat
-    from copydesk.projects.db import StoreError
+    from copydesk.projects.errors import StoreError
     from copydesk.projects.importers import SourceError
     from copydesk.projects.suggest.attribution import AttributionDetector, AttributionSettings
     from copydesk.projects.suggest.evaluate import score_proposals

@@ -33,8 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from copydesk.projects.adjudicate import review_queue
+    from copydesk.projects.errors import StoreError
     from copydesk.projects.permissions import Policy, check_review, resolve_annotator
-    from copydesk.projects.store import StoreError
 
     project = open_project(args)
     try:

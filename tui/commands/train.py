@@ -51,7 +51,7 @@ def _num(value: object) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from copydesk.exports.suggest_model import require_spacy, train
-    from copydesk.projects.db import StoreError
+    from copydesk.projects.errors import StoreError
 
     if args.iterations < 1 or not 0 < args.heldout < 1:
         raise StoreError("--iterations must be 1 or more and --heldout between 0 and 1")
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def run_attribution(args: argparse.Namespace) -> int:
-    from copydesk.projects.db import StoreError
+    from copydesk.projects.errors import StoreError
     from copydesk.projects.suggest.attribution import AttributionSettings
     from copydesk.projects.suggest.crf import require_crfsuite, train_from_store
 

@@ -29,8 +29,9 @@ from copydesk.projects.adjudicate import (
     candidates,
     reject,
 )
+from copydesk.projects.errors import StoreError
 from copydesk.projects.permissions import Policy
-from copydesk.projects.store import Store, StoreError
+from copydesk.projects.store import Store
 from copydesk.tui.text import safe_text
 from copydesk.tui.wording import count_of
 from copydesk.tui.writes import WriteJob, WriteQueue
