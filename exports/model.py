@@ -97,6 +97,9 @@ class ExportOptions:
     # spans a corrected text moved to a best guess: left out (and counted) unless True, then
     # kept and listed in the record's meta (exports.reader.UNREVIEWED_META)
     include_unreviewed: bool = False
+    # (layer, label) pairs the project's schema has; set by run_export. A span row with any
+    # other (written by hand on the server, or garbage) is skipped and named, not exported.
+    known_labels: frozenset[tuple[str, str]] | None = None
 
 
 @dataclass

@@ -171,6 +171,9 @@ def iter_records(source: Store | Engine, options: ExportOptions, plan: list[SetR
                 try:
                     if start < 0 or end <= start or end > len(rec.text):
                         raise ValueError(f"offsets {start}-{end} outside the text")
+                    if (options.known_labels is not None
+                            and (layer, label) not in options.known_labels):
+                        raise ValueError(f"label {label!r} ({layer}) is not in the schema")
                     parts = frag.decode(stored_parts, start, end) if stored_parts else ()
                     there = frag.joined_text(rec.text, parts) if parts else rec.text[start:end]
                     if there != covered:

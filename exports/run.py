@@ -25,6 +25,7 @@ non-empty folder) is replaced only with --force.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,8 @@ def _run_export(store: Store, schema: Schema, fmt: str, out: Path,
     if check is not None:
         check(schema, options)  # before reading anything: one clear line, nothing written
     tag_layer = options.layers[0] if options.layers else ENTITY
+    options = replace(options, known_labels=frozenset(
+        (label.layer, label.name) for label in schema.labels))
     summary = ExportSummary(fmt=fmt, out=str(out))
     plan = read_plan(store, options)
     is_folder = getattr(module, "is_folder", None)

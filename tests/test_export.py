@@ -425,6 +425,22 @@ def test_a_bad_row_is_skipped_and_named_not_the_whole_export(project: Project, t
     assert "Kirkuq" not in written  # the bad span is not in the corpus
 
 
+def test_a_row_with_a_label_the_schema_lacks_is_skipped_and_named(project: Project,
+                                                                tmp_path: Path) -> None:
+    """A label typed in by hand on the server (no schema has it) is garbage too: skipped and
+    named, in this process and in worker processes alike, never exported."""
+    with project.store.db.engine.begin() as con:
+        con.execute(sql("UPDATE span SET label = 'WEAPONS_GRADE' WHERE label = 'PERSON' AND "
+                         "id = (SELECT min(id) FROM span WHERE label = 'PERSON')"))
+    for jobs in (1, 2):
+        out = tmp_path / f"out-{jobs}.jsonl"
+        summary = run_export(project.store, project.schema, "jsonl", out,
+                             ExportOptions(status="all", jobs=jobs))
+        [bad] = [why for why in summary.skipped if why.startswith("bad rows")]
+        assert "'WEAPONS_GRADE' (entity) is not in the schema" in bad
+        assert "WEAPONS_GRADE" not in out.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize("fmt", ["jsonl", "conll", "hf"])
 def test_a_bad_row_in_a_worker_process_is_skipped_and_named(
         project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
