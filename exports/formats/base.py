@@ -18,7 +18,7 @@ this interface, so adding a format is one module and one row of the table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,13 +97,3 @@ class ReadContext:
     @property
     def skips(self) -> Skips:
         return self.interop.skips
-
-    def batches(self, docs: Iterator[Any], size: int) -> Iterator[list[Any]]:
-        batch: list[Any] = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) >= size:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
