@@ -241,14 +241,9 @@ def run_docs(args: argparse.Namespace) -> int:
     # Guidelines are free prose from a shared file: the Markdown (printed or written, and
     # likely `cat` later) keeps its lines but no character a terminal would act on.
     text = safe_block(schema_markdown(schema))
-    if args.output is None:
-        sys.stdout.write(text)
-        return 0
-    out = Path(args.output)
-    tmp = out.with_name(f".{out.name}.copydesk-tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, out)
-    say(f"wrote the {schema.name} {schema.version} guidelines to {out}", err=True)
+    out = _write_out(text, args.output)
+    if out is not None:
+        say(f"wrote the {schema.name} {schema.version} guidelines to {out}", err=True)
     return 0
 
 
@@ -268,12 +263,20 @@ def run_from_brat(args: argparse.Namespace) -> int:
         for problem in problems:
             say(f"{args.conf}: cannot be a copydesk schema: {problem.message}", err=True)
         return 1
-    if args.output is None:
+    out = _write_out(text, args.output)
+    if out is not None:
+        say(f"wrote a schema from {args.conf} to {out}", err=True)
+    return 0
+
+
+def _write_out(text: str, output: str | None) -> Path | None:
+    """`text` to stdout without `-o`, else into OUTPUT whole (written beside it, then renamed:
+    a crash never leaves half a file); returns where it went."""
+    if output is None:
         sys.stdout.write(text)
-        return 0
-    out = Path(args.output)
+        return None
+    out = Path(output)
     tmp = out.with_name(f".{out.name}.copydesk-tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, out)
-    say(f"wrote a schema from {args.conf} to {out}", err=True)
-    return 0
+    return out
