@@ -170,10 +170,10 @@ class WriteQueue:
                 self.problem = str(exc)
                 if self.on_waiting is not None:
                     self._report(self.on_waiting, self.pending, job.what)
-                if isinstance(exc, StoreBusy):
+                self.locked = isinstance(exc, StoreBusy)  # a lock, not an unreachable server
+                if self.locked:
                     now = time.monotonic()
                     locked_since = now if locked_since is None else locked_since
-                    self.locked = True
                     if self.on_unsaved is not None:
                         self._report(self.on_unsaved, self.unsaved(), now - locked_since)
                 delay = self.retry_delays[min(tries, len(self.retry_delays) - 1)]
