@@ -25,7 +25,7 @@ from sqlmodel import Session, select
 
 from copydesk.projects import fragments as frag
 from copydesk.projects.errors import PermissionDenied, StoreError
-from copydesk.projects.importers import Rejected, SourceError, collect, content_hash, read_source
+from copydesk.projects.importers import Rejected, collect, content_hash, read_sources
 from copydesk.projects.models import (
     Action,
     AnnotationSet,
@@ -279,12 +279,7 @@ def update_paths(store: Store, paths: Iterable[Path | str], *, who: str = "",
     """
     files, rejected = collect(paths)
     report = UpdateReport(rejected=list(rejected))
-    for index, path in enumerate(files, start=1):
-        try:
-            docs = read_source(path)
-        except SourceError as exc:
-            report.rejected.append(Rejected(str(path), exc.reason, exc.line))
-            docs = []
+    for index, path, docs in read_sources(files, report.rejected):
         for doc in docs:
             line = doc.get("line")
             ext = doc.get("external_id")

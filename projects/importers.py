@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -309,6 +309,19 @@ def read_source(path: Path) -> list[dict[str, Any]]:
         raise SourceError("permission denied") from exc
 
 
+def read_sources(files: Sequence[Path], rejected: list[Rejected]
+                 ) -> Iterator[tuple[int, Path, list[dict[str, Any]]]]:
+    """(number from 1, path, its documents) per file; a file that cannot be read is added to
+    `rejected` with its reason and line, and yields no documents (the others still do)."""
+    for index, path in enumerate(files, start=1):
+        try:
+            docs = read_source(path)
+        except SourceError as exc:
+            rejected.append(Rejected(str(path), exc.reason, exc.line))
+            docs = []
+        yield index, path, docs
+
+
 def _batches(docs: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     batch: list[dict[str, Any]] = []
     for doc in docs:
@@ -328,12 +341,7 @@ def import_paths(store: Store, paths: Iterable[Path | str], *,
     total = len(files)
 
     def parsed() -> Iterator[dict[str, Any]]:
-        for index, path in enumerate(files, start=1):
-            try:
-                docs = read_source(path)
-            except SourceError as exc:
-                report.rejected.append(Rejected(str(path), exc.reason, exc.line))
-                docs = []
+        for index, _path, docs in read_sources(files, report.rejected):
             for doc in docs:
                 doc["content_hash"] = content_hash(doc["text"])
                 yield doc
