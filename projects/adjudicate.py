@@ -264,7 +264,8 @@ def _log_decision(session: Session, store: Store, doc_id: int, reviewer: str, ki
     session.add(Action(set_id=aset.id, annotator=reviewer, kind=kind,
                        payload=json.dumps({**payload, "reviewer": reviewer},
                                           ensure_ascii=False, sort_keys=True),
-                       session=store.session_id))
+                       session=store.session_id,
+                       client_key=store.db.client_key_for(session)))  # see tui.writes
     session.flush()
 
 

@@ -42,6 +42,7 @@ from copydesk.projects.errors import (
     StoreUnavailable,
     is_server_url,
 )
+from copydesk.projects.schemalabels import install_check
 
 BUSY_TIMEOUT_MS = 10_000
 # Execution options read by the SQLite "begin" hook: DEFERRED for reads, IMMEDIATE for writes,
@@ -242,6 +243,11 @@ class SqliteBackend(Backend):
         if no_wait:
             return {WRITE_OPTION: "IMMEDIATE", BUSY_OPTION: 0}
         return {WRITE_OPTION: "IMMEDIATE"}
+
+    def after_create(self, conn: Connection) -> None:
+        # The span label check (projects.schemalabels): triggers, as SQLite cannot add a
+        # foreign key to an existing table.
+        install_check(conn)
 
     def backup(self, engine: Engine, revision: str | None) -> Path | None:
         """A consistent copy of the file beside it, taken through SQLite's backup API."""

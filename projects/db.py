@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlmodel import Session
@@ -121,6 +122,35 @@ class Database:
             yield
         finally:
             self._local.no_wait = False
+
+    @contextmanager
+    def client_key(self, key: str) -> Iterator[None]:
+        """Writes in this thread carry `key` (a queued edit's, see tui.writes) into the first
+        action-log entry they append: stored under a unique index, it makes a retry of an edit
+        whose commit went through (but whose acknowledgement was lost) findable, and a second
+        save of it impossible."""
+        self._local.client_key = key
+        try:
+            yield
+        finally:
+            self._local.client_key = None
+
+    def client_key_for(self, session: Session) -> str | None:
+        """The key for the action-log entry `session` is writing: the first entry of each
+        attempt of the transaction gets it (a re-run after a conflict is a new session), any
+        further entry of the same transaction none."""
+        key = getattr(self._local, "client_key", None)
+        if key is None or session.info.get("client_key_used"):
+            return None
+        session.info["client_key_used"] = True
+        return key
+
+    def saved_under_key(self, key: str) -> bool:
+        """True when an action-log entry carries `key`: that edit's transaction committed.
+        A read of the caller's own entries (row security lets every writer see their set's)."""
+        with self.read() as session:
+            return session.connection().execute(
+                text("SELECT 1 FROM action WHERE client_key = :k"), {"k": key}).first() is not None
 
     def run_write(self, fn: Callable[[Session], T], *, attempts: int = 5,
                   exclusive: bool = False) -> T:

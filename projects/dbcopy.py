@@ -34,9 +34,9 @@ from copydesk.projects.db import Database
 from copydesk.projects.errors import StoreError
 
 # Parents before children (foreign keys are checked row by row on PostgreSQL).
-TABLES: tuple[str, ...] = ("document", "schema_snapshot", "current_schema", "annotation_set",
-                           "span", "link", "assignment", "action", "suggestion_decision",
-                           "document_version", "document_uncertainty")
+TABLES: tuple[str, ...] = ("document", "schema_snapshot", "schema_label", "current_schema",
+                           "annotation_set", "span", "link", "assignment", "action",
+                           "suggestion_decision", "document_version", "document_uncertainty")
 _CHUNK = 2000
 
 

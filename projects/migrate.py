@@ -41,6 +41,7 @@ from sqlmodel import Session, col, select
 from copydesk.projects.backends import json_text
 from copydesk.projects.errors import StoreError
 from copydesk.projects.models import Action, AnnotationSet, Link, SchemaSnapshot, Span
+from copydesk.projects.schemalabels import record_labels
 from copydesk.projects.store import check_snapshot, snapshot_with_text
 from copydesk.schema import Schema, load_schema, parse_schema
 from copydesk.schema.diff import Change, SchemaDiff, diff_schemas, label_map
@@ -224,7 +225,12 @@ def plan_migration(session: Session, new: Schema, *, old: Schema | None = None,
         row.pop("_key", None)
         if sid in skip_span_ids:
             continue
-        row["schema_id"] = before[sid]["schema_id"] if row["stale"] else snapshot_id
+        # A stale row keeps the snapshot it was valid under, unless the apply renamed or
+        # moved its label (it is stale for another reason): the label it now carries is the
+        # new schema's, and the database checks a span's label against its own snapshot.
+        kept = (row["stale"] and row["label"] == before[sid]["label"]
+                and row["layer"] == before[sid]["layer"])
+        row["schema_id"] = before[sid]["schema_id"] if kept else snapshot_id
         if row != before[sid]:
             plan.spans.append(RowChange("span", sid, set_of[sid], before[sid], row))
 
@@ -432,6 +438,7 @@ def _snapshot_id(session: Session, schema: Schema, *, create: bool) -> int | Non
                           text=schema.text)
     session.add(snap)
     session.flush()
+    record_labels(session, int(snap.id), schema)  # type: ignore[arg-type]
     return int(snap.id)  # type: ignore[arg-type]
 
 

@@ -68,6 +68,20 @@ class SchemaSnapshot(SQLModel, table=True):
     created_at: str = Field(default_factory=utcnow)
 
 
+class SchemaLabel(SQLModel, table=True):
+    """One label of one schema snapshot, as rows the database can check spans against.
+
+    Written with the snapshot (by the lead's paths only) and never changed: a span's
+    (schema_id, layer, label) must be one of these (projects.schemalabels).
+    """
+
+    __tablename__ = "schema_label"
+
+    snapshot_id: int = Field(foreign_key="schema_snapshot.id", primary_key=True)
+    layer: str = Field(primary_key=True)
+    name: str = Field(primary_key=True)
+
+
 class CurrentSchema(SQLModel, table=True):
     """The project's schema: one row pointing at the snapshot every write is checked against.
 
@@ -162,7 +176,8 @@ class Assignment(SQLModel, table=True):
 class Action(SQLModel, table=True):
     """Append-only log of every edit; undo and redo are themselves appended, never rewritten."""
 
-    __table_args__ = (Index("ix_action_set", "set_id", "id"),)
+    __table_args__ = (Index("ix_action_set", "set_id", "id"),
+                      Index("ux_action_client_key", "client_key", unique=True))
 
     id: int | None = Field(default=None, primary_key=True)
     set_id: int | None = Field(default=None, foreign_key="annotation_set.id")
@@ -178,6 +193,10 @@ class Action(SQLModel, table=True):
     # the row (set by a trigger, whatever the client sent; projects.security). NULL on SQLite,
     # which has no roles, and for entries written before layout 0009.
     author: str | None = Field(default=None)
+    # The key the app gave the edit when it queued it (tui.writes): a retry of an edit whose
+    # commit succeeded but whose acknowledgement was lost finds it here and is not saved
+    # twice (unique). NULL for entries written without a key, and before layout 0010.
+    client_key: str | None = Field(default=None)
 
 
 class SuggestionDecision(SQLModel, table=True):

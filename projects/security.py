@@ -26,6 +26,8 @@ import re
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
+from copydesk.projects.schemalabels import install_check
+
 TEAM_ROLES: dict[str, str] = {
     "annotator": "copydesk_annotator",
     "reviewer": "copydesk_reviewer",
@@ -72,7 +74,8 @@ _ID_COLUMNS = (("annotation_set", "document_id"), ("span", "set_id"), ("span", "
                ("link", "tail_id"), ("link", "schema_id"), ("assignment", "document_id"),
                ("action", "set_id"), ("suggestion_decision", "document_id"),
                ("suggestion_decision", "span_id"), ("current_schema", "snapshot_id"),
-               ("document_uncertainty", "document_id"), ("document_version", "document_id"))
+               ("document_uncertainty", "document_id"), ("document_version", "document_id"),
+               ("schema_label", "snapshot_id"))
 
 _HARDEN = """
 -- 64-bit identity ids. A SERIAL column's sequence needs USAGE to insert, and USAGE is
@@ -229,6 +232,7 @@ def _harden(conn: Connection) -> None:
         if kind == "integer":
             conn.execute(text(f'ALTER TABLE "{table}" ALTER COLUMN "{column}" TYPE bigint'))
     conn.execute(text(_CHECKS))
+    install_check(conn)  # a span's label is in its schema snapshot (projects.schemalabels)
     conn.execute(text(_DELETE_FUNCTION))
 
 

@@ -40,6 +40,7 @@ from copydesk.projects.models import (
     utcnow,
 )
 from copydesk.projects.permissions import GOLD
+from copydesk.projects.schemalabels import record_labels
 from copydesk.projects.textutil import GraphemeIndex, grapheme_index
 from copydesk.schema import parse_schema
 from copydesk.schema.model import Schema
@@ -408,6 +409,7 @@ class Store:
                               sha256=schema.sha256, text=schema.text)
         session.add(snap)
         session.flush()
+        record_labels(session, int(snap.id), schema)  # type: ignore[arg-type]
         return int(snap.id)  # type: ignore[arg-type]
 
     @staticmethod
@@ -781,7 +783,7 @@ class Store:
         action = Action(
             set_id=aset.id, annotator=aset.annotator, kind=kind,
             payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-            session=self.session_id,
+            session=self.session_id, client_key=self.db.client_key_for(session),
         )
         session.add(action)
         session.flush()

@@ -430,6 +430,10 @@ def test_a_row_with_a_label_the_schema_lacks_is_skipped_and_named(project: Proje
     """A label typed in by hand on the server (no schema has it) is garbage too: skipped and
     named, in this process and in worker processes alike, never exported."""
     with project.store.db.engine.begin() as con:
+        # The database refuses such a row since layout 0010 (projects.schemalabels); one from
+        # before (or from a file whose check was dropped by hand) must still not block export.
+        con.execute(sql("DROP TRIGGER span_label_in_schema_update" if con.dialect.name ==
+                        "sqlite" else "ALTER TABLE span DROP CONSTRAINT span_label_in_schema"))
         con.execute(sql("UPDATE span SET label = 'WEAPONS_GRADE' WHERE label = 'PERSON' AND "
                          "id = (SELECT min(id) FROM span WHERE label = 'PERSON')"))
     for jobs in (1, 2):

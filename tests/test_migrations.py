@@ -70,6 +70,21 @@ def test_legacy_project_upgrades_in_place_with_a_backup(legacy: Path) -> None:
         r for r in spans_before if r[1:] == ("PERSON", 1120, 1130, "Tomas Reyl")][:1]
     assert _rows(db, "SELECT id, kind, payload FROM action ORDER BY id")[:len(actions_before)] \
         == actions_before
+    # 0010: the 0.1 snapshot's labels are rows the database checks spans against, and a span
+    # row whose label its snapshot lacks is refused from now on (the old rows all pass)
+    labels = {name for (name,) in _rows(db, "SELECT name FROM schema_label WHERE snapshot_id = 1")}
+    assert {"PERSON", "SOURCE", "Conflict.Attack"} <= labels
+    assert _rows(db, "SELECT count(*) FROM span s WHERE NOT EXISTS (SELECT 1 FROM schema_label "
+                     "l WHERE l.snapshot_id = s.schema_id AND l.layer = s.layer "
+                     "AND l.name = s.label)") == [(0,)]
+    con = sqlite3.connect(db)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="not in its schema snapshot"):
+            con.execute("UPDATE span SET label = 'NOT_A_LABEL' WHERE id = 1")
+    finally:
+        con.close()
+    assert _rows(db, "SELECT name FROM pragma_table_info('action') WHERE name = 'client_key'") \
+        == [("client_key",)]
 
 
 def test_second_open_does_not_upgrade_or_back_up_again(legacy: Path) -> None:

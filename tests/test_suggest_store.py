@@ -168,6 +168,8 @@ def test_accept_refuses_what_the_schema_refuses_and_keeps_the_rest(project: Proj
     doc = add_text(project, TEXT)
     assert suggest(project, "--patterns", str(places)) == 0
     with sqlite3.connect(project.store.db.path) as conn:  # a label the schema no longer has
+        # (typed in by hand: the database refuses it since layout 0010, so the check goes too)
+        conn.execute("DROP TRIGGER span_label_in_schema_update")
         conn.execute("UPDATE span SET label = 'RETIRED' WHERE text = 'Erbil'")
     suggestions = pending(project.store, doc, "alice")
     ids, refused = accept(project.store, doc, "alice", suggestions)

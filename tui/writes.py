@@ -17,7 +17,10 @@ the lock timeout), an edit is not refused: it joins the queue like a busy one, a
 retries the head of the queue with a growing pause (RETRY_DELAYS) until the server answers,
 then saves the rest in order. `problem` holds the reason while it waits, so the screen can say
 "waiting for the database" with the count of queued edits. Nothing is shown as saved before
-its transaction committed, and a queued edit is run once it succeeds, never again.
+its transaction committed, and a queued edit is run once it succeeds, never again. A commit
+whose acknowledgement was lost (the connection dropped just after COMMIT) looks like an
+outage, so every edit carries a key stored with its action-log entry under a unique index:
+a retry first looks for its key, and an edit found there is shown as saved, not saved twice.
 
 A lock held past the busy timeout (a colleague's import that runs for a minute) is waited out
 the same way: the edit stays first in the queue and is tried again until it is saved, and the
@@ -33,9 +36,10 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App
@@ -51,16 +55,26 @@ if TYPE_CHECKING:
 RETRY_DELAYS: tuple[float, ...] = (0.25, 0.5, 1.0, 2.0, 3.0)
 # What makes an edit wait and be retried rather than refused.
 WAIT_ERRORS = (StoreBusy, StoreUnavailable)
+# What a retry returns when the edit's first attempt turns out to have been committed.
+_ALREADY_SAVED = object()
 
 
 @dataclass
 class WriteJob:
-    """One edit: `run` makes the store write; `done`/`failed` update the screen after it."""
+    """One edit: `run` makes the store write; `done`/`failed` update the screen after it.
+
+    `key` names the edit in the action log (projects.db.Database.client_key): when a commit
+    went through but its acknowledgement was lost (the connection dropped after COMMIT), the
+    retry finds the key stored and calls `already_saved` instead of saving the edit again.
+    """
 
     run: Callable[[], Any]
     done: Callable[[Any], None]
     failed: Callable[[StoreError], None]
     what: str = "edit"
+    already_saved: Callable[[], None] | None = None
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    tried: bool = False  # run at least once: a retry first asks whether it was saved
 
 
 class WriteQueue:
@@ -97,7 +111,8 @@ class WriteQueue:
             queued = self._draining or bool(self._jobs)
         if not queued:
             try:
-                with self.db.no_wait():
+                job.tried = True
+                with self.db.no_wait(), self.db.client_key(job.key):
                     result = job.run()
             except WAIT_ERRORS as exc:
                 # Someone else is writing, or the server is away: wait in the worker, not here.
@@ -163,7 +178,7 @@ class WriteQueue:
                     break
                 job = self._jobs[0]
             try:
-                result = job.run()
+                result = self._run_once(job)
             except WAIT_ERRORS as exc:
                 # Nothing of it was committed (the transaction failed): keep it at the head,
                 # say why, and try again after a pause, so later edits stay behind it.
@@ -188,7 +203,11 @@ class WriteQueue:
                 self._report(job.failed, StoreError(f"not saved: {type(exc).__name__}: {exc}"))
             else:
                 self._pop(job)
-                self._report(job.done, result)
+                if result is _ALREADY_SAVED:
+                    if job.already_saved is not None:
+                        self._report(job.already_saved)
+                else:
+                    self._report(job.done, result)
             tries = 0
             self.problem = None
             self.locked = False
@@ -200,6 +219,15 @@ class WriteQueue:
             self._report(self.on_waiting, 0, "")
         for callback in idle:
             self._report(callback)
+
+    def _run_once(self, job: WriteJob) -> Any:
+        """Run `job` under its key, unless an earlier attempt was committed after all (its
+        acknowledgement lost with the connection): then `_ALREADY_SAVED`, nothing run."""
+        if job.tried and self.db.saved_under_key(job.key):
+            return _ALREADY_SAVED
+        job.tried = True
+        with self.db.client_key(job.key):
+            return job.run()
 
     def _pop(self, job: WriteJob) -> None:
         with self._lock:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
 # The newest revision in versions/; tests/test_migrations.py checks it against the scripts.
-HEAD = "0009"
+HEAD = "0010"
 # The layout of copydesk 0.1.0, which recorded no version.
 BASELINE = "0001"
 _HERE = Path(__file__).resolve().parent

@@ -188,7 +188,11 @@ class ReviewScreen(Screen[None]):
         def failed(exc: StoreError) -> None:
             self.say(str(exc), error=True)
 
-        self._writes.submit(WriteJob(run, if_here(done), if_here(failed), what))
+        def already_saved() -> None:  # committed, its answer lost (tui.writes): not twice
+            self.say(f"saved: {what}")
+
+        self._writes.submit(WriteJob(run, if_here(done), if_here(failed), what,
+                                     already_saved=if_here(already_saved)))
 
     def _waiting(self, count: int, what: str) -> None:
         if count and self.is_attached:
