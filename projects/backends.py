@@ -20,6 +20,7 @@ SQLAlchemy and never asks which engine runs. What does differ lives here:
 from __future__ import annotations
 
 import sqlite3
+import time
 from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ from copydesk.projects.errors import (
     is_server_url,
 )
 from copydesk.projects.schemalabels import install_check
+from copydesk.projects.security import GATE_TABLE
 
 BUSY_TIMEOUT_MS = 10_000
 # Execution options read by the SQLite "begin" hook: DEFERRED for reads, IMMEDIATE for writes,
@@ -56,6 +58,10 @@ LOCK_TIMEOUT = "5s"
 STATEMENT_TIMEOUT = "300s"  # bounds a stuck statement; a big export still fits
 DEFAULT_CONNECT_TIMEOUT = 10
 # PostgreSQL advisory lock keys (bigint space; the per-set locks use the two-int4 space).
+# How long a schema apply (or bulk import) waits for writes in progress that read the schema
+# before it began: an annotator's, then a lead's (see PostgresBackend.lock_project).
+WRITERS_GRACE = 1.5
+LEAD_WRITER_WAIT = 5.0
 MIGRATION_LOCK = 0x64657363  # "desc": one opener at a time upgrades the layout
 
 
@@ -113,6 +119,14 @@ def _text_length_postgres(element: text_length, compiler: Any, **kw: Any) -> str
 
 
 # ----------------------------------------------------------------------------- backends
+def current_snapshot_sql(dialect: str) -> str:
+    """The query for the project's schema pointer: the table on SQLite; on PostgreSQL the
+    function that reads it without leaving a lock behind (projects.security)."""
+    if dialect == "postgresql":
+        return "SELECT copydesk_current_snapshot()"
+    return 'SELECT snapshot_id FROM "current_schema" WHERE id = 1'
+
+
 class Backend(ABC):
     """The handful of things the store needs from an engine (see the module docstring)."""
 
@@ -148,6 +162,12 @@ class Backend(ABC):
     def lock_project(self, conn: Connection | Session) -> None:
         """Exclusive for the rest of the transaction: project-wide work (schema apply)."""
         return None
+
+    def held_elsewhere(self, session: Session, table: str, ids: list[int]) -> set[int]:
+        """The rows among `ids` that another open transaction holds locked (taken, for the
+        rest of this transaction, as a schema apply would lock them for writing: see
+        projects.migrate). Empty on an engine with one writer at a time."""
+        return set()
 
     def delete_row(self, session: Session, row: Any) -> None:
         """Delete one span, link or suggestion decision of an annotation set."""
@@ -389,19 +409,20 @@ class PostgresBackend(Backend):
 
     def lock_set(self, session: Session | Connection, document_id: int,
                  annotator: str) -> bool:
-        # Shared on the project (ACCESS SHARE on current_schema: a schema apply takes it
-        # exclusive), and the set's own row locked FOR UPDATE. Row security lets only those
-        # who may write a set lock its row, so nobody can stall another annotator's saves
-        # (a public advisory lock could: pg_advisory_lock is open to every role). A set not
-        # made yet needs no lock: two writers creating it at once meet the unique key, and
-        # the loser's transaction is re-run from scratch (is_retryable), finding the row.
-        # One round trip: naming current_schema in the query takes its ACCESS SHARE lock
-        # (every relation a statement names is locked when it is parsed), the row lock is
-        # on the set alone.
+        # Through the schema gate (copydesk_current_snapshot, projects.security: it waits
+        # while a schema apply runs, and marks this transaction as one an apply waits for),
+        # and the set's own row locked FOR UPDATE. Row security lets only those who may write
+        # a set lock its row, so nobody can stall another annotator's saves (a public advisory
+        # lock could: pg_advisory_lock is open to every role). A set not made yet needs no
+        # lock: two writers creating it at once meet the unique key, and the loser's
+        # transaction is re-run from scratch (is_retryable), finding the row. One round trip.
+        # The gate first (a materialised CTE is read before the target list), so a writer
+        # that waits for an apply there holds no row lock the apply would meet.
         session.execute(text(
-            "SELECT id FROM annotation_set WHERE document_id = :d AND annotator = :a "
-            'AND NOT EXISTS (SELECT 1 FROM "current_schema" WHERE id < 0) '
-            "FOR UPDATE OF annotation_set"), {"d": int(document_id), "a": annotator}).all()
+            "WITH gate AS MATERIALIZED (SELECT copydesk_current_snapshot() AS s) "
+            "SELECT gate.s, ARRAY(SELECT id FROM annotation_set WHERE document_id = :d "
+            "AND annotator = :a FOR UPDATE) FROM gate"),
+            {"d": int(document_id), "a": annotator}).all()
         return True
 
     def begin_no_wait(self, session: Session) -> None:
@@ -409,9 +430,46 @@ class PostgresBackend(Backend):
         session.execute(text(f"SET LOCAL lock_timeout = '{NO_WAIT_LOCK_TIMEOUT}'"))
 
     def lock_project(self, conn: Connection | Session) -> None:
-        # A table lock the lead's role may take and annotators may not (they hold SELECT on
-        # current_schema only, which allows ACCESS SHARE: what set writers take).
+        # Nobody but a lead holds a lock on current_schema past one call of
+        # copydesk_current_snapshot (projects.security), so this waits only for calls in
+        # progress; from here on every writer's next read of the pointer waits for us.
         conn.execute(text('LOCK TABLE "current_schema" IN ACCESS EXCLUSIVE MODE'))
+        # Then the writers that read the pointer before us and have not ended: a store write
+        # is milliseconds. A transaction an annotator keeps open (raw SQL) is not waited for
+        # past WRITERS_GRACE: whatever it commits later was checked by the database against
+        # the snapshot it names (projects.schemalabels) and is left for the next apply. A
+        # lead's (an import) is waited for up to the lock timeout, as a lock would be.
+        started = time.monotonic()
+        while True:
+            rows = conn.execute(text(
+                "SELECT l.pid, a.usename, pg_has_role(a.usename, 'copydesk_lead', 'MEMBER') "
+                "  OR pg_has_role(a.usename, (SELECT tableowner FROM pg_tables "
+                "     WHERE schemaname = 'public' AND tablename = 'span'), 'MEMBER') "
+                "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'relation' AND l.granted AND l.database = "
+                "  (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                f"  AND l.relation = '{GATE_TABLE}'::regclass AND l.pid <> pg_backend_pid() "
+                "  AND NOT pg_backend_pid() = ANY (pg_blocking_pids(l.pid))")).all()
+            waited = time.monotonic() - started
+            if not rows or (waited >= WRITERS_GRACE and not any(row[2] for row in rows)):
+                return
+            if waited >= LEAD_WRITER_WAIT:
+                names = ", ".join(sorted({str(row[1]) for row in rows if row[2]}))
+                raise StoreBusy(f"{self.location}: waiting for the database: a write of "
+                                f"{names} is still in progress; nothing was changed, try again")
+            time.sleep(0.02)
+
+    def held_elsewhere(self, session: Session, table: str, ids: list[int]) -> set[int]:
+        # A set's row gets KEY SHARE (what the foreign key of a new log entry takes), a span's
+        # or link's row the lock an UPDATE takes; SKIP LOCKED never waits, so a row an
+        # annotator keeps locked in an open transaction is named, not waited for.
+        if not ids:
+            return set()
+        mode = "KEY SHARE" if table == "annotation_set" else "NO KEY UPDATE"
+        got = session.execute(text(
+            f"SELECT id FROM {table} WHERE id = ANY(:ids) FOR {mode} SKIP LOCKED"),
+            {"ids": list(ids)}).scalars().all()
+        return set(ids) - {int(i) for i in got}
 
     def delete_row(self, session: Session, row: Any) -> None:
         # Through copydesk_delete: annotators hold no DELETE on the tables (projects.security).

@@ -146,6 +146,12 @@ class MigrationPlan:
     def rows(self) -> list[RowChange]:
         return [*self.spans, *self.links]
 
+    def without_sets(self, set_ids: set[int]) -> MigrationPlan:
+        """The plan for every annotation set but these (left as they are, see _held_sets)."""
+        return MigrationPlan(self.schema, [c for c in self.spans if c.set_id not in set_ids],
+                             [c for c in self.links if c.set_id not in set_ids],
+                             self.total_spans, self.total_links)
+
     def summary(self) -> dict[str, int]:
         return {
             "spans relabelled": sum(c.relabelled for c in self.spans),
@@ -391,6 +397,8 @@ class ApplyReport:
     action_id: int | None = None
     # the project already holds exactly this schema and no row needs a change: nothing written
     unchanged: bool = False
+    # annotators whose sets another open transaction held locked: left as they were
+    held: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         if self.unchanged:
@@ -407,6 +415,10 @@ class ApplyReport:
         if reasons:
             out.append("marked stale (kept for review, left out of exports):")
             out += [f"  {n:>6}  {reason}" for reason, n in reasons.most_common()]
+        if self.held:
+            out.append(f"left as they were: the annotation sets of {', '.join(self.held)} "
+                       "(held locked by a transaction left open); run the same `schema apply` "
+                       "again later to bring them in line")
         return out
 
     def to_json(self) -> dict[str, Any]:
@@ -419,6 +431,7 @@ class ApplyReport:
                         for c, (s, lk) in zip(self.diff.changes, self.counts, strict=True)],
             "rows": self.plan.summary(),
             "stale_reasons": dict(self.plan.stale_reasons()),
+            "held": self.held,
         }
 
 
@@ -457,12 +470,41 @@ def _write_rows(session: Session, changes: list[RowChange], values: str) -> None
         session.connection().execute(stmt, params)
 
 
+def _held_sets(session: Session, store: Store, changes: list[RowChange]) -> set[int]:
+    """Annotation sets another open transaction holds locked: the set's row (which a log entry
+    must reference), or a row of it this change rewrites.
+
+    On PostgreSQL an annotator can lock her own rows and leave the transaction open (the
+    writes of the store itself end in milliseconds, and the apply has waited for those:
+    backends.PostgresBackend.lock_project). Waiting for her would let anyone hold up a
+    schema apply; her sets are left as they are instead (every row in them stays valid under
+    the snapshot it names) and named in the report. Nothing is held on SQLite.
+    """
+    backend = store.db.backend
+    sets = [int(i) for i in session.exec(select(AnnotationSet.id)).all()]  # type: ignore[arg-type]
+    held = backend.held_elsewhere(session, "annotation_set", sets)
+    for table in ("span", "link"):
+        mine = [c for c in changes if c.table == table and c.set_id not in held]
+        locked = backend.held_elsewhere(session, table, [c.id for c in mine])
+        held |= {c.set_id for c in mine if c.id in locked}
+    return held
+
+
+def _owners(session: Session, set_ids: set[int]) -> list[str]:
+    if not set_ids:
+        return []
+    return sorted(set(session.exec(select(AnnotationSet.annotator).where(
+        col(AnnotationSet.id).in_(sorted(set_ids)))).all()))
+
+
 def _log_per_set(session: Session, kind: str, link_key: str, global_id: int, who: str,
-                 changes: list[RowChange]) -> None:
-    """One `kind` action per annotation set (changed or not): the record and the undo barrier."""
+                 changes: list[RowChange], skip: set[int] = frozenset()) -> None:  # type: ignore[assignment]
+    """One `kind` action per annotation set (changed or not): the record and the undo barrier.
+    Sets in `skip` (held elsewhere, left unchanged) get none."""
     by_set: dict[int, dict[str, list[Any]]] = {}
     for set_id in session.exec(select(AnnotationSet.id)).all():
-        by_set[int(set_id)] = {"spans": [], "links": []}  # type: ignore[arg-type]
+        if int(set_id) not in skip:  # type: ignore[arg-type]
+            by_set[int(set_id)] = {"spans": [], "links": []}  # type: ignore[arg-type]
     for change in changes:
         by_set[change.set_id]["spans" if change.table == "span" else "links"].append(
             change.to_json())
@@ -517,7 +559,7 @@ def apply_schema(project: Project, new_path: Path | str, *, dry_run: bool = Fals
 
     tmp = _stage(project.schema_path, new.text)
     try:
-        def write(session: Session) -> tuple[MigrationPlan, int]:
+        def write(session: Session) -> tuple[MigrationPlan, int, list[str]]:
             if store.current_schema_id(session) not in (None, store.schema_id):
                 raise StoreError("the project's schema was changed by someone else while this "
                                  "apply was being prepared; nothing was changed, run it again")
@@ -525,16 +567,18 @@ def apply_schema(project: Project, new_path: Path | str, *, dry_run: bool = Fals
             assert snapshot is not None
             store.set_current_schema(session, snapshot)
             plan = plan_migration(session, new, old=old, snapshot_id=snapshot)
+            held = _held_sets(session, store, plan.rows())
+            plan = plan.without_sets(held)
             _write_rows(session, plan.rows(), "after")
             gid = _log_global(session, APPLY, who, {
                 "from": store.schema_id, "to": snapshot, "path": str(new_path),
                 "from_version": old.version, "to_version": new.version,
                 "rows": plan.summary(),
             })
-            _log_per_set(session, APPLY, "apply", gid, who, plan.rows())
-            return plan, gid
+            _log_per_set(session, APPLY, "apply", gid, who, plan.rows(), skip=held)
+            return plan, gid, _owners(session, held)
 
-        plan, gid = store.db.run_write(write, exclusive=True)
+        plan, gid, held = store.db.run_write(write, exclusive=True)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -543,7 +587,7 @@ def apply_schema(project: Project, new_path: Path | str, *, dry_run: bool = Fals
     os.replace(tmp, project.schema_path)
     store.use_schema(new)
     project.schema = store.schema
-    return ApplyReport(diff, plan, counts, dry_run=False, action_id=gid)
+    return ApplyReport(diff, plan, counts, dry_run=False, action_id=gid, held=held)
 
 
 # --------------------------------------------------------------------------- undo
@@ -653,6 +697,11 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
                 conflicts.append(f"{change.table} {change.id} was edited ({shown})")
                 continue
             restorable.append(change)
+        held = _held_sets(session, store, restorable) if not dry_run else set()
+        if held:
+            raise StoreError(f"the annotation sets of {', '.join(_owners(session, held))} are "
+                             "held locked by a transaction left open; nothing was undone, try "
+                             "again in a moment")
         if conflicts and not force:
             raise StoreError(
                 f"{len(conflicts)} row(s) changed since the apply (first: {conflicts[0]}); "

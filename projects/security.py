@@ -222,6 +222,39 @@ REVOKE ALL ON FUNCTION copydesk_delete(text, bigint) FROM PUBLIC;
 """
 
 
+# The project's schema pointer, for everyone but the lead (issue 24). A transaction that reads
+# `current_schema` holds ACCESS SHARE on it until it ends, and a schema apply needs it
+# ACCESS EXCLUSIVE to keep writers out: an annotator who read it (or just ran `LOCK TABLE ...
+# IN ACCESS SHARE MODE`) and left her transaction open delayed every apply by the lock timeout.
+# So annotators, reviewers and ml hold no right on the table, and read the pointer here:
+# - the lock on current_schema is taken inside a block that ends in an exception, so it goes
+#   with that subtransaction: nobody keeps it past this call, and while an apply runs the call
+#   waits (so a writer validates against the schema the apply leaves, never the one before);
+# - every caller marks its transaction on `copydesk_schema_gate` (ROW SHARE, which only the
+#   owner could block) until it ends: a schema apply waits for the writers that read the
+#   pointer before it began, briefly and never in the lock queue (PostgresBackend.lock_project).
+GATE_TABLE = "copydesk_schema_gate"
+_POINTER_FUNCTION = f"""
+CREATE TABLE IF NOT EXISTS {GATE_TABLE} ();
+CREATE OR REPLACE FUNCTION copydesk_current_snapshot() RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  found bigint;
+BEGIN
+  LOCK TABLE {GATE_TABLE} IN ROW SHARE MODE;
+  BEGIN
+    LOCK TABLE "current_schema" IN ACCESS SHARE MODE;
+    SELECT snapshot_id INTO found FROM "current_schema" WHERE id = 1;
+    RAISE SQLSTATE 'CD001';  -- roll the block back: its lock goes with it
+  EXCEPTION WHEN SQLSTATE 'CD001' THEN
+    NULL;
+  END;
+  RETURN found;
+END $$;
+REVOKE ALL ON FUNCTION copydesk_current_snapshot() FROM PUBLIC;
+"""
+
+
 def _harden(conn: Connection) -> None:
     """Ids, constraints and the log's author check (idempotent; see the SQL's comments)."""
     conn.execute(text(_HARDEN.replace("{tables}", ",".join(_ID_TABLES))))
@@ -234,6 +267,7 @@ def _harden(conn: Connection) -> None:
     conn.execute(text(_CHECKS))
     install_check(conn)  # a span's label is in its schema snapshot (projects.schemalabels)
     conn.execute(text(_DELETE_FUNCTION))
+    conn.execute(text(_POINTER_FUNCTION))
 
 
 def _create_group_roles(conn: Connection) -> None:
@@ -257,6 +291,12 @@ def install(conn: Connection) -> None:
     conn.execute(text(f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {_ALL}"))
     conn.execute(text(f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM {_ALL}"))
     conn.execute(text(f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {_ALL}"))
+    # The schema pointer through copydesk_current_snapshot only (see _POINTER_FUNCTION); the
+    # lead applies schemas and may hold it.
+    conn.execute(text('REVOKE ALL ON "current_schema" FROM copydesk_annotator, '
+                      "copydesk_reviewer, copydesk_ml"))
+    conn.execute(text(f"REVOKE ALL ON {GATE_TABLE} FROM {_ALL}"))
+    conn.execute(text(f"GRANT EXECUTE ON FUNCTION copydesk_current_snapshot() TO {_ALL}"))
     # Ids are identity columns: an INSERT needs no right on their sequence, so nobody gets
     # `nextval` to burn through them.
     # Annotators and reviewers insert rows and update the columns an edit changes; they hold

@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from copydesk.projects import fragments as frag
-from copydesk.projects.backends import text_length
+from copydesk.projects.backends import current_snapshot_sql, text_length
 from copydesk.projects.db import Database
 from copydesk.projects.errors import DocumentChanged, StoreError
 from copydesk.projects.gold import reopen_if_needed
@@ -418,10 +418,11 @@ class Store:
 
         Plain SQL on the session's connection: every span and link write asks this inside its
         transaction, and the ORM's statement machinery cost more than the read itself. The
-        name is quoted: to PostgreSQL a bare `current_schema` is its own function."""
-        table = CurrentSchema.__tablename__
-        return session.connection().exec_driver_sql(
-            f'SELECT snapshot_id FROM "{table}" WHERE id = 1').scalar()
+        name is quoted: to PostgreSQL a bare `current_schema` is its own function. On a
+        server it is read through a function, so no annotator holds a lock on it that would
+        delay a schema apply (see backends.current_snapshot_sql)."""
+        conn = session.connection()
+        return conn.exec_driver_sql(current_snapshot_sql(conn.dialect.name)).scalar()
 
     @staticmethod
     def set_current_schema(session: Session, snapshot_id: int) -> None:

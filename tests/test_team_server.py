@@ -410,3 +410,97 @@ def test_an_annotator_undoes_suggestion_decisions_without_delete_rights(
         assert {"Tuesday", "officials"} <= {s.head.text for s in pending(store, doc, "ann")}
     with connect(server, "ann", dbname) as conn:
         assert conn.execute("SELECT count(*) FROM suggestion_decision").fetchone() == (0,)
+
+
+# --------------------------------------------------------------------------- schema apply
+def _next_schema(project_dir: Path, tmp_path: Path, name: str) -> Path:
+    """The project's schema with one more label: an apply that writes a new snapshot."""
+    text = (project_dir / "schema.yaml").read_text(encoding="utf-8")
+    assert "\nentities:\n" in text
+    new = tmp_path / f"{name}.yaml"
+    new.write_text(text.replace("\nentities:\n", f"\nentities:\n  {name}:\n    color: blue\n",
+                                1), encoding="utf-8")
+    return new
+
+
+def test_nothing_an_annotator_holds_delays_schema_apply(server: PgServer, team, tmp_path: Path,
+                                                        capsys) -> None:
+    """Every lock ann can take and keep in an open transaction, as she would type it into
+    psql, while the lead applies a schema: the apply is not held up (it used to wait for the
+    lock timeout, then fail). What she holds locked is left as it was, and said."""
+    proj, dbname, _doc, _ = team
+    with connect(server, "ann", dbname) as ann:
+        for sql in ('SELECT * FROM "current_schema"',
+                    'LOCK TABLE "current_schema" IN ACCESS SHARE MODE',
+                    'SELECT * FROM "current_schema" FOR SHARE',
+                    "LOCK TABLE copydesk_schema_gate IN ACCESS SHARE MODE"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege), ann.transaction():
+                ann.execute(sql)  # type: ignore[arg-type]
+    holds = [
+        # the schema pointer as the store reads it, kept open
+        (["SELECT copydesk_current_snapshot()"], False),
+        # what the store's own save does first (her set's row locked), kept open
+        (["WITH gate AS MATERIALIZED (SELECT copydesk_current_snapshot() AS s) "
+          "SELECT gate.s, ARRAY(SELECT id FROM annotation_set WHERE annotator = 'ann' "
+          "FOR UPDATE) FROM gate"], True),
+        # a save half made: a span inserted under the schema she read, not committed
+        (["INSERT INTO span (set_id, document_id, layer, label, start, \"end\", text, "
+          "attributes, schema_id, stale, created_at) SELECT id, document_id, 'entity', "
+          "'DATE', 44, 51, 'Tuesday', '{}', copydesk_current_snapshot(), '', '' "
+          "FROM annotation_set WHERE annotator = 'ann'"], False),
+        # her own span's row locked
+        (["SELECT id FROM span FOR UPDATE"], True),
+    ]
+    for n, (statements, left) in enumerate(holds):
+        new = _next_schema(proj, tmp_path, f"SHIP{n}")
+        with connect(server, "ann", dbname) as ann, ann.transaction():
+            for sql in statements:
+                ann.execute(sql)  # type: ignore[arg-type]
+            started = time.monotonic()
+            code, out, err = run(capsys, "schema", "apply", str(new), "-p", str(proj))
+            took = time.monotonic() - started
+            assert code == 0, (statements, err)
+            assert took < 3, (statements, took)
+            assert ("left as they were: the annotation sets of ann" in out) == left, out
+    with connect(server, "lena", dbname) as lena:
+        snapshots = [r[0] for r in lena.execute("SELECT id FROM schema_snapshot ORDER BY id")]
+        rows = lena.execute("SELECT a.annotator, s.label, s.schema_id FROM span s JOIN "
+                            "annotation_set a ON a.id = s.set_id ORDER BY s.id").fetchall()
+    # bob's span followed every apply; ann's first one was left by the last apply (she held
+    # it), and the span she committed after the third apply began names the schema she
+    # read: both valid under their own snapshot, brought in line by the next apply
+    assert rows[0] == ("bob", "PERSON", snapshots[-1])
+    assert rows[1] == ("ann", "GPE", snapshots[-2])
+    assert rows[2] == ("ann", "DATE", snapshots[-3])
+    code, out, err = run(capsys, "schema", "apply", str(tmp_path / "SHIP3.yaml"), "-p",
+                         str(proj))
+    assert code == 0, err
+    with connect(server, "lena", dbname) as lena:
+        assert {r[0] for r in lena.execute("SELECT schema_id FROM span")} == {snapshots[-1]}
+
+
+def test_a_schema_apply_waits_for_a_save_that_read_the_schema_before_it(
+        server: PgServer, team, tmp_path: Path, capsys) -> None:
+    """The other side: a write in progress that read the schema before the apply began is
+    waited for (briefly), so the apply sees and migrates what it saves."""
+    proj, dbname, _doc, _ = team
+    new = _next_schema(proj, tmp_path, "SHIP")
+    with connect(server, "bob", dbname) as bob:
+        with bob.transaction():
+            bob.execute("INSERT INTO span (set_id, document_id, layer, label, start, \"end\", "
+                        "text, attributes, schema_id, stale, created_at) SELECT id, "
+                        "document_id, 'entity', 'DATE', 44, 51, 'Tuesday', '{}', "
+                        "copydesk_current_snapshot(), '', '' FROM annotation_set "
+                        "WHERE annotator = 'bob'")
+            done: list[tuple[int, str, str]] = []
+            apply = threading.Thread(target=lambda: done.append(run(
+                capsys, "schema", "apply", str(new), "-p", str(proj))))
+            apply.start()
+            time.sleep(0.5)
+            assert apply.is_alive()  # waiting for bob's save
+        apply.join(timeout=30)
+    assert done and done[0][0] == 0, done
+    with connect(server, "lena", dbname) as lena:
+        [(newest,)] = lena.execute("SELECT max(id) FROM schema_snapshot").fetchall()
+        assert lena.execute("SELECT schema_id FROM span WHERE label = 'DATE'").fetchall() \
+            == [(newest,)]
