@@ -504,3 +504,181 @@ def test_a_schema_apply_waits_for_a_save_that_read_the_schema_before_it(
         [(newest,)] = lena.execute("SELECT max(id) FROM schema_snapshot").fetchall()
         assert lena.execute("SELECT schema_id FROM span WHERE label = 'DATE'").fetchall() \
             == [(newest,)]
+
+
+# --------------------------------------------------------------------------- labels
+def test_a_span_label_the_schema_lacks_is_refused_by_the_database(server: PgServer,
+                                                                  team) -> None:
+    """ann types spans into psql: a label no snapshot has, one on the wrong layer, no
+    snapshot named, and a relabel of her own span. The database refuses each; a label a
+    later schema removed stays valid for the spans made under it."""
+    _, dbname, doc, _ = team
+    with connect(server, "ann", dbname) as ann:
+        [(ann_set, snapshot)] = ann.execute(
+            "SELECT id, copydesk_current_snapshot() FROM annotation_set").fetchall()
+        [(own,)] = ann.execute("SELECT id FROM span").fetchall()
+        insert = ("INSERT INTO span (set_id, document_id, layer, label, start, \"end\", text, "
+                  "attributes, schema_id, stale, created_at) VALUES (%s, %s, %s, %s, 0, 6, "
+                  "'Police', '{}', %s, '', '')")
+        for layer, label, schema_id in (("entity", "WEAPONS_GRADE", snapshot),
+                                        ("event", "GPE", snapshot),
+                                        ("entity", "ORG", None),
+                                        ("entity", "ORG", snapshot + 99)):
+            with pytest.raises(psycopg.errors.ForeignKeyViolation):
+                ann.execute(insert, (ann_set, doc, layer, label, schema_id))
+        with pytest.raises(psycopg.errors.ForeignKeyViolation):
+            ann.execute("UPDATE span SET label = 'WEAPONS_GRADE' WHERE id = %s", (own,))
+        # nor can she add the label to the schema first
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            ann.execute("INSERT INTO schema_label (snapshot_id, layer, name) "
+                        "VALUES (%s, 'entity', 'WEAPONS_GRADE')", (snapshot,))
+        # what the store writes passes
+        ann.execute(insert, (ann_set, doc, "entity", "ORG", snapshot))
+        labels = ann.execute("SELECT label FROM span ORDER BY id").fetchall()
+    assert labels == [("GPE",), ("ORG",)]
+
+
+def test_an_existing_store_is_upgraded_in_place(server: PgServer, team, capsys) -> None:
+    """A project at layout 0009 (the previous release: no schema_label, no edit keys), with a
+    row typed in by hand before the check existed: opening it upgrades it, the row stays
+    (export skips and names it), and new rows are checked."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from copydesk.projects.migrations import _alembic_config
+
+    proj, dbname, _doc, _ = team
+    engine = create_engine(url(server, "lena", dbname).replace("postgresql://",
+                                                               "postgresql+psycopg://"))
+    with engine.begin() as conn:
+        command.downgrade(_alembic_config(conn), "0009")
+        assert conn.execute(text("SELECT to_regclass('schema_label')")).scalar() is None
+        conn.execute(text("UPDATE span SET label = 'WEAPONS_GRADE' WHERE label = 'GPE'"))
+    engine.dispose()
+    with Project.open(proj) as project:
+        assert project.store.db.upgrade_backup is None  # PostgreSQL: no file copy
+        with project.store.db.read() as session:
+            version = session.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            labels = session.execute(text("SELECT count(*) FROM schema_label")).scalar()
+            kept = session.execute(text("SELECT label FROM span ORDER BY id")).scalars().all()
+        assert version == "0010" and labels == len(project.schema.labels)
+        assert kept == ["PERSON", "WEAPONS_GRADE"]
+    code, out, err = run(capsys, "export", "jsonl", str(proj / "out.jsonl"), "-p", str(proj),
+                         "--status", "all")
+    assert code == 0, err
+    assert "WEAPONS_GRADE" in out and "WEAPONS_GRADE" not in (proj / "out.jsonl").read_text()
+    with connect(server, "bob", dbname) as bob, \
+            pytest.raises(psycopg.errors.ForeignKeyViolation):
+        bob.execute("UPDATE span SET label = 'NOT_A_LABEL'")
+
+
+# --------------------------------------------------------------------------- lost commits
+class _Threads:
+    """What tui.writes.WriteQueue needs of an App: a thread worker and a hop back to it."""
+
+    def run_worker(self, fn, **_kw) -> None:  # type: ignore[no-untyped-def]
+        threading.Thread(target=fn, daemon=True).start()
+
+    def call_from_thread(self, callback, *args) -> None:  # type: ignore[no-untyped-def]
+        callback(*args)
+
+
+def test_an_edit_whose_commit_answer_was_lost_is_saved_once(server: PgServer, team,
+                                                             monkeypatch) -> None:
+    """The server commits ann's edit, then her connection drops before the answer reaches
+    her (the superuser terminates the backend right after COMMIT): the write queue retries,
+    finds the edit's key in the log, and shows it saved. One span, one log entry."""
+    from copydesk.tui.writes import WriteJob, WriteQueue
+
+    proj, dbname, doc, _ = team
+    with open_as(proj, url(server, "ann", dbname)) as project:
+        store = project.store
+        dialect = store.db.engine.dialect
+        real_commit = dialect.do_commit
+        dropped: list[int] = []
+
+        def commit_then_drop(dbapi_conn) -> None:  # type: ignore[no-untyped-def]
+            real_commit(dbapi_conn)
+            if not dropped:
+                pid = dbapi_conn.driver_connection.info.backend_pid
+                dropped.append(pid)
+                server.execute(f"SELECT pg_terminate_backend({pid})", dbname)
+                raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+        monkeypatch.setattr(dialect, "do_commit", commit_then_drop)
+        queue = WriteQueue(_Threads(), store.db)  # type: ignore[arg-type]
+        queue.retry_delays = (0.1,)
+        runs: list[int] = []
+        outcome: list[str] = []
+
+        def run_edit():  # type: ignore[no-untyped-def]
+            runs.append(1)
+            return store.add_span(doc, "ann", "DATE", *find(TEXT, "Tuesday"))
+
+        queue.submit(WriteJob(run_edit, lambda _span: outcome.append("saved"),
+                              lambda exc: outcome.append(f"failed: {exc}"), "DATE Tuesday",
+                              already_saved=lambda: outcome.append("saved before")))
+        deadline = time.monotonic() + 30
+        while queue.pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert dropped and queue.pending == 0
+        assert outcome == ["saved before"] and runs == [1]
+        monkeypatch.undo()
+        dates = [s for s in store.spans(doc, "ann") if s.label == "DATE"]
+        keys = [a.client_key for a in store.actions(doc, "ann") if a.kind == "add_span"]
+    assert len(dates) == 1
+    assert keys[-1] is not None and keys.count(keys[-1]) == 1
+    # the key is unique: a second save of it is refused
+    with connect(server, "ann", dbname) as ann, pytest.raises(psycopg.errors.UniqueViolation):
+        ann.execute("INSERT INTO action (set_id, annotator, at, kind, payload, client_key) "
+                    "SELECT set_id, annotator, '', 'note', '{}', client_key FROM action "
+                    "WHERE client_key = %s", (keys[-1],))
+
+
+async def test_the_screen_shows_such_an_edit_saved_once(server: PgServer, team,
+                                                         monkeypatch) -> None:
+    from textual.widgets import Static
+
+    from copydesk.tui.app import CopydeskApp
+    from copydesk.tui.screens.annotate import AnnotateScreen
+    from copydesk.tui.widgets.article_view import ArticleView
+
+    proj, dbname, doc, _ = team
+    with open_as(proj, url(server, "ann", dbname)) as project:
+        dialect = project.store.db.engine.dialect
+        real_commit = dialect.do_commit
+        armed: list[bool] = []
+
+        def commit_then_drop(dbapi_conn) -> None:  # type: ignore[no-untyped-def]
+            real_commit(dbapi_conn)
+            if armed and armed.pop():
+                pid = dbapi_conn.driver_connection.info.backend_pid
+                server.execute(f"SELECT pg_terminate_backend({pid})", dbname)
+                raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+        monkeypatch.setattr(dialect, "do_commit", commit_then_drop)
+        app = CopydeskApp(project, "ann", open_document=doc)
+        async with app.run_test(size=(120, 40)) as pilot:
+            deadline = time.monotonic() + 60
+            while not isinstance(app.screen, AnnotateScreen):
+                assert time.monotonic() < deadline
+                await pilot.pause(0.05)
+            await pilot.pause()
+            view = app.screen.query_one(ArticleView)
+            start, end = find(TEXT, "Tuesday")
+            view.move_cursor(start)
+            await pilot.pause()
+            for _ in range(end - start):
+                await pilot.press("shift+right")
+            armed.append(True)
+            await pilot.press("d")
+            while app.writes.pending or armed:
+                assert time.monotonic() < deadline
+                await pilot.pause(0.05)
+            await pilot.pause(0.2)
+            status = str(app.screen.query_one("#status-line", Static).content)
+            shown = [s.label for s in app.screen.spans.values()]  # type: ignore[attr-defined]
+        monkeypatch.undo()
+        stored = [s.label for s in project.store.spans(doc, "ann")]
+    assert "Saved DATE" in status, status
+    assert sorted(shown) == sorted(stored) == ["DATE", "GPE"]
