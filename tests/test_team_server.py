@@ -682,3 +682,30 @@ async def test_the_screen_shows_such_an_edit_saved_once(server: PgServer, team,
         stored = [s.label for s in project.store.spans(doc, "ann")]
     assert "Saved DATE" in status, status
     assert sorted(shown) == sorted(stored) == ["DATE", "GPE"]
+
+
+def test_schema_undo_refuses_at_once_while_a_set_is_held(server: PgServer, team,
+                                                        tmp_path: Path, capsys) -> None:
+    """Undo restores rows exactly or not at all: with ann's set held locked it says so at
+    once (one line, nothing undone) rather than wait; released, it goes through."""
+    proj, dbname, _doc, _ = team
+    renamed = tmp_path / "renamed.yaml"
+    text = (proj / "schema.yaml").read_text(encoding="utf-8")
+    renamed.write_text(text.replace("\n  GPE:\n", "\n  PLACE:\n    renamed_from: [GPE]\n", 1)
+                       .replace("GPE", "PLACE").replace("renamed_from: [PLACE]",
+                                                        "renamed_from: [GPE]"),
+                       encoding="utf-8")
+    code, _, err = run(capsys, "schema", "apply", str(renamed), "-p", str(proj))
+    assert code == 0, err
+    with connect(server, "ann", dbname) as ann, ann.transaction():
+        ann.execute("SELECT id FROM annotation_set FOR UPDATE")
+        started = time.monotonic()
+        code, _, err = run(capsys, "schema", "undo", "-p", str(proj))
+        assert time.monotonic() - started < 3
+        assert code == 1 and "annotation sets of ann are held" in err
+        assert "nothing was undone" in err
+        assert err.count("\n") == 1
+    code, _, err = run(capsys, "schema", "undo", "-p", str(proj))
+    assert code == 0, err
+    with connect(server, "ann", dbname) as ann:
+        assert ann.execute("SELECT label FROM span").fetchall() == [("GPE",)]
