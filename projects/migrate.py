@@ -490,6 +490,15 @@ def _held_sets(session: Session, store: Store, changes: list[RowChange]) -> set[
     return held
 
 
+def _refuse_held(session: Session, store: Store, changes: list[RowChange]) -> None:
+    """Undo restores rows exactly or not at all: a held set refuses it, at once."""
+    held = _held_sets(session, store, changes)
+    if held:
+        raise StoreError(f"the annotation sets of {', '.join(_owners(session, held))} are "
+                         "held locked by a transaction left open; nothing was undone, try "
+                         "again in a moment")
+
+
 def _owners(session: Session, set_ids: set[int]) -> list[str]:
     if not set_ids:
         return []
@@ -697,11 +706,8 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
                 conflicts.append(f"{change.table} {change.id} was edited ({shown})")
                 continue
             restorable.append(change)
-        held = _held_sets(session, store, restorable) if not dry_run else set()
-        if held:
-            raise StoreError(f"the annotation sets of {', '.join(_owners(session, held))} are "
-                             "held locked by a transaction left open; nothing was undone, try "
-                             "again in a moment")
+        if not dry_run:
+            _refuse_held(session, store, restorable)
         if conflicts and not force:
             raise StoreError(
                 f"{len(conflicts)} row(s) changed since the apply (first: {conflicts[0]}); "
@@ -715,6 +721,7 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
         recheck = plan_migration(session, old, snapshot_id=snapshot, skip_spans=span_ids,
                                  skip_links=link_ids)
         if not dry_run:
+            _refuse_held(session, store, recheck.rows())
             _write_rows(session, recheck.rows(), "after")
             gid = _log_global(session, UNDO, who, {
                 "target": target.id, "from": info["to"], "to": info["from"],
