@@ -578,14 +578,15 @@ def apply_schema(project: Project, new_path: Path | str, *, dry_run: bool = Fals
             plan = plan_migration(session, new, old=old, snapshot_id=snapshot)
             held = _held_sets(session, store, plan.rows())
             plan = plan.without_sets(held)
+            left = _owners(session, held)
             _write_rows(session, plan.rows(), "after")
             gid = _log_global(session, APPLY, who, {
                 "from": store.schema_id, "to": snapshot, "path": str(new_path),
                 "from_version": old.version, "to_version": new.version,
-                "rows": plan.summary(),
+                "rows": plan.summary(), **({"left": left} if left else {}),
             })
             _log_per_set(session, APPLY, "apply", gid, who, plan.rows(), skip=held)
-            return plan, gid, _owners(session, held)
+            return plan, gid, left
 
         plan, gid, held = store.db.run_write(write, exclusive=True)
     except BaseException:
