@@ -18,6 +18,14 @@ FORBIDDEN = {
 }
 
 
+# Inside `tui`: the text engine draws without Textual, and neither it nor the app reaches up
+# into the command line (the CLI launches the app, never the other way round).
+TUI_FORBIDDEN = {
+    "engine": {"copydesk.tui.app", "copydesk.tui.cli", "textual"},
+    "app": {"copydesk.tui.cli"},
+}
+
+
 def _root(module: str) -> str:
     """`copydesk.projects.store` -> `projects`; third-party `sqlalchemy.orm` -> `sqlalchemy`."""
     parts = module.split(".")
@@ -49,6 +57,59 @@ def test_no_module_imports_against_the_flow(package: str) -> None:
     assert {k: v for k, v in offenders.items() if v} == {}
 
 
+def imported_modules(path: Path) -> set[str]:
+    """Every absolute module an import statement names, at any depth (lazy imports too)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def _under(module: str, prefixes: set[str]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+@pytest.mark.parametrize("sub", sorted(TUI_FORBIDDEN))
+def test_tui_sub_packages_import_one_way(sub: str) -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(m for m in imported_modules(path)
+                                            if _under(m, TUI_FORBIDDEN[sub]))
+        for path in (ROOT / "tui" / sub).rglob("*.py")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+    # the check sees an import it must refuse
+    assert _under("textual.widget", TUI_FORBIDDEN["engine"])
+    assert not _under("copydesk.tui.application", {"copydesk.tui.app"})
+
+
+def test_tui_has_only_its_three_rooms() -> None:
+    """A module dropped straight into `tui/` would sit outside every layering rule above."""
+    loose = sorted(p.name for p in (ROOT / "tui").glob("*.py") if p.name != "__init__.py")
+    assert loose == []
+    assert sorted(p.name for p in (ROOT / "tui").iterdir()
+                  if p.is_dir() and p.name != "__pycache__") == ["app", "cli", "engine"]
+
+
+def test_the_engine_loads_no_textual() -> None:
+    modules = [
+        ".".join(("copydesk", *path.relative_to(ROOT).with_suffix("").parts))
+        for path in (ROOT / "tui" / "engine").rglob("*.py") if path.name != "__init__.py"
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {modules!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'textual')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=ROOT, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""
+
+
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_importing_the_core_loads_no_textual(package: str) -> None:
     modules = [
@@ -70,8 +131,8 @@ def test_importing_the_core_loads_no_textual(package: str) -> None:
     assert done.stdout.strip() == ""
 
 
-# The one module allowed past Textual's and Rich's public API (tui/framework.py says why).
-FRAMEWORK_WRAPPER = ROOT / "tui" / "framework.py"
+# The one module allowed past Textual's and Rich's public API (tui/app/framework.py says why).
+FRAMEWORK_WRAPPER = ROOT / "tui" / "app" / "framework.py"
 _FRAMEWORKS = {"textual", "rich"}
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 from textual.binding import Binding
 
 from copydesk.schema import load_default_schema
-from copydesk.tui.history_text import describe_action
-from copydesk.tui.keymap import keymap_problems, settings_problems
-from copydesk.tui.keys_help import GROUPS, binding_rows, default_bindings, readme_table
-from copydesk.tui.quicklink import best_role
+from copydesk.tui.app.keymap import keymap_problems, settings_problems
+from copydesk.tui.app.keys_help import GROUPS, binding_rows, default_bindings, readme_table
+from copydesk.tui.engine.history_text import describe_action
+from copydesk.tui.engine.quicklink import best_role
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -35,7 +35,7 @@ def test_help_rows_are_grouped_app_keys_first() -> None:
 
 def test_readme_key_table_matches_the_app() -> None:
     """The README's table is the app's own list: regenerate it with `readme_table(binding_rows(
-    default_bindings()))` from copydesk.tui.keys_help after changing a binding."""
+    default_bindings()))` from copydesk.tui.app.keys_help after changing a binding."""
     table = readme_table(binding_rows(default_bindings()))
     assert table in README.read_text(encoding="utf-8")
 

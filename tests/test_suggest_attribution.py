@@ -18,7 +18,7 @@ from copydesk.projects.suggest.attribution import (
 from copydesk.projects.suggest.evaluate import evaluate, import_gold, parse_markup, read_gold
 from copydesk.projects.suggest.write import Proposal
 from copydesk.schema import default_schema_path, load_schema
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 GOLD = Path(__file__).parent / "data" / "suggest" / "attribution-gold.txt"
 

@@ -29,7 +29,7 @@ from pg_server import missing_reason as pg_missing_reason
 
 from copydesk.projects.errors import StoreBusy
 from copydesk.projects.project import Project
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = "Police detained Irena Kostava in Valmora on Tuesday, officials said."
 PASSWORDS = {"postgres": "root-pw", "lena": "lena-pw", "ann": "ann-pw", "bob": "bob-pw",
