@@ -227,7 +227,7 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         settings = self.app.config.settings
         self.text = text
         self.title = title
-        self.view.snap_tokens = bool(settings.get("snap_to_tokens", True))
+        self.view.snap_tokens = settings.snap_to_tokens
         self.content_hash = content_hash
         self.view.bidi = options_for(settings, content_hash)
         self.view.load(text, [])
@@ -507,8 +507,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         # only underline and italic to combine; 16 colours run out past 24 labels).
         ambiguous = depth == "mono" or (depth == "16"
                                         and not all_distinct(looks, ColorSystem.STANDARD))
-        tags = self.app.config.settings.get("tags", "auto")
-        self.view.tag_mode = tags in ("on", True) or (tags == "auto" and ambiguous)
+        tags = self.app.config.settings.tags
+        self.view.tag_mode = tags == "on" or (tags == "auto" and ambiguous)
 
     def action_toggle_tags(self) -> None:
         self.view.tag_mode = not self.view.tag_mode
@@ -1120,7 +1120,7 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
 
     def action_speech_verb(self) -> None:
         if self._verbs is None:
-            configured = self.app.config.settings.get("speech_verbs")
+            configured = self.app.config.settings.speech_verbs
             self._verbs = motions.speech_verb_pattern(configured or motions.DEFAULT_SPEECH_VERBS)
         verbs, skip = self._verbs, self._skip_range()
         found = self._here_or_next(
