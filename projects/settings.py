@@ -406,7 +406,8 @@ def read_user_settings(path: Path | None = None) -> tuple[UserSettings, yaml.Nod
     A file that cannot be used is a `SettingsError` naming it and the line."""
     path = path or user_config_path()
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         return None
     except IsADirectoryError:
@@ -415,7 +416,8 @@ def read_user_settings(path: Path | None = None) -> tuple[UserSettings, yaml.Nod
     except OSError as exc:
         raise SettingsError(f"{path}: cannot be read ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
-        raise SettingsError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise SettingsError(f"{path}:{line}: not UTF-8 text (byte {exc.start})") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
