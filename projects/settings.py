@@ -59,7 +59,7 @@ def _refuse(message: str) -> PydanticCustomError:
     return PydanticCustomError("settings", "{message}", {"message": message})
 
 
-def _mapping(what: str) -> Callable[[Any], Any]:
+def _map_or_empty(what: str) -> Callable[[Any], Any]:
     """A mapping setting: absent or null (`keymap:` with nothing after it) is empty."""
 
     def check(value: Any) -> Any:
@@ -138,11 +138,11 @@ _LANG_LISTS = "map a language code to lists"
 CueMap = Annotated[
     dict[str, Annotated[CueWords, BeforeValidator(_kinds_entry("verbs", CUE_KINDS,
                                                                  "cue words"))]],
-    BeforeValidator(_mapping(_LANG_LISTS))]
+    BeforeValidator(_map_or_empty(_LANG_LISTS))]
 TitleMap = Annotated[
     dict[str, Annotated[TitleWords, BeforeValidator(_kinds_entry("jobs", TITLE_KINDS,
                                                                    "titles"))]],
-    BeforeValidator(_mapping(_LANG_LISTS))]
+    BeforeValidator(_map_or_empty(_LANG_LISTS))]
 
 
 class AttributionConfig(_Strict):
@@ -156,7 +156,7 @@ class AttributionConfig(_Strict):
 BidiDisplay = Literal["visual", "logical", "terminal"]
 TagMode = Annotated[Literal["auto", "on", "off"], BeforeValidator(_tags)]
 Keymap = Annotated[dict[str, Annotated[str, BeforeValidator(_keys)]],
-                   BeforeValidator(_mapping("map binding ids to keys, "
+                   BeforeValidator(_map_or_empty("map binding ids to keys, "
                                             "e.g. `cursor.next_word: l`"))]
 
 
@@ -196,16 +196,16 @@ class ProjectSettings(_Located):
     # F8: a paragraph direction per document, keyed by the document's content hash.
     text_direction: Annotated[
         dict[str, Literal["auto", "rtl", "ltr"]],
-        BeforeValidator(_mapping("map document hashes to auto, rtl or ltr"))] = Field(
+        BeforeValidator(_map_or_empty("map document hashes to auto, rtl or ltr"))] = Field(
         default_factory=dict)
     tags: TagMode = "auto"  # label tags under spans: on when the terminal has no colour
     keymap: Keymap = Field(default_factory=dict)  # binding id -> keys (comma-separated)
     # What `V` looks for; empty: the built-in English, Arabic and Sorani lists.
-    speech_verbs: Annotated[dict[str, Words], BeforeValidator(_mapping(
+    speech_verbs: Annotated[dict[str, Words], BeforeValidator(_map_or_empty(
         "map a language to a list of words, e.g. `en: [said, told]`"))] = Field(
         default_factory=dict)
     attribution: Annotated[AttributionConfig, BeforeValidator(
-        _mapping("be a mapping with cues, titles or cue_extent"))] = Field(
+        _map_or_empty("be a mapping with cues, titles or cue_extent"))] = Field(
         default_factory=AttributionConfig)
 
     @classmethod
