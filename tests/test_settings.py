@@ -25,11 +25,11 @@ from copydesk.projects.settings import (
 )
 from copydesk.projects.suggest.attribution import DEFAULT_CUES, DEFAULT_TITLES, AttributionSettings
 from copydesk.schema import load_default_schema
-from copydesk.tui.bidi import BidiOptions
-from copydesk.tui.bidi_settings import options_for, remember
-from copydesk.tui.cli import main
-from copydesk.tui.keymap import settings_problems
-from copydesk.tui.keys_help import default_bindings
+from copydesk.tui.app.keymap import settings_problems
+from copydesk.tui.app.keys_help import default_bindings
+from copydesk.tui.cli.main import main
+from copydesk.tui.engine.bidi import BidiOptions
+from copydesk.tui.engine.bidi_settings import options_for, remember
 
 REPO = Path(__file__).resolve().parents[1]
 HEAD = "name: desk\nschema: schema.yaml\nannotators: []\nreviewers: []\n"
