@@ -265,3 +265,11 @@ def test_a_dict_given_in_code_is_checked_too() -> None:
         ProjectConfig(name="x", settings={"snap_to_token": False})
     with pytest.raises(SettingsError):
         ProjectSettings.for_new_project().changed({"bidi_display": "mirror"})
+
+
+def test_the_demo_refuses_a_clashing_keymap_from_the_user_file(
+        tmp_path: Path, user_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    user_file.write_text("settings:\n  keymap:\n    annotate.delete: w\n", encoding="utf-8")
+    assert main(["demo", "--dir", str(tmp_path / "demo")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"copydesk: error: {user_file}:3: settings.keymap: key 'w' is bound")

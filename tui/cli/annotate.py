@@ -189,6 +189,12 @@ def run_demo(args: argparse.Namespace) -> int:
         return 0
     say(f"demo project in {folder} (kept between runs; `copydesk demo --fresh` starts over)")
     project = Project.open(folder)
+    problems = project_settings_problems(project)  # the person's own keymap applies here too
+    if problems:
+        project.close()
+        for problem in problems:
+            say(f"copydesk: error: {problem}", err=True)
+        return 1
     return _run_app(project, resolve_annotator(project, args.annotator), None)
 
 
