@@ -217,7 +217,8 @@ class ProjectSettings(_Located):
     def changed(self, changes: Mapping[str, Any]) -> ProjectSettings:
         """A copy with `changes` validated and applied (same sources and user keys)."""
         data = {**self.model_dump(exclude_unset=True), **changes}
-        out = _validate(ProjectSettings, data, "settings", None)
+        label = self._sources[-1][0] if self._sources else "copydesk.yaml"
+        out = _validate(ProjectSettings, data, label, None)
         out._sources, out._user_keys = list(self._sources), self._user_keys
         return out
 

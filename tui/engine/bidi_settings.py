@@ -48,6 +48,9 @@ def remember(project: Project, content_hash: str, options: BidiOptions) -> str |
         project.update_settings(changes)
     except (OSError, ProjectError) as exc:
         project.config.change_for_session(changes)
-        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-        return f"Display changed for this session only: cannot update copydesk.yaml ({reason})"
+        if isinstance(exc, OSError):  # copydesk.yaml, or the person's own settings file
+            reason = f"{exc.filename}: {exc.strerror}" if exc.filename else str(exc.strerror)
+        else:
+            reason = str(exc)
+        return f"Display changed for this session only: cannot save it ({reason})"
     return None
