@@ -273,3 +273,34 @@ def test_the_demo_refuses_a_clashing_keymap_from_the_user_file(
     assert main(["demo", "--dir", str(tmp_path / "demo")]) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"copydesk: error: {user_file}:3: settings.keymap: key 'w' is bound")
+
+
+async def test_the_app_uses_the_user_keymap_and_tags_over_the_project(
+        project: Project, user_file: Path) -> None:
+    from conftest import add_text
+
+    from copydesk.tui.app.application import CopydeskApp
+    from copydesk.tui.app.widgets.article_view import ArticleView
+
+    text = "Gunmen attacked the Valmora checkpoint on Tuesday, police said.\n"
+    doc = add_text(project, text, "checkpoint")
+    path = project.root / CONFIG_NAME
+    path.write_text(path.read_text("utf-8") + "  tags: off\n  keymap:\n"
+                    "    annotate.tags: ctrl+t\n", encoding="utf-8")
+    user_file.write_text("settings:\n  tags: on\n  keymap:\n"
+                         "    cursor.next_word: \"l,ctrl+right\"\n", encoding="utf-8")
+    project.close()
+    opened = Project.open(project.root)
+    app = CopydeskApp(opened, "tester", open_document=doc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(ArticleView)
+        assert view.tag_mode  # the person's `tags: on` over the project's `off`
+        await pilot.press("l")  # LOC's hotkey would label; the person's keymap moves
+        await pilot.pause()
+        assert view.cursor == text.index("attacked")
+        assert opened.store.spans(doc, "tester") == []
+        await pilot.press("ctrl+t")  # the project's own keymap entry still holds
+        await pilot.pause()
+        assert not view.tag_mode
+    opened.close()
