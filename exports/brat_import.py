@@ -28,6 +28,13 @@ A file is all-or-nothing unless `skip_invalid`: then each broken line (bad offse
 label, a duplicate id, an attribution without content, ...) and whatever refers to it is left
 out and returned as a `Skipped` record, and the rest of the file is imported.
 The `.ann` is read line by line, never whole: memory follows the annotations kept, not the file.
+
+How the reader (`_Reader`) is laid out, one method per kind of line: `read` makes the one pass
+(`claim_id` refuses a reused id, `take_t`/`read_t`/`add_span` turn T lines into spans at once,
+`_event_fields` keeps E lines, `report_unknown` names unknown types together); `build` then does
+the events (`parc_anchors`, `drop_anchor_spans`, `event_spans`, `event_arguments`,
+`attribution`) and `rest` the lines that refer to spans (`relation`, `equivalence`, `attribute`,
+`norm_or_note`, then `apply_attributes` and `note_extras`). Every refusal goes through `bad`.
 """
 
 from __future__ import annotations
