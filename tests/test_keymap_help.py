@@ -92,7 +92,8 @@ def test_undo_says_what_it_undid() -> None:
     assert describe_action("relabel_span", {"span_id": 2, "old": {"label": "ORG"},
                                             "new": {"label": "NORP"}}, texts.get) == \
         "relabel ORG -> NORP ISIS"
-    assert describe_action("set_attributes", {"span_id": 2, "new": '{"type": "direct"}'},
+    assert describe_action("set_attributes", {"span_id": 2, "old": "{}",
+                                              "new": '{"type": "direct"}'},
                            texts.get) == "set type=direct on ISIS"
     long = {"span": {"id": 3, "label": "CONTENT", "text": "x" * 80}}
     assert len(describe_action("remove_span", long, texts.get)) < 50
