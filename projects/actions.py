@@ -655,6 +655,13 @@ class NewVersion(Recorded):
     history: ClassVar[History] = "barrier"
 
 
+# A machine suggestion run wrote this `suggest:*` set (projects.suggest.write): a record.
+@register
+@dataclass(frozen=True)
+class SuggestRun(Recorded):
+    kind: ClassVar[str] = "suggest"
+
+
 # Review decisions in the gold set's log (projects.adjudicate, projects.gold): a record, not
 # undone by `u`.
 @register
