@@ -35,11 +35,12 @@ from copydesk.projects.models import Action, Link, Span, SuggestionDecision
 
 __all__ = [
     "BATCH_KINDS", "REGISTRY", "UNDOABLE", "UNDO_BARRIERS", "AcceptSuggestion", "AddFragment",
-    "AddLink", "AddSpan", "Batch", "ConfirmReview", "Decision", "FieldEdit", "History",
-    "LogAction", "Recorded", "Redo", "RejectSuggestion", "RelabelSpan", "RemoveFragment",
-    "RemoveLink", "RemoveSpan", "Replay", "ReselectSpan", "SetAttributes", "SetRole",
-    "SetStatus", "TextOf", "Undo", "decode", "decode_payload", "encode", "history_of",
-    "kind_class", "register",
+    "AddLink", "AddSpan", "Batch", "ConfirmReview", "Decision", "FieldEdit", "History", "Import",
+    "LogAction", "NewVersion", "Recorded", "Redo", "RejectSuggestion", "RelabelSpan",
+    "RemoveFragment", "RemoveLink", "RemoveSpan", "Reopen", "Replay", "ReselectSpan",
+    "ReviewAccept", "ReviewDecision", "ReviewReject", "SchemaApply", "SchemaUndo", "SetAttributes",
+    "SetRole", "SetStatus", "SuggestRun", "TextOf", "Undo", "decode", "decode_payload", "encode",
+    "history_of", "kind_class", "register",
 ]
 
 TextOf = Callable[[int], str | None]
@@ -606,9 +607,10 @@ class Redo(_Step):
 
 @dataclass(frozen=True)
 class Recorded(LogAction):
-    """A kind whose payload another module writes and reads (a schema apply, a bulk import,
-    a corrected text, a review decision): here for what undo does with it, the payload kept
-    as it is stored."""
+    """A record kind: undo never replays it, other modules read it. The payload is kept
+    whole, as stored (the shapes of these grew over releases; an entry of any of them reads
+    back and re-encodes unchanged); subclasses build it from typed arguments (`make`) and read
+    the fields their readers need as typed properties."""
 
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -630,6 +632,10 @@ class Recorded(LogAction):
 @register
 @dataclass(frozen=True)
 class SchemaApply(Recorded):
+    """A schema applied: one project-wide row (set_id NULL: the schemas it went from and to)
+    and one per set (`apply`: that row's id; `spans`/`links`: the rows it changed), written
+    and read by projects.migrate."""
+
     kind: ClassVar[str] = "schema_apply"
     history: ClassVar[History] = "barrier"
 
@@ -637,6 +643,8 @@ class SchemaApply(Recorded):
 @register
 @dataclass(frozen=True)
 class SchemaUndo(Recorded):
+    """A schema apply undone (`target`: the apply), shaped as SchemaApply (projects.migrate)."""
+
     kind: ClassVar[str] = "schema_undo"
     history: ClassVar[History] = "barrier"
 
@@ -644,42 +652,103 @@ class SchemaUndo(Recorded):
 @register
 @dataclass(frozen=True)
 class Import(Recorded):
+    """A bulk import into one set (projects.bulk): where that set's undo history starts."""
+
     kind: ClassVar[str] = "import"
     history: ClassVar[History] = "barrier"
+
+    @classmethod
+    def make(cls, origin: str, spans: int, links: int, status: str) -> Import:
+        return cls({"origin": origin, "spans": spans, "links": links, "status": status})
 
 
 @register
 @dataclass(frozen=True)
 class NewVersion(Recorded):
+    """A corrected text of the document (projects.docversions), logged in each of its sets
+    with how many of that set's spans moved, were edited or removed."""
+
     kind: ClassVar[str] = "new_version"
     history: ClassVar[History] = "barrier"
 
+    @classmethod
+    def make(cls, document_id: int, old: int, new: int, by: str, *, moved: int, edited: int,
+             removed: int) -> NewVersion:
+        return cls({"document_id": document_id, "from": old, "to": new, "by": by,
+                    "moved": moved, "edited": edited, "removed": removed})
 
-# A machine suggestion run wrote this `suggest:*` set (projects.suggest.write): a record.
+
 @register
 @dataclass(frozen=True)
 class SuggestRun(Recorded):
+    """A machine suggestion run wrote this `suggest:*` set (projects.suggest.write)."""
+
     kind: ClassVar[str] = "suggest"
 
+    @classmethod
+    def make(cls, spans: int, links: int) -> SuggestRun:
+        return cls({"spans": spans, "links": links})
 
-# Review decisions in the gold set's log (projects.adjudicate, projects.gold): a record, not
-# undone by `u`.
+
+@dataclass(frozen=True)
+class ReviewDecision(Recorded):
+    """A reviewer's decision on a candidate, in the gold set's log (projects.adjudicate): a
+    record read by review and gold, never undone by `u`. `key` is the candidate's SpanKey as
+    JSON: [layer, label, start, end], plus the pieces of a span in pieces."""
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> LogAction:
+        key = _get(data, "key", list)
+        if len(key) < 4 or not all(isinstance(v, int) and not isinstance(v, bool)
+                                   for v in key[2:4]):
+            raise Malformed(f"'key' is {key!r}, not [layer, label, start, end, ...]")
+        _get(data, "reviewer", (str, type(None)), None)
+        return cls(dict(data))
+
+    @classmethod
+    def make(cls, key: list[Any], reviewer: str, **fields: Any) -> ReviewDecision:
+        return cls({"key": key, "reviewer": reviewer, **fields})
+
+    @property
+    def key(self) -> list[Any]:
+        return list(self.data["key"])
+
+    @property
+    def outer(self) -> tuple[str, str, int, int]:
+        """(layer, label, start, end): the key without its pieces."""
+        layer, label, start, end = self.data["key"][:4]
+        return str(layer), str(label), int(start), int(end)
+
+    @property
+    def reviewer(self) -> str | None:
+        """Who decided; None in entries older than the field (their row's annotator is)."""
+        return self.data.get("reviewer")
+
+
 @register
 @dataclass(frozen=True)
-class ReviewAccept(Recorded):
+class ReviewAccept(ReviewDecision):
     kind: ClassVar[str] = "accept"
 
 
 @register
 @dataclass(frozen=True)
-class ReviewReject(Recorded):
+class ReviewReject(ReviewDecision):
     kind: ClassVar[str] = "reject"
 
 
 @register
 @dataclass(frozen=True)
 class Reopen(Recorded):
+    """A done gold set set back to in progress: a finished set gained a candidate
+    (projects.gold); `because` names whose edit did it."""
+
     kind: ClassVar[str] = "reopen"
+
+    @classmethod
+    def make(cls, because: str, open_count: int) -> Reopen:
+        return cls({"because": because, "open": open_count, "old": {"status": "done"},
+                    "new": {"status": "in_progress"}})
 
 
 UNDOABLE = frozenset(k for k, c in REGISTRY.items() if c.history == "edit")

@@ -289,3 +289,25 @@ def test_a_decoded_batch_knows_its_steps_and_spans() -> None:
         batch.sources = ()  # type: ignore[misc]
     assert decode_payload("set_attributes", {"span_id": 4, "old": None, "new": "{}"}) == \
         SetAttributes(4, None, "{}")
+
+
+def test_an_edit_after_a_split_quote_was_reviewed_reopens_gold(project: Project) -> None:
+    """A review decision on a span in pieces logs its key with the pieces; reading it back
+    through its class (the outer bounds) lets a later edit of a finished set reopen gold,
+    where unpacking the key by hand failed with a traceback."""
+    from copydesk.projects.adjudicate import accept, candidates
+
+    text = ('"We will rebuild the bridge," the governor said, "and the road will reopen." '
+            "Residents agreed.")
+    doc = add_text(project, text)
+    (a, b), (c, d) = find(text, "We will rebuild the bridge"), find(text, "and the road will "
+                                                                         "reopen.")
+    for who in ("ann", "bob"):
+        project.store.add_span(doc, who, "CONTENT", a, d, fragments=[(a, b), (c, d)])
+        project.store.set_status(doc, who, "done")
+    [quote] = candidates(project.store, doc).candidates
+    accept(project.store, doc, "rita", quote)
+    assert project.store.annotation_set(doc, "gold").status == "done"
+    project.store.add_span(doc, "ann", "NORP", *find(text, "Residents"))
+    assert project.store.annotation_set(doc, "gold").status == "in_progress"
+    assert [a.kind for a in project.store.actions(doc, "gold")][-1] == "reopen"
