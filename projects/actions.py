@@ -56,6 +56,8 @@ DECISION_FIELDS = ("id", "document_id", "annotator", "source", "layer", "label",
 # What confirming or re-selecting a span that needs review changes (undone as a field edit).
 REVIEW_FIELDS = ("start", "end", "text", "fragments", "needs_review", "review_reason",
                  "review_old_text")
+# What a field edit may set (a span's id and set are never edited in place).
+_EDITABLE = frozenset(SPAN_FIELDS) - {"id", "set_id", "document_id"}
 _CLIP = 30
 
 
@@ -311,8 +313,12 @@ class FieldEdit(LogAction):
 
     @classmethod
     def from_payload(cls, data: Mapping[str, Any]) -> LogAction:
-        return cls(_id(data, "span_id"), dict(_get(data, "old", dict)),
-                   dict(_get(data, "new", dict)))
+        old, new = dict(_get(data, "old", dict)), dict(_get(data, "new", dict))
+        for name, values in (("old", old), ("new", new)):
+            unknown = sorted(set(values) - _EDITABLE)
+            if unknown:
+                raise Malformed(f"{name!r} sets {unknown[0]!r}, which is no span field")
+        return cls(_id(data, "span_id"), old, new)
 
     def apply(self, replay: Replay) -> None:
         span = replay.existing(Span, self.span_id)

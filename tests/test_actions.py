@@ -234,6 +234,8 @@ TEXT = "Flooding hit Kirkuk and Erbil on Monday, the governor said."
     ("add_span", '{"links": []}', "malformed payload: no 'span'"),
     ("remove_link", '{"link": {"id": "seven"}}', "'link': 'id' is str, not int"),
     ("set_role", '{"link_id": 1, "old": "Place"}', "malformed payload: no 'new'"),
+    ("relabel_span", '{"span_id": 1, "old": {"colour": "red"}, "new": {}}',
+     "'old' sets 'colour', which is no span field"),
     ("accept_suggestion", '{"steps": [{"kind": "frobnicate"}]}',
      "step 0 has an unknown kind 'frobnicate'"),
     ("accept_suggestion", '{"steps": [{"kind": "add_span", "span": 3}]}',
