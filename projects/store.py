@@ -1171,8 +1171,8 @@ class Store:
             elif effect == "redo" and history.redo:
                 history.undo.append(history.redo.pop())
             elif effect == "barrier":
-                # A schema apply/undo rewrote labels under a new schema: stepping back over it
-                # could restore a label that schema no longer has (see projects.migrate).
+                # A schema apply/undo, an import, a corrected text: undo never steps back
+                # over it (projects.actions says why for each).
                 history.undo.clear()
                 history.redo.clear()
         return history, by_id
