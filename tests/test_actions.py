@@ -313,3 +313,30 @@ def test_an_edit_after_a_split_quote_was_reviewed_reopens_gold(project: Project)
     project.store.add_span(doc, "ann", "NORP", *find(text, "Residents"))
     assert project.store.annotation_set(doc, "gold").status == "in_progress"
     assert [a.kind for a in project.store.actions(doc, "gold")][-1] == "reopen"
+
+
+def test_a_0_1_project_undoes_its_whole_log_and_redoes_it(tmp_path: Path) -> None:
+    """The project made by copydesk 0.1 (tests/data/legacy-v0.1): its log, written before
+    sessions, batches or the review fields existed, steps all the way back and forward."""
+    folder = tmp_path / "legacy"
+    shutil.copytree(LEGACY, folder)
+    with Project.open(folder) as project:
+        s = project.store
+        doc = s.document_ids()[0]
+        before = [(sp.id, sp.label, sp.text) for sp in s.spans(doc, "alice")]
+        links = [(lk.id, lk.role) for lk in s.links(doc, "alice")]
+        undone = []
+        while (step := s.undo(doc, "alice")) is not None:
+            undone.append(step.kind)
+        # 0.1 had undone the removal of Tomas Reyl (it waits to be redone): his add, the two
+        # links and the other six spans are undone, newest first
+        assert undone == ["add_span", "add_link", "add_link", *["add_span"] * 6]
+        assert s.spans(doc, "alice") == [] and s.links(doc, "alice") == []
+        redone = []
+        while (step := s.redo(doc, "alice")) is not None:
+            redone.append(step.kind)
+        assert redone == [*reversed(undone), "remove_span"]  # and the removal comes last
+        after = [(sp.id, sp.label, sp.text) for sp in s.spans(doc, "alice")]
+        assert ("PERSON", "Tomas Reyl") not in [(label, text) for _, label, text in after]
+        assert after == [row for row in before if row[2] != "Tomas Reyl"]
+        assert [(lk.id, lk.role) for lk in s.links(doc, "alice")] == links
