@@ -182,6 +182,9 @@ class LogAction:
     history: ClassVar[History] = ""
     # Undoing or redoing it changes which machine suggestions the screen shows.
     touches_suggestions: ClassVar[bool] = False
+    # Its payload has always been written with non-ASCII characters as \u escapes (the few
+    # kinds first written that way keep it, so new rows read exactly like old ones).
+    ascii_payload: ClassVar[bool] = False
 
     def payload(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -676,6 +679,7 @@ class NewVersion(Recorded):
 
     kind: ClassVar[str] = "new_version"
     history: ClassVar[History] = "barrier"
+    ascii_payload: ClassVar[bool] = True
 
     @classmethod
     def make(cls, document_id: int, old: int, new: int, by: str, *, moved: int, edited: int,
@@ -690,6 +694,7 @@ class SuggestRun(Recorded):
     """A machine suggestion run wrote this `suggest:*` set (projects.suggest.write)."""
 
     kind: ClassVar[str] = "suggest"
+    ascii_payload: ClassVar[bool] = True
 
     @classmethod
     def make(cls, spans: int, links: int) -> SuggestRun:
@@ -776,7 +781,8 @@ def history_of(kind: str) -> History:
 
 def encode(action: LogAction) -> tuple[str, str]:
     """(kind, payload text) as stored in the `action` table."""
-    return action.kind, json.dumps(action.payload(), ensure_ascii=False, sort_keys=True)
+    return action.kind, json.dumps(action.payload(), ensure_ascii=action.ascii_payload,
+                                   sort_keys=True)
 
 
 def decode_payload(kind: str, payload: str | Mapping[str, Any], *,
