@@ -530,9 +530,10 @@ class Batch(LogAction):
                 raise Malformed(f"step {i} is {type(step).__name__}, not dict")
             kind = step.get("kind")
             found = REGISTRY.get(kind) if isinstance(kind, str) else None
-            if found is None or not (found.history == "edit" or found is Decision) \
-                    or issubclass(found, Batch):
+            if found is None:
                 raise Malformed(f"step {i} has an unknown kind {kind!r}")
+            if not (found.history == "edit" or found is Decision) or issubclass(found, Batch):
+                raise Malformed(f"step {i}: a {kind!r} entry is never a step of a batch")
             try:
                 steps.append(found.from_payload(step))
             except Malformed as exc:

@@ -240,6 +240,8 @@ TEXT = "Flooding hit Kirkuk and Erbil on Monday, the governor said."
      "'old' sets 'colour', which is no span field"),
     ("accept_suggestion", '{"steps": [{"kind": "frobnicate"}]}',
      "step 0 has an unknown kind 'frobnicate'"),
+    ("reject_suggestion", '{"steps": [{"kind": "undo", "target": 1, "kind2": "x"}]}',
+     "step 0: a 'undo' entry is never a step of a batch"),
     ("accept_suggestion", '{"steps": [{"kind": "add_span", "span": 3}]}',
      "step 0 (add_span): 'span' is int, not dict"),
 ])
