@@ -25,6 +25,7 @@ from copydesk.projects.settings import (  # noqa: F401  (re-exported: older impo
     layer,
     parse_project_settings,
     read_user_settings,
+    yaml_problem,
 )
 
 CONFIG_NAME = "copydesk.yaml"
@@ -104,10 +105,7 @@ class ProjectConfig:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or "malformed YAML"
-            raise ProjectError(f"{path}{line}: {problem}") from exc
+            raise ProjectError(yaml_problem(path, exc)) from exc
         if not isinstance(data, dict):
             raise ProjectError(f"{path}: expected a mapping with at least `name` and `schema`")
         unknown = [key for key in data if key not in _KNOWN_KEYS]

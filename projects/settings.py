@@ -401,6 +401,14 @@ def user_config_path(environ: Mapping[str, str] | None = None) -> Path:
     return folder / "copydesk" / "config.yaml"
 
 
+
+def yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
+    """`file:line: problem` for a YAML syntax error: PyYAML's own message spans several lines
+    and quotes the text, and a user needs only where to look."""
+    mark = getattr(exc, "problem_mark", None)
+    line = f":{mark.line + 1}" if mark is not None else ""
+    return f"{path}{line}: {getattr(exc, 'problem', None) or 'malformed YAML'}"
+
 def read_user_settings(path: Path | None = None) -> tuple[UserSettings, yaml.Node | None,
                                                           Path] | None:
     """The person's own settings, their node tree and file; None when there is no file.
@@ -422,10 +430,7 @@ def read_user_settings(path: Path | None = None) -> tuple[UserSettings, yaml.Nod
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise SettingsError(f"{path}{line}: {problem}") from None
+        raise SettingsError(yaml_problem(path, exc)) from None
     root = compose(text)
     if data is None:
         return UserSettings(), root, path
