@@ -21,8 +21,8 @@ from collections.abc import Callable
 
 from textual.app import App, ComposeResult
 
-from copydesk.tui.layout import SpanView
-from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.app.widgets.article_view import ArticleView
+from copydesk.tui.engine.layout import SpanView
 
 SIZE = (120, 40)
 VOCAB = [

@@ -33,9 +33,9 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 import bench_article_view as bav  # noqa: E402
 from run import machine, stats  # noqa: E402
 
-from copydesk.tui.bidi import BidiOptions  # noqa: E402
-from copydesk.tui.layout import SpanView  # noqa: E402
-from copydesk.tui.widgets.article_view import ArticleView  # noqa: E402
+from copydesk.tui.app.widgets.article_view import ArticleView  # noqa: E402
+from copydesk.tui.engine.bidi import BidiOptions  # noqa: E402
+from copydesk.tui.engine.layout import SpanView  # noqa: E402
 
 ARABIC_VOCAB = [
     "قال", "المتحدث", "باسم", "الحكومة", "إن", "الفيضانات", "غمرت", "الأحياء", "في", "مدينة",
@@ -135,7 +135,7 @@ def layout_ab(rounds: int = 12) -> None:
     """Layout + first screen of rows, logical vs visual, alternating, after a GC each time:
     the all-left-to-right path without the app (and its garbage) around it."""
     from copydesk.projects.textutil import TextIndex
-    from copydesk.tui.layout import Layout
+    from copydesk.tui.engine.layout import Layout
 
     print("| layout + first 40 rows, 100k words, alternating, after gc | logical | visual |")
     print("| --- | ---: | ---: |")

@@ -115,7 +115,7 @@ def _log(proj: Project, rng: random.Random) -> None:
 
 
 async def screen_times(proj: Project) -> tuple[float, float, float]:
-    from copydesk.tui.screens.dashboard import DashboardApp, DashboardScreen
+    from copydesk.tui.app.screens.dashboard import DashboardApp, DashboardScreen
 
     started = time.monotonic()
     app = DashboardApp(proj.store, "bench", "lead", refresh=600)

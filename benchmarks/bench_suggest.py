@@ -217,9 +217,9 @@ def bench_detector() -> None:
 
 async def keys_session(source_args: list[str], reject_every: int) -> tuple[int, int, int]:
     """(keys pressed, suggestions accepted, quotes accepted) in a Pilot session."""
-    from copydesk.tui.app import CopydeskApp
-    from copydesk.tui.cli import main
-    from copydesk.tui.screens.annotate import AnnotateScreen
+    from copydesk.tui.app.application import CopydeskApp
+    from copydesk.tui.app.screens.annotate import AnnotateScreen
+    from copydesk.tui.cli.main import main
 
     with tempfile.TemporaryDirectory() as tmp, contextlib.redirect_stdout(io.StringIO()):
         root = Path(tmp) / "p"

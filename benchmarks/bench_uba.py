@@ -1,4 +1,4 @@
-"""Bidi levels: our UAX #9 (tui/uba.py) against python-bidi's Rust engine, and linearity.
+"""Bidi levels: our UAX #9 (tui/engine/uba.py) against python-bidi's Rust engine, and linearity.
 
 Prints, per shape, the time to resolve the levels of one paragraph with ours, and the time
 python-bidi's ``get_display`` takes on the same text (its Rust engine: a floor that also does
@@ -16,8 +16,8 @@ import time
 
 from bidi import get_display
 
-from copydesk.tui.bidi import LEVEL_CHUNK
-from copydesk.tui.uba import resolve_levels
+from copydesk.tui.engine.bidi import LEVEL_CHUNK
+from copydesk.tui.engine.uba import resolve_levels
 
 WORDS = ["قال", "المتحدث", "باسم", "الحكومة", "(", ")", "2024", "كەرکووک", "Kurdistan24", "،",
          "«", "»", "[", "]", "ڕایگەیاند", "12/3", "%", "بغداد", "news", "-"]

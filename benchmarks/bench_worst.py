@@ -203,7 +203,7 @@ def run_child(argv: list[str]) -> tuple[float, float, str]:
 
 
 def _copydesk(*args: str) -> list[str]:
-    return [sys.executable, "-m", "copydesk.tui.cli", *args]
+    return [sys.executable, "-m", "copydesk.tui.cli.main", *args]
 
 
 def plain_import(feed: Path, schema_db: Path, out: Path) -> float:

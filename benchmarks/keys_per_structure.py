@@ -92,7 +92,7 @@ def run(name: str, task: list, env: dict[str, str]) -> int:
         root = Path(tmp) / "proj"
         term_env = {"COPYDESK_ANNOTATOR": "bench", "COLORTERM": "", **env}
         for args in (("init", str(root)), ("import", str(SAMPLE), "-p", str(root))):
-            subprocess.run([sys.executable, "-m", "copydesk.tui.cli", *args], check=True,
+            subprocess.run([sys.executable, "-m", "copydesk.tui.cli.main", *args], check=True,
                            env={**os.environ, **term_env}, capture_output=True)
         with Tmux(copydesk_command("annotate", "-p", str(root), "--doc", "1"), width=80,
                   height=24, env=term_env) as term:

@@ -125,9 +125,9 @@ async def _label_samples(project: Any, doc_id: int, text: str, n: int, *,
                          from_end: bool = False) -> list[float]:
     """Label key -> row repainted, `n` times on free words from the top (or, `from_end`, from
     the end backwards: the far end of a one-line article)."""
-    from copydesk.tui.app import CopydeskApp
-    from copydesk.tui.screens.annotate import AnnotateScreen
-    from copydesk.tui.widgets.article_view import ArticleView
+    from copydesk.tui.app.application import CopydeskApp
+    from copydesk.tui.app.screens.annotate import AnnotateScreen
+    from copydesk.tui.app.widgets.article_view import ArticleView
 
     app = CopydeskApp(project, "bench", open_document=doc_id)
     samples: list[float] = []

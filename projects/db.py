@@ -125,7 +125,7 @@ class Database:
 
     @contextmanager
     def client_key(self, key: str) -> Iterator[None]:
-        """Writes in this thread carry `key` (a queued edit's, see tui.writes) into the first
+        """Writes in this thread carry `key` (a queued edit's, see tui.app.writes) into the first
         action-log entry they append: stored under a unique index, it makes a retry of an edit
         whose commit went through (but whose acknowledgement was lost) findable, and a second
         save of it impossible."""

@@ -193,7 +193,7 @@ class Action(SQLModel, table=True):
     # the row (set by a trigger, whatever the client sent; projects.security). NULL on SQLite,
     # which has no roles, and for entries written before layout 0009.
     author: str | None = Field(default=None)
-    # The key the app gave the edit when it queued it (tui.writes): a retry of an edit whose
+    # The key the app gave the edit when it queued it (tui.app.writes): a retry of an edit whose
     # commit succeeded but whose acknowledgement was lost finds it here and is not saved
     # twice (unique). NULL for entries written without a key, and before layout 0010.
     client_key: str | None = Field(default=None)

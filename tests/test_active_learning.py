@@ -16,8 +16,8 @@ from copydesk.projects.project import Project
 from copydesk.projects.suggest import MODEL
 from copydesk.projects.suggest.evaluate import import_gold, read_gold_files
 from copydesk.projects.suggest.uncertainty import load_uncertainty, save_uncertainty
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.cli import main
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.cli.main import main
 
 CORPUS = Path(__file__).parent / "data" / "attribution-news"
 LEGACY = Path(__file__).parent / "data" / "legacy-v0.1"

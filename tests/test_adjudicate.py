@@ -154,7 +154,7 @@ def test_unknown_candidate_is_a_clear_error(store: Store, doc: int) -> None:
 async def test_review_screen_produces_the_exact_gold_rows(store: Store, doc: int) -> None:
     from textual.widgets import DataTable
 
-    from copydesk.tui.screens.review import ReviewApp, ReviewScreen
+    from copydesk.tui.app.screens.review import ReviewApp, ReviewScreen
 
     app = ReviewApp(store, "rita", [doc], policy=POLICY)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -208,7 +208,7 @@ async def test_review_screen_shows_refusals_and_moves_between_documents(store: S
                                                                         doc: int) -> None:
     from textual.widgets import Static
 
-    from copydesk.tui.screens.review import ReviewApp, ReviewScreen
+    from copydesk.tui.app.screens.review import ReviewApp, ReviewScreen
 
     (second,) = store.add_documents([{"text": "Bob .", "content_hash": "h2"}])
     app = ReviewApp(store, "ann", [doc, second], policy=POLICY)  # ann is no reviewer
@@ -283,7 +283,7 @@ async def test_review_screen_waits_for_a_locked_database_without_freezing(store:
 
     from textual.widgets import DataTable, Static
 
-    from copydesk.tui.screens.review import ReviewApp, ReviewScreen
+    from copydesk.tui.app.screens.review import ReviewApp, ReviewScreen
 
     app = ReviewApp(store, "rita", [doc], policy=POLICY)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -318,7 +318,7 @@ async def test_review_shows_a_split_quote_by_its_pieces(tmp_path: Path) -> None:
     from textual.widgets import DataTable
 
     from copydesk.schema import load_default_schema
-    from copydesk.tui.screens.review import ReviewApp
+    from copydesk.tui.app.screens.review import ReviewApp
 
     text = '"The dam will hold," said engineer Sora Mext, "until the spring floods."'
     first = (1, text.index(',"'))

@@ -9,7 +9,7 @@ import pytest
 
 from copydesk.projects.permissions import GOLD
 from copydesk.projects.project import Project
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = "Ann met Bob in Paris ."
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from textual.app import App, ComposeResult
 from textual.message import Message
 
-from copydesk.tui.layout import SpanView
-from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.app.widgets.article_view import ArticleView
+from copydesk.tui.engine.layout import SpanView
 
 FAMILY = "👨\u200d👩\u200d👧"
 SIZE = (60, 12)  # content: 60 - 2 (padding) - 2 (scrollbar) = 56 cells, layout wraps at 55

@@ -13,7 +13,7 @@ from copydesk.projects.bulk import NewDocument, insert_documents
 from copydesk.projects.importers import content_hash
 from copydesk.projects.project import Project
 from copydesk.projects.suggest.evaluate import import_gold, read_gold_files, score_proposals
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 pytest.importorskip("pycrfsuite")
 

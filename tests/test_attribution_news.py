@@ -17,7 +17,7 @@ from copydesk.projects.suggest.evaluate import (
 )
 from copydesk.projects.suggest.write import Proposal
 from copydesk.schema import default_schema_path, load_schema
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 CORPUS = Path(__file__).parent / "data" / "attribution-news"
 SCHEMA = load_schema(default_schema_path())

@@ -18,9 +18,9 @@ from rich.cells import cell_len
 
 from copydesk.projects.project import Project, ProjectConfig, ProjectError
 from copydesk.projects.textutil import TextIndex, grapheme_bounds
-from copydesk.tui.bidi import BidiOptions, base_level, visual_order
-from copydesk.tui.bidi_settings import options_for, remember
-from copydesk.tui.layout import Layout, Row
+from copydesk.tui.engine.bidi import BidiOptions, base_level, visual_order
+from copydesk.tui.engine.bidi_settings import options_for, remember
+from copydesk.tui.engine.layout import Layout, Row
 
 SORANI_NAME_DATE = "ئارام کەریم بە Kurdistan24 ی ڕاگەیاند لە 12/3/2024 کۆبوونەوەکە دەکرێت."
 ARABIC_IN_ENGLISH = 'The spokesman said "نعمل على مدار الساعة" on Tuesday.'
@@ -263,7 +263,7 @@ def test_shaping_on_rows_with_harakat_and_tabs() -> None:
 
 
 def test_a_very_long_rtl_paragraph_is_analysed_in_chunks_on_demand() -> None:
-    from copydesk.tui.bidi import LEVEL_CHUNK
+    from copydesk.tui.engine.bidi import LEVEL_CHUNK
 
     words = ["كركوك", "قال", "المتحدث", "الحكومة", "2024", "Kurdistan24"]
     text = " ".join(words[i % len(words)] for i in range(20_000))
@@ -294,7 +294,7 @@ def test_display_settings_are_remembered_per_project(project: Project) -> None:
     assert options_for(again.settings, "other") == BidiOptions("terminal", "auto", True)
     remember(project, "h1", BidiOptions("visual", "auto", False))
     again = ProjectConfig.read(project.root / "copydesk.yaml")
-    assert again.settings["text_direction"] == {}
+    assert again.settings.text_direction == {}
 
 
 def test_remembering_keeps_what_a_lead_changed_in_the_file_meanwhile(project: Project) -> None:
@@ -303,7 +303,7 @@ def test_remembering_keeps_what_a_lead_changed_in_the_file_meanwhile(project: Pr
     path.write_text(edited, encoding="utf-8")
     assert remember(project, "h1", BidiOptions("terminal")) is None
     again = ProjectConfig.read(path)
-    assert again.annotators == ["dilan"] and again.settings["bidi_display"] == "terminal"
+    assert again.annotators == ["dilan"] and again.settings.bidi_display == "terminal"
 
 
 def test_an_unwritable_project_keeps_the_choice_for_the_session(project: Project) -> None:
@@ -314,7 +314,7 @@ def test_an_unwritable_project_keeps_the_choice_for_the_session(project: Project
 
 
 def test_one_line_labels_follow_the_display_mode() -> None:
-    from copydesk.tui.text import safe_text
+    from copydesk.tui.engine.text import safe_text
 
     name = "سامر الحداد (Kurdistan24)\u202e"
     assert safe_text(name, bidi=BidiOptions()).plain == "¦(Kurdistan24) دادحلا رماس"
@@ -331,8 +331,8 @@ def test_the_app_never_imports_python_bidi_and_shapes_only_when_asked() -> None:
 
     code = (
         "import sys\n"
-        "import copydesk.tui.screens.annotate\n"
-        "from copydesk.tui.layout import Layout, BidiOptions\n"
+        "import copydesk.tui.app.screens.annotate\n"
+        "from copydesk.tui.engine.layout import Layout, BidiOptions\n"
         "Layout('plain English\\nnews 2024', 8, BidiOptions()).rows[0].display\n"
         "print('bidi' in sys.modules, 'arabic_reshaper' in sys.modules)\n"
         "Layout('قال (نعم) [2024]', 30, BidiOptions()).rows[0].display\n"

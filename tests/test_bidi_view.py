@@ -9,9 +9,9 @@ from test_article_view import SIZE, ViewApp, view_of
 from textual.message import Message
 from textual.strip import Strip
 
-from copydesk.tui.bidi import BidiOptions
-from copydesk.tui.layout import SpanView
-from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.app.widgets.article_view import ArticleView
+from copydesk.tui.engine.bidi import BidiOptions
+from copydesk.tui.engine.layout import SpanView
 
 SORANI = "ئارام کەریم بە Kurdistan24 ی ڕاگەیاند لە 12/3/2024 کۆبوونەوەکە دەکرێت."
 ARABIC_QUOTE = 'He said "نعمل على مدار الساعة" on Tuesday.'

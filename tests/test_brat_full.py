@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from copydesk.schema.from_brat import read_conf
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 CORPUS = Path(__file__).parent / "data" / "brat-full"
 

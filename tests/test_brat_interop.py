@@ -21,7 +21,7 @@ from conftest import add_text, find
 
 from copydesk.projects import fragments as frag
 from copydesk.projects.project import Project
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 CORPUS = Path(__file__).parent / "data" / "parc-style"
 IMPORT_MAP = ["--map", "Source=SOURCE", "--map", "Cue=CUE", "--map", "Content=CONTENT",

@@ -15,7 +15,7 @@ from copydesk.exports.importing import _Defaults
 from copydesk.projects.importers import SourceError
 from copydesk.projects.project import Project
 from copydesk.schema import load_default_schema
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = "Mira Halden said the port would reopen.\n"
 

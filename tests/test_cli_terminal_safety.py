@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 HOSTILE = Path(__file__).with_name("hostile")
 REPO = Path(__file__).resolve().parents[1]

@@ -13,8 +13,8 @@ import yaml
 from copydesk.projects.dashboard import NONE, full_figures
 from copydesk.projects.project import Project
 from copydesk.projects.security import grant
-from copydesk.tui.cli import main
-from copydesk.tui.screens.dashboard import DashboardApp, DashboardScreen
+from copydesk.tui.app.screens.dashboard import DashboardApp, DashboardScreen
+from copydesk.tui.cli.main import main
 
 TEXT = "Ann of Acme met Bob in Paris ."
 ALICE = [("PERSON", 0, 3), ("ORG", 7, 11), ("PERSON", 16, 19), ("GPE", 23, 28)]

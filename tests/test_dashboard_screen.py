@@ -13,9 +13,9 @@ from textual.widgets import DataTable, Sparkline, Static
 
 from copydesk.projects.project import Project
 from copydesk.projects.store import Store
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.screens.dashboard import DashboardApp, DashboardScreen
-from copydesk.tui.screens.review import ReviewScreen
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.app.screens.dashboard import DashboardApp, DashboardScreen
+from copydesk.tui.app.screens.review import ReviewScreen
 
 SIZE = (80, 24)
 TEXT = "Ann of Acme met Bob in Paris ."
@@ -131,7 +131,7 @@ async def test_an_empty_project_says_so(tmp_path: Path) -> None:
 
 async def test_a_failed_reading_is_said_and_the_next_one_tries_again(
         team: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    import copydesk.tui.screens.dashboard as module
+    import copydesk.tui.app.screens.dashboard as module
 
     calls = {"n": 0}
     real = module.full_figures
@@ -158,7 +158,7 @@ async def test_a_failed_reading_is_said_and_the_next_one_tries_again(
 
 async def test_an_unchanged_project_is_not_counted_again(
         team: Project, monkeypatch: pytest.MonkeyPatch) -> None:
-    import copydesk.tui.screens.dashboard as module
+    import copydesk.tui.app.screens.dashboard as module
 
     calls = {"n": 0}
     real = module.full_figures

@@ -14,9 +14,9 @@ from rich.cells import cell_len
 from tmux import REPO, Tmux, copydesk_command, require_tmux
 
 from copydesk.projects.textutil import TextIndex
-from copydesk.tui.bidi import BidiOptions
-from copydesk.tui.cli import main
-from copydesk.tui.layout import Layout
+from copydesk.tui.cli.main import main
+from copydesk.tui.engine.bidi import BidiOptions
+from copydesk.tui.engine.layout import Layout
 
 pytestmark = pytest.mark.e2e
 

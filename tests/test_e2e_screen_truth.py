@@ -18,7 +18,7 @@ from tmux import Tmux, copydesk_command, require_tmux
 from copydesk.projects.importers import import_paths
 from copydesk.projects.project import Project
 from copydesk.schema import load_default_schema
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 pytestmark = pytest.mark.e2e
 

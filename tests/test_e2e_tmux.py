@@ -9,8 +9,8 @@ import pytest
 from tmux import Tmux, copydesk_command, require_tmux
 
 from copydesk.projects.textutil import TextIndex
-from copydesk.tui.cli import main
-from copydesk.tui.motions import next_word
+from copydesk.tui.cli.main import main
+from copydesk.tui.engine.motions import next_word
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from copydesk.projects.errors import StoreError
 from copydesk.projects.importers import import_paths
 from copydesk.projects.project import Project
 from copydesk.projects.stats import project_stats
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 QUOTE = "This shows ISIS still holds a wide stretch of ground despite the ongoing operations,"
 

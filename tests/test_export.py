@@ -17,7 +17,7 @@ from copydesk.exports.model import ExportError
 from copydesk.projects.importers import import_paths
 from copydesk.projects.project import Project
 from copydesk.projects.textutil import TextIndex
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 MIXED = ("قال الرئيس محمد علي في بغداد إن الوضع مستقر.\n"
          "東京 で 会議 が 開かれた。\n"

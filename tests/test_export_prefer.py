@@ -8,7 +8,7 @@ from pathlib import Path
 from conftest import add_text, find
 
 from copydesk.projects.project import Project
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = "Irena Kostava spoke in Valmora."
 

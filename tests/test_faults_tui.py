@@ -194,7 +194,7 @@ def test_sighup_exits_cleanly_and_keeps_confirmed_edits(tmp_path: Path) -> None:
 
 # ------------------------------------------------------------------------ Pilot: refused writes
 async def _open(project: Project, doc_id: int):  # type: ignore[no-untyped-def]
-    from copydesk.tui.app import CopydeskApp
+    from copydesk.tui.app.application import CopydeskApp
 
     return CopydeskApp(project, ANNOTATOR, open_document=doc_id)
 
@@ -204,8 +204,8 @@ def _status_line(app) -> str:  # type: ignore[no-untyped-def]
 
 
 async def _refused_label(project: Project, doc_id: int, break_db, expect: str) -> None:  # type: ignore[no-untyped-def]
-    from copydesk.tui.screens.annotate import AnnotateScreen
-    from copydesk.tui.widgets.article_view import ArticleView
+    from copydesk.tui.app.screens.annotate import AnnotateScreen
+    from copydesk.tui.app.widgets.article_view import ArticleView
 
     app = await _open(project, doc_id)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -26,11 +26,11 @@ import yaml
 from copydesk.projects.firstread import read_first_screen
 from copydesk.projects.project import Project
 from copydesk.schema import default_schema_path, parse_schema
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.cli import QUICK_COMMANDS, build_parser
-from copydesk.tui.commands.annotate import first_screen
-from copydesk.tui.screens.annotate import AnnotateScreen, span_view
-from copydesk.tui.screens.queue import QueueScreen
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.app.screens.annotate import AnnotateScreen, span_view
+from copydesk.tui.app.screens.queue import QueueScreen
+from copydesk.tui.cli.annotate import first_screen
+from copydesk.tui.cli.main import QUICK_COMMANDS, build_parser
 
 REPO = Path(__file__).resolve().parents[1]
 SIZE = (100, 30)
@@ -125,10 +125,10 @@ def test_a_refused_annotator_takes_the_usual_path(project: Project) -> None:
 
 FIRST_FRAME_SCRIPT = """
 import argparse, asyncio, json, sys
-from copydesk.tui.commands.annotate import first_screen
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.cli import QUICK_COMMANDS, build_parser
-from copydesk.tui.screens.annotate import AnnotateScreen
+from copydesk.tui.cli.annotate import first_screen
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.cli.main import QUICK_COMMANDS, build_parser
+from copydesk.tui.app.screens.annotate import AnnotateScreen
 
 HEAVY = ("sqlalchemy", "sqlmodel", "alembic")
 seen = {}

@@ -18,7 +18,7 @@ import pytest
 
 from copydesk.exports.formats import TABLE, export_names
 from copydesk.projects.project import Project
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 EN = ('🙂 Gunmen attacked a checkpoint in Kirkuk on Monday. "We will not leave," '
       'the governor told reporters, "whatever happens." 🇮🇶')

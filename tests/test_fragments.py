@@ -19,7 +19,7 @@ from copydesk.projects import fragments as frag
 from copydesk.projects.agreement import SpanKey, exact_counts, overlap_counts
 from copydesk.projects.errors import StoreError
 from copydesk.projects.project import Project
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = ('"Hardly a night goes by without strikes," Barzinji told reporters, "and still they come '
         'back."\nThe Zagros24-based crew filmed a 👨\u200d👩\u200d👧 family in Erbil.\n')

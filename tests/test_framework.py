@@ -1,5 +1,5 @@
-"""What tui/framework.py and tui/palette.py assume of Textual and Rich, checked against the
-installed release: each test fails (never falls back) when an upgrade changes it."""
+"""What tui/app/framework.py and tui/engine/palette.py assume of Textual and Rich, checked
+against the installed release: each test fails (never falls back) when an upgrade changes it."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from textual.binding import Binding, BindingsMap, BindingType
 from textual.keys import _character_to_key
 from textual.screen import Screen
 
-from copydesk.tui.framework import key_for_character, screen_bindings
-from copydesk.tui.palette import STANDARD_16
+from copydesk.tui.app.framework import key_for_character, screen_bindings
+from copydesk.tui.engine.palette import STANDARD_16
 
 
 def test_key_names_match_textuals_own() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tmux import Tmux, copydesk_command, require_tmux
 
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = "Flooding hit Kirkuk on Monday, the mayor of Erbil said.\n"
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from copydesk.projects.project import Project
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.cli import main
-from copydesk.tui.screens.picker import LabelPicker
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.app.screens.picker import LabelPicker
+from copydesk.tui.cli.main import main
 
 # What a terminal may act on: C0 controls but newline and tab, DEL, C1, bidi and format chars.
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b\u200e\u200f\u202a-\u202e"

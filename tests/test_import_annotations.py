@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from copydesk.projects.project import Project
 from copydesk.schema.model import Schema
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = "Leyla Aziz said the road to Erbil had reopened.\n"
 

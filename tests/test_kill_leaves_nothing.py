@@ -97,7 +97,7 @@ def done_project(project: Project) -> Project:
 @pytest.mark.parametrize("fmt", ["jsonl", "brat"])
 def test_the_next_export_clears_what_a_killed_one_left(done_project: Project, tmp_path: Path,
                                                        fmt: str) -> None:
-    from copydesk.tui.cli import main
+    from copydesk.tui.cli.main import main
 
     out = tmp_path / "exports" / ("out.jsonl" if fmt == "jsonl" else "brat")
     out.parent.mkdir()
@@ -160,7 +160,7 @@ def test_exports_are_flushed_to_disk_before_the_rename(done_project: Project, tm
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """The order that matters: every byte fsynced, then the rename, then the folder."""
     from copydesk.exports import common
-    from copydesk.tui.cli import main
+    from copydesk.tui.cli.main import main
 
     events: list[str] = []
     real_fsync, real_replace = os.fsync, os.replace
@@ -195,7 +195,7 @@ def test_a_full_disk_names_the_export_and_leaves_nothing(done_project: Project,
     import builtins
 
     from copydesk.exports import jsonl
-    from copydesk.tui.cli import main
+    from copydesk.tui.cli.main import main
 
     def full_open(path: object, mode: str = "r", *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         if "w" in mode:

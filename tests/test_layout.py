@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from copydesk.projects.textutil import TextIndex, grapheme_bounds
-from copydesk.tui.layout import (
+from copydesk.tui.engine.layout import (
     _GLUED,
     Layout,
     Row,
@@ -258,7 +258,7 @@ def test_word_path_matches_general_property(text: str, width: int) -> None:
 @settings(max_examples=200, deadline=None)
 def test_span_index_edits_in_place_answer_like_a_rebuilt_index(initial, edits) -> None:
     """update_spans edits the index in place; every query must match a fresh build."""
-    from copydesk.tui.layout import SpanIndex, SpanView
+    from copydesk.tui.engine.layout import SpanIndex, SpanView
 
     def view(i: int, start: int, length: int) -> SpanView:
         return SpanView(id=i, start=start, end=start + length, label="L", layer="entity",

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from copydesk.projects.textutil import TextIndex
-from copydesk.tui.layout import Layout, wrap_line
+from copydesk.tui.engine.layout import Layout, wrap_line
 
 WORDS = ["Kirkuk", "police", "said", "a", "al-Assad", "👨\u200d👩\u200d👧", "中文字", "e\u0301",
          "کورد\u200cستان", "\t", "extraordinarilylongwordwithoutanybreaks", " ", "  ", "\n",

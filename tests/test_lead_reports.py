@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from copydesk.projects.project import Project
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = "Ann of Acme met Bob in Paris ."
 # Ann 0-3, Acme 7-11, Bob 16-19, in 20-22, Paris 23-28

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from copydesk.projects.textutil import TextIndex
-from copydesk.tui import motions as m
+from copydesk.tui.engine import motions as m
 
 TEXT = ('Leyla Aziz, the mayor, spoke. “We will rebuild the school by autumn,” Aziz told '
         'Radio Valmora on Sunday. Officials said nothing.\n\nThe Harbour Board met.')

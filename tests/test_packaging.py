@@ -44,7 +44,7 @@ def test_wheel_installs_beside_pypi_schema_and_both_work(tmp_path: Path) -> None
     assert tops == {"copydesk", f"{wheel.name.split('-')[0]}-{wheel.name.split('-')[1]}"
                     ".dist-info"}, tops
     assert "copydesk/schema/newsroom.yaml" in names  # bundled data travels in the wheel
-    assert "copydesk/tui/copydesk.tcss" in names
+    assert "copydesk/tui/app/copydesk.tcss" in names
 
     venv = tmp_path / "venv"
     sh(tmp_path, sys.executable, "-m", "venv", venv)

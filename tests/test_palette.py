@@ -6,7 +6,7 @@ import pytest
 from rich.color import ColorSystem
 
 from copydesk.schema import load_default_schema
-from copydesk.tui.palette import LabelInfo, depth_for, label_looks, nearest_distinct
+from copydesk.tui.engine.palette import LabelInfo, depth_for, label_looks, nearest_distinct
 
 SYSTEMS = {"256": ColorSystem.EIGHT_BIT, "16": ColorSystem.STANDARD}
 
@@ -78,7 +78,7 @@ def test_every_pair_of_default_labels_differs_by_hue_or_underline_italic_in_16()
     drawn bright), so across all layers each pair must differ by hue or underline/italic."""
     from itertools import combinations
 
-    from copydesk.tui.palette import all_distinct, distinct_key
+    from copydesk.tui.engine.palette import all_distinct, distinct_key
 
     looks = label_looks(newsroom(), "16")
     assert looks is not None and all_distinct(looks, ColorSystem.STANDARD)
@@ -90,7 +90,7 @@ def test_every_pair_of_default_labels_differs_by_hue_or_underline_italic_in_16()
 
 
 def test_past_24_labels_16_colours_admit_they_cannot_tell_labels_apart() -> None:
-    from copydesk.tui.palette import all_distinct
+    from copydesk.tui.engine.palette import all_distinct
 
     many = [LabelInfo(f"L{i}", "entity", "#61afef") for i in range(25)]
     assert not all_distinct(label_looks(many, "16"), ColorSystem.STANDARD)
@@ -100,8 +100,8 @@ def test_past_24_labels_16_colours_admit_they_cannot_tell_labels_apart() -> None
 def test_mono_cannot_tell_the_default_labels_apart_so_their_tags_must() -> None:
     """Under NO_COLOR only underline and italic combine (4 looks for 21 labels): the screen
     shows tags (see test_e2e_screen_truth), and every tag must read differently."""
-    from copydesk.tui.palette import all_distinct
-    from copydesk.tui.widgets.article_view import short_tag
+    from copydesk.tui.app.widgets.article_view import short_tag
+    from copydesk.tui.engine.palette import all_distinct
 
     assert not all_distinct(label_looks(newsroom(), "mono"), None)
     tags = [short_tag(lb.name) for lb in newsroom()]

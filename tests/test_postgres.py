@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from copydesk.projects.errors import PermissionDenied, StoreError, StoreUnavailable
 from copydesk.projects.project import Project
 from copydesk.projects.security import grant
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = "Police detained Irena Kostava in Valmora on Tuesday, officials said."
 
@@ -269,7 +269,7 @@ def test_roles_write_only_what_they_may(team_project: tuple[Path, str, int]) -> 
 
 def test_the_acting_annotator_is_the_database_role(team_project: tuple[Path, str, int],
                                                    capsys, monkeypatch) -> None:
-    from copydesk.tui.commands.annotate import resolve_annotator
+    from copydesk.tui.cli.annotate import resolve_annotator
 
     proj, url, _ = team_project
     monkeypatch.setenv("COPYDESK_ANNOTATOR", "bob")  # an environment variable names nobody
@@ -340,8 +340,8 @@ async def test_tui_survives_an_outage_queues_edits_in_order_and_saves_them_once(
     from test_faults_tui import ANNOTATOR, _status_line
 
     from copydesk.projects.importers import content_hash
-    from copydesk.tui.app import CopydeskApp
-    from copydesk.tui.screens.annotate import AnnotateScreen
+    from copydesk.tui.app.application import CopydeskApp
+    from copydesk.tui.app.screens.annotate import AnnotateScreen
 
     body = " ".join(f"w{i}" for i in range(60))
     with Project.init(tmp_path / "proj", database=pg_url) as project:
@@ -630,9 +630,9 @@ async def test_tui_opens_and_leaves_documents_while_the_server_is_away(
         pg_server: PgServer, tmp_path: Path, pg_url: str) -> None:
     """Opening a document or going back to the queue reads the store: while the server is
     away the screen says so and fills in when it is back, instead of the app dying."""
-    from copydesk.tui.app import CopydeskApp
-    from copydesk.tui.screens.annotate import AnnotateScreen
-    from copydesk.tui.screens.queue import QueueScreen
+    from copydesk.tui.app.application import CopydeskApp
+    from copydesk.tui.app.screens.annotate import AnnotateScreen
+    from copydesk.tui.app.screens.queue import QueueScreen
 
     with Project.init(tmp_path / "proj", database=pg_url) as project:
         add_text(project, TEXT, "t")

@@ -7,8 +7,8 @@ from conftest import add_text
 from textual.widgets import DataTable
 
 from copydesk.projects.project import Project
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.queue_filter import FilterError, QueueFilter, parse_filter
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.engine.queue_filter import FilterError, QueueFilter, parse_filter
 
 
 def test_parse_filter() -> None:

@@ -20,7 +20,7 @@ from readme_examples import README, blocks, copydesk_commands
 from tmux import REPO
 
 from copydesk.schema import default_schema_path
-from copydesk.tui.cli import build_parser, main
+from copydesk.tui.cli.main import build_parser, main
 
 # What is not run here, and where it is proved instead.
 NOT_RUN = {

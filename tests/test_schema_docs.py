@@ -9,7 +9,7 @@ from markdown_it import MarkdownIt
 
 from copydesk.schema import load_default_schema, parse_schema
 from copydesk.schema.docs import code, escape, schema_markdown
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 
 def render(md: str) -> str:

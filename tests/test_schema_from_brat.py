@@ -15,7 +15,7 @@ import pytest
 from copydesk.projects.project import Project
 from copydesk.schema import load_schema
 from copydesk.schema.from_brat import BratConfError, schema_from_brat
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 CONF = Path(__file__).parent / "data" / "brat-full" / "annotation.conf"
 

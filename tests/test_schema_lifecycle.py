@@ -17,7 +17,7 @@ from copydesk.projects.errors import StoreError
 from copydesk.projects.migrate import reload_schema, schema_changed, undo_apply
 from copydesk.projects.project import Project
 from copydesk.schema import default_schema_path
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 ANN = "ann"
 TEXT = (

@@ -11,7 +11,7 @@ from conftest import add_text, find
 
 from copydesk.projects.project import Project
 from copydesk.schema import default_schema_path
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = "Leyla Aziz said the Ministry of Water Resources would rebuild the bridge in Mosul."
 

@@ -19,9 +19,9 @@ from conftest import ARTICLE, find
 
 from copydesk.projects.importers import import_paths
 from copydesk.projects.project import Project
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.screens.annotate import AnnotateScreen
-from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.app.screens.annotate import AnnotateScreen
+from copydesk.tui.app.widgets.article_view import ArticleView
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
 DEMO = Path(__file__).resolve().parents[1] / "projects" / "demo"
@@ -105,7 +105,7 @@ def test_tag_mode(snap_compare, tmp_path: Path, size) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_suggestions_shown(snap_compare, tmp_path: Path, size) -> None:
-    from copydesk.tui.cli import main
+    from copydesk.tui.cli.main import main
 
     project, [doc] = _project(tmp_path, DEMO / "01-harbour-strike.txt")
     project.close()
@@ -134,7 +134,7 @@ def test_help(snap_compare, tmp_path: Path, size) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 def test_review(snap_compare, tmp_path: Path, size) -> None:
-    from copydesk.tui.screens.review import ReviewApp
+    from copydesk.tui.app.screens.review import ReviewApp
 
     project, [doc] = _project(tmp_path, DEMO / "02-checkpoint-attack.txt")
     text = project.store.document(doc).text

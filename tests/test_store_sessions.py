@@ -145,7 +145,7 @@ def test_importing_finished_work_after_review_reopens_gold(project: Project,
 
 def test_an_unreadable_database_is_one_line_on_the_command_line(project: Project,
                                                                 capsys) -> None:  # type: ignore[no-untyped-def]
-    from copydesk.tui.cli import main
+    from copydesk.tui.cli.main import main
 
     add_text(project, TEXT, "t")
     project.close()

@@ -13,7 +13,7 @@ from conftest import add_text
 from copydesk.projects.project import Project
 from copydesk.projects.suggest import PATTERNS
 from copydesk.projects.suggest.patterns import load_patterns
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 LONG = "a" * 39 + "b"  # one 40-letter token
 TEXT = f"Kirkuk police found the word {LONG} painted on a wall in Erbil.\nNothing else.\n"

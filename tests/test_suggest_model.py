@@ -12,7 +12,7 @@ from copydesk.projects.bulk import NewDocument, NewSet, NewSpan, insert_document
 from copydesk.projects.importers import content_hash
 from copydesk.projects.project import Project
 from copydesk.projects.textutil import tokenize
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 spacy = pytest.importorskip("spacy")
 

@@ -12,7 +12,7 @@ from conftest import add_text, find
 from copydesk.projects.project import Project
 from copydesk.projects.suggest import ATTRIBUTION, PATTERNS
 from copydesk.projects.suggest.decisions import accept, pending, reject
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = ('Flooding hit Kirkuk and Erbil on Monday. "We will rebuild the school by autumn," '
         "the mayor said, \"and nobody will be left behind.\" Residents in Kirkuk agreed.")

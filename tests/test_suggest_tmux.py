@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from tmux import Tmux, copydesk_command, require_tmux
 
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 pytestmark = pytest.mark.e2e
 

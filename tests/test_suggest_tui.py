@@ -10,11 +10,11 @@ from conftest import add_text
 from test_article_view import ViewApp, styles_by_text, view_of
 
 from copydesk.projects.project import Project
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.cli import main
-from copydesk.tui.layout import SpanView
-from copydesk.tui.screens.annotate import AnnotateScreen
-from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.app.screens.annotate import AnnotateScreen
+from copydesk.tui.app.widgets.article_view import ArticleView
+from copydesk.tui.cli.main import main
+from copydesk.tui.engine.layout import SpanView
 
 SIZE = (120, 40)
 TEXT = ('Flooding hit Kirkuk and Erbil on Monday. "We will rebuild the school by autumn," '

@@ -11,7 +11,7 @@ from conftest import add_text, find
 
 from copydesk.projects.project import Project
 from copydesk.projects.suggest import PATTERNS
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = ("Flooding hit Kirkuk and Erbil on Monday, the governor of Kirkuk said. "
         "Aid from Baghdad arrived by Tuesday.")

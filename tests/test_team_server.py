@@ -29,7 +29,7 @@ from pg_server import missing_reason as pg_missing_reason
 
 from copydesk.projects.errors import StoreBusy
 from copydesk.projects.project import Project
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 TEXT = "Police detained Irena Kostava in Valmora on Tuesday, officials said."
 PASSWORDS = {"postgres": "root-pw", "lena": "lena-pw", "ann": "ann-pw", "bob": "bob-pw",
@@ -588,7 +588,7 @@ def test_an_edit_whose_commit_answer_was_lost_is_saved_once(server: PgServer, te
     """The server commits ann's edit, then her connection drops before the answer reaches
     her (the superuser terminates the backend right after COMMIT): the write queue retries,
     finds the edit's key in the log, and shows it saved. One span, one log entry."""
-    from copydesk.tui.writes import WriteJob, WriteQueue
+    from copydesk.tui.app.writes import WriteJob, WriteQueue
 
     proj, dbname, doc, _ = team
     with open_as(proj, url(server, "ann", dbname)) as project:
@@ -639,9 +639,9 @@ async def test_the_screen_shows_such_an_edit_saved_once(server: PgServer, team,
                                                          monkeypatch) -> None:
     from textual.widgets import Static
 
-    from copydesk.tui.app import CopydeskApp
-    from copydesk.tui.screens.annotate import AnnotateScreen
-    from copydesk.tui.widgets.article_view import ArticleView
+    from copydesk.tui.app.application import CopydeskApp
+    from copydesk.tui.app.screens.annotate import AnnotateScreen
+    from copydesk.tui.app.widgets.article_view import ArticleView
 
     proj, dbname, doc, _ = team
     with open_as(proj, url(server, "ann", dbname)) as project:

@@ -9,7 +9,7 @@ import pytest
 from pg_server import PgServer
 from tmux import Tmux, copydesk_command, require_tmux
 
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 pytestmark = pytest.mark.e2e
 

@@ -11,12 +11,12 @@ from conftest import add_text, find
 
 from copydesk.projects.importers import import_paths
 from copydesk.projects.project import Project
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.motions import trim_punctuation
-from copydesk.tui.screens.annotate import AnnotateScreen
-from copydesk.tui.screens.picker import ChoicePicker, LabelPicker
-from copydesk.tui.screens.queue import QueueScreen
-from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.app.screens.annotate import AnnotateScreen
+from copydesk.tui.app.screens.picker import ChoicePicker, LabelPicker
+from copydesk.tui.app.screens.queue import QueueScreen
+from copydesk.tui.app.widgets.article_view import ArticleView
+from copydesk.tui.engine.motions import trim_punctuation
 
 SIZE = (120, 40)
 

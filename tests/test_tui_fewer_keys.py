@@ -12,9 +12,9 @@ from conftest import add_text
 
 from copydesk.projects.errors import StoreError
 from copydesk.projects.project import Project
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.screens.help import HelpScreen
-from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.app.screens.help import HelpScreen
+from copydesk.tui.app.widgets.article_view import ArticleView
 
 SIZE = (80, 24)
 TEXT = ('Gunmen attacked the Valmora checkpoint on Tuesday, police said. '
@@ -214,7 +214,7 @@ async def test_keymap_from_settings_remaps_keys(project: Project, doc: int) -> N
 def test_startup_and_schema_check_refuse_a_colliding_keymap(project: Project,
                                                              capsys: pytest.CaptureFixture[str]
                                                              ) -> None:
-    from copydesk.tui.cli import main
+    from copydesk.tui.cli.main import main
 
     _set_settings(project, {"keymap": {"annotate.delete": "w"}})
     assert main(["annotate", "-p", str(project.root)]) == 1
@@ -248,7 +248,7 @@ def test_store_add_span_and_link_is_one_undo_step(project: Project, doc: int) ->
 def test_next_name_skips_labelled_runs() -> None:
     """`P` on a line of names: every run in turn, labelled ones skipped."""
     from copydesk.projects.textutil import TextIndex
-    from copydesk.tui.motions import next_name
+    from copydesk.tui.engine.motions import next_name
 
     text = "Talks between Leyla Aziz and the Harbour Board resumed in Erbil."
     index = TextIndex(text)

@@ -13,11 +13,11 @@ from tmux import Tmux, copydesk_command, require_tmux
 from copydesk.projects import fragments as frag
 from copydesk.projects.project import Project
 from copydesk.projects.textutil import TextIndex
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.cli import main
-from copydesk.tui.motions import next_word
-from copydesk.tui.screens.annotate import AnnotateScreen
-from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.app.screens.annotate import AnnotateScreen
+from copydesk.tui.app.widgets.article_view import ArticleView
+from copydesk.tui.cli.main import main
+from copydesk.tui.engine.motions import next_word
 
 TEXT = ('"Hardly a night goes by without strikes," Barzinji told reporters, "and still they come '
         'back."\nThe harbour stayed shut.\n')

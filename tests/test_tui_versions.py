@@ -10,9 +10,9 @@ from test_tui_annotate import SIZE, loaded, screen, select
 
 from copydesk.projects.docversions import update_document
 from copydesk.projects.project import Project
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.queue_filter import parse_filter
-from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.app.widgets.article_view import ArticleView
+from copydesk.tui.engine.queue_filter import parse_filter
 
 AR = (Path(__file__).parent / "data" / "versions" / "ar.txt").read_text(encoding="utf-8")
 EN = (Path(__file__).parent / "data" / "versions" / "en.txt").read_text(encoding="utf-8")

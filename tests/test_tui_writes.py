@@ -16,9 +16,9 @@ from conftest import add_text, find
 from textual.widgets import Static
 
 from copydesk.projects.project import Project
-from copydesk.tui.app import CopydeskApp
-from copydesk.tui.screens.annotate import AnnotateScreen
-from copydesk.tui.widgets.article_view import ArticleView
+from copydesk.tui.app.application import CopydeskApp
+from copydesk.tui.app.screens.annotate import AnnotateScreen
+from copydesk.tui.app.widgets.article_view import ArticleView
 
 TEXT = "Police detained Irena Kostava in Valmora on Tuesday, officials said in Saltmere."
 SIZE = (120, 40)

@@ -1,4 +1,4 @@
-"""Our UAX #9 (tui/uba.py) against Unicode's own conformance cases and against python-bidi.
+"""Our UAX #9 (tui/engine/uba.py) against Unicode's own conformance cases and against python-bidi.
 
 The cases are a subset of Unicode's BidiCharacterTest.txt (tests/data/unicode/): those with no
 explicit control, paragraph separator or bidi mark, which is the only input copydesk gives the
@@ -15,8 +15,8 @@ from bidi import get_display
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from copydesk.tui.bidi import base_level, line_levels, paragraph_levels, visual_order
-from copydesk.tui.uba import BRACKETS, MIRRORS, bidi_classes, resolve_levels
+from copydesk.tui.engine.bidi import base_level, line_levels, paragraph_levels, visual_order
+from copydesk.tui.engine.uba import BRACKETS, MIRRORS, bidi_classes, resolve_levels
 
 CASES = Path(__file__).parent / "data" / "unicode" / "BidiCharacterTest-subset.txt"
 

@@ -10,7 +10,7 @@ import pytest
 from conftest import find
 
 from copydesk.projects.project import Project
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 DATA = Path(__file__).parent / "data"
 

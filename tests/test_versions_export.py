@@ -10,7 +10,7 @@ from conftest import add_text, find
 
 from copydesk.projects.docversions import update_document
 from copydesk.projects.project import Project
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 EN = (Path(__file__).parent / "data" / "versions" / "en.txt").read_text(encoding="utf-8")
 

@@ -11,7 +11,7 @@ from copydesk.projects.agreement import agreement
 from copydesk.projects.docversions import update_document
 from copydesk.projects.permissions import Policy
 from copydesk.projects.project import Project
-from copydesk.tui.cli import main
+from copydesk.tui.cli.main import main
 
 CKB = (Path(__file__).parent / "data" / "versions" / "ckb.txt").read_text(encoding="utf-8")
 POLICY = Policy(annotators=("ann", "bob"), reviewers=("rita",))

@@ -29,7 +29,7 @@ def require_tmux() -> str:
 
 def copydesk_command(*args: str) -> str:
     """`copydesk ARGS` through this interpreter, so the test's environment is the app's."""
-    return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "copydesk.tui.cli", *args))
+    return " ".join(shlex.quote(a) for a in (sys.executable, "-m", "copydesk.tui.cli.main", *args))
 
 
 class Tmux:

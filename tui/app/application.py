@@ -1,0 +1,391 @@
+"""The copydesk Textual application: a document queue and the annotation screen.
+
+The app holds the open project, the annotator's name and the one write queue
+(`tui.writes.WriteQueue`) every edit goes through: a change is committed before the screen shows
+it as saved, edits are saved in the order they were made, and a database locked by another
+process never freezes the keys (the write worker waits instead, while the screen says
+"Saving…").
+
+Started on one document with what `projects.firstread` read (`copydesk annotate --doc N` on a
+SQLite project), the app paints that document before the project is open, and opens it (the
+store, with SQLAlchemy) right after the first frame. The rule that keeps this invisible: no key
+or click is handled before the project is open. One that arrives earlier opens it first, then
+is handled as usual; so is anything that asks for `app.project`. Nothing waits in a queue of
+its own, and nothing is handled against a half-loaded screen.
+"""
+
+from __future__ import annotations
+
+import gc
+import signal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual import events
+from textual.app import App
+from textual.binding import Binding, BindingType
+
+from copydesk.projects.errors import (
+    StoreBusy,
+    StoreError,
+    StoreUnavailable,
+    is_sqlalchemy_error,
+)
+from copydesk.projects.firstread import FirstScreen
+from copydesk.schema import Schema, SchemaError
+from copydesk.tui.app.writes import WriteQueue
+from copydesk.tui.engine.text import safe_line
+from copydesk.tui.engine.wording import count_of
+
+if TYPE_CHECKING:
+    from copydesk.projects.config import ProjectConfig
+    from copydesk.projects.project import Project
+
+SCHEMA_POLL_SECONDS = 3.0
+# After a hangup (SIGHUP): how long queued edits may take to reach the database, then how long
+# a clean exit gets before the process ends itself (CopydeskApp.hang_up).
+HANGUP_SAVE_SECONDS = 5.0
+HANGUP_GRACE_SECONDS = 3.0
+
+
+class CopydeskApp(App[None]):
+    """`copydesk annotate`: one project, one annotator."""
+
+    CSS_PATH = "copydesk.tcss"
+    TITLE = "copydesk"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        Binding("question_mark", "help", "Help", id="app.help"),
+    ]
+
+    def __init__(self, project: Project | FirstScreen, annotator: str, *,
+                 open_document: int | None = None, doc_ids: list[int] | None = None) -> None:
+        """`project`: the open project, or the first-frame read of the document to start on
+        (the project is then opened after the first frame; see the module docstring)."""
+        super().__init__()
+        self._first: FirstScreen | None = None
+        self._project: Project | None = None
+        if isinstance(project, FirstScreen):
+            self._first = project
+            open_document = project.doc_id if open_document is None else open_document
+        else:
+            self._project = project
+        self._writes: WriteQueue | None = None
+        self._quit_asked = False  # a quit waits for the write queue (see action_quit)
+        self.annotator = annotator
+        self.doc_ids = doc_ids
+        self._open_document = open_document
+        self._schema_warned = False
+        # The database's one-line error while it cannot be reached, else None (see
+        # database_trouble); and whether ctrl+q was pressed once while edits wait for it.
+        self.database_down: str | None = None
+        self._quit_asked = False
+        self.sub_title = f"{safe_line(self.config.name)} · {safe_line(annotator)}"
+
+    # ------------------------------------------------------------------ the project
+    @property
+    def project(self) -> Project:
+        """The open project; asking for it opens it if the app started without it."""
+        if self._project is None:
+            self.finish_opening()
+        if self._project is None:
+            raise StoreError("the project could not be opened")
+        return self._project
+
+    @property
+    def config(self) -> ProjectConfig:
+        """`copydesk.yaml` as this app knows it (no need to open the store to read it)."""
+        if self._project is not None or self._first is None:
+            return self.project.config
+        return self._first.config
+
+    @property
+    def schema(self) -> Schema:
+        """The project's schema: the store's copy once open, else the first-frame read's."""
+        if self._project is not None or self._first is None:
+            return self.project.store.schema
+        return self._first.schema
+
+    @property
+    def writes(self) -> WriteQueue:
+        """The one write queue (made with the project: it writes through the store)."""
+        if self._writes is None:
+            self._writes = WriteQueue(self, self.project.store.db,
+                                      on_waiting=self._writes_waiting,
+                                      on_unsaved=self._writes_unsaved)
+        return self._writes
+
+    def first_screen(self, doc_id: int) -> FirstScreen | None:
+        """The first-frame read of `doc_id`, while the project is not open yet."""
+        first = self._first
+        if first is None or self._project is not None or first.doc_id != doc_id:
+            return None
+        return first
+
+    def open_after_first_frame(self) -> None:
+        """Called by the screen painted from the first-frame read, once that frame is out."""
+        self.finish_opening()
+
+    def finish_opening(self) -> None:
+        """Open the project the app was started without, then let the screens load what needs
+        the store. Runs after the first frame, or earlier if a key, a click or a caller needs
+        the project first; does nothing once the project is open."""
+        first = self._first
+        if self._project is not None or first is None:
+            return
+        gc.enable()  # off from the start to the first frame (tui.commands.annotate)
+        # Imported here, not at the top: this loads SQLAlchemy and the store, the part of
+        # start-up the first frame does without (`-X importtime`: about 0.4 s).
+        from copydesk.projects.project import Project
+
+        try:
+            project = Project.open(first.root, search=False)
+        except Exception as exc:
+            # The files changed between the first read and now (a rare race): say so in one
+            # line, as the command line would have, and go. Anything else is our bug.
+            if not isinstance(exc, (StoreError, SchemaError, OSError)) \
+                    and not is_sqlalchemy_error(exc):
+                raise
+            from rich.text import Text
+
+            from copydesk.tui.engine.text import one_line, safe_line
+
+            self._first = None
+            self.exit(return_code=1, message=Text(safe_line(f"copydesk: error: {one_line(exc)}")))
+            return
+        self._project = project
+        for notice in project.notices:
+            self.notify(notice, timeout=10)
+        for screen in self.screen_stack:
+            opened = getattr(screen, "store_opened", None)
+            if opened is not None:
+                opened()
+
+    def close_project(self) -> None:
+        """Close the project, if it was opened (an app started on a first-frame read may quit
+        before it opens it)."""
+        if self._project is not None:
+            self._project.close()
+
+    async def on_event(self, event: events.Event) -> None:
+        # No key or click is handled before the project is open (see the module docstring).
+        if self._project is None and isinstance(event, (events.Key, events.MouseDown)):
+            self.finish_opening()
+        await super().on_event(event)
+
+    def _writes_waiting(self, count: int, what: str) -> None:
+        tell = getattr(self.screen, "writes_waiting", None)
+        if tell is not None:
+            tell(count, what)
+
+    def _writes_unsaved(self, whats: list[str], seconds: float) -> None:
+        tell = getattr(self.screen, "writes_unsaved", None)
+        if tell is not None:
+            tell(whats, seconds)
+
+    async def action_quit(self) -> None:
+        """Quit once every edit made is saved (or refused): none is dropped on the way out."""
+        pending = self._writes.pending if self._writes is not None else 0
+        if pending and self.writes.stalled:
+            writes = self.writes
+            if self._quit_asked:  # asked twice: leave, and say what was not saved
+                why = ("the database stayed locked by another process" if writes.locked
+                       else "the database could not be reached")
+                left = writes.abandon()
+                self.exit(return_code=1, message=safe_line(
+                    f"copydesk: quit with {count_of(len(left), 'edit')} not saved ({why}): "
+                    f"{'; '.join(left)}"))
+                return
+            self._quit_asked = True
+            self.notify(f"{count_of(pending, 'edit')} waiting for the database, saved when it "
+                        "answers. Press ctrl+q again to quit without them.",
+                        severity="warning", timeout=15)
+            return
+        if pending:
+            self._quit_asked = True
+            self.notify(f"Saving {count_of(pending, 'edit')} before quitting…", timeout=30)
+            self.writes.when_idle(self.exit)
+            return
+        self.exit()
+
+    # ------------------------------------------------------------------ outages
+    def database_trouble(self, exc: StoreError) -> None:
+        """The database did not answer a read or a write: say so once, keep everything.
+
+        The annotator's place, the screen and the queued edits stay; the periodic check
+        (check_schema) notices when the server is back, and the screen then re-reads its
+        spans. Never an exit: an outage must not end anyone's work.
+        """
+        from copydesk.tui.engine.text import safe_line
+
+        first = self.database_down is None
+        self.database_down = str(exc)
+        if first:
+            self.notify(safe_line(f"The database is unreachable: {exc}. Your place is kept; "
+                                  "edits wait in a queue and are saved when it is back."),
+                        severity="warning", timeout=10)
+        tell = getattr(self.screen, "database_unreachable", None)
+        if tell is not None:
+            pending = self._writes.pending if self._writes is not None else 0
+            tell(pending, str(exc))
+
+    def _database_back(self) -> None:
+        self.database_down = None
+        self._quit_asked = False
+        self.notify("The database is reachable again.", timeout=5)
+        if self._writes is not None and self._writes.pending:
+            return  # the queued saves refresh the screen as each one lands
+        for screen in self.screen_stack:
+            back = getattr(screen, "database_back", None)
+            if back is not None:
+                try:
+                    back()
+                except StoreError as exc:
+                    self.database_trouble(exc)
+                    return
+
+    async def run_action(self, action: Any, default_namespace: Any = None,
+                         namespaces: Any = None) -> bool:
+        """Every key's action, with an outage met on the way (a read of the store while the
+        server is away) shown on screen instead of ending the app: Textual stops a screen's
+        message loop on any exception a handler lets out."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except (StoreUnavailable, StoreBusy) as exc:
+            self.database_trouble(exc)
+            return True
+
+    def on_mount(self) -> None:
+        keymap = self.config.settings.keymap  # the project's, then the person's own
+        if keymap:  # checked at start-up (commands/annotate.py)
+            self.set_keymap(dict(keymap))
+        self._watch_hangup()
+        self.set_interval(SCHEMA_POLL_SECONDS, self.check_schema)
+        if self._open_document is not None:
+            # The document's screen alone: the queue is made when the annotator goes back to
+            # it (leave_document), not composed and painted first for nothing. Just after
+            # this handler, not in it: the app's mount is one batch of updates, and a screen
+            # painted inside it reaches the terminal only with the next change.
+            self.call_later(self.open_document, self._open_document)
+        else:
+            self.show_queue()
+
+    def show_queue(self) -> None:
+        """The document queue, on top of the stack."""
+        # Imported here, not at the top: not on the way to a `--doc` start's first frame.
+        from copydesk.tui.app.screens.queue import QueueScreen
+
+        self.push_screen(QueueScreen())
+
+    def leave_document(self) -> None:
+        """Back from a document to the queue: the one below it, or a new one when the app
+        started on the document (only the app's base screen is below it then)."""
+        if len(self.screen_stack) > 2:
+            self.pop_screen()
+            return
+        from copydesk.tui.app.screens.queue import QueueScreen  # start-up time: see show_queue
+
+        self.switch_screen(QueueScreen())
+
+    def _watch_hangup(self) -> None:
+        """A dropped SSH connection sends SIGHUP: leave cleanly (every edit is already saved)."""
+        try:
+            import asyncio
+
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGHUP, self.hang_up)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+            pass  # not the main thread (tests) or no SIGHUP on this platform
+
+    def hang_up(self) -> None:
+        """The terminal is gone: exit, and make sure the process ends within seconds.
+
+        A polite `exit()` is not enough on its own: with the terminal closed as the screen
+        opens, the kernel's SIGCONT restarts the terminal driver and the app may wait on a tty
+        nobody reads, for ever, with the database open. So a watchdog thread lets edits still
+        queued for the database be saved (a few seconds at most; every confirmed edit is
+        already committed), then ends the process whatever the event loop is doing."""
+        import threading
+
+        if getattr(self, "_hung_up", False):
+            return
+        self._hung_up = True
+        threading.Thread(target=self._end_after_hangup, name="copydesk-hangup",
+                         daemon=True).start()
+        self.exit()  # a clean exit (status 0) when the loop can still make one
+
+    def _end_after_hangup(self) -> None:
+        import os
+        import time
+
+        deadline = time.monotonic() + HANGUP_SAVE_SECONDS
+        while time.monotonic() < deadline:
+            writes = self._writes
+            if writes is None or writes.pending == 0:
+                break
+            time.sleep(0.05)
+        time.sleep(HANGUP_GRACE_SECONDS)  # a clean exit, if the loop can make one, wins
+        os._exit(129)  # 128 + SIGHUP, as a shell reports a hangup
+
+    def check_schema(self) -> None:
+        """Pick up a `copydesk schema apply` made while the app is open, without a restart."""
+        # Imported here, not at the top: the first poll comes seconds after the first paint,
+        # and schema diffing is not needed to draw it (start-up time, `-X importtime`).
+        from copydesk.projects.migrate import reload_schema, schema_changed
+
+        try:
+            changed = schema_changed(self.project)
+        except (StoreUnavailable, StoreBusy) as exc:
+            self.database_trouble(exc)
+            return
+        if self.database_down is not None:
+            self._database_back()
+        if not changed:
+            return
+        try:
+            schema = reload_schema(self.project)
+        except (StoreUnavailable, StoreBusy) as exc:
+            self.database_trouble(exc)
+            return
+        except SchemaError as exc:
+            if not self._schema_warned:  # say it once, not every poll
+                self._schema_warned = True
+                message = exc.problems[0] if exc.problems else exc
+                self.notify(safe_line("The schema file is invalid; still using the old "
+                                      f"one: {message}"),
+                            severity="error", timeout=10, markup=False)
+            return
+        self._schema_warned = False
+        self.notify(safe_line(f"Schema updated to {schema.name} {schema.version}"),
+                    timeout=6, markup=False)
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "schema_reloaded", None)
+            if refresh is not None:
+                refresh()
+
+    def on_key(self, event: events.Key) -> None:
+        """A search being typed takes its letters here, ahead of the bindings and in arrival
+        order (see AnnotateScreen.search_key)."""
+        take = getattr(self.screen, "search_key", None)
+        if take is not None and take(event):
+            event.prevent_default()
+            event.stop()
+
+    def open_document(self, doc_id: int) -> None:
+        from copydesk.tui.app.screens.annotate import AnnotateScreen
+
+        self.push_screen(AnnotateScreen(doc_id))
+
+    def action_help(self) -> None:
+        from copydesk.tui.app.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def queue_ids(self) -> list[int] | None:
+        """Documents this annotator sees (their assignments), or None for every document."""
+        from copydesk.projects.assign import assigned_documents  # start-up time: see above
+
+        if self.doc_ids is not None:
+            return self.doc_ids
+        return assigned_documents(self.project.store, self.annotator)
