@@ -57,11 +57,11 @@ NO_WAIT_LOCK_TIMEOUT = "50ms"
 LOCK_TIMEOUT = "5s"
 STATEMENT_TIMEOUT = "300s"  # bounds a stuck statement; a big export still fits
 DEFAULT_CONNECT_TIMEOUT = 10
-# PostgreSQL advisory lock keys (bigint space; the per-set locks use the two-int4 space).
 # How long a schema apply (or bulk import) waits for writes in progress that read the schema
 # before it began: an annotator's, then a lead's (see PostgresBackend.lock_project).
 WRITERS_GRACE = 1.5
 LEAD_WRITER_WAIT = 5.0
+# PostgreSQL advisory lock keys (bigint space; the per-set locks use the two-int4 space).
 MIGRATION_LOCK = 0x64657363  # "desc": one opener at a time upgrades the layout
 
 
@@ -455,8 +455,9 @@ class PostgresBackend(Backend):
                 return
             if waited >= LEAD_WRITER_WAIT:
                 names = ", ".join(sorted({str(row[1]) for row in rows if row[2]}))
-                raise StoreBusy(f"{self.location}: waiting for the database: a write of "
-                                f"{names} is still in progress; nothing was changed, try again")
+                raise StoreBusy(f"{self.location}: waiting for the database: a transaction "
+                                f"of {names} that read the schema is still open; nothing was "
+                                "changed, try again")
             time.sleep(0.02)
 
     def held_elsewhere(self, session: Session, table: str, ids: list[int]) -> set[int]:
