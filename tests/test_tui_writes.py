@@ -247,3 +247,54 @@ async def test_quitting_while_edits_wait_for_the_server_asks_twice(project: Proj
         await pilot.pause()
     assert app.return_code == 1  # left without the edit, and said so
     assert saved_labels(project.store.db.path) == []
+
+
+class _Threads:
+    """What WriteQueue needs of an App: a thread worker and a hop back to it."""
+
+    def run_worker(self, fn, **_kw) -> None:  # type: ignore[no-untyped-def]
+        import threading
+
+        threading.Thread(target=fn, daemon=True).start()
+
+    def call_from_thread(self, callback, *args) -> None:  # type: ignore[no-untyped-def]
+        callback(*args)
+
+
+def test_a_retry_finds_its_edit_saved_by_its_key_and_does_not_run_it_again(
+        project: Project) -> None:
+    """The engine-independent half of a lost commit answer (tests/test_team_server.py drops a
+    real server connection after COMMIT): the first attempt commits, then reports the server
+    gone; the retry finds the edit's key in the log and reports it saved, without running it
+    again. An edit that never reached the log is run again as before."""
+    from copydesk.projects.errors import StoreUnavailable
+    from copydesk.tui.app.writes import WriteJob, WriteQueue
+
+    doc = add_text(project, TEXT, "t")
+    store = project.store
+    queue = WriteQueue(_Threads(), store.db)  # type: ignore[arg-type]
+    queue.retry_delays = (0.05,)
+    runs: list[str] = []
+    outcome: list[str] = []
+
+    def edit(needle: str, label: str, *, answer_lost: bool):  # type: ignore[no-untyped-def]
+        def run():  # type: ignore[no-untyped-def]
+            runs.append(needle)
+            if answer_lost and runs.count(needle) == 1:
+                store.add_span(doc, "tester", label, *find(TEXT, needle))
+                raise StoreUnavailable("database unavailable (the connection dropped)")
+            if not answer_lost and runs.count(needle) == 1:
+                raise StoreUnavailable("database unavailable (refused before the commit)")
+            return store.add_span(doc, "tester", label, *find(TEXT, needle))
+        return WriteJob(run, lambda _r: outcome.append(f"saved {needle}"),
+                        lambda exc: outcome.append(f"failed {needle}: {exc}"), needle,
+                        already_saved=lambda: outcome.append(f"saved before {needle}"))
+
+    queue.submit(edit("Valmora", "GPE", answer_lost=True))
+    queue.submit(edit("Saltmere", "GPE", answer_lost=False))
+    deadline = time.monotonic() + 30
+    while queue.pending and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert outcome == ["saved before Valmora", "saved Saltmere"]
+    assert runs == ["Valmora", "Saltmere", "Saltmere"]
+    assert saved_labels(store.db.path) == [("GPE", "Valmora"), ("GPE", "Saltmere")]
