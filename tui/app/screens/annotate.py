@@ -20,6 +20,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -27,12 +28,19 @@ from copydesk.projects import fragments as frag
 from copydesk.projects.errors import DocumentChanged, StoreBusy, StoreError, StoreUnavailable
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT, Label
 from copydesk.tui.app.framework import key_for_character, screen_bindings
+from copydesk.tui.app.messages import (
+    DatabaseBack,
+    DatabaseUnreachable,
+    ProjectOpened,
+    SchemaReloaded,
+)
 from copydesk.tui.app.screens.suggestions import SuggestionActions
 from copydesk.tui.app.screens.version_review import VersionReviewActions
 from copydesk.tui.app.widgets.article_view import ArticleView
 from copydesk.tui.app.writes import WriteJob
 from copydesk.tui.engine import motions
 from copydesk.tui.engine.bidi_settings import options_for, remember
+from copydesk.tui.engine.document_rows import DocumentRows, next_undone, read_rows
 from copydesk.tui.engine.history_text import describe_action
 from copydesk.tui.engine.layout import SpanView
 from copydesk.tui.engine.motions import trim_punctuation
@@ -67,6 +75,32 @@ class Pending:
 
     kind: str  # "argument", "source" or "cue"
     head_id: int
+
+
+class RowsRead(Message):
+    """A worker's read of the document (`AnnotateScreen.load`), back on the UI thread.
+
+    `ticket` tells a stale read (a newer one was started) from the current one; `edits`
+    counts the edits confirmed when the read began (one saved since makes it stale too)."""
+
+    bubble = False
+
+    def __init__(self, ticket: int, edits: int, with_document: bool,
+                 rows: DocumentRows | None, error: StoreError | None = None) -> None:
+        super().__init__()
+        self.ticket, self.edits, self.with_document = ticket, edits, with_document
+        self.rows, self.error = rows, error
+
+
+class NextDocumentFound(Message):
+    """`n`/`N`: the queue read in a worker, and the document to go to (None: no other)."""
+
+    bubble = False
+
+    def __init__(self, ticket: int, doc_id: int | None, in_queue: bool,
+                 error: StoreError | None = None) -> None:
+        super().__init__()
+        self.ticket, self.doc_id, self.in_queue, self.error = ticket, doc_id, in_queue, error
 
 
 def fragment_list(span: Span) -> str:
@@ -164,8 +198,13 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         # to its second crosses the source and cue, which must not become the target.
         self.current_id: int | None = None
         self._pinned = False
-        self._loaded = False  # store_opened has run (see on_mount)
+        self._loaded = False  # the rows are read and shown (see load)
         self._queue_ids: list[int] | None = None
+        self._ticket = 0  # the latest read of the rows (see load); older results are dropped
+        self._next_ticket = 0  # the same for n / N (action_next_doc)
+        self._edits = 0  # edits confirmed on this screen (a read begun before one is stale)
+        self._waiting_to_open = False  # the text could not be read: the database is away
+        self._after_load: str | Text | None = None  # said once the rows are shown
 
     # ------------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -196,7 +235,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         if first is not None:
             # The document the app was started on, read without the store (projects.firstread):
             # paint it now, open the store once this frame is on the terminal. Any key or
-            # click that comes first opens it before it is handled (CopydeskApp.on_event).
+            # click that comes first opens it before it is handled (CopydeskApp.on_event);
+            # the rows are then read in a worker (on_project_opened).
             self._show(first.text, first.title or first.external_id or f"document {first.doc_id}",
                        first.content_hash)
             self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in first.spans])
@@ -204,23 +244,99 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
             self.refresh_title()
             self.call_after_refresh(self.app.open_after_first_frame)
             return
-        self._open_from_store()
+        self.title = f"document {self.doc_id}"
+        self.say(f"Reading document {self.doc_id} from the database…")
+        self.load(with_document=True)
 
-    def _open_from_store(self) -> None:
-        """The document and its rows from the store. While the database is away, an empty
-        page that says so; it fills in when the database answers (database_back)."""
-        try:
-            doc = self.store.document(self.doc_id)
-        except (StoreUnavailable, StoreBusy) as exc:
-            self._waiting_to_open = True
+    @property
+    def loaded(self) -> bool:
+        """The document's rows are read and shown (a read in a worker: see load)."""
+        return self._loaded
+
+    def on_project_opened(self, message: ProjectOpened) -> None:
+        """The store is open (the app started on a first-frame read): read the rows, and if
+        the article was corrected since it was painted, the new text first.
+
+        Read here, on the UI thread, not in a worker: a first frame is read only from a local
+        SQLite project (projects.firstread; PostgreSQL always opens through `load`), where
+        this takes milliseconds, and the key that opened the store, or any typed ahead of it,
+        must act on the document with its rows, as the annotator sees it."""
+        if self._loaded or self._ticket != 0 or not hasattr(self, "text"):
+            return  # read already, or not painted yet (on_mount then reads everything)
+        if not message.current:
+            self.document_changed(None)  # tui.screens.version_review; reads the rows too
+            return
+        self.reload()
+
+    def load(self, *, with_document: bool = False) -> None:
+        """Read the document's rows (and its text, `with_document`) in a worker thread; they
+        come back as a `RowsRead` message (on_rows_read). The keys keep working meanwhile: a
+        slow or remote database never freezes the screen."""
+        self._ticket += 1
+        ticket, edits = self._ticket, self._edits
+        store, doc_id, annotator = self.store, self.doc_id, self.app.annotator
+        queue_ids = self.app.queue_ids
+
+        def read() -> None:
+            try:
+                rows = read_rows(store, doc_id, annotator, queue_ids,
+                                 with_document=with_document)
+            except StoreError as exc:
+                self.post_message(RowsRead(ticket, edits, with_document, None, exc))
+                return
+            self.post_message(RowsRead(ticket, edits, with_document, rows))
+
+        self.run_worker(read, thread=True, exclusive=True, group="annotate-load",
+                        name=f"read document {doc_id}")
+
+    def on_rows_read(self, message: RowsRead) -> None:
+        if message.ticket != self._ticket:
+            return  # a newer read was started since: this one is stale
+        if message.error is not None:
+            self._load_failed(message.error)
+            return
+        if message.edits != self._edits:  # an edit was saved while it read: read again
+            self.load(with_document=message.with_document)
+            return
+        assert message.rows is not None
+        self.show_rows(message.rows)
+
+    def _load_failed(self, exc: StoreError) -> None:
+        """The read did not reach the database: while it is away, an empty page that says so
+        (filled in when it answers: on_database_back); any other refusal is said."""
+        if isinstance(exc, (StoreUnavailable, StoreBusy)):
             if not hasattr(self, "text"):
+                self._waiting_to_open = True
                 self._show("", f"document {self.doc_id}", "")
             self.app.database_trouble(exc)
             return
-        self._waiting_to_open = False
-        self._show(doc.text, doc.title or doc.external_id or f"document {doc.id}",
-                   doc.content_hash)
-        self.store_opened()
+        self.say(f"Could not read this document: {exc}", error=True)
+
+    def show_rows(self, rows: DocumentRows) -> None:
+        """Show what `read_rows` read: the text if it was read, the spans, links,
+        suggestions, status and the queue's progress."""
+        if rows.document is not None:
+            doc = rows.document
+            self._waiting_to_open = False
+            self._show(doc.text, doc.title or doc.external_id or f"document {doc.id}",
+                       doc.content_hash)
+        first = not self._loaded
+        self._loaded = True
+        self._queue_ids = rows.queue_ids
+        if first and not self.remember_version(rows.version):  # tui.screens.version_review
+            return  # corrected since it was painted: document_changed showed the new text
+        self.spans = {int(s.id): s for s in rows.spans}  # type: ignore[arg-type]
+        self.links = rows.links
+        self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in rows.spans])
+        self.show_review()
+        self.show_suggestions(rows.suggestions)
+        self.status = rows.status
+        self._progress = rows.progress
+        self.refresh_title()
+        self.refresh_side()
+        if self._after_load is not None:
+            self.say(self._after_load)
+            self._after_load = None
 
     def _show(self, text: str, title: str, content_hash: str) -> None:
         """The document's text, with this project's settings and label looks and keys."""
@@ -236,28 +352,25 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         self.view.focus()
         self.say("Select with shift+arrows (or v / space), then press a label key or / to pick.")
 
-    def store_opened(self) -> None:
-        """Everything that needs the store: spans as rows, links, suggestions, status and the
-        queue's progress. Called once the app's project is open (at once, unless this screen
-        was painted from the first-frame read)."""
-        if self._loaded or not hasattr(self, "text"):
-            return  # done already, or not mounted yet (on_mount will then load it all)
-        self._loaded = True
-        self._queue_ids = self.app.queue_ids()
-        self.remember_version()  # tui.screens.version_review
-        self.reload()
+    def still_loading(self) -> bool:
+        """True (and said) while the rows are still being read: a key that works on spans or
+        links waits for them rather than act on a half-shown document."""
+        if self._loaded:
+            return False
+        self.say("Still reading this document's spans from the database; try again in a "
+                 "moment.", error=True)
+        return True
 
     # ------------------------------------------------------------------ state
     def reload(self) -> None:
-        """Re-read this set's spans and links from the database and show them."""
-        spans = self.store.spans(self.doc_id, self.app.annotator)
-        self.spans = {int(s.id): s for s in spans}  # type: ignore[arg-type]
-        self.links = self.store.links(self.doc_id, self.app.annotator)
-        self.view.set_spans([span_view(s, self.schema.label(s.label)) for s in spans])
-        self.show_review()
-        self.refresh_suggestions()
-        self.refresh_status()
-        self.refresh_side()
+        """Re-read this set's rows now, on the UI thread: after an edit that changed many of
+        them (a suggestion decision, a corrected article), whose result the annotator waits
+        for anyway. Opening a document reads in a worker instead (load)."""
+        self._edits += 1  # a read in flight began before this: stale
+        known = self._queue_ids if self._loaded else None
+        queue_ids = (lambda: known) if self._loaded else self.app.queue_ids
+        self.show_rows(read_rows(self.store, self.doc_id, self.app.annotator, queue_ids,
+                                 with_document=False))
 
     def refresh_spans(self, span_ids: Iterable[int], *, links: bool = True) -> None:
         """After a confirmed edit: re-read only the spans it touched (and, where the edit can
@@ -344,6 +457,7 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         def if_here(callback: Callable[..., None]) -> Callable[..., None]:
             def call(*args: Any) -> None:
                 if self.is_attached:  # the annotator may have left the document meanwhile
+                    self._edits += 1  # a read of the rows begun before this is stale
                     callback(*args)
             return call
 
@@ -381,16 +495,14 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
             line.append(": nothing is queued; edits you make now wait for it", style="yellow")
         self.say(line)
 
-    def database_back(self) -> None:
-        """The server answers again and no edit is queued: re-read this set's rows."""
-        if getattr(self, "_waiting_to_open", False):
-            self._loaded = False
-            self._open_from_store()
-            if self._waiting_to_open:
-                return
-        else:
-            self.reload()
-        self.say("The database is back; everything is saved.")
+    def on_database_unreachable(self, message: DatabaseUnreachable) -> None:
+        self.database_unreachable(message.pending, message.reason)
+
+    def on_database_back(self, message: DatabaseBack) -> None:
+        """The server answers again and no edit is queued: re-read this set's rows (and the
+        text, if it could not be read), then say so."""
+        self._after_load = "The database is back; everything is saved."
+        self.load(with_document=self._waiting_to_open)
 
     def writes_unsaved(self, whats: list[str], seconds: float) -> None:
         """The database stayed locked past the busy timeout: name every unsaved edit, in the
@@ -488,10 +600,10 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         self.query_one("#side-links", Static).update(safe_rich(links))
         self.view.highlight_ids = highlight
 
-    def schema_reloaded(self) -> None:
+    def on_schema_reloaded(self, message: SchemaReloaded) -> None:
         """The project's schema changed under us: new hotkeys, recolour what is shown."""
         self.bind_label_hotkeys()
-        self.reload()
+        self.load()
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < 100, "-narrow")
@@ -633,6 +745,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
     def action_add_fragment(self) -> None:
         """With a selection: add it as one more piece of the current span (a split quote's
         rest). Without one: make the span under the cursor the current span."""
+        if self.still_loading():
+            return
         target = self.view.selected_range()
         if target is None:
             here = self.span_here()
@@ -670,6 +784,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
 
     def action_remove_fragment(self) -> None:
         """Remove the piece under the cursor from its span (the span keeps its other pieces)."""
+        if self.still_loading():
+            return
         offset = self.view.cursor
         span = next((s for s in self.spans_here() if s.fragments), None)
         if span is None:
@@ -699,6 +815,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         self.app.push_screen(LabelPicker(self.schema.active_labels, title="Label"), chosen)
 
     def action_relabel(self) -> None:
+        if self.still_loading():
+            return
         span = self.span_here()
         if span is None:
             self.say("No span under the cursor to relabel.", error=True)
@@ -722,6 +840,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         self.app.push_screen(LabelPicker(same_layer, title=f"Relabel {span.label}"), chosen)
 
     def action_delete(self) -> None:
+        if self.still_loading():
+            return
         span = self.span_here()
         if span is None:
             self.say("No span under the cursor to delete.", error=True)
@@ -793,18 +913,35 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         self.app.push_screen(StatusScreen(self.status, aset.comment if aset else ""), chosen)
 
     def action_next_doc(self, step: int) -> None:
-        rows = self.store.queue(self.app.annotator, self.app.queue_ids())
-        ids = [r.id for r in rows]
-        if self.doc_id not in ids:
-            return
-        here = ids.index(self.doc_id)
-        order = ids[here + 1:] + ids[:here] if step > 0 else ids[:here][::-1] + ids[here + 1:][::-1]
-        undone = {r.id for r in rows if r.status in UNDONE}
-        for doc_id in order:
-            if doc_id in undone:
-                self.app.switch_screen(AnnotateScreen(doc_id))
+        """The next (previous) undone document in the queue: the queue is read in a worker,
+        and the screen switches when it answers (on_next_document_found)."""
+        self._next_ticket += 1
+        ticket, doc_id = self._next_ticket, self.doc_id
+        store, annotator, queue_ids = self.store, self.app.annotator, self.app.queue_ids
+
+        def read() -> None:
+            try:
+                rows = store.queue(annotator, queue_ids())
+            except StoreError as exc:
+                self.post_message(NextDocumentFound(ticket, None, False, exc))
                 return
-        self.say("No other undone document.")
+            self.post_message(NextDocumentFound(ticket, next_undone(rows, doc_id, step, UNDONE),
+                                                any(r.id == doc_id for r in rows)))
+
+        self.run_worker(read, thread=True, exclusive=True, group="annotate-next",
+                        name="next document")
+
+    def on_next_document_found(self, message: NextDocumentFound) -> None:
+        if message.ticket != self._next_ticket or not self.is_current:
+            return  # pressed again since, or the annotator has left this screen
+        if isinstance(message.error, (StoreUnavailable, StoreBusy)):
+            self.app.database_trouble(message.error)
+        elif message.error is not None:
+            self.say(f"Not moved: {message.error}", error=True)
+        elif message.doc_id is not None:
+            self.app.switch_screen(AnnotateScreen(message.doc_id))
+        elif message.in_queue:
+            self.say("No other undone document.")
 
     def action_back(self) -> None:
         if self.pending is not None:
@@ -814,6 +951,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
 
     # ------------------------------------------------------------------ links
     def action_link(self, kind: str) -> None:
+        if self.still_loading():
+            return
         if kind == "argument":
             head = self.span_here(layer=EVENT)
             if head is None:
@@ -918,6 +1057,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
                   f"{role} link")
 
     def action_links(self) -> None:
+        if self.still_loading():
+            return
         span = self.span_here()
         if span is None or not self.links_of(int(span.id)):  # type: ignore[arg-type]
             self.say("No links on the span under the cursor.", error=True)
@@ -963,6 +1104,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
         self.app.push_screen(ChoicePicker(choices, title="Links"), chosen)
 
     def action_attributes(self) -> None:
+        if self.still_loading():
+            return
         span = next((s for s in self.spans_here()
                      if (lb := self.schema.label(s.label)) is not None and lb.attributes), None)
         if span is None:
@@ -1000,6 +1143,8 @@ class AnnotateScreen(SuggestionActions, VersionReviewActions, Screen[None]):
 
     def action_jump(self) -> None:
         """Trigger/content -> next linked span; argument/part -> its head."""
+        if self.still_loading():
+            return
         span = self.span_here()
         if span is None:
             return
