@@ -23,7 +23,7 @@ from copydesk.tui.engine.wording import count_of
 
 if TYPE_CHECKING:
     from copydesk.projects.suggest.decisions import Suggestion
-    from copydesk.tui.app.screens.annotate import AnnotateScreen
+    from copydesk.tui.app.screens.annotate.screen import AnnotateScreen
 
 KEYS_HINT = "+ accept · - reject · * accept all · , . previous/next suggestion"
 

@@ -27,7 +27,7 @@ from copydesk.tui.engine.text import safe_text
 if TYPE_CHECKING:
     from copydesk.projects.errors import StoreError
     from copydesk.projects.models import Span
-    from copydesk.tui.app.screens.annotate import AnnotateScreen
+    from copydesk.tui.app.screens.annotate.screen import AnnotateScreen
 
 KEYS_HINT = "! keep this place · R re-select (R elsewhere: next span needing review)"
 
