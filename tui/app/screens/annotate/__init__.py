@@ -4,7 +4,8 @@
 mixins: `loading` (reading the document in a worker), `status` (title, status line, side
 panel, saving), `labelling`, `fragments`, `history` (undo, redo, status), `linking`,
 `navigation` (motions and find), `suggestions` and `version_review`. What needs no widget is in
-`tui.engine` (`annotate_state`, `document_rows`, `motions`, `history_text`).
+`tui.engine` (`annotate_state`, `document_rows`, `motions`, `history_text`); `parts.py` lists what
+the sections share.
 """
 
 from copydesk.tui.app.screens.annotate.screen import AnnotateScreen

@@ -3,7 +3,8 @@
 The current span (`current_id`) is the last one labelled, or the one `&` was pressed on
 with no selection; `&` with a selection adds it as one more piece of that span.
 
-A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen.
+A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen; what it uses of the other
+sections is listed in `parts.py`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from copydesk.projects import fragments as frag
+from copydesk.tui.app.screens.annotate.parts import AnnotateParts
 from copydesk.tui.engine.text import safe_text
 
 if TYPE_CHECKING:
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from copydesk.projects.models import Span
 
 
-class Fragments:
+class Fragments(AnnotateParts):
     """Spans in pieces (split quotes) on the annotation screen (see the module docstring)."""
 
     def current_span(self) -> Span | None:

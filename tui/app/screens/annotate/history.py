@@ -3,7 +3,8 @@
 Undo and redo are the store's (`Store.undo`/`redo`, one logged action per step), described
 for people by `tui.engine.history_text`; `D` and `m` set the document's status.
 
-A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen.
+A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen; what it uses of the other
+sections is listed in `parts.py`.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from copydesk.projects.errors import StoreError
+from copydesk.tui.app.screens.annotate.parts import AnnotateParts
 from copydesk.tui.engine.history_text import describe_action
 
 if TYPE_CHECKING:
@@ -19,7 +21,7 @@ if TYPE_CHECKING:
     from copydesk.projects.models import Action
 
 
-class History:
+class History(AnnotateParts):
     """Undo, redo and the document's status on the annotation screen (see the module docstring)."""
 
     def action_undo(self) -> None:

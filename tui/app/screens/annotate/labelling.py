@@ -5,7 +5,8 @@ Schema hotkeys are real bindings on the screen (`bind_label_hotkeys`, see
 labels the selection, or the word under the cursor (without its punctuation); while a link is
 being made it labels and links in one write (`linking.Linking.label_and_link`).
 
-A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen.
+A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen; what it uses of the other
+sections is listed in `parts.py`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from rich.text import Text
 from textual.binding import Binding
 
 from copydesk.tui.app.framework import key_for_character, screen_bindings
+from copydesk.tui.app.screens.annotate.parts import AnnotateParts
 from copydesk.tui.engine.motions import trim_punctuation
 from copydesk.tui.engine.wording import count_of
 
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
     from copydesk.projects.models import Link, Span
 
 
-class Labelling:
+class Labelling(AnnotateParts):
     """Labelling on the annotation screen (see the module docstring)."""
 
     def spans_here(self) -> list[Span]:

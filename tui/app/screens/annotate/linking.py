@@ -5,7 +5,8 @@ moves to the other end and presses enter (an existing span) or a label key (a ne
 and linked in one write). `L` lists a span's links to remove or re-role them, `A` sets
 attributes, `j` jumps along links.
 
-A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen.
+A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen; what it uses of the other
+sections is listed in `parts.py`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 
 from copydesk.schema.model import ATTRIBUTION, CONTENT, EVENT
+from copydesk.tui.app.screens.annotate.parts import AnnotateParts
 from copydesk.tui.engine.annotate_state import Pending, role_help
 from copydesk.tui.engine.quicklink import best_role
 from copydesk.tui.engine.text import safe_text
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from copydesk.projects.models import Link, Span
 
 
-class Linking:
+class Linking(AnnotateParts):
     """Links on the annotation screen (see the module docstring)."""
 
     def action_link(self, kind: str) -> None:

@@ -7,7 +7,8 @@ a read overtaken by a newer one, or begun before an edit was saved, is dropped. 
 only what it touched (`refresh_spans`), on the UI thread: that costs the edit, not the
 document. Keys that work on spans wait (`still_loading`) until the first read is shown.
 
-A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen.
+A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen; what it uses of the other
+sections is listed in `parts.py`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from textual.message import Message
 
 from copydesk.projects.errors import StoreBusy, StoreError, StoreUnavailable
 from copydesk.tui.app.messages import DatabaseBack, ProjectOpened, SchemaReloaded
+from copydesk.tui.app.screens.annotate.parts import AnnotateParts
 from copydesk.tui.engine.annotate_state import UNDONE, span_view
 from copydesk.tui.engine.bidi_settings import options_for
 from copydesk.tui.engine.document_rows import DocumentRows, next_undone, read_rows
@@ -49,7 +51,7 @@ class NextDocumentFound(Message):
         self.ticket, self.doc_id, self.in_queue, self.error = ticket, doc_id, in_queue, error
 
 
-class DocumentLoading:
+class DocumentLoading(AnnotateParts):
     """Opening a document (see the module docstring)."""
 
 

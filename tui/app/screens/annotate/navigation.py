@@ -4,7 +4,8 @@ Quotes, speech verbs, unlabelled names and sentences (`tui.engine.motions`), and
 the document: `F` starts typing a search whose letters the app hands to `search_key` ahead of
 any binding, so letters typed ahead never reach the old focus as commands.
 
-A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen.
+A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen; what it uses of the other
+sections is listed in `parts.py`.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from textual.widgets import Static
 
 from copydesk.projects import fragments as frag
 from copydesk.schema.model import CONTENT
+from copydesk.tui.app.screens.annotate.parts import AnnotateParts
 from copydesk.tui.app.widgets.article_view import ArticleView
 from copydesk.tui.engine import motions
 from copydesk.tui.engine.annotate_state import SearchState
 from copydesk.tui.engine.text import safe_text
 
 
-class Navigation:
+class Navigation(AnnotateParts):
     """Newsroom motions and find on the annotation screen (issue 12) (see the module docstring)."""
 
     def _labelled(self, start: int, end: int) -> bool:

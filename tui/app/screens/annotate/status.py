@@ -5,7 +5,8 @@ database is locked or away the status line says what waits (`writes_waiting`,
 `database_unreachable`, `writes_unsaved`). The title shows the document, its status and the
 queue's progress; the side panel the spans under the cursor and their links.
 
-A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen.
+A mixin of `AnnotateScreen` (`screen.py`): `self` is the screen; what it uses of the other
+sections is listed in `parts.py`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from textual.widgets import Static
 
 from copydesk.projects.errors import DocumentChanged, StoreError
 from copydesk.tui.app.messages import DatabaseUnreachable
+from copydesk.tui.app.screens.annotate.parts import AnnotateParts
 from copydesk.tui.app.writes import WriteJob
 from copydesk.tui.engine.annotate_state import fragment_list
 from copydesk.tui.engine.text import safe_line, safe_rich, safe_text
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from copydesk.projects.models import Span
 
 
-class ScreenStatus:
+class ScreenStatus(AnnotateParts):
     """What the annotation screen says (see the module docstring)."""
 
     def refresh_title(self) -> None:
