@@ -180,3 +180,26 @@ async def test_the_schema_check_reads_in_a_worker(project: Project,
                                            if w.group == "schema-check"))
         await pilot.pause()
         assert app.is_running and app.database_down is None
+
+
+async def test_next_document_reads_the_queue_in_a_worker(
+        project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`n` reads the queue to find the next undone document: the keys work meanwhile, and the
+    screen moves on when the read answers."""
+    doc = add_text(project, TEXT, "landslide")
+    other = add_text(project, OTHER, "harvest")
+    app = CopydeskApp(project, ANNOTATOR, open_document=doc)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen) and app.screen.loaded)
+        first = app.screen
+        release, started = hold(monkeypatch, project.store, "queue")
+        await pilot.press("n")
+        await until(pilot, started.is_set)
+        view = first.query_one(ArticleView)
+        await pilot.press("right")  # still on the first document, and its keys work
+        await until(pilot, lambda: view.cursor == 1)
+        assert app.screen is first
+        release.set()
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen)
+                    and app.screen.doc_id == other and app.screen.loaded)
+        assert app.screen.text == OTHER

@@ -70,10 +70,13 @@ class DocumentLoading(AnnotateParts):
         must act on the document with its rows, as the annotator sees it."""
         if self._loaded or self._ticket != 0 or not hasattr(self, "text"):
             return  # read already, or not painted yet (on_mount then reads everything)
-        if not message.current:
-            self.document_changed(None)  # tui.screens.version_review; reads the rows too
-            return
-        self.reload()
+        try:
+            if not message.current:
+                self.document_changed(None)  # version_review.py; reads the rows too
+                return
+            self.reload()
+        except (StoreUnavailable, StoreBusy) as exc:  # read again when it answers
+            self.app.database_trouble(exc)
 
     def load(self, *, with_document: bool = False) -> None:
         """Read the document's rows (and its text, `with_document`) in a worker thread; they
