@@ -11,7 +11,14 @@ SQLite project), the app paints that document before the project is open, and op
 store, with SQLAlchemy) right after the first frame. The rule that keeps this invisible: no key
 or click is handled before the project is open. One that arrives earlier opens it first, then
 is handled as usual; so is anything that asks for `app.project`. Nothing waits in a queue of
-its own, and nothing is handled against a half-loaded screen.
+its own. Opening posts `ProjectOpened` (tui.app.messages) to the screens before the key is
+passed on, and the painted screen reads its rows in that handler, so the key finds them; were
+it ever handled first, the store still refuses an edit made on a text that has since changed
+(`_first_is_current`), and a key that needs the rows says they are still being read.
+
+Every other read that can be slow (a document opened from the queue, the queue and its
+search, the 3-second schema check) runs in a worker thread and comes back as a message: on a
+remote database the keys keep working while it waits.
 """
 
 from __future__ import annotations
@@ -204,6 +211,9 @@ class CopydeskApp(App[None]):
             self.finish_opening()
         await super().on_event(event)
 
+    # The write queue's two reports and `on_key` below call the screen directly, not through
+    # a message: they must run in order with the write callbacks and the keys (a message would
+    # be handled later, and a "Saving…" could overwrite the "Saved" that followed it).
     def _writes_waiting(self, count: int, what: str) -> None:
         tell = getattr(self.screen, "writes_waiting", None)
         if tell is not None:
