@@ -8,7 +8,7 @@ is dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -48,7 +48,6 @@ class QueueRows:
     all_rows: list[DocumentRow]
     shown: list[DocumentRow]
     uncertainty_known: bool = True
-    notes: list[str] = field(default_factory=list)
 
 
 def read_queue(store: Store, annotator: str, queue_ids: list[int] | None,
