@@ -28,6 +28,13 @@ A file is all-or-nothing unless `skip_invalid`: then each broken line (bad offse
 label, a duplicate id, an attribution without content, ...) and whatever refers to it is left
 out and returned as a `Skipped` record, and the rest of the file is imported.
 The `.ann` is read line by line, never whole: memory follows the annotations kept, not the file.
+
+How the reader (`_Reader`) is laid out, one method per kind of line: `read` makes the one pass
+(`claim_id` refuses a reused id, `take_t`/`read_t`/`add_span` turn T lines into spans at once,
+`_event_fields` keeps E lines, `report_unknown` names unknown types together); `build` then does
+the events (`parc_anchors`, `drop_anchor_spans`, `event_spans`, `event_arguments`,
+`attribution`) and `rest` the lines that refer to spans (`relation`, `equivalence`, `attribute`,
+`norm_or_note`, then `apply_attributes` and `note_extras`). Every refusal goes through `bad`.
 """
 
 from __future__ import annotations
@@ -102,6 +109,8 @@ class _T:
 
 
 def _find_meta(ann: Path, stop: Path | None) -> tuple[Path | None, dict[str, dict[str, Any]]]:
+    """The nearest `copydesk-meta.jsonl` above the .ann (not above `stop`, the folder being
+    imported) and its entries by file: our export keeps ids, titles and statuses there."""
     for folder in ann.parents:
         candidate = folder / META_FILE
         if candidate.is_file():
@@ -136,6 +145,8 @@ def meta_order(folder: Path) -> dict[str, int]:
 
 
 def _label_of(schema: Schema, names: BratNames, interop: Interop, btype: str) -> str | None:
+    """A brat type -> our label: through --map, then as the schema spells it, then as our
+    export wrote it (`BratNames`: brat has no dots or spaces in type names)."""
     for name in interop.candidates(btype):
         found = schema.label(name)
         if found is not None:
@@ -156,6 +167,7 @@ def _attribution_part(interop: Interop, role: str) -> str | None:
 
 
 def _event_role(names: BratNames, interop: Interop, label: str, brole: str) -> str | None:
+    """A brat argument role (`Place2`: brat numbers repeated roles) -> the event type's role."""
     for name in interop.candidates(brole) + interop.candidates(brole.rstrip("0123456789")):
         role = names.role_of(label, name)
         if role is not None:
@@ -183,6 +195,8 @@ def _offsets(tid: str, raw: str, text: str, number: int) -> list[tuple[int, int]
 
 
 def _read_text(txt: Path) -> str:
+    """The .txt beside the .ann, decoded as every importer decodes; an error in it names the
+    .txt (`TextFileError`), so the user fixes the right file."""
     if not txt.is_file():
         raise SourceError(f"no {txt.name} beside it (brat needs the text)")
     try:
@@ -208,6 +222,21 @@ def _ann_lines(ann: Path) -> Any:
                 yield number, line
 
 
+# An E line as read: (line number, id, type, trigger id, [(role, id), ...]); the other lines
+# that refer to spans: (line number, id, fields before the first tab, text after it).
+_Event = tuple[int, str, str, str, list[tuple[str, str]]]
+_Other = tuple[int, str, list[str], str]
+
+
+def _event_fields(number: int, kind: str, rest: str, line: str) -> _Event:
+    """An E line's fields (`E1 Attack:T3 Attacker:T1 Place:T2`): kept until every T is known,
+    since an argument may be a T (or another event) further down the file."""
+    pairs = [f.split(":", 1) for f in rest.split()]
+    if not pairs or any(len(p) != 2 or not all(p) for p in pairs):
+        raise _Invalid(f"malformed E line {line!r}", number)
+    return (number, kind, pairs[0][0], pairs[0][1], [(p[0], p[1]) for p in pairs[1:]])
+
+
 class _Reader:
     """One .ann against its text: every line checked, errors raised or recorded."""
 
@@ -226,11 +255,15 @@ class _Reader:
         self.attribution_layer = schema.part_label(CUE) is not None
 
     def bad(self, reason: str, line: int) -> None:
+        """A broken line: the import stops here (one line naming file and line), or with
+        `skip_invalid` the line is recorded and reading goes on."""
         if not self.skip_invalid:
             raise SourceError(reason + SKIP_HINT, line)
         self.skipped.append(Skipped(str(self.ann), line, reason))
 
     def is_attribution(self, etype: str) -> bool:
+        """Whether an event type is read as an attribution: the schema has an attribution
+        layer and no event type of its own by that name."""
         if not self.attribution_layer:
             return False
         for name in self.interop.candidates(etype):
@@ -247,56 +280,34 @@ class _Reader:
                 return number
         return 0  # pragma: no cover - the duplicate's first use was read before
 
+    # ------------------------------------------------------------------ the one pass
+
     def read(self) -> tuple[list[NewSpan], list[tuple[int, int, str]]]:
-        # T lines become spans as they are read (the line itself is not kept): `index` is T id
-        # -> span, `dropped_t` T id -> type for --drop, `unknown_ts` the T ids of unknown types
+        """Every line of the .ann in one pass, then the document's spans and links.
+
+        T lines become spans as they are read (most lines of a big file are T lines, and the
+        line itself is not kept); E lines and the others are kept as parsed fields until every
+        T is known, since they may name one further down. Unknown types are reported together
+        at the end, so one error lists all of them instead of one per run."""
+        # `index` is T id -> span, `dropped_t` T id -> type for --drop, `unknown_ts` the T ids
+        # of unknown types, `bad_t` T ids of lines skipped as invalid, `seen` the other ids
         self.index: dict[str, int] = {}
         self.dropped_t: dict[str, str] = {}
         self.unknown_ts: set[str] = set()
-        seen: set[str] = set()
-        bad_t: set[str] = set()  # T ids of lines that were skipped as invalid
+        self.seen: set[str] = set()
+        self.bad_t: set[str] = set()
         unknown: dict[str, int] = {}
-        events: list[tuple[int, str, str, str, list[tuple[str, str]]]] = []
-        others: list[tuple[int, str, list[str], str]] = []
+        events: list[_Event] = []
+        others: list[_Other] = []
         for number, line in _ann_lines(self.ann):
             kind, _, rest = line.partition("\t")
-            if kind and kind != "*" and kind[0] in "TERAMN#":
-                # T ids are already keys of the maps below (most lines of a big file are T
-                # lines): only the other ids need a set of their own
-                if kind[0] == "T":
-                    dup = (kind in self.index or kind in self.dropped_t
-                           or kind in self.unknown_ts or kind in bad_t)
-                else:
-                    dup = kind in seen
-                if dup:
-                    self.bad(f"id {kind} is used twice (first at line "
-                             f"{self.first_line(kind)})", number)
-                    continue
-                if kind[0] == "T":
-                    bad_t.add(kind)  # until it proves good
-                else:
-                    seen.add(kind)
+            if not self.claim_id(kind, number):
+                continue
             try:
                 if kind.startswith("T"):
-                    t = self.read_t(number, line, unknown)
-                    if t.label is None:
-                        if t.btype in unknown:
-                            self.unknown_ts.add(t.tid)
-                        else:
-                            self.dropped_t[t.tid] = t.btype
-                            self.interop.count_drop(t.btype)
-                        bad_t.discard(kind)
-                    else:
-                        found = self.add_span(t)
-                        if found is not None:
-                            self.index[t.tid] = found
-                            bad_t.discard(kind)
+                    self.take_t(number, line, unknown)
                 elif kind.startswith("E"):
-                    pairs = [f.split(":", 1) for f in rest.split()]
-                    if not pairs or any(len(p) != 2 or not all(p) for p in pairs):
-                        raise _Invalid(f"malformed E line {line!r}", number)
-                    events.append((number, kind, pairs[0][0], pairs[0][1],
-                                   [(p[0], p[1]) for p in pairs[1:]]))
+                    events.append(_event_fields(number, kind, rest, line))
                 elif kind[:1] in "RAMN#*":
                     head, _, tail = rest.partition("\t")
                     others.append((number, kind, head.split(), tail))
@@ -304,13 +315,41 @@ class _Reader:
                     self.extras[f"{kind[:1] or '?'} line"] += 1
             except _Invalid as exc:
                 self.bad(exc.reason, exc.line)
-        event_types = {etype for _n, _k, etype, _t, _a in events}
-        if unknown:
-            if not self.skip_invalid:
-                raise self.unknown_error(unknown, event_types)
-            for btype, number in sorted(unknown.items(), key=lambda x: x[1]):
-                self.bad(f"unknown label {btype!r}", number)
+        self.report_unknown(unknown, {etype for _n, _k, etype, _t, _a in events})
         return self.build(events, others)
+
+    def claim_id(self, kind: str, number: int) -> bool:
+        """Register a line's id; False (and the line reported) if the id was used before.
+
+        brat ids must be unique: a second `T3` would silently re-point every reference to
+        it. T ids are already keys of the span maps (most lines of a big file are T lines):
+        only the other ids need a set of their own. `*` lines have no id."""
+        if not kind or kind == "*" or kind[0] not in "TERAMN#":
+            return True
+        if kind[0] == "T":
+            dup = (kind in self.index or kind in self.dropped_t
+                   or kind in self.unknown_ts or kind in self.bad_t)
+        else:
+            dup = kind in self.seen
+        if dup:
+            self.bad(f"id {kind} is used twice (first at line {self.first_line(kind)})",
+                     number)
+            return False
+        if kind[0] == "T":
+            self.bad_t.add(kind)  # until it proves good
+        else:
+            self.seen.add(kind)
+        return True
+
+    def report_unknown(self, unknown: dict[str, int], event_types: set[str]) -> None:
+        """Types the schema does not know (and no --map/--drop covers): one error naming them
+        all, or, with `skip_invalid`, each first use recorded as skipped."""
+        if not unknown:
+            return
+        if not self.skip_invalid:
+            raise self.unknown_error(unknown, event_types)
+        for btype, number in sorted(unknown.items(), key=lambda x: x[1]):
+            self.bad(f"unknown label {btype!r}", number)
 
     def unknown_error(self, unknown: dict[str, int], event_types: set[str]) -> SourceError:
         """Unknown types; for an event type the hint names what works: an event type of the
@@ -330,7 +369,31 @@ class _Reader:
         err = unknown_labels_error(unknown, self.schema, line)
         return SourceError(err.reason + SKIP_HINT, line)
 
+    # ------------------------------------------------------------------ T lines
+
+    def take_t(self, number: int, line: str, unknown: dict[str, int]) -> None:
+        """A T line, at once: a span (checked against the text and the schema), a dropped
+        type remembered so that what refers to it is left out rather than refused, or an
+        unknown type remembered for the final report."""
+        t = self.read_t(number, line, unknown)
+        if t.label is None:
+            if t.btype in unknown:
+                self.unknown_ts.add(t.tid)
+            else:
+                self.dropped_t[t.tid] = t.btype
+                self.interop.count_drop(t.btype)
+            self.bad_t.discard(t.tid)
+            return
+        found = self.add_span(t)
+        if found is not None:
+            self.index[t.tid] = found
+            self.bad_t.discard(t.tid)
+
     def read_t(self, number: int, line: str, unknown: dict[str, int]) -> _T:
+        """Parse a T line: offsets checked against the text (and against the text the line
+        quotes, which catches a .txt that is not the one annotated), pieces apart only by line
+        breaks joined (`frag.join_line_breaks`), the type looked up (None label: dropped or
+        unknown)."""
         m = _T_LINE.match(line)
         if m is None:
             raise _Invalid(f"malformed T line {line!r}", number)
@@ -348,6 +411,8 @@ class _Reader:
         return _T(number, tid, btype, parts, label)
 
     def add_span(self, t: _T) -> int | None:
+        """The span of a T line, checked by the same rules as every import (`check_span`:
+        label, graphemes, fragments); its position in `spans`, or None if it was refused."""
         start, end = t.parts[0][0], t.parts[-1][1]
         try:
             span = check_span(self.schema, self.text, {
@@ -361,6 +426,8 @@ class _Reader:
         return len(self.spans) - 1
 
     def link(self, head: int, tail: int, role: str, number: int, where: str) -> bool:
+        """A link checked against the schema (`check_link`: allowed role, no duplicate); False
+        if it was refused (and reported or recorded)."""
         try:
             self.links.append(check_link(self.schema, self.spans, self.links, head, tail, role,
                                          number, where))
@@ -369,40 +436,68 @@ class _Reader:
             return False
         return True
 
-    def build(self, events: list[tuple[int, str, str, str, list[tuple[str, str]]]],
-              others: list[tuple[int, str, list[str], str]],
+    # ------------------------------------------------------------------ E lines
+
+    def build(self, events: list[_Event], others: list[_Other],
               ) -> tuple[list[NewSpan], list[tuple[int, int, str]]]:
-        interop = self.interop
-        index = self.index
-        # PARC style: an Attribution event with a Cue argument anchors on a trigger that is
-        # not a span of its own.
+        """The events once every T is known, then the other lines (`rest`): PARC anchors are
+        taken out first (they are no spans), so spans made for events are numbered after."""
+        anchors = self.parc_anchors(events)
+        self.drop_anchor_spans(anchors)
+        on_event, live = self.event_spans(events)
+        for number, kind, etype, trigger, args in live:
+            if self.is_attribution(etype):
+                self.attribution(self.index, on_event, number, kind, trigger, args, anchors)
+            else:
+                self.event_arguments(number, kind, args, on_event)
+        return self.rest(self.index, on_event, others)
+
+    def parc_anchors(self, events: list[_Event]) -> set[str]:
+        """Triggers of PARC-style Attribution events (a separate `Cue` argument): the trigger
+        is then only the event's anchor, not a span (it would be a stray second cue). A
+        trigger not at its cue's offsets is noted, since the cue wins."""
+        index, interop = self.index, self.interop
         anchors: set[str] = set()
         for _number, kind, etype, trigger, args in events:
-            if self.is_attribution(etype) and any(
-                    _attribution_part(interop, role) == CUE for role, _ in args):
-                anchors.add(trigger)
-                cue_ref = next(ref for role, ref in args
-                               if _attribution_part(interop, role) == CUE)
-                if cue_ref in index and trigger in index and _parts(
-                        self.spans[index[cue_ref]]) != _parts(self.spans[index[trigger]]):
-                    interop.notes.append(f"{self.ann.name}: {kind} trigger {trigger} is not at "
-                                         f"its cue {cue_ref}'s offsets; the cue {cue_ref} was "
-                                         "kept")
-        gone = sorted(index.pop(tid) for tid in anchors if tid in index)
-        if gone:  # anchors are not spans: take them out, and renumber the spans after them
-            keep = [i for i in range(len(self.spans)) if i not in set(gone)]
-            moved = {old: new for new, old in enumerate(keep)}
-            self.spans = [self.spans[i] for i in keep]
-            for tid in index:
-                index[tid] = moved[index[tid]]
+            if not self.is_attribution(etype):
+                continue
+            cue_ref = next((ref for role, ref in args
+                            if _attribution_part(interop, role) == CUE), None)
+            if cue_ref is None:
+                continue
+            anchors.add(trigger)
+            if cue_ref in index and trigger in index and _parts(
+                    self.spans[index[cue_ref]]) != _parts(self.spans[index[trigger]]):
+                interop.notes.append(f"{self.ann.name}: {kind} trigger {trigger} is not at "
+                                     f"its cue {cue_ref}'s offsets; the cue {cue_ref} was "
+                                     "kept")
+        return anchors
 
-        # Event spans: the first event on a trigger takes the trigger's span, each further one
-        # a span of its own at the same offsets (copydesk has one span per event).
+    def drop_anchor_spans(self, anchors: set[str]) -> None:
+        """Take the anchors' spans out of `spans`, and renumber the spans after them (the
+        index holds positions)."""
+        index = self.index
+        gone = sorted(index.pop(tid) for tid in anchors if tid in index)
+        if not gone:
+            return
+        out = set(gone)
+        keep = [i for i in range(len(self.spans)) if i not in out]
+        moved = {old: new for new, old in enumerate(keep)}
+        self.spans = [self.spans[i] for i in keep]
+        for tid in index:
+            index[tid] = moved[index[tid]]
+
+    def event_spans(self, events: list[_Event]) -> tuple[dict[str, list[int]], list[_Event]]:
+        """One span per event (copydesk has no shared triggers): the first event on a trigger
+        takes the trigger's span, each further one a copy at the same offsets. Returns event
+        id -> its span(s), and the events still to link (dropped and broken ones left out;
+        attributions are linked later, by `attribution`)."""
+        index, interop = self.index, self.interop
         on_event: dict[str, list[int]] = {}
         taken: set[str] = set()
-        live: list[tuple[int, str, str, str, list[tuple[str, str]]]] = []
+        live: list[_Event] = []
         for event in events:
-            number, kind, etype, trigger, args = event
+            number, kind, etype, trigger, _args = event
             if interop.drops(etype) or trigger in self.dropped_t:
                 interop.count_drop(etype)
                 self.dropped_t[kind] = etype  # what refers to it is left out, not refused
@@ -420,37 +515,43 @@ class _Reader:
             taken.add(trigger)
             on_event[kind] = [head]
             live.append(event)
-        for number, kind, etype, trigger, args in live:
-            if self.is_attribution(etype):
-                self.attribution(index, on_event, number, kind, trigger, args, anchors)
+        return on_event, live
+
+    def event_arguments(self, number: int, kind: str, args: list[tuple[str, str]],
+                        on_event: dict[str, list[int]]) -> None:
+        """An event's arguments as links from its span by role (the role mapped to the
+        schema's for that event type); an argument may be another event (its span)."""
+        interop = self.interop
+        head = on_event[kind][0]
+        for brole, ref in args:
+            if interop.drops(brole) or interop.drops(brole.rstrip("0123456789")):
+                interop.count_drop(brole.rstrip("0123456789"))
                 continue
-            head = on_event[kind][0]
-            for brole, ref in args:
-                if interop.drops(brole) or interop.drops(brole.rstrip("0123456789")):
-                    interop.count_drop(brole.rstrip("0123456789"))
-                    continue
-                if ref in self.dropped_t:
-                    continue  # its span was dropped
-                tail = on_event[ref][0] if ref in on_event else index.get(ref)
-                role = _event_role(self.names, interop, self.spans[head].label, brole)
-                if role is None:
-                    self.bad(f"{kind}: unknown role {brole!r} of {self.spans[head].label}; map "
-                             f"it with --map {brole}=ROLE or skip it with --drop {brole}",
-                             number)
-                elif tail is None:
-                    self.bad(f"{kind}: argument {ref} is not a valid annotation", number)
-                else:
-                    self.link(head, tail, role, number, kind)
-        return self.rest(index, on_event, others)
+            if ref in self.dropped_t:
+                continue  # its span was dropped
+            tail = on_event[ref][0] if ref in on_event else self.index.get(ref)
+            role = _event_role(self.names, interop, self.spans[head].label, brole)
+            if role is None:
+                self.bad(f"{kind}: unknown role {brole!r} of {self.spans[head].label}; map "
+                         f"it with --map {brole}=ROLE or skip it with --drop {brole}", number)
+            elif tail is None:
+                self.bad(f"{kind}: argument {ref} is not a valid annotation", number)
+            else:
+                self.link(head, tail, role, number, kind)
+
+    # ------------------------------------------------------------------ R, *, A/M, N, # lines
 
     def target(self, ref: str, index: dict[str, int], on_event: dict[str, list[int]],
                ) -> list[int] | None:
+        """The span(s) an id names: an event's span(s) (an attribution has one per content),
+        else a T's span; None if it names nothing kept."""
         return on_event.get(ref) or ([index[ref]] if ref in index else None)
 
-    def rest(self, index: dict[str, int], on_event: dict[str, list[int]],
-             others: list[tuple[int, str, list[str], str]],
+    def rest(self, index: dict[str, int], on_event: dict[str, list[int]], others: list[_Other],
              ) -> tuple[list[NewSpan], list[tuple[int, int, str]]]:
-        interop = self.interop
+        """The lines that refer to spans and events (relations, equivalences, attributes,
+        normalisations, notes), once all of those are known; attributes are gathered per span
+        and each changed span checked again with them."""
         attrs: dict[int, dict[str, Any]] = {}
         dropped = set(self.dropped_t)
         self.relation_ids = {kind for _n, kind, _f, _t in others if kind[:1] == "R"}
@@ -460,51 +561,74 @@ class _Reader:
             elif kind.startswith("*"):
                 self.equivalence(number, kind, fields, index, on_event, dropped)
             elif kind.startswith(("A", "M")):
-                if len(fields) < 2:
-                    self.bad(f"malformed attribute line {kind}", number)
-                    continue
-                name, ref = fields[0], fields[1]
-                value = fields[2] if len(fields) > 2 else "true"
-                if interop.drops(name):
-                    interop.count_drop(name)
-                    continue
-                targets = self.target(ref, index, on_event)
-                if targets is None:
-                    if ref[:1] == "R" and ref in self.relation_ids:
-                        self.extras[f"attribute {name} on relations"] += 1
-                    elif ref not in dropped:
-                        self.bad(f"{kind}: attribute on unknown annotation {ref}", number)
-                    continue
-                for i in targets:
-                    spec = self.schema.label(self.spans[i].label)
-                    ours = _attribute_name(self.schema, interop, self.spans[i].label, name)
-                    if ours is None or spec is None:
-                        self.extras[f"attribute {name}"] += 1
-                        continue
-                    allowed = next(a.values for a in spec.attributes if a.name == ours)
-                    if value not in allowed:
-                        self.bad(f"{kind}: attribute {name} of {spec.name} takes one of "
-                                 f"{', '.join(allowed)}, not {value!r}", number)
-                        break
-                    attrs.setdefault(i, {})[ours] = value
+                self.attribute(number, kind, fields, index, on_event, dropped, attrs)
             elif kind.startswith(("N", "#")):
-                if len(fields) < 2 or (kind.startswith("N") and len(fields) < 3):
-                    what = "normalization" if kind.startswith("N") else "note"
-                    self.bad(f"malformed {what} line {kind}", number)
-                    continue
-                targets = self.target(fields[1], index, on_event)
-                if targets is None:
-                    if fields[1] in dropped:
-                        continue
-                    if fields[1] in self.relation_ids:  # no span to keep them on
-                        self.extras[f"{fields[0]} on relations"] += 1
-                        continue
-                    self.bad(f"{kind}: {fields[0]} on unknown annotation {fields[1]}", number)
-                    continue
-                key, item = (KEPT_NORMS, [fields[0], fields[2], tail]) if kind[0] == "N" \
-                    else (KEPT_NOTES, [fields[0], tail])
-                for i in targets[:1]:
-                    attrs.setdefault(i, {}).setdefault(key, []).append(item)
+                self.norm_or_note(number, kind, fields, tail, index, on_event, dropped, attrs)
+        self.apply_attributes(attrs)
+        self.note_extras()
+        return self.spans, self.links
+
+    def attribute(self, number: int, kind: str, fields: list[str], index: dict[str, int],
+                  on_event: dict[str, list[int]], dropped: set[str],
+                  attrs: dict[int, dict[str, Any]]) -> None:
+        """An A/M line (`A1 Negated E2`, `A2 Tense T4 Past`): the value (`true` when none) on
+        the span, or on every content of an attribution event, if its label declares that
+        attribute with that value; attributes we have no place for are counted."""
+        interop = self.interop
+        if len(fields) < 2:
+            self.bad(f"malformed attribute line {kind}", number)
+            return
+        name, ref = fields[0], fields[1]
+        value = fields[2] if len(fields) > 2 else "true"
+        if interop.drops(name):
+            interop.count_drop(name)
+            return
+        targets = self.target(ref, index, on_event)
+        if targets is None:
+            if ref[:1] == "R" and ref in self.relation_ids:
+                self.extras[f"attribute {name} on relations"] += 1
+            elif ref not in dropped:
+                self.bad(f"{kind}: attribute on unknown annotation {ref}", number)
+            return
+        for i in targets:
+            spec = self.schema.label(self.spans[i].label)
+            ours = _attribute_name(self.schema, interop, self.spans[i].label, name)
+            if ours is None or spec is None:
+                self.extras[f"attribute {name}"] += 1
+                continue
+            allowed = next(a.values for a in spec.attributes if a.name == ours)
+            if value not in allowed:
+                self.bad(f"{kind}: attribute {name} of {spec.name} takes one of "
+                         f"{', '.join(allowed)}, not {value!r}", number)
+                return
+            attrs.setdefault(i, {})[ours] = value
+
+    def norm_or_note(self, number: int, kind: str, fields: list[str], tail: str,
+                     index: dict[str, int], on_event: dict[str, list[int]], dropped: set[str],
+                     attrs: dict[int, dict[str, Any]]) -> None:
+        """An N (normalisation) or # (note) line: copydesk has no field for them, so they are
+        kept on their span as `brat:norms` / `brat:notes`, and a brat export writes them back."""
+        if len(fields) < 2 or (kind.startswith("N") and len(fields) < 3):
+            what = "normalization" if kind.startswith("N") else "note"
+            self.bad(f"malformed {what} line {kind}", number)
+            return
+        targets = self.target(fields[1], index, on_event)
+        if targets is None:
+            if fields[1] in dropped:
+                return
+            if fields[1] in self.relation_ids:  # no span to keep them on
+                self.extras[f"{fields[0]} on relations"] += 1
+                return
+            self.bad(f"{kind}: {fields[0]} on unknown annotation {fields[1]}", number)
+            return
+        key, item = (KEPT_NORMS, [fields[0], fields[2], tail]) if kind[0] == "N" \
+            else (KEPT_NOTES, [fields[0], tail])
+        for i in targets[:1]:
+            attrs.setdefault(i, {}).setdefault(key, []).append(item)
+
+    def apply_attributes(self, attrs: dict[int, dict[str, Any]]) -> None:
+        """Put the gathered attributes on their spans, each span checked again whole (the
+        schema's rules may depend on attributes)."""
         for i, values in attrs.items():
             span = self.spans[i]
             merged = dict(span.attributes) | values
@@ -512,14 +636,20 @@ class _Reader:
                    "attributes": merged, "fragments": [list(p) for p in span.fragments] or None}
             self.spans[i] = check_span(self.schema, self.text, raw, None, self.ann.name,
                                        self.graphemes)
+
+    def note_extras(self) -> None:
+        """Say what was read but has no place in copydesk (one note per file, by kind), so
+        nothing is lost silently."""
         if self.extras:
             detail = ", ".join(f"{n} {k}" for k, n in sorted(self.extras.items()))
-            interop.notes.append(f"{self.ann.name}: not imported, copydesk has no place for "
-                                 f"them: {detail}")
-        return self.spans, self.links
+            self.interop.notes.append(f"{self.ann.name}: not imported, copydesk has no place "
+                                      f"for them: {detail}")
 
     def relation(self, number: int, kind: str, fields: list[str], index: dict[str, int],
                  on_event: dict[str, list[int]], dropped: set[str]) -> None:
+        """An R line (`R1 Located Arg1:T1 Arg2:T2`): a link whose role is the relation type,
+        if the schema declares it; `R Source` is an attribution's source without a cue.
+        Arguments written the other way round (by role names) are turned back."""
         interop = self.interop
         if len(fields) < 3 or ":" not in fields[1] or ":" not in fields[2]:
             self.bad(f"malformed relation line {kind}", number)
@@ -550,6 +680,8 @@ class _Reader:
 
     def equivalence(self, number: int, kind: str, fields: list[str], index: dict[str, int],
                     on_event: dict[str, list[int]], dropped: set[str]) -> None:
+        """A `*` line (`* Equiv T1 T2 T3`): links from the first member to each other one,
+        with the equivalence type as role; dropped members are left out."""
         if len(fields) < 3:
             self.bad(f"malformed equivalence line {kind}: needs a type and two or more ids",
                      number)
@@ -620,6 +752,15 @@ class _Reader:
         on_event[kind] = contents
 
 
+def _meta_entry(ann: Path, stop: Path | None) -> dict[str, Any]:
+    """What our export recorded about this file (id, title, source, annotator, status,
+    meta), or {} for a foreign corpus."""
+    root, metas = _find_meta(ann, stop)
+    if root is None:
+        return {}
+    return metas.get(ann.relative_to(root).with_suffix("").as_posix(), {})
+
+
 def read_brat(ann: Path, schema: Schema, defaults: Any, stop: Path | None = None,
               interop: Interop | None = None, skip_invalid: bool = False,
               ) -> tuple[NewDocument, list[Skipped]]:
@@ -628,10 +769,7 @@ def read_brat(ann: Path, schema: Schema, defaults: Any, stop: Path | None = None
     interop = interop or Interop()
     txt = ann.with_suffix(".txt")
     text = _read_text(txt)
-    root, metas = _find_meta(ann, stop)
-    entry: dict[str, Any] = {}
-    if root is not None:
-        entry = metas.get(ann.relative_to(root).with_suffix("").as_posix(), {})
+    entry = _meta_entry(ann, stop)
     annotator, status = defaults.pick(entry.get("annotator"), entry.get("status"), None)
     reader = _Reader(ann, text, schema, interop, skip_invalid)
     spans, links = reader.read()
@@ -655,10 +793,13 @@ def parse_brat(ann: Path, schema: Schema, defaults: Any, stop: Path | None = Non
 
 
 def _parts(span: NewSpan) -> tuple[tuple[int, int], ...]:
+    """A span's pieces (one for a span without fragments), to compare offsets."""
     return span.fragments or ((span.start, span.end),)
 
 
 def _attribute_name(schema: Schema, interop: Interop, label: str, name: str) -> str | None:
+    """A brat attribute name -> the label's attribute (as declared or as our export wrote
+    it), or None if the label has no such attribute."""
     spec = schema.label(label)
     if spec is None:
         return None

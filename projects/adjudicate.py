@@ -27,6 +27,17 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, func, select
 
 from copydesk.projects import fragments as frag
+from copydesk.projects.actions import (
+    AddLink,
+    AddSpan,
+    LogAction,
+    NewVersion,
+    ReviewAccept,
+    ReviewDecision,
+    ReviewReject,
+    decode,
+    encode,
+)
 from copydesk.projects.agreement import SpanKey
 from copydesk.projects.errors import StoreError
 from copydesk.projects.gold import DECISIONS, REOPENED, reopened_documents
@@ -186,17 +197,18 @@ def _decisions(session: Session, gold_set: AnnotationSet | None
         return out
     for action in session.exec(
         select(Action).where(Action.set_id == gold_set.id,
-                             col(Action.kind).in_((*DECISIONS, "new_version")))
+                             col(Action.kind).in_((*DECISIONS, NewVersion.kind)))
         .order_by(Action.id)
     ).all():
-        if action.kind == "new_version":
+        entry = decode(action)
+        if isinstance(entry, NewVersion):
             # a corrected text (projects.docversions): keys decided before hold offsets in the
             # old text, so a rejection there must not match whatever now lies at them
             out.clear()
             continue
-        data = json.loads(action.payload)
-        who = data.get("reviewer", action.annotator)
-        out[SpanKey.from_json(data["key"])] = (action.kind, who)
+        assert isinstance(entry, ReviewDecision)
+        who = entry.reviewer or action.annotator  # entries older than the field: the row's
+        out[SpanKey.from_json(entry.key)] = (action.kind, who)
     return out
 
 
@@ -235,8 +247,8 @@ def _candidates(session: Session, doc_id: int) -> DocumentReview:
         last = decided.get(key)
         if gold_span is not None:
             status = ACCEPTED
-            by = last[1] if last and last[0] == "accept" else None
-        elif last and last[0] == "reject":
+            by = last[1] if last and last[0] == ReviewAccept.kind else None
+        elif last and last[0] == ReviewReject.kind:
             status, by = REJECTED, last[1]
         else:
             status, by = OPEN, None
@@ -255,15 +267,14 @@ def _candidates(session: Session, doc_id: int) -> DocumentReview:
     return DocumentReview(doc_id, names, out, gold_set.status if gold_set else None)
 
 
-def _log_decision(session: Session, store: Store, doc_id: int, reviewer: str, kind: str,
-                  payload: dict[str, Any]) -> None:
+def _log_decision(session: Session, store: Store, doc_id: int, reviewer: str,
+                  entry: ReviewDecision) -> None:
     """Append an accept/reject row to the gold set's log, with the reviewer as its actor."""
     aset = _set(session, doc_id, GOLD)
     if aset is None:  # pragma: no cover - callers create the set first
         raise StoreError(f"document {doc_id} has no gold set yet")
-    session.add(Action(set_id=aset.id, annotator=reviewer, kind=kind,
-                       payload=json.dumps({**payload, "reviewer": reviewer},
-                                          ensure_ascii=False, sort_keys=True),
+    kind, payload = encode(entry)
+    session.add(Action(set_id=aset.id, annotator=reviewer, kind=kind, payload=payload,
                        session=store.session_id))
     session.flush()
 
@@ -329,10 +340,9 @@ def _settle_conflicts(session: Session, store: Store, doc_id: int, reviewer: str
         if (other.status != OPEN or other.key == key or other.layer != key.layer
                 or other.key.parts != key.parts):
             continue
-        _log_decision(session, store, doc_id, reviewer, "reject", {
-            "key": other.key.to_json(), "annotators": list(other.annotators),
-            "removed_span_id": None, "removed_link_ids": [], "settled_by": key.to_json(),
-        })
+        _log_decision(session, store, doc_id, reviewer, ReviewReject.make(
+            other.key.to_json(), reviewer, annotators=list(other.annotators),
+            removed_span_id=None, removed_link_ids=[], settled_by=key.to_json()))
         settled.append(other.label)
     return settled
 
@@ -361,10 +371,9 @@ def accept(store: Store, doc_id: int, reviewer: str, candidate: Candidate | Span
                 fragments=key.fragments or None)
             span_id = int(span.id)  # type: ignore[arg-type]
         link_ids, skipped = _copy_links(session, store, doc_id, key, current.annotators)
-        _log_decision(session, store, doc_id, reviewer, "accept", {
-            "key": key.to_json(), "annotators": list(current.annotators), "span_id": span_id,
-            "link_ids": link_ids, "skipped_links": skipped,
-        })
+        _log_decision(session, store, doc_id, reviewer, ReviewAccept.make(
+            key.to_json(), reviewer, annotators=list(current.annotators), span_id=span_id,
+            link_ids=link_ids, skipped_links=skipped))
         settled = _settle_conflicts(session, store, doc_id, reviewer, key)
         _finish_if_complete(session, store, doc_id)
         return AcceptResult(span_id, link_ids, skipped, settled)
@@ -385,10 +394,9 @@ def reject(store: Store, doc_id: int, reviewer: str, candidate: Candidate | Span
             removed_links = store.tx(session).remove_span(current.gold_span_id, GOLD)
         elif _set(session, doc_id, GOLD) is None:
             store.tx(session).set_status(doc_id, GOLD, "in_progress")
-        _log_decision(session, store, doc_id, reviewer, "reject", {
-            "key": key.to_json(), "annotators": list(current.annotators),
-            "removed_span_id": current.gold_span_id, "removed_link_ids": removed_links,
-        })
+        _log_decision(session, store, doc_id, reviewer, ReviewReject.make(
+            key.to_json(), reviewer, annotators=list(current.annotators),
+            removed_span_id=current.gold_span_id, removed_link_ids=removed_links))
         _finish_if_complete(session, store, doc_id)
 
     store.db.run_write(decide)
@@ -464,8 +472,8 @@ def _accept_unanimous_in(session: Session, store: Store, doc_id: int,
                      "schema_id": store.schema_id, "stale": "", "created_at": now,
                      "fragments": frag.encode(parts)})
     span_ids = _insert_rows(conn, _SPAN_TABLE, rows)
-    actions = [_action(gold_id, GOLD, now, "add_span", {"span": {"id": span_id, **row}},
-                       store.session_id) for span_id, row in zip(span_ids, rows, strict=True)]
+    actions = [_action(gold_id, GOLD, now, AddSpan({"id": span_id, **row}), store.session_id)
+               for span_id, row in zip(span_ids, rows, strict=True)]
 
     order = {cand.key: i for i, cand in enumerate(chosen)}
     gold_spans = _spans(session, gold_id)
@@ -508,13 +516,13 @@ def _accept_unanimous_in(session: Session, store: Store, doc_id: int,
     ids = _insert_rows(conn, _LINK_TABLE, [row for _, row in new_links])
     for link_id, (owner, row) in zip(ids, new_links, strict=True):
         link_ids[owner].append(link_id)
-        actions.append(_action(gold_id, GOLD, now, "add_link", {"link": {"id": link_id, **row}},
+        actions.append(_action(gold_id, GOLD, now, AddLink({"id": link_id, **row}),
                                store.session_id))
     for i, cand in enumerate(chosen):
-        actions.append(_action(gold_id, reviewer, now, "accept", {
-            "key": cand.key.to_json(), "annotators": list(cand.annotators),
-            "span_id": span_ids[i], "link_ids": link_ids[i], "skipped_links": skipped[i],
-            "reviewer": reviewer}, store.session_id))
+        actions.append(_action(gold_id, reviewer, now, ReviewAccept.make(
+            cand.key.to_json(), reviewer, annotators=list(cand.annotators),
+            span_id=span_ids[i], link_ids=link_ids[i], skipped_links=skipped[i]),
+            store.session_id))
     _insert_rows(conn, _ACTION_TABLE, actions, read_ids=False)
     if len(chosen) == len(review.open) and gold_set.status != "done":
         store.tx(session).set_status(doc_id, GOLD, "done")  # nothing open: gold is finished
@@ -526,10 +534,11 @@ _LINK_TABLE = Link.__table__  # type: ignore[attr-defined]
 _ACTION_TABLE = Action.__table__  # type: ignore[attr-defined]
 
 
-def _action(set_id: int, who: str, at: str, kind: str, payload: dict[str, Any],
+def _action(set_id: int, who: str, at: str, entry: LogAction,
             session_id: str | None) -> dict[str, Any]:
+    kind, payload = encode(entry)
     return {"set_id": set_id, "annotator": who, "at": at, "kind": kind, "session": session_id,
-            "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True)}
+            "payload": payload}
 
 
 def _insert_rows(conn: Any, table: Any, rows: list[dict[str, Any]], *,
@@ -555,7 +564,7 @@ def decision_log(store: Store, doc_id: int) -> list[dict[str, Any]]:
     for action in store.actions(doc_id, GOLD):
         if action.kind in DECISIONS:
             out.append({"kind": action.kind, "reviewer": action.annotator, "at": action.at,
-                        **json.loads(action.payload)})
+                        **decode(action).payload()})
     return out
 
 

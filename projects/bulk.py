@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from copydesk.projects import fragments as frag
+from copydesk.projects.actions import Import, encode
 from copydesk.projects.errors import StoreError
 from copydesk.projects.gold import reopen_if_needed
 from copydesk.projects.models import (
@@ -340,9 +341,8 @@ def _write_sets(conn: Any, store: Store, planned: list[_Planned], origin: str,
         result.sets += 1
         if not aset.spans:
             continue
-        action_rows.append((item.set_id, aset.annotator, now, "import", json.dumps(
-            {"origin": origin, "spans": len(aset.spans), "links": len(aset.links),
-             "status": aset.status}, ensure_ascii=False, sort_keys=True)))
+        action_rows.append((item.set_id, aset.annotator, now, *encode(Import.make(
+            origin, len(aset.spans), len(aset.links), aset.status))))
         result.spans += len(aset.spans)
         result.links += len(aset.links)
     if link_rows:

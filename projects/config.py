@@ -16,18 +16,29 @@ from typing import Any
 import yaml
 
 from copydesk.projects.errors import StoreError, is_server_url
+from copydesk.projects.settings import (  # noqa: F401  (re-exported: older imports name them)
+    BIDI_DISPLAY_MODES,
+    TEXT_DIRECTIONS,
+    ProjectSettings,
+    SettingsError,
+    compose,
+    layer,
+    parse_project_settings,
+    read_user_settings,
+    yaml_problem,
+)
 
 CONFIG_NAME = "copydesk.yaml"
 DB_NAME = "copydesk.db"
 _KNOWN_KEYS = {"name", "schema", "annotators", "reviewers", "settings", "database"}
-DEFAULT_SETTINGS: dict[str, Any] = {"snap_to_tokens": True, "allow_annotator_override": True}
+# What `copydesk init` writes under `settings:` (the typed model, projects.settings, holds
+# every setting and its default).
+DEFAULT_SETTINGS: dict[str, Any] = ProjectSettings.for_new_project().to_data()
 # Right-to-left display (the TUI's F6/F7/F8 write these): how rows of Arabic or Sorani are
 # ordered on screen, whether Arabic letters are drawn in presentation forms, and per-document
 # paragraph direction overrides keyed by the document's content hash.
-BIDI_DISPLAY_MODES = ("visual", "logical", "terminal")
-TEXT_DIRECTIONS = ("auto", "rtl", "ltr")
-BIDI_DEFAULTS: dict[str, Any] = {"bidi_display": "visual", "arabic_shaping": False,
-                                 "text_direction": {}}
+BIDI_DEFAULTS: dict[str, Any] = ProjectSettings().model_dump(
+    include={"bidi_display", "arabic_shaping", "text_direction"})
 
 
 class ProjectError(StoreError):
@@ -40,9 +51,29 @@ class ProjectConfig:
     schema: str = "schema.yaml"
     annotators: list[str] = field(default_factory=list)
     reviewers: list[str] = field(default_factory=list)
-    settings: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_SETTINGS))
+    # What copydesk uses: the project's settings with the person's own (their user file,
+    # projects.settings) laid over them. A plain dict given here is validated.
+    settings: ProjectSettings = field(default_factory=ProjectSettings.for_new_project)
     # A postgresql:// URL (never with a password); None: copydesk.db beside this file.
     database: str | None = None
+    # What copydesk.yaml itself holds (written back by `to_yaml`); None: `settings`.
+    own_settings: ProjectSettings | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.settings, ProjectSettings):
+            try:
+                self.settings = parse_project_settings(self.settings)
+            except SettingsError as exc:
+                raise ProjectError(str(exc)) from None
+        if self.own_settings is None:
+            self.own_settings = self.settings
+
+    def change_for_session(self, changes: dict[str, Any]) -> None:
+        """Use `changes` until the program ends, writing nothing (when a file cannot be)."""
+        try:
+            self.settings = self.settings.changed(changes)
+        except SettingsError as exc:
+            raise ProjectError(str(exc)) from None
 
     def to_yaml(self) -> str:
         data: dict[str, Any] = {
@@ -50,7 +81,7 @@ class ProjectConfig:
             "schema": self.schema,
             "annotators": self.annotators,
             "reviewers": self.reviewers,
-            "settings": self.settings,
+            "settings": (self.own_settings or self.settings).to_data(),
         }
         if self.database:
             data["database"] = self.database
@@ -74,23 +105,24 @@ class ProjectConfig:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f":{mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or "malformed YAML"
-            raise ProjectError(f"{path}{line}: {problem}") from exc
+            raise ProjectError(yaml_problem(path, exc)) from exc
         if not isinstance(data, dict):
             raise ProjectError(f"{path}: expected a mapping with at least `name` and `schema`")
-        unknown = set(data) - _KNOWN_KEYS
+        unknown = [key for key in data if key not in _KNOWN_KEYS]
         if unknown:
-            raise ProjectError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; "
+            line = _key_line(text, unknown[0])
+            shown = ", ".join(repr(str(key)[:40]) for key in unknown)
+            raise ProjectError(f"{path}:{line}: unknown key(s) {shown}; "
                                f"known: {', '.join(sorted(_KNOWN_KEYS))}")
         for key in ("annotators", "reviewers"):
             value = data.get(key) or []
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ProjectError(f"{path}: `{key}` must be a list of user names")
-        settings = data.get("settings") or {}
-        if not isinstance(settings, dict):
-            raise ProjectError(f"{path}: `settings` must be a mapping")
+        try:
+            own = parse_project_settings(data.get("settings"), str(path), compose(text))
+            settings = layer(own, read_user_settings())
+        except SettingsError as exc:
+            raise ProjectError(str(exc)) from None
         database = data.get("database")
         if database is not None:
             if not isinstance(database, str) or not is_server_url(database):
@@ -106,12 +138,11 @@ class ProjectConfig:
         schema = data.get("schema", "schema.yaml")
         if not isinstance(name, str) or not isinstance(schema, str):
             raise ProjectError(f"{path}: `name` and `schema` must be text")
-        _check_bidi_settings(path, settings)
         _check_plain_names(path, text, name, data)
         return cls(
             name=name, schema=schema, annotators=list(data.get("annotators") or []),
             reviewers=list(data.get("reviewers") or []),
-            settings={**DEFAULT_SETTINGS, **settings}, database=database,
+            settings=settings, database=database, own_settings=own,
         )
 
 
@@ -139,6 +170,15 @@ def _check_plain_names(path: Path, text: str, name: str, data: dict[str, Any]) -
                        "be plain visible text")
 
 
+def _key_line(text: str, key: object) -> int:
+    """1-based line where top-level `key` is written; 1 when it cannot be told."""
+    root = compose(text)
+    for key_node, _value in getattr(root, "value", []):
+        if getattr(key_node, "value", None) == str(key):
+            return int(key_node.start_mark.line) + 1
+    return 1
+
+
 def _line_of(text: str, key: str, index: int) -> int:
     """1-based line of top-level `key`'s value (or of its list item `index`), from the YAML
     node tree (composed only, nothing constructed); 1 when it cannot be told."""
@@ -152,22 +192,6 @@ def _line_of(text: str, key: str, index: int) -> int:
                 value = value.value[index]
             return int(value.start_mark.line) + 1
     return 1
-
-
-def _check_bidi_settings(path: Path, settings: dict[str, Any]) -> None:
-    """One clear line for a bad right-to-left display setting (they are hand-editable)."""
-    mode = settings.get("bidi_display", "visual")
-    if mode not in BIDI_DISPLAY_MODES:
-        raise ProjectError(f"{path}: settings.bidi_display must be one of "
-                           f"{', '.join(BIDI_DISPLAY_MODES)} (got {mode!r})")
-    if not isinstance(settings.get("arabic_shaping", False), bool):
-        raise ProjectError(f"{path}: settings.arabic_shaping must be true or false")
-    directions = settings.get("text_direction") or {}
-    if not isinstance(directions, dict) or not all(
-        isinstance(k, str) and v in TEXT_DIRECTIONS for k, v in directions.items()
-    ):
-        raise ProjectError(f"{path}: settings.text_direction must map document hashes to "
-                           f"{', '.join(TEXT_DIRECTIONS)}")
 
 
 def find_project(start: Path | str | None = None) -> Path:

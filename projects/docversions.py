@@ -14,7 +14,6 @@ refuses anyone else, projects.security); on SQLite the team policy is advisory, 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from copydesk.projects import fragments as frag
+from copydesk.projects.actions import NewVersion, encode
 from copydesk.projects.errors import PermissionDenied, StoreError
 from copydesk.projects.importers import Rejected, collect, content_hash, read_sources
 from copydesk.projects.models import (
@@ -172,11 +172,10 @@ def update_document(store: Store, doc_id: int, new_text: str, *, who: str = "",
         for aset in sets:
             counts = per_set.get(int(aset.id), {"moved": 0, "edited": 0,  # type: ignore[arg-type]
                                                 "removed": 0})
-            session.add(Action(
-                set_id=aset.id, annotator=aset.annotator, kind="new_version",
-                payload=json.dumps({"document_id": doc_id, "from": doc.version - 1,
-                                    "to": doc.version, "by": who, **counts}, sort_keys=True),
-                session=store.session_id))
+            kind, payload = encode(NewVersion.make(doc_id, doc.version - 1, doc.version, who,
+                                                   **counts))
+            session.add(Action(set_id=aset.id, annotator=aset.annotator, kind=kind,
+                               payload=payload, session=store.session_id))
         return result
 
     result = store.db.run_write(write)

@@ -14,15 +14,22 @@ on the decision log's layout (`accept`/`reject` actions whose payload `key` is
 
 from __future__ import annotations
 
-import json
-
 from sqlmodel import Session, col, select
 
+from copydesk.projects.actions import (
+    Reopen,
+    ReviewAccept,
+    ReviewDecision,
+    ReviewReject,
+    SetStatus,
+    decode_payload,
+    encode,
+)
 from copydesk.projects.models import Action, AnnotationSet, Span, utcnow
 from copydesk.projects.permissions import GOLD
 
-DECISIONS = ("accept", "reject")
-REOPEN = "reopen"
+DECISIONS = (ReviewAccept.kind, ReviewReject.kind)
+REOPEN = Reopen.kind
 # What `review_queue` and `copydesk stats` show for a gold set reopened since its last `done`.
 REOPENED = "reopened"
 
@@ -53,14 +60,16 @@ def open_keys(session: Session, doc_id: int) -> set[Key]:
             select(Span.layer, Span.label, Span.start, Span.end).where(Span.set_id == gold.id)
         ).all()
     }
-    last: dict[Key, str] = {}
-    for kind, payload in session.exec(
-        select(Action.kind, Action.payload)
+    last: dict[Key, ReviewDecision] = {}
+    for action_id, kind, payload in session.exec(
+        select(Action.id, Action.kind, Action.payload)
         .where(Action.set_id == gold.id, col(Action.kind).in_(DECISIONS)).order_by(Action.id)
     ).all():
-        layer, label, start, end = json.loads(payload)["key"]
-        last[(layer, label, int(start), int(end))] = kind
-    return {k for k in keys if last.get(k) != "reject"}
+        decision = decode_payload(kind, payload, where=f"action {action_id}")
+        assert isinstance(decision, ReviewDecision)
+        # a split span's key also holds its pieces; the keys here are outer bounds
+        last[decision.outer] = decision
+    return {k for k in keys if not isinstance(last.get(k), ReviewReject)}
 
 
 def reopen_if_needed(session: Session, doc_id: int, because: str) -> bool:
@@ -80,10 +89,8 @@ def reopen_if_needed(session: Session, doc_id: int, because: str) -> bool:
     gold.status = "in_progress"
     gold.updated_at = utcnow()
     session.add(gold)
-    session.add(Action(set_id=gold.id, annotator=because, kind=REOPEN, payload=json.dumps(
-        {"because": because, "open": len(new),
-         "old": {"status": "done"}, "new": {"status": "in_progress"}},
-        ensure_ascii=False, sort_keys=True)))
+    kind, payload = encode(Reopen.make(because, len(new)))
+    session.add(Action(set_id=gold.id, annotator=because, kind=kind, payload=payload))
     session.flush()
     return True
 
@@ -95,7 +102,7 @@ def reopened_documents(session: Session) -> set[int]:
     for doc_id, kind in session.exec(
         select(AnnotationSet.document_id, Action.kind)
         .join(Action, Action.set_id == AnnotationSet.id)
-        .where(AnnotationSet.annotator == GOLD, col(Action.kind).in_((REOPEN, "set_status")))
+        .where(AnnotationSet.annotator == GOLD, col(Action.kind).in_((REOPEN, SetStatus.kind)))
         .order_by(Action.id)
     ).all():
         latest[int(doc_id)] = kind

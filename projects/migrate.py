@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Table, bindparam, func, update
 from sqlmodel import Session, col, select
 
+from copydesk.projects.actions import Recorded, SchemaApply, SchemaUndo, decode, encode
 from copydesk.projects.backends import json_text
 from copydesk.projects.errors import StoreError
 from copydesk.projects.models import Action, AnnotationSet, Link, SchemaSnapshot, Span
@@ -63,8 +64,8 @@ __all__ = [
     "undo_apply",
 ]
 
-APPLY = "schema_apply"
-UNDO = "schema_undo"
+APPLY = SchemaApply.kind
+UNDO = SchemaUndo.kind
 SPAN_KEYS: tuple[str, ...] = ("label", "layer", "schema_id", "stale")
 LINK_KEYS: tuple[str, ...] = ("schema_id", "stale")
 # Stands for "the snapshot this apply will create" while planning a dry run.
@@ -450,8 +451,8 @@ def _write_rows(session: Session, changes: list[RowChange], values: str) -> None
         session.connection().execute(stmt, params)
 
 
-def _log_per_set(session: Session, kind: str, link_key: str, global_id: int, who: str,
-                 changes: list[RowChange]) -> None:
+def _log_per_set(session: Session, record: type[Recorded], link_key: str, global_id: int,
+                 who: str, changes: list[RowChange]) -> None:
     """One `kind` action per annotation set (changed or not): the record and the undo barrier."""
     by_set: dict[int, dict[str, list[Any]]] = {}
     for set_id in session.exec(select(AnnotationSet.id)).all():
@@ -460,14 +461,15 @@ def _log_per_set(session: Session, kind: str, link_key: str, global_id: int, who
         by_set[change.set_id]["spans" if change.table == "span" else "links"].append(
             change.to_json())
     for set_id, rows in by_set.items():
-        session.add(Action(set_id=set_id, annotator=who, kind=kind, payload=json.dumps(
-            {link_key: global_id, **rows}, ensure_ascii=False, sort_keys=True)))
+        kind, payload = encode(record({link_key: global_id, **rows}))
+        session.add(Action(set_id=set_id, annotator=who, kind=kind, payload=payload))
     session.flush()
 
 
-def _log_global(session: Session, kind: str, who: str, payload: dict[str, Any]) -> int:
-    action = Action(set_id=None, annotator=who, kind=kind,
-                    payload=json.dumps(payload, ensure_ascii=False, sort_keys=True))
+def _log_global(session: Session, record: type[Recorded], who: str,
+                data: dict[str, Any]) -> int:
+    kind, payload = encode(record(data))
+    action = Action(set_id=None, annotator=who, kind=kind, payload=payload)
     session.add(action)
     session.flush()
     return int(action.id)  # type: ignore[arg-type]
@@ -519,12 +521,12 @@ def apply_schema(project: Project, new_path: Path | str, *, dry_run: bool = Fals
             store.set_current_schema(session, snapshot)
             plan = plan_migration(session, new, old=old, snapshot_id=snapshot)
             _write_rows(session, plan.rows(), "after")
-            gid = _log_global(session, APPLY, who, {
+            gid = _log_global(session, SchemaApply, who, {
                 "from": store.schema_id, "to": snapshot, "path": str(new_path),
                 "from_version": old.version, "to_version": new.version,
                 "rows": plan.summary(),
             })
-            _log_per_set(session, APPLY, "apply", gid, who, plan.rows())
+            _log_per_set(session, SchemaApply, "apply", gid, who, plan.rows())
             return plan, gid
 
         plan, gid = store.db.run_write(write, exclusive=True)
@@ -576,7 +578,7 @@ def _open_applies(session: Session) -> list[Action]:
         if action.kind == APPLY:
             stack.append(action)
         elif stack:
-            target = json.loads(action.payload).get("target")
+            target = decode(action).payload().get("target")
             if target == stack[-1].id:
                 stack.pop()
     return stack
@@ -592,7 +594,7 @@ def apply_history(store: Store) -> list[dict[str, Any]]:
         ).all()
     out = []
     for action in rows:
-        data = json.loads(action.payload)
+        data = decode(action).payload()
         out.append({"id": action.id, "kind": action.kind, "at": action.at,
                     "who": action.annotator, "undoable": action.id in open_ids, **data})
     return out
@@ -613,7 +615,7 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
         if not applies:
             raise StoreError("no schema apply to undo in this project")
         target = applies[-1]
-        info = json.loads(target.payload)
+        info = decode(target).payload()
         snap = session.get(SchemaSnapshot, info["from"])
         if snap is None:  # pragma: no cover - snapshots are never deleted
             raise StoreError(f"the schema snapshot {info['from']} is missing; cannot undo")
@@ -626,7 +628,7 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
             select(Action).where(Action.kind == APPLY, col(Action.set_id).is_not(None),
                                  json_text(Action.payload, "apply") == str(target.id))
         ).all():
-            data = json.loads(action.payload)
+            data = decode(action).payload()
             for table in ("span", "link"):
                 for row_id, before, after in data[table + "s"]:
                     changes.append(RowChange(table, row_id, int(action.set_id or 0), before,
@@ -660,11 +662,11 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
                                  skip_links=link_ids)
         if not dry_run:
             _write_rows(session, recheck.rows(), "after")
-            gid = _log_global(session, UNDO, who, {
+            gid = _log_global(session, SchemaUndo, who, {
                 "target": target.id, "from": info["to"], "to": info["from"],
                 "restored": len(restorable), "conflicts": len(conflicts),
             })
-            _log_per_set(session, UNDO, "undo", gid, who,
+            _log_per_set(session, SchemaUndo, "undo", gid, who,
                          [*_reverse(restorable), *recheck.rows()])
         report = UndoReport(str(info.get("to_version", "?")), str(info.get("from_version", "?")),
                             len(restorable), recheck, conflicts, dry_run)
@@ -676,7 +678,7 @@ def undo_apply(project: Project, *, dry_run: bool = False, force: bool = False,
     with store.db.read() as session:
         applies = _open_applies(session)
         if applies:
-            info = json.loads(applies[-1].payload)
+            info = decode(applies[-1]).payload()
             snap = session.get(SchemaSnapshot, info["from"])
             if snap is not None:
                 staged.append(_stage(project.schema_path, snap.text))

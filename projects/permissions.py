@@ -19,9 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from copydesk.projects.errors import PermissionDenied
+from copydesk.projects.settings import ProjectSettings
 
 GOLD = "gold"
 RESERVED_NAMES: frozenset[str] = frozenset({GOLD})
@@ -30,7 +31,7 @@ RESERVED_NAMES: frozenset[str] = frozenset({GOLD})
 class _ConfigLike(Protocol):
     annotators: list[str]
     reviewers: list[str]
-    settings: dict[str, Any]
+    settings: ProjectSettings
 
 
 @dataclass(frozen=True)
@@ -43,11 +44,10 @@ class Policy:
 
     @classmethod
     def from_config(cls, config: _ConfigLike) -> Policy:
-        settings = config.settings or {}
         return cls(
             annotators=tuple(config.annotators or ()),
             reviewers=tuple(config.reviewers or ()),
-            allow_annotator_override=bool(settings.get("allow_annotator_override", True)),
+            allow_annotator_override=config.settings.allow_annotator_override,
         )
 
     def is_reviewer(self, user: str) -> bool:

@@ -24,6 +24,12 @@ from copydesk.projects.config import (  # noqa: F401  (re-exported: older import
     ProjectError,
     find_project,
 )
+from copydesk.projects.settings import (
+    SettingsError,
+    layer,
+    read_user_settings,
+    write_user_settings,
+)
 from copydesk.projects.store import Store
 from copydesk.schema import Schema, SchemaError, default_schema_path, load_schema
 
@@ -94,16 +100,29 @@ class Project:
         return cls(folder, config, store.schema, store)
 
     def update_settings(self, changes: dict[str, Any]) -> None:
-        """Set some `settings` keys in `copydesk.yaml` and keep the rest of the file as it is
-        on disk now (a lead may have edited people or settings since this project was opened).
+        """Set some settings and remember them. A key the person's user file sets is written
+        there (it wins over the project's, so writing it to copydesk.yaml would change
+        nothing); the rest goes to `copydesk.yaml`, keeping the rest of that file as it is on
+        disk now (a lead may have edited people or settings since this project was opened).
         Written atomically: a crash leaves the old file."""
-        path = self.root / CONFIG_NAME
-        current = ProjectConfig.read(path)
-        current.settings.update(changes)
-        tmp = self.root / (CONFIG_NAME + f".{os.getpid()}.tmp")
-        tmp.write_text(current.to_yaml(), encoding="utf-8")
-        tmp.replace(path)
-        self.config.settings.update(changes)
+        mine = {k: v for k, v in changes.items() if k in self.config.settings.user_keys}
+        project = {k: v for k, v in changes.items() if k not in mine}
+        own = self.config.own_settings or self.config.settings
+        try:
+            if project:
+                path = self.root / CONFIG_NAME
+                current = ProjectConfig.read(path)
+                own = current.own_settings = (current.own_settings or current.settings
+                                              ).changed(project)
+                tmp = self.root / (CONFIG_NAME + f".{os.getpid()}.tmp")
+                tmp.write_text(current.to_yaml(), encoding="utf-8")
+                tmp.replace(path)
+            if mine:
+                write_user_settings(mine)
+            self.config.own_settings = own
+            self.config.settings = layer(own, read_user_settings())
+        except SettingsError as exc:
+            raise ProjectError(str(exc)) from None
 
     def close(self) -> None:
         self.store.close()

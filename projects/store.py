@@ -22,6 +22,35 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from copydesk.projects import fragments as frag
+from copydesk.projects.actions import (
+    BATCH_KINDS,
+    LINK_FIELDS,
+    REVIEW_FIELDS,
+    SPAN_FIELDS,
+    UNDO_BARRIERS,
+    UNDOABLE,
+    AddFragment,
+    AddLink,
+    AddSpan,
+    ConfirmReview,
+    FieldEdit,
+    LogAction,
+    Redo,
+    RelabelSpan,
+    RemoveFragment,
+    RemoveLink,
+    RemoveSpan,
+    Replay,
+    ReselectSpan,
+    SetAttributes,
+    SetRole,
+    SetStatus,
+    Undo,
+    decode,
+    encode,
+    history_of,
+    row_of,
+)
 from copydesk.projects.backends import text_length
 from copydesk.projects.db import Database
 from copydesk.projects.errors import DocumentChanged, StoreError
@@ -36,7 +65,6 @@ from copydesk.projects.models import (
     Link,
     SchemaSnapshot,
     Span,
-    SuggestionDecision,
     utcnow,
 )
 from copydesk.projects.permissions import GOLD
@@ -44,36 +72,13 @@ from copydesk.projects.textutil import GraphemeIndex, grapheme_index
 from copydesk.schema import parse_schema
 from copydesk.schema.model import Schema
 
-__all__ = ["DocumentRow", "Store", "StoreError", "validate_link", "validate_span"]
+__all__ = ["BATCH_KINDS", "UNDOABLE", "UNDO_BARRIERS", "DocumentRow", "Store", "StoreError",
+           "validate_link", "validate_span"]
 
-# Several steps made as one decision (accepting or rejecting a suggestion, see
-# projects.suggest.decisions): payload {"steps": [{"kind": ..., <that kind's payload>}, ...]},
-# undone and redone as one.
-BATCH_KINDS = frozenset({"accept_suggestion", "reject_suggestion"})
-UNDOABLE = frozenset(
-    {"add_span", "remove_span", "relabel_span", "set_attributes", "add_link", "remove_link",
-     "set_role", "add_fragment", "remove_fragment", "confirm_review", "reselect_span"}
-) | BATCH_KINDS
-# Undo/redo of these sets the span's fields back to the payload's "old" (or "new") values.
-_FIELD_EDITS = frozenset({"relabel_span", "add_fragment", "remove_fragment", "confirm_review",
-                          "reselect_span"})
-# Undo never crosses these. Project-wide schema changes, logged per set by projects.migrate;
-# and a bulk import (`projects.bulk`), which logs ONE "import" action per set it writes: the
-# imported spans are where that set's history starts, so undo steps back through the edits
-# made after the import and stops there (it never deletes imported spans one by one or all at
-# once, and never reaches edits from before the import).
+# The action kinds, their payloads, how each is replayed or reverted and described: one class
+# per kind in projects.actions (BATCH_KINDS, UNDOABLE and UNDO_BARRIERS are read from there and
+# stay importable from here).
 _T = TypeVar("_T")
-
-# A new version of the document's text (projects.docversions) is one too: the offsets in older
-# log entries are offsets in the old text.
-UNDO_BARRIERS = frozenset({"schema_apply", "schema_undo", "import", "new_version"})
-_SPAN_FIELDS = ("id", "set_id", "document_id", "layer", "label", "start", "end", "text",
-                "attributes", "schema_id", "stale", "created_at", "fragments", "needs_review",
-                "review_reason", "review_old_text")
-# What confirming or re-selecting a span that needs review changes (undone as a field edit).
-_REVIEW_FIELDS = ("start", "end", "text", "fragments", "needs_review", "review_reason",
-                  "review_old_text")
-_LINK_FIELDS = ("id", "set_id", "head_id", "tail_id", "role", "schema_id", "stale", "created_at")
 
 
 @dataclass(frozen=True)
@@ -109,10 +114,6 @@ def _true_lengths(session: Session, rows: Sequence[Any]) -> list[tuple[Any, ...]
     lengths = {doc_id: len(text) for doc_id, text in session.exec(
         select(Document.id, Document.text).where(col(Document.id).in_(missing))).all()}
     return [(*row[:3], lengths.get(row[0], 0) if row[3] is None else row[3]) for row in rows]
-
-
-def _row(obj: Span | Link, fields: Sequence[str]) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in fields}
 
 
 def is_grapheme_boundary(text: str, offset: int) -> bool:
@@ -709,14 +710,7 @@ class Store:
     @staticmethod
     def touched_spans(action: Action) -> list[int]:
         """Ids of the spans an action (and so its undo or redo) changed."""
-        data = json.loads(action.payload)
-        if action.kind in BATCH_KINDS:
-            return [int(step["span"]["id"]) for step in data["steps"] if "span" in step]
-        if "span" in data:
-            return [int(data["span"]["id"])]
-        if "span_id" in data:
-            return [int(data["span_id"])]
-        return []
+        return list(decode(action).touched_spans())
 
     def span(self, span_id: int) -> Span:
         with self.db.read() as session:
@@ -777,10 +771,10 @@ class Store:
             )
         ).first()
 
-    def _log(self, session: Session, aset: AnnotationSet, kind: str, payload: dict) -> Action:
+    def _log(self, session: Session, aset: AnnotationSet, entry: LogAction) -> Action:
+        kind, payload = encode(entry)
         action = Action(
-            set_id=aset.id, annotator=aset.annotator, kind=kind,
-            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            set_id=aset.id, annotator=aset.annotator, kind=kind, payload=payload,
             session=self.session_id,
         )
         session.add(action)
@@ -873,7 +867,7 @@ class Store:
         session.add(span)
         session.flush()
         if log:
-            self._log(session, aset, "add_span", {"span": _row(span, _SPAN_FIELDS)})
+            self._log(session, aset, AddSpan(row_of(span, SPAN_FIELDS)))
         self._edited_finished_set(session, aset)
         return span
 
@@ -886,12 +880,12 @@ class Store:
         links = session.exec(
             select(Link).where((Link.head_id == span_id) | (Link.tail_id == span_id))
         ).all()
-        payload = {"span": _row(span, _SPAN_FIELDS),
-                   "links": [_row(link, _LINK_FIELDS) for link in links]}
+        entry = RemoveSpan(row_of(span, SPAN_FIELDS),
+                           tuple(row_of(link, LINK_FIELDS) for link in links))
         for link in links:
             self.db.backend.delete_row(session, link)
         self.db.backend.delete_row(session, span)
-        self._log(session, aset, "remove_span", payload)
+        self._log(session, aset, entry)
         return [int(link.id) for link in links]  # type: ignore[arg-type]
 
     def relabel_span(self, span_id: int, annotator: str, label: str) -> Span:
@@ -931,7 +925,7 @@ class Store:
                                  f"break ({exc}); remove the link first") from exc
         new = {"label": label, "layer": layer, "attributes": span.attributes,
                "schema_id": self.schema_id, "stale": ""}
-        self._log(session, aset, "relabel_span", {"span_id": span_id, "old": old, "new": new})
+        self._log(session, aset, RelabelSpan(span_id, old, new))
         self._edited_finished_set(session, aset)
         return span
 
@@ -948,8 +942,7 @@ class Store:
             old = span.attributes
             span.attributes = json.dumps(merged, sort_keys=True, ensure_ascii=False)
             session.add(span)
-            self._log(session, aset, "set_attributes",
-                      {"span_id": span_id, "old": old, "new": span.attributes})
+            self._log(session, aset, SetAttributes(span_id, old, span.attributes))
             return span
 
         return self.db.run_write(write)
@@ -970,7 +963,7 @@ class Store:
                 raise StoreError(f"{start}-{end} overlaps a fragment the span already has")
             new_parts = frag.join_line_breaks(
                 self.document_text(session, span.document_id), [*parts, (start, end)])
-            return self._set_parts(session, span, aset, new_parts, "add_fragment")
+            return self._set_parts(session, span, aset, new_parts, AddFragment)
 
         return self.db.run_write(write)
 
@@ -987,12 +980,12 @@ class Store:
             kept = tuple(p for p in parts if not p[0] <= offset < p[1])
             if len(kept) == len(parts):
                 raise StoreError(f"offset {offset} is in no fragment of {span.label}")
-            return self._set_parts(session, span, aset, kept, "remove_fragment")
+            return self._set_parts(session, span, aset, kept, RemoveFragment)
 
         return self.db.run_write(write)
 
     def _set_parts(self, session: Session, span: Span, aset: AnnotationSet,
-                   parts: Sequence[tuple[int, int]], kind: str) -> Span:
+                   parts: Sequence[tuple[int, int]], edit: type[FieldEdit]) -> Span:
         """Give `span` these pieces (validated as a new span would be) and log the change."""
         start, end = parts[0][0], parts[-1][1]
         _, covered, _ = validate_span(
@@ -1007,7 +1000,7 @@ class Store:
             setattr(span, key, value)
         session.add(span)
         session.flush()
-        self._log(session, aset, kind, {"span_id": span.id, "old": old, "new": new})
+        self._log(session, aset, edit(int(span.id), old, new))  # type: ignore[arg-type]
         self._edited_finished_set(session, aset)
         return span
 
@@ -1025,7 +1018,7 @@ class Store:
                     schema_id=self.schema_id)
         session.add(link)
         session.flush()
-        self._log(session, aset, "add_link", {"link": _row(link, _LINK_FIELDS)})
+        self._log(session, aset, AddLink(row_of(link, LINK_FIELDS)))
         return link
 
     def add_span_and_link(self, doc_id: int, annotator: str, label: str, start: int, end: int,
@@ -1048,8 +1041,8 @@ class Store:
                         schema_id=self.schema_id)
             session.add(link)
             session.flush()
-            self._log(session, aset, "add_span", {"span": _row(span, _SPAN_FIELDS),
-                                                  "links": [_row(link, _LINK_FIELDS)]})
+            self._log(session, aset, AddSpan(row_of(span, SPAN_FIELDS),
+                                             (row_of(link, LINK_FIELDS),)))
             return span, link
 
         return self.db.run_write(write)
@@ -1057,9 +1050,9 @@ class Store:
     def remove_link(self, link_id: int, annotator: str) -> None:
         def write(session: Session) -> None:
             link, aset = self._link_in_set(session, link_id, annotator)
-            payload = {"link": _row(link, _LINK_FIELDS)}
+            entry = RemoveLink(row_of(link, LINK_FIELDS))
             self.db.backend.delete_row(session, link)
-            self._log(session, aset, "remove_link", payload)
+            self._log(session, aset, entry)
 
         self.db.run_write(write)
 
@@ -1075,7 +1068,7 @@ class Store:
             old = link.role
             link.role = role
             session.add(link)
-            self._log(session, aset, "set_role", {"link_id": link_id, "old": old, "new": role})
+            self._log(session, aset, SetRole(link_id, old, role))
             return link
 
         return self.db.run_write(write)
@@ -1093,12 +1086,11 @@ class Store:
                 raise StoreError(f"the text of span {span_id} ({span.review_old_text!r}) was "
                                  "deleted in the corrected article: re-select its place or "
                                  "remove it")
-            old = {k: getattr(span, k) for k in _REVIEW_FIELDS}
+            old = {k: getattr(span, k) for k in REVIEW_FIELDS}
             span.needs_review, span.review_reason, span.review_old_text = False, "", None
             session.add(span)
-            new = {k: getattr(span, k) for k in _REVIEW_FIELDS}
-            self._log(session, aset, "confirm_review", {"span_id": span_id, "old": old,
-                                                        "new": new})
+            new = {k: getattr(span, k) for k in REVIEW_FIELDS}
+            self._log(session, aset, ConfirmReview(span_id, old, new))
             return span
 
         return self.db.run_write(write)
@@ -1117,14 +1109,13 @@ class Store:
                 self._schema_in(session), span.document_id, doc_text, span.label,
                 parts[0][0], parts[-1][1], attributes=json.loads(span.attributes or "{}"),
                 fragments=parts)
-            old = {k: getattr(span, k) for k in _REVIEW_FIELDS}
+            old = {k: getattr(span, k) for k in REVIEW_FIELDS}
             span.start, span.end, span.text = parts[0][0], parts[-1][1], covered
             span.fragments = frag.encode(parts)
             span.needs_review, span.review_reason, span.review_old_text = False, "", None
             session.add(span)
-            new = {k: getattr(span, k) for k in _REVIEW_FIELDS}
-            self._log(session, aset, "reselect_span", {"span_id": span_id, "old": old,
-                                                       "new": new})
+            new = {k: getattr(span, k) for k in REVIEW_FIELDS}
+            self._log(session, aset, ReselectSpan(span_id, old, new))
             return span
 
         return self.db.run_write(write)
@@ -1145,8 +1136,7 @@ class Store:
             aset.comment = comment
         aset.updated_at = utcnow()
         session.add(aset)
-        self._log(session, aset, "set_status",
-                  {"old": old, "new": {"status": status, "comment": aset.comment}})
+        self._log(session, aset, SetStatus(old, {"status": status, "comment": aset.comment}))
         if old["status"] != "done":
             self._edited_finished_set(session, aset)
         return aset
@@ -1172,16 +1162,17 @@ class Store:
             if not self._visible(action):
                 continue
             by_id[int(action.id)] = action  # type: ignore[arg-type]
-            if action.kind in UNDOABLE:
+            effect = history_of(action.kind)  # the kind's class says; no payload is parsed
+            if effect == "edit":
                 history.undo.append(int(action.id))  # type: ignore[arg-type]
                 history.redo.clear()
-            elif action.kind == "undo" and history.undo:
+            elif effect == "undo" and history.undo:
                 history.redo.append(history.undo.pop())
-            elif action.kind == "redo" and history.redo:
+            elif effect == "redo" and history.redo:
                 history.undo.append(history.redo.pop())
-            elif action.kind in UNDO_BARRIERS:
-                # A schema apply/undo rewrote labels under a new schema: stepping back over it
-                # could restore a label that schema no longer has (see projects.migrate).
+            elif effect == "barrier":
+                # A schema apply/undo, an import, a corrected text: undo never steps back
+                # over it (projects.actions says why for each).
                 history.undo.clear()
                 history.redo.clear()
         return history, by_id
@@ -1214,8 +1205,8 @@ class Store:
                 return None
             target = by_id[stack[-1]]
             self._apply(session, target, forward=redo)
-            self._log(session, aset, "redo" if redo else "undo", {"target": target.id,
-                                                                  "kind": target.kind})
+            step = (Redo if redo else Undo)(int(target.id), target.kind)  # type: ignore[arg-type]
+            self._log(session, aset, step)
             self._edited_finished_set(session, aset)
             return target
 
@@ -1227,86 +1218,7 @@ class Store:
         A row that is not where the action left it (changed in another window since) stops
         the step with a StoreError; nothing is written then.
         """
-        data = json.loads(action.payload)
-        kind = action.kind
-        if kind in BATCH_KINDS:
-            steps = data["steps"]
-            for step in (steps if forward else reversed(steps)):
-                self._apply(session, Action(kind=step["kind"], annotator=action.annotator,
-                                            payload=json.dumps(step)), forward=forward)
-            return
-        if kind == "decision":  # a step of a batch: a suggestion decision row
-            if forward:
-                session.add(SuggestionDecision(**data["decision"]))
-                session.flush()
-            else:
-                row = session.get(SuggestionDecision, data["decision"]["id"])
-                if row is not None:
-                    self.db.backend.delete_row(session, row)
-            return
-        verb = "redo" if forward else "undo"
-
-        def put(model: type[Span] | type[Link], row: dict[str, Any]) -> None:
-            if session.get(model, row["id"]) is not None:
-                raise StoreError(f"{model.__name__.lower()} {row['id']} is back already "
-                                 f"(changed in another window?); cannot {verb}")
-            session.add(model(**row))
-            session.flush()
-
-        def drop(model: type[Span] | type[Link], row_id: int) -> None:
-            obj = session.get(model, row_id)
-            if obj is None:
-                raise StoreError(f"{model.__name__.lower()} {row_id} is gone already "
-                                 f"(changed in another window?); cannot {verb}")
-            self.db.backend.delete_row(session, obj)
-
-        if kind == "add_span":  # with "links" when made by add_span_and_link
-            if forward:
-                put(Span, data["span"])
-                for link in data.get("links", ()):
-                    put(Link, link)
-            else:
-                for link in data.get("links", ()):
-                    drop(Link, link["id"])
-                drop(Span, data["span"]["id"])
-        elif kind == "remove_span":
-            if forward:
-                for link in data["links"]:
-                    drop(Link, link["id"])
-                drop(Span, data["span"]["id"])
-            else:
-                put(Span, data["span"])
-                for link in data["links"]:
-                    put(Link, link)
-        elif kind in _FIELD_EDITS or kind == "set_attributes":
-            span = session.get(Span, data["span_id"])
-            if span is None:
-                raise StoreError(f"span {data['span_id']} is gone; cannot {verb}")
-            values = data["new" if forward else "old"]
-            if kind == "set_attributes":
-                span.attributes = values
-            else:
-                for key, value in values.items():
-                    setattr(span, key, value)
-            session.add(span)
-        elif kind == "add_link":
-            if forward:
-                put(Link, data["link"])
-            else:
-                drop(Link, data["link"]["id"])
-        elif kind == "remove_link":
-            if forward:
-                drop(Link, data["link"]["id"])
-            else:
-                put(Link, data["link"])
-        elif kind == "set_role":
-            link = session.get(Link, data["link_id"])
-            if link is None:
-                raise StoreError(f"link {data['link_id']} is gone; cannot {verb}")
-            link.role = data["new" if forward else "old"]
-            session.add(link)
-        else:  # pragma: no cover - guarded by UNDOABLE
-            raise StoreError(f"cannot undo a {kind!r} action")
+        decode(action).apply(Replay(session, self.db.backend.delete_row, forward=forward))
 
     # ----------------------------------------------------------------- stats
     def status_counts(self) -> dict[str, dict[str, int]]:
@@ -1404,9 +1316,10 @@ class StoreTransaction:
             raise StoreError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
         return self.store._set_status(self.session, doc_id, annotator, status, comment)
 
-    def log(self, aset: AnnotationSet, kind: str, payload: dict[str, Any]) -> Action:
-        """Append one action to the set's history (what undo and provenance read)."""
-        return self.store._log(self.session, aset, kind, payload)
+    def log(self, aset: AnnotationSet, entry: LogAction) -> Action:
+        """Append one action (a projects.actions class) to the set's history (what undo and
+        provenance read)."""
+        return self.store._log(self.session, aset, entry)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:

@@ -27,6 +27,14 @@ REAL_SAMPLE = REPO.parent / "shared" / "samples" / "kurdistan24-kirkuk-isis.txt"
 REAL_SAMPLE_MISSING = "../shared/samples is not beside the repository"
 
 
+@pytest.fixture(autouse=True)
+def _no_user_settings(tmp_path_factory: pytest.TempPathFactory,
+                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The person running the suite may have their own ~/.config/copydesk/config.yaml (a
+    keymap, a display mode): point every test at an empty config folder instead."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+
+
 @pytest.fixture
 def sample_path() -> Path:
     return ARTICLE

@@ -93,42 +93,39 @@ def test_tui_has_only_its_three_rooms() -> None:
                   if p.is_dir() and p.name != "__pycache__") == ["app", "cli", "engine"]
 
 
-def test_the_engine_loads_no_textual() -> None:
-    modules = [
-        ".".join(("copydesk", *path.relative_to(ROOT).with_suffix("").parts))
-        for path in (ROOT / "tui" / "engine").rglob("*.py") if path.name != "__init__.py"
-    ]
+def modules_under(folder: Path) -> list[str]:
+    return [".".join(("copydesk", *path.relative_to(ROOT).with_suffix("").parts))
+            for path in folder.rglob("*.py")
+            if path.name != "__init__.py" and not _alembic_script(path)]
+
+
+def loaded_after_importing(modules: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    """The modules named by `prefixes` that a fresh interpreter holds after importing
+    `modules`: a lazy import inside a function body would slip past a static check."""
     code = (
         "import importlib, sys\n"
         f"for name in {modules!r}:\n"
         "    importlib.import_module(name)\n"
-        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] == 'textual')))\n"
+        f"print(','.join(sorted(m for m in sys.modules if m.startswith({prefixes!r}))))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ""
+    return [m for m in done.stdout.strip().split(",") if m]
+
+
+def test_the_engine_loads_no_textual() -> None:
+    loaded = loaded_after_importing(modules_under(ROOT / "tui" / "engine"),
+                                    ("textual", "copydesk.tui.app", "copydesk.tui.cli"))
+    assert loaded == []
+    assert "textual.app" in loaded_after_importing(["copydesk.tui.app.application"],
+                                                   ("textual.",))
 
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_importing_the_core_loads_no_textual(package: str) -> None:
-    modules = [
-        ".".join(("copydesk", *path.relative_to(ROOT).with_suffix("").parts))
-        for path in (ROOT / package).rglob("*.py")
-        if path.name != "__init__.py" and not _alembic_script(path)
-    ]
-    code = (
-        "import importlib, sys\n"
-        f"for name in {modules!r}:\n"
-        "    importlib.import_module(name)\n"
-        "bad = sorted(m for m in sys.modules\n"
-        "             if m.split('.')[0] == 'textual' or m.startswith('copydesk.tui'))\n"
-        "print(','.join(bad))\n"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == ""
+    assert loaded_after_importing(modules_under(ROOT / package),
+                                  ("textual", "copydesk.tui")) == []
 
 
 # The one module allowed past Textual's and Rich's public API (tui/app/framework.py says why).
@@ -228,3 +225,90 @@ def test_store_errors_have_one_home() -> None:
                     and ERRORS & {a.name for a in node.names}):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+# The action log's kinds are classes in projects/actions.py; nothing else spells them.
+ACTIONS_MODULE = ROOT / "projects" / "actions.py"
+
+
+def _kind_literals(node: ast.AST, kinds: frozenset[str]) -> list[str]:
+    """Action-kind strings in `node` (a constant, or a tuple/list/set of them)."""
+    if isinstance(node, ast.Constant) and node.value in kinds:
+        return [node.value]
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return [v for elt in node.elts for v in _kind_literals(elt, kinds)]
+    return []
+
+
+def _reads_kind(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Attribute) and n.attr == "kind" for n in ast.walk(node))
+
+
+def _kind_chains(tree: ast.AST, kinds: frozenset[str]) -> list[str]:
+    """A function comparing a local `kind` with two or more action kinds: a chain that
+    dispatches on the kind (one comparison, like a screen's "accept" button, is not)."""
+    found: list[str] = []
+    for func in ast.walk(tree):
+        if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        hits = [(node.lineno, v) for node in ast.walk(func) if isinstance(node, ast.Compare)
+                and any(isinstance(x, ast.Name) and x.id == "kind"
+                        for x in [node.left, *node.comparators])
+                for x in [node.left, *node.comparators] for v in _kind_literals(x, kinds)]
+        if len({v for _, v in hits}) >= 2:
+            found += [f"{line}: {v!r}" for line, v in hits]
+    return found
+
+
+def action_kind_literals(source: str, kinds: frozenset[str]) -> list[str]:
+    """Places that name an action kind by its string: compared with (or filtered by) a
+    `.kind`, passed as `kind=`, written as a payload's `"kind"`, or a chain of comparisons of
+    a local `kind` (see _kind_chains)."""
+    tree = ast.parse(source)
+    found: list[str] = _kind_chains(tree, kinds)
+    for node in ast.walk(tree):
+        spelled: list[str] = []
+        if isinstance(node, ast.Compare) and any(
+                _reads_kind(x) for x in [node.left, *node.comparators]):
+            spelled = [v for x in [node.left, *node.comparators]
+                       for v in _kind_literals(x, kinds)]
+        elif isinstance(node, ast.Call):
+            spelled = [v for kw in node.keywords if kw.arg == "kind"
+                       for v in _kind_literals(kw.value, kinds)]
+            if isinstance(node.func, ast.Attribute) and node.func.attr == "in_" \
+                    and _reads_kind(node.func.value):
+                spelled += [v for arg in node.args for v in _kind_literals(arg, kinds)]
+        elif isinstance(node, ast.Dict):
+            spelled = [v for key, value in zip(node.keys, node.values, strict=True)
+                       if isinstance(key, ast.Constant) and key.value == "kind"
+                       for v in _kind_literals(value, kinds)]
+        found += [f"{node.lineno}: {v!r}" for v in spelled]
+    return found
+
+
+def test_action_kinds_are_spelled_only_in_the_actions_module() -> None:
+    """A new action kind is one class in projects/actions.py: no `if action.kind == "..."`
+    chain, hand-built payload or kind filter elsewhere can fall out of step with it."""
+    from copydesk.projects.actions import REGISTRY
+
+    kinds = frozenset(REGISTRY)
+    offenders = {
+        str(path.relative_to(ROOT)): uses
+        for package in ("projects", "exports", "tui")
+        for path in (ROOT / package).rglob("*.py")
+        if path != ACTIONS_MODULE and not _alembic_script(path)
+        and (uses := action_kind_literals(path.read_text(encoding="utf-8"), kinds))
+    }
+    assert offenders == {}
+    # the check itself sees each form it must refuse, and leaves other `kind`s alone
+    sample = ('if step.kind == "add_span": pass\n'
+              'Action(kind="undo")\n'
+              'x = {"kind": "decision"}\n'
+              'col(Action.kind).in_(("accept", "reject"))\n'
+              'if cue.kind == "colon" or kind == "accept": pass\n'
+              'def describe(kind):\n'
+              '    if kind == "add_span": return 1\n'
+              '    if kind == "remove_span": return 2\n')
+    assert sorted(action_kind_literals(sample, kinds)) == sorted([
+        "1: 'add_span'", "2: 'undo'", "3: 'decision'", "4: 'accept'", "4: 'reject'",
+        "7: 'add_span'", "8: 'remove_span'"])

@@ -294,7 +294,7 @@ def test_display_settings_are_remembered_per_project(project: Project) -> None:
     assert options_for(again.settings, "other") == BidiOptions("terminal", "auto", True)
     remember(project, "h1", BidiOptions("visual", "auto", False))
     again = ProjectConfig.read(project.root / "copydesk.yaml")
-    assert again.settings["text_direction"] == {}
+    assert again.settings.text_direction == {}
 
 
 def test_remembering_keeps_what_a_lead_changed_in_the_file_meanwhile(project: Project) -> None:
@@ -303,7 +303,7 @@ def test_remembering_keeps_what_a_lead_changed_in_the_file_meanwhile(project: Pr
     path.write_text(edited, encoding="utf-8")
     assert remember(project, "h1", BidiOptions("terminal")) is None
     again = ProjectConfig.read(path)
-    assert again.annotators == ["dilan"] and again.settings["bidi_display"] == "terminal"
+    assert again.annotators == ["dilan"] and again.settings.bidi_display == "terminal"
 
 
 def test_an_unwritable_project_keeps_the_choice_for_the_session(project: Project) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from textual.binding import Binding
 
+from copydesk.projects.settings import SettingsError, parse_project_settings
 from copydesk.schema import load_default_schema
 from copydesk.tui.app.keymap import keymap_problems, settings_problems
 from copydesk.tui.app.keys_help import GROUPS, binding_rows, default_bindings, readme_table
@@ -60,9 +62,16 @@ def test_keymap_and_settings_mistakes_are_one_line_each() -> None:
     [unknown] = keymap_problems(default_bindings(), {"nope.never": "z"}, {})
     assert "unknown binding id 'nope.never'" in unknown
     assert keymap_problems(default_bindings(), ["w"], {})[0].startswith("settings.keymap must")
-    problems = settings_problems({"tags": "sometimes", "speech_verbs": ["said"]},
-                                 default_bindings(), {})
-    assert len(problems) == 2 and all("\n" not in p for p in problems)
+    for bad, message in [({"tags": "sometimes"}, "settings.tags must be one of auto, on, off"),
+                         ({"speech_verbs": ["said"]}, "settings.speech_verbs must map a "
+                                                      "language to a list of words")]:
+        with pytest.raises(SettingsError) as caught:
+            parse_project_settings(bad)
+        assert str(caught.value).startswith(f"copydesk.yaml: {message}")
+        assert "\n" not in str(caught.value)
+    typed = parse_project_settings({"keymap": {"nope.never": "z"}})
+    [unknown] = settings_problems(typed, default_bindings(), {})
+    assert "unknown binding id 'nope.never'" in unknown
 
 
 def test_binding_ids_are_unique_per_action() -> None:
@@ -83,7 +92,8 @@ def test_undo_says_what_it_undid() -> None:
     assert describe_action("relabel_span", {"span_id": 2, "old": {"label": "ORG"},
                                             "new": {"label": "NORP"}}, texts.get) == \
         "relabel ORG -> NORP ISIS"
-    assert describe_action("set_attributes", {"span_id": 2, "new": '{"type": "direct"}'},
+    assert describe_action("set_attributes", {"span_id": 2, "old": "{}",
+                                              "new": '{"type": "direct"}'},
                            texts.get) == "set type=direct on ISIS"
     long = {"span": {"id": 3, "label": "CONTENT", "text": "x" * 80}}
     assert len(describe_action("remove_span", long, texts.get)) < 50

@@ -224,11 +224,13 @@ def test_settings_extend_cues_and_titles_and_refuse_malformed_entries() -> None:
         {"attribution": {"cues": []}}).cues  # an empty entry adds nothing
     for bad, message in [
         ({"cues": ["said"]}, "settings.attribution.cues must map a language code to lists"),
-        ({"cues": {"en": 3}}, "settings.attribution.cues.en: give a list of cue words or "
+        ({"cues": {"en": 3}}, "settings.attribution.cues.en must be a list of cue words or "
                               "{verbs: [...], according: [...], lemmas: [...], nominal: [...]}"),
-        ({"titles": {"ar": {"ranks": ["x"]}}}, "settings.attribution.titles.ar.ranks: "
-                                               "expected `jobs` or `honorifics` with a list"),
-        ({"titles": []}, "settings.attribution.titles must map a language code to lists"),
+        ({"titles": {"ar": {"ranks": ["x"]}}}, "settings.attribution.titles.ar.ranks is not a "
+                                               "setting; known here: jobs, honorifics"),
+        ({"titles": "x"}, "settings.attribution.titles must map a language code to lists"),
+        ({"cue_extnt": "verb"}, "settings.attribution.cue_extnt is not a setting; known here: "
+                                "cues, titles, cue_extent"),
     ]:
         with pytest.raises(StoreError) as caught:
             AttributionSettings.from_settings({"attribution": bad})

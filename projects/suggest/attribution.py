@@ -47,9 +47,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import regex
+from pydantic import BaseModel
 
 from copydesk.projects.bulk import NewSpan
 from copydesk.projects.errors import StoreError
+from copydesk.projects.settings import (
+    CUE_EXTENTS,  # noqa: F401  (re-exported: the cue extents the settings accept)
+    AttributionConfig,
+    ProjectSettings,
+    SettingsError,
+    parse_project_settings,
+)
 from copydesk.projects.suggest.lexicon import (
     CKB_FORMS,
     EN_LEMMAS,
@@ -115,8 +123,6 @@ DEFAULT_CUES["ckb"]["nominal"] = ["لە ڕاگەیەندراوێکدا"]
 _THAT_ONLY = {f for lemma in EN_THAT_ONLY for fs in inflect(lemma).values() for f in fs}
 _THAT_ONLY_FOLDED = {f.casefold() for f in _THAT_ONLY}
 # Participles after a comma ("..., saying demand had risen") have no source of their own.
-_CUE_KINDS = ("verbs", "according", "lemmas", "nominal")
-CUE_EXTENTS = ("verb", "phrase")
 # With `cue_extent: phrase`: auxiliaries, negation and adverbs before the verb, and a
 # "in a statement" after it, belong to the cue ("has repeatedly insisted").
 _EXTENT_BEFORE = {"has", "have", "had", "was", "were", "is", "are", "will", "would", "did",
@@ -236,16 +242,19 @@ class AttributionSettings:
     cue_extent: str = "verb"  # "verb": the bare verb; "phrase": with auxiliaries, adverbs
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any] | None) -> AttributionSettings:
-        """Defaults extended by `settings.attribution.cues.<lang>.<verbs|according>` and
-        `settings.attribution.titles.<lang>.<jobs|honorifics>` lists.
+    def from_settings(cls, settings: ProjectSettings | AttributionConfig | Mapping[str, Any]
+                      | None) -> AttributionSettings:
+        """Defaults extended by the project's `settings.attribution.cues.<lang>` (`verbs`,
+        `according`, `lemmas`, `nominal`) and `settings.attribution.titles.<lang>` (`jobs`,
+        `honorifics`) lists, and its `cue_extent`.
 
-        A new language code is allowed (its source side is looked for before the cue, then
-        after); a malformed entry is refused with its path in the settings.
+        Takes the typed settings (`projects.settings`, already checked when the project was
+        read), or a plain mapping holding `attribution` (a trained model's own copy), which is
+        checked here: a malformed entry is refused with its path in the settings. A new
+        language code is allowed (its source side is looked for before the cue, then after).
         """
-        given = (settings or {}).get("attribution") or {}
-        cues = _word_lists(DEFAULT_CUES, given.get("cues") or None, "cues",
-                           _CUE_KINDS, "cue words", strip=False)
+        given = _attribution_config(settings)
+        cues = _word_lists(DEFAULT_CUES, given.cues, strip=False)
         for lang, kinds in cues.items():  # lemmas: every inflection is a cue word (English)
             lemmas = kinds.pop("lemmas", [])
             if not lemmas:
@@ -253,40 +262,33 @@ class AttributionSettings:
             verbs = kinds.setdefault("verbs", [])
             forms = english_forms(lemmas, nounlike=(), base_too=()) if lang == "en" else lemmas
             verbs += [f for f in forms if f not in verbs]
-        titles = _word_lists(DEFAULT_TITLES, given.get("titles"), "titles",
-                             ("jobs", "honorifics"), "titles", strip=True)
-        extent = given.get("cue_extent", "verb")
-        if extent not in CUE_EXTENTS:
-            raise StoreError(f"settings.attribution.cue_extent: {str(extent)[:40]!r} is not "
-                             f"one of {', '.join(CUE_EXTENTS)}")
-        return cls(cues, titles, extent)
+        titles = _word_lists(DEFAULT_TITLES, given.titles, strip=True)
+        return cls(cues, titles, given.cue_extent)
 
 
-def _word_lists(defaults: Mapping[str, Mapping[str, Sequence[str]]], extra: object,
-                setting: str, kinds: tuple[str, ...], what: str, *,
-                strip: bool) -> dict[str, dict[str, list[str]]]:
-    """`defaults` extended by `settings.attribution.<setting>.<lang>`: a list (of the first
-    kind) or a mapping of `kinds` to lists of words, each word added once. Cue words and
-    titles (honorifics take no complement: Arabic and Sorani) are read alike; a malformed entry
-    is refused with its path in the settings."""
+def _attribution_config(settings: ProjectSettings | AttributionConfig | Mapping[str, Any]
+                        | None) -> AttributionConfig:
+    if settings is None:
+        return AttributionConfig()
+    if isinstance(settings, AttributionConfig):
+        return settings
+    if isinstance(settings, ProjectSettings):
+        return settings.attribution
+    try:
+        return parse_project_settings({"attribution": settings.get("attribution")},
+                                      "settings").attribution
+    except SettingsError as exc:  # "settings: settings.attribution...": the path is enough
+        raise StoreError(str(exc).removeprefix("settings: ")) from None
+
+
+def _word_lists(defaults: Mapping[str, Mapping[str, Sequence[str]]],
+                extra: Mapping[str, BaseModel], *, strip: bool) -> dict[str, dict[str, list[str]]]:
+    """`defaults` extended by the project's lists per language (`CueWords`/`TitleWords`),
+    each word added once. Cue words and titles (honorifics take no complement: Arabic and
+    Sorani) are read alike."""
     merged = {lang: {k: list(v) for k, v in ks.items()} for lang, ks in defaults.items()}
-    if extra is None:
-        return merged
-    if not isinstance(extra, dict):
-        raise StoreError(f"settings.attribution.{setting} must map a language code to lists")
-    shape = "{" + ", ".join(f"{kind}: [...]" for kind in kinds) + "}"
     for lang, entry in extra.items():
-        if isinstance(entry, list):
-            entry = {kinds[0]: entry}
-        if not isinstance(entry, dict):
-            raise StoreError(f"settings.attribution.{setting}.{lang}: give a list of {what} "
-                             f"or {shape}")
-        for kind, words in entry.items():
-            if kind not in kinds or not isinstance(words, list) or not all(
-                    isinstance(w, str) and w.strip() for w in words):
-                raise StoreError(f"settings.attribution.{setting}.{lang}.{kind}: expected "
-                                 f"{' or '.join(f'`{k}`' for k in kinds)} with a list of "
-                                 "words")
+        for kind, words in entry.model_dump(exclude_unset=True).items():
             target = merged.setdefault(str(lang), {}).setdefault(kind, [])
             for word in words:
                 word = word.strip() if strip else word

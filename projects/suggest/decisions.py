@@ -24,16 +24,26 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from copydesk.projects import fragments as frag
+from copydesk.projects.actions import (
+    DECISION_FIELDS,
+    LINK_FIELDS,
+    AcceptSuggestion,
+    AddLink,
+    AddSpan,
+    Decision,
+    LogAction,
+    RejectSuggestion,
+    row_of,
+)
 from copydesk.projects.errors import StoreError
 from copydesk.projects.models import AnnotationSet, Link, Span, SuggestionDecision, utcnow
 from copydesk.projects.store import Store, validate_link, validate_span
 from copydesk.projects.suggest import PREFIX, SOURCES
 
+# A span an accept makes is logged with these fields (as it always was: not the review fields
+# projects.actions.SPAN_FIELDS adds, which a new span has at their defaults).
 _SPAN_FIELDS = ("id", "set_id", "document_id", "layer", "label", "start", "end", "text",
                 "attributes", "schema_id", "stale", "created_at", "fragments")
-_LINK_FIELDS = ("id", "set_id", "head_id", "tail_id", "role", "schema_id", "stale", "created_at")
-_DECISION_FIELDS = ("id", "document_id", "annotator", "source", "layer", "label", "start", "end",
-                    "decision", "span_id", "at")
 
 # (layer, label, start, end): what a decision row records; for a span in pieces start/end are
 # its outer bounds.
@@ -177,7 +187,7 @@ def accept(store: Store, doc_id: int, annotator: str, suggestions: Sequence[Sugg
     def write(session: Session) -> tuple[list[int], list[str]]:
         aset = store.tx(session).annotation_set(doc_id, annotator)
         text = store.document_text(session, doc_id)
-        steps: list[dict[str, Any]] = []
+        steps: list[LogAction] = []
         touched: list[int] = []
         refused: list[str] = []
         for sug in suggestions:
@@ -192,20 +202,17 @@ def accept(store: Store, doc_id: int, annotator: str, suggestions: Sequence[Sugg
             steps += sug_steps
             touched += ids
         if steps:
-            store.tx(session).log(aset, "accept_suggestion", {
-                "sources": sorted({s.source for s in suggestions}),
-                "suggestions": [{"source": s.source, "layer": s.head.layer,
-                                 "label": s.head.label, "start": s.head.start,
-                                 "end": s.head.end} for s in suggestions],
-                "steps": steps})
+            store.tx(session).log(aset, AcceptSuggestion(
+                tuple(steps), tuple(sorted({s.source for s in suggestions})),
+                tuple(_record(s) for s in suggestions)))
         return touched, refused
 
     return store.db.run_write(write)
 
 
 def _accept_one(session: Session, store: Store, aset: AnnotationSet, text: str,
-                sug: Suggestion) -> tuple[list[dict[str, Any]], list[int]]:
-    steps: list[dict[str, Any]] = []
+                sug: Suggestion) -> tuple[list[LogAction], list[int]]:
+    steps: list[LogAction] = []
     ids: dict[Shape, int] = {}
     for part in sug.parts:
         if part.shape in ids:
@@ -230,7 +237,7 @@ def _accept_one(session: Session, store: Store, aset: AnnotationSet, text: str,
         session.add(span)
         session.flush()
         ids[part.shape] = int(span.id)  # type: ignore[arg-type]
-        steps.append({"kind": "add_span", "span": _row(span, _SPAN_FIELDS)})
+        steps.append(AddSpan(row_of(span, _SPAN_FIELDS)))
     head_id = ids[sug.head.shape]
     for tail, role in sug.links:
         tail_id = ids[tail.shape]
@@ -244,13 +251,12 @@ def _accept_one(session: Session, store: Store, aset: AnnotationSet, text: str,
                     schema_id=store.schema_id)
         session.add(link)
         session.flush()
-        steps.append({"kind": "add_link", "link": _row(link, _LINK_FIELDS)})
+        steps.append(AddLink(row_of(link, LINK_FIELDS)))
     # One decision row per part: every span the accept made or kept carries its provenance.
-    for part in sug.parts:
-        if part.shape in ids:
-            steps.append({"kind": "decision", "decision": _decision(
-                session, aset, sug.source, part, "accepted", ids.pop(part.shape))})
-    return steps, [s["decision"]["span_id"] for s in steps if s["kind"] == "decision"]
+    decisions = [Decision(_decision(session, aset, sug.source, part, "accepted",
+                                    ids.pop(part.shape)))
+                 for part in sug.parts if part.shape in ids]
+    return [*steps, *decisions], [int(d.decision["span_id"]) for d in decisions]
 
 
 def reject(store: Store, doc_id: int, annotator: str, suggestion: Suggestion) -> None:
@@ -262,12 +268,8 @@ def reject(store: Store, doc_id: int, annotator: str, suggestion: Suggestion) ->
         aset = store.tx(session).annotation_set(doc_id, annotator)
         decision = _decision(session, aset, suggestion.source, suggestion.head, "rejected",
                              None)
-        store.tx(session).log(aset, "reject_suggestion", {
-            "sources": [suggestion.source],
-            "suggestions": [{"source": suggestion.source, "layer": suggestion.head.layer,
-                             "label": suggestion.head.label, "start": suggestion.head.start,
-                             "end": suggestion.head.end}],
-            "steps": [{"kind": "decision", "decision": decision}]})
+        store.tx(session).log(aset, RejectSuggestion(
+            (Decision(decision),), (suggestion.source,), (_record(suggestion),)))
 
     store.db.run_write(write)
 
@@ -280,11 +282,13 @@ def _decision(session: Session, aset: AnnotationSet, source: str, part: Part, de
                              span_id=span_id, at=utcnow())
     session.add(row)
     session.flush()
-    return {name: getattr(row, name) for name in _DECISION_FIELDS}
+    return row_of(row, DECISION_FIELDS)
 
 
-def _row(obj: Span | Link, fields: Sequence[str]) -> dict[str, Any]:
-    return {name: getattr(obj, name) for name in fields}
+def _record(sug: Suggestion) -> dict[str, Any]:
+    """What a decision's log entry says was decided on (its source and head span)."""
+    return {"source": sug.source, "layer": sug.head.layer, "label": sug.head.label,
+            "start": sug.head.start, "end": sug.head.end}
 
 
 def provenance(store: Store, span_ids: Sequence[int]) -> dict[int, str]:

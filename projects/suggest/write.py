@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlmodel import Session
 
 from copydesk.projects import fragments as frag
+from copydesk.projects.actions import SuggestRun, encode
 from copydesk.projects.bulk import NewSpan
 from copydesk.projects.errors import StoreError
 from copydesk.projects.models import Action, AnnotationSet, Document, Link, Span, utcnow
@@ -238,10 +239,9 @@ def _replace(conn: Any, store: Store, source: str, changed: list[tuple[int, Prop
         links.extend({"set_id": sets[doc_id], "head_id": mine[h], "tail_id": mine[t],
                       "role": role, "schema_id": store.schema_id, "stale": "",
                       "created_at": now} for h, t, role in proposal.links)
+        kind, payload = encode(SuggestRun.make(len(proposal.spans), len(proposal.links)))
         actions.append({"set_id": sets[doc_id], "annotator": source, "at": now,
-                        "kind": "suggest", "payload": json.dumps(
-                            {"spans": len(proposal.spans), "links": len(proposal.links)},
-                            sort_keys=True)})
+                        "kind": kind, "payload": payload})
     if links:
         conn.execute(insert(_LINK), links)
     conn.execute(insert(_ACTION), actions)

@@ -288,9 +288,9 @@ class CopydeskApp(App[None]):
             return True
 
     def on_mount(self) -> None:
-        keymap = self.config.settings.get("keymap")
-        if isinstance(keymap, dict) and keymap:  # checked at start-up (commands/annotate.py)
-            self.set_keymap({str(k): str(v) for k, v in keymap.items()})
+        keymap = self.config.settings.keymap  # the project's, then the person's own
+        if keymap:  # checked at start-up (commands/annotate.py)
+            self.set_keymap(dict(keymap))
         self._watch_hangup()
         self.set_interval(SCHEMA_POLL_SECONDS, self.check_schema)
         if self._open_document is not None:

@@ -1,4 +1,4 @@
-"""The project's keymap (``settings: keymap:`` in copydesk.yaml) and the checks refusing bad ones.
+"""The keymap (``settings: keymap:``) and the checks refusing bad ones.
 
 A keymap maps binding ids to keys, as Textual's ``App.set_keymap`` takes them::
 
@@ -6,6 +6,11 @@ A keymap maps binding ids to keys, as Textual's ``App.set_keymap`` takes them::
       keymap:
         cursor.next_word: "w,l"          # several keys: comma-separated
         annotate.delete: "X"
+
+It is usually a person's own (their user file, ``~/.config/copydesk/config.yaml``), laid entry
+by entry over the project's (``copydesk.yaml``); see ``projects.settings``, which checks its
+shape and every other setting when the project is read. What needs the app's bindings is
+checked here, each problem naming the file and line of the entry at fault.
 
 The annotation screen's bindings (article view, screen, app) and the schema's label hotkeys are
 all live at once, so a key may do only one of them: ``keymap_problems`` names both actions of
@@ -15,11 +20,12 @@ every collision, in one line each. ``copydesk annotate`` refuses to start and
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from textual.binding import Binding, BindingType
 
+from copydesk.projects.settings import ProjectSettings
 from copydesk.tui.app.framework import key_for_character
 
 __all__ = ["effective_keys", "keymap_problems", "settings_problems"]
@@ -56,9 +62,11 @@ def effective_keys(bindings: Iterable[BindingType], keymap: Mapping[str, str],
 
 
 def keymap_problems(bindings: Iterable[BindingType], keymap: Any,
-                    hotkeys: Mapping[str, str]) -> list[str]:
+                    hotkeys: Mapping[str, str],
+                    where: Callable[[str], str] = lambda bid: "") -> list[str]:
     """One line per problem: not a mapping, an unknown id, an empty key, or a key that two
-    actions would share (both named)."""
+    actions would share (both named). ``where(binding id)`` is the ``file:line`` of that
+    keymap entry, put in front of its problem."""
     if keymap in (None, {}):
         keymap = {}
     if not isinstance(keymap, Mapping):
@@ -68,11 +76,11 @@ def keymap_problems(bindings: Iterable[BindingType], keymap: Any,
     known = {b.id for b in expanded if b.id}
     for bid, value in keymap.items():
         if bid not in known:
-            problems.append(f"settings.keymap: unknown binding id {bid!r} "
+            problems.append(f"{_at(where, bid)}settings.keymap: unknown binding id {bid!r} "
                             "(the ids are listed by `?` in the app and in the README)")
         elif not isinstance(value, str) or not value.strip():
-            problems.append(f"settings.keymap: {bid}: give one or more keys, e.g. \"x\" or "
-                            "\"x,ctrl+d\"")
+            problems.append(f"{_at(where, bid)}settings.keymap: {bid}: give one or more keys, "
+                            "e.g. \"x\" or \"x,ctrl+d\"")
     if problems:
         return problems
     owner: dict[str, str] = {}
@@ -82,25 +90,22 @@ def keymap_problems(bindings: Iterable[BindingType], keymap: Any,
         for key in keys:
             other = owner.get(key)
             if other is not None and other != bid:
-                problems.append(f"settings.keymap: key {key!r} is bound to both {other} and "
-                                f"{bid}; give one of them another key")
+                moved = bid if bid in keymap else other if other in keymap else None
+                problems.append(f"{_at(where, moved)}settings.keymap: key {key!r} is bound to "
+                                f"both {other} and {bid}; give one of them another key")
             else:
                 owner[key] = bid
     return problems
 
 
-def settings_problems(settings: Mapping[str, Any], bindings: Iterable[BindingType],
+def _at(where: Callable[[str], str], bid: str | None) -> str:
+    place = where(bid) if bid is not None else ""
+    return f"{place}: " if place else ""
+
+
+def settings_problems(settings: ProjectSettings, bindings: Iterable[BindingType],
                       hotkeys: Mapping[str, str]) -> list[str]:
-    """Problems in the settings this issue reads: ``keymap``, ``tags``, ``speech_verbs``."""
-    problems = keymap_problems(bindings, settings.get("keymap"), hotkeys)
-    tags = settings.get("tags", "auto")
-    if tags not in ("auto", "on", "off", True, False):
-        problems.append(f"settings.tags: {tags!r} is not one of auto, on, off")
-    verbs = settings.get("speech_verbs")
-    if verbs is not None:
-        ok = isinstance(verbs, Mapping) and all(
-            isinstance(v, list) and all(isinstance(w, str) for w in v) for v in verbs.values())
-        if not ok:
-            problems.append("settings.speech_verbs must map a language to a list of words, "
-                            "e.g. `en: [said, told, according to]`")
-    return problems
+    """Problems of the (typed, already shape-checked) settings that need the app's bindings:
+    the keymap's, each starting with the ``file:line`` of the entry at fault."""
+    return keymap_problems(bindings, settings.keymap, hotkeys,
+                           lambda bid: settings.where("keymap", bid))

@@ -48,14 +48,15 @@ def run_annotate(args: argparse.Namespace) -> int:
     problems = project_settings_problems(project)
     if problems:  # a keymap that collides would make a key silently do the wrong thing
         project.close()
-        for problem in problems:
-            say(f"copydesk: error: {project.root / 'copydesk.yaml'}: {problem}", err=True)
+        for problem in problems:  # each names its file and line (copydesk.yaml, user file)
+            say(f"copydesk: error: {problem}", err=True)
         return 1
     return _run_app(project, annotator, args.doc)
 
 
 def project_settings_problems(project) -> list[str]:  # type: ignore[no-untyped-def]
-    """The keymap, tags and speech-verb settings checked against the app and the schema."""
+    """The keymap checked against the app's keys and the schema's hotkeys (every other
+    setting was checked when copydesk.yaml was read)."""
     return settings_problems(project.config, project.store.schema)
 
 
@@ -103,7 +104,7 @@ def first_screen_app(first) -> int:  # type: ignore[no-untyped-def]
     problems = settings_problems(first.config, first.schema)
     if problems:
         for problem in problems:
-            say(f"copydesk: error: {first.root / 'copydesk.yaml'}: {problem}", err=True)
+            say(f"copydesk: error: {problem}", err=True)
         return 1
     # Up to the first frame the process only builds what stays (modules, widgets, the spans
     # on screen): the cyclic collector would walk it over and over for nothing, ~30% of the
@@ -188,6 +189,12 @@ def run_demo(args: argparse.Namespace) -> int:
         return 0
     say(f"demo project in {folder} (kept between runs; `copydesk demo --fresh` starts over)")
     project = Project.open(folder)
+    problems = project_settings_problems(project)  # the person's own keymap applies here too
+    if problems:
+        project.close()
+        for problem in problems:
+            say(f"copydesk: error: {problem}", err=True)
+        return 1
     return _run_app(project, resolve_annotator(project, args.annotator), None)
 
 

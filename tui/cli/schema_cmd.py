@@ -102,8 +102,7 @@ def _project_keymap_problems(path: Path, schema_problems: list[str]) -> list[str
         return []
     config = ProjectConfig.read(config_path)
     hotkeys = {k: label.name for k, label in load_schema(path).hotkeys().items()}
-    return [f"{config_path}: {problem}"
-            for problem in settings_problems(config.settings, default_bindings(), hotkeys)]
+    return settings_problems(config.settings, default_bindings(), hotkeys)  # file:line each
 
 
 def _load_or_report(path: str):  # type: ignore[no-untyped-def]

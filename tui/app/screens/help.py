@@ -71,12 +71,12 @@ class HelpScreen(ModalScreen[None]):
                 nodes.append(below.focused)
             nodes.append(below)
         nodes.append(self.app)
-        keymap = self.app.project.config.settings.get("keymap")
+        keymap = self.app.project.config.settings.keymap
         pairs: list[tuple[str, Binding]] = []
         for node in nodes:
             bindings_map = screen_bindings(node).copy()
-            if isinstance(keymap, dict) and keymap:  # show remapped keys as remapped
-                bindings_map.apply_keymap({str(k): str(v) for k, v in keymap.items()})
+            if keymap:  # show remapped keys as remapped
+                bindings_map.apply_keymap(dict(keymap))
             for key, bindings in bindings_map.key_to_bindings.items():
                 pairs.extend((key, b) for b in bindings if b.id)
         return pairs

@@ -31,7 +31,7 @@ class History(AnnotateParts):
         self._history(redo=True)
 
     def _history(self, *, redo: bool) -> None:
-        from copydesk.projects.store import BATCH_KINDS  # start-up time: see TYPE_CHECKING above
+        from copydesk.projects.actions import decode  # start-up time: see TYPE_CHECKING above
 
         doc_id, annotator = self.doc_id, self.app.annotator
         step_fn = self.store.redo if redo else self.store.undo
@@ -41,8 +41,9 @@ class History(AnnotateParts):
                 self.say("Nothing to redo." if redo else "Nothing to undo.")
                 return
             what = describe_action(step.kind, step.payload, self._span_text)
-            self.refresh_spans(self.store.touched_spans(step))
-            if step.kind in BATCH_KINDS:  # a suggestion decision: its ghosts come back or go
+            entry = decode(step)
+            self.refresh_spans(entry.touched_spans())
+            if entry.touches_suggestions:  # a suggestion decision: its ghosts come back or go
                 self.refresh_suggestions()
                 self.refresh_title()
             self.say(f"{'redid' if redo else 'undid'}: {what}")

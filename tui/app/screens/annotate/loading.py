@@ -153,7 +153,7 @@ class DocumentLoading(AnnotateParts):
         settings = self.app.config.settings
         self.text = text
         self.title = title
-        self.view.snap_tokens = bool(settings.get("snap_to_tokens", True))
+        self.view.snap_tokens = settings.snap_to_tokens
         self.content_hash = content_hash
         self.view.bidi = options_for(settings, content_hash)
         self.view.load(text, [])

@@ -71,7 +71,7 @@ class Navigation(AnnotateParts):
 
     def action_speech_verb(self) -> None:
         if self._verbs is None:
-            configured = self.app.config.settings.get("speech_verbs")
+            configured = self.app.config.settings.speech_verbs
             self._verbs = motions.speech_verb_pattern(configured or motions.DEFAULT_SPEECH_VERBS)
         verbs, skip = self._verbs, self._skip_range()
         found = self._here_or_next(

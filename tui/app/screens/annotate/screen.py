@@ -191,8 +191,8 @@ class AnnotateScreen(DocumentLoading, ScreenStatus, Labelling, Fragments, Histor
         # only underline and italic to combine; 16 colours run out past 24 labels).
         ambiguous = depth == "mono" or (depth == "16"
                                         and not all_distinct(looks, ColorSystem.STANDARD))
-        tags = self.app.config.settings.get("tags", "auto")
-        self.view.tag_mode = tags in ("on", True) or (tags == "auto" and ambiguous)
+        tags = self.app.config.settings.tags
+        self.view.tag_mode = tags == "on" or (tags == "auto" and ambiguous)
 
     def action_toggle_tags(self) -> None:
         self.view.tag_mode = not self.view.tag_mode
