@@ -210,7 +210,7 @@ async def _refused_label(project: Project, doc_id: int, break_db, expect: str) -
     app = await _open(project, doc_id)
     async with app.run_test(size=(120, 40)) as pilot:
         for _ in range(100):  # bounded: the screen opens after the first refresh
-            if isinstance(app.screen, AnnotateScreen):
+            if isinstance(app.screen, AnnotateScreen) and app.screen.loaded:
                 break
             await pilot.pause(0.05)
         assert isinstance(app.screen, AnnotateScreen)

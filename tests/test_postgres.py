@@ -332,6 +332,25 @@ def test_a_connection_dropped_mid_session_is_replaced(tmp_path: Path, pg_url: st
         assert len(project.store.spans(doc, "ann")) == 2
 
 
+async def poll_schema(app, pilot) -> None:  # type: ignore[no-untyped-def]
+    """What the app's 3-second timer does, and wait (bounded) for its worker's answer: the
+    check reads the database in a thread, off the UI thread (issue 27)."""
+    app.check_schema()
+    for _ in range(200):
+        if not any(w.is_running for w in app.workers if w.group == "schema-check"):
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+async def until_true(pilot, condition) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(200):  # bounded: a worker's read comes back as a message
+        if condition():
+            return
+        await pilot.pause(0.05)
+    assert condition()
+
+
 async def test_tui_survives_an_outage_queues_edits_in_order_and_saves_them_once(
         pg_server: PgServer, tmp_path: Path, pg_url: str) -> None:
     """Issue 24: the server stops under an open annotation screen. The periodic schema check,
@@ -351,7 +370,7 @@ async def test_tui_survives_an_outage_queues_edits_in_order_and_saves_them_once(
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             for _ in range(100):  # bounded: the screen opens after the first refresh
-                if isinstance(app.screen, AnnotateScreen):
+                if isinstance(app.screen, AnnotateScreen) and app.screen.loaded:
                     break
                 await pilot.pause(0.05)
             assert isinstance(app.screen, AnnotateScreen)
@@ -361,8 +380,7 @@ async def test_tui_survives_an_outage_queues_edits_in_order_and_saves_them_once(
             assert len(project.store.spans(doc, ANNOTATOR)) == 1
             pg_server.stop()
             try:
-                app.check_schema()  # the 3-second poll, while idle: no crash
-                await pilot.pause()
+                await poll_schema(app, pilot)  # the 3-second poll, while idle: no crash
                 assert app.is_running
                 assert _status_line(app).startswith("Waiting for the database (the server "
                                                     "is unreachable)"), _status_line(app)
@@ -378,7 +396,7 @@ async def test_tui_survives_an_outage_queues_edits_in_order_and_saves_them_once(
                 await pilot.pause()
                 assert app.is_running and isinstance(app.screen, AnnotateScreen)
                 assert app.screen.doc_id == doc  # the annotator's place is kept
-                app.check_schema()
+                await poll_schema(app, pilot)
                 await pilot.pause(0.3)  # retries keep failing; nothing is lost or refused
                 assert app.is_running and app.writes.pending == 2
             finally:
@@ -389,8 +407,7 @@ async def test_tui_survives_an_outage_queues_edits_in_order_and_saves_them_once(
                 await pilot.pause(0.05)
             assert app.writes.pending == 0
             assert _status_line(app).startswith("Saved"), _status_line(app)
-            app.check_schema()  # the poll notices the server is back
-            await pilot.pause()
+            await poll_schema(app, pilot)  # the poll notices the server is back
             assert app.database_down is None
         spans = project.store.spans(doc, ANNOTATOR)
         assert [(s.label, s.text) for s in spans] == [("PERSON", "w0"), ("ORG", "w1"),
@@ -648,25 +665,23 @@ async def test_tui_opens_and_leaves_documents_while_the_server_is_away(
             pg_server.stop()
             try:
                 await pilot.press("enter")  # open the document while the server is down
-                await pilot.pause()
+                await until_true(pilot, lambda: app.database_down is not None)
                 assert app.is_running and isinstance(app.screen, AnnotateScreen)
                 assert app.database_down is not None
                 assert getattr(app.screen, "text", "") == ""
             finally:
                 pg_server.start()
-            app.check_schema()  # the poll sees the server back: the page fills in
-            await pilot.pause()
+            await poll_schema(app, pilot)  # the poll sees the server back: the page fills in
             assert app.database_down is None
-            assert app.screen.text == TEXT
+            await until_true(pilot, lambda: app.screen.text == TEXT)
             pg_server.stop()
             try:
                 await pilot.press("q")  # back to the queue, which re-reads its rows
-                await pilot.pause()
+                await until_true(pilot, lambda: app.database_down is not None)
                 assert app.is_running and isinstance(app.screen, QueueScreen)
             finally:
                 pg_server.start()
-            app.check_schema()
-            await pilot.pause()
+            await poll_schema(app, pilot)
             assert app.is_running and app.database_down is None
     finally:
         project.close()

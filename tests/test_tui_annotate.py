@@ -392,9 +392,12 @@ async def test_an_applied_schema_is_picked_up_without_a_restart(project: Project
         with Project.open(project.root) as lead:
             apply_schema(lead, new_path)
         app.check_schema()  # what the app's timer does every few seconds
-        await pilot.pause()
-        assert app.project.store.schema.version == "2.0"
         view = app.screen.query_one(ArticleView)
+        for _ in range(200):  # bounded: the check and the re-read run in workers
+            if [s.label for s in view.spans_at(start)] == ["PLACE"]:
+                break
+            await pilot.pause(0.05)
+        assert app.project.store.schema.version == "2.0"
         assert [s.label for s in view.spans_at(start)] == ["PLACE"]
         await select(pilot, sample_text, "Iraq")
         await pilot.press("g")  # the hotkey now makes a PLACE span under schema 2.0

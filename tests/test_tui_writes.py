@@ -58,7 +58,7 @@ async def test_locked_database_keeps_the_screen_responsive_and_the_order(
     db = project.store.db.path
     app = CopydeskApp(project, "tester", open_document=doc)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen))
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen) and app.screen.loaded)
         await pilot.pause()
         blocker = sqlite3.connect(db, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")  # another process starts a long write
@@ -95,7 +95,7 @@ async def test_quitting_with_an_edit_waiting_saves_it_first(project: Project) ->
     db = project.store.db.path
     app = CopydeskApp(project, "tester", open_document=doc)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen))
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen) and app.screen.loaded)
         await pilot.pause()
         blocker = sqlite3.connect(db, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
@@ -131,7 +131,7 @@ async def test_a_database_locked_past_the_busy_timeout_loses_no_edit(
     app = CopydeskApp(project, "tester", open_document=doc)
     seen: list[str] = []
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen))
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen) and app.screen.loaded)
         await pilot.pause()
         blocker = sqlite3.connect(db, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")
@@ -171,7 +171,7 @@ async def test_quitting_twice_while_locked_leaves_and_names_the_unsaved_edits(
     blocker.execute("BEGIN IMMEDIATE")
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await until(pilot, lambda: isinstance(app.screen, AnnotateScreen))
+            await until(pilot, lambda: isinstance(app.screen, AnnotateScreen) and app.screen.loaded)
             await pilot.pause()
             await label(pilot, "Saltmere", "g")
             await until(pilot, lambda: "Not saved yet" in status(app))
@@ -214,7 +214,7 @@ async def test_edits_made_while_the_server_is_away_wait_in_order_and_land_once(
     outage = _Outage(project, monkeypatch)
     app = CopydeskApp(project, "tester", open_document=doc)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen))
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen) and app.screen.loaded)
         app.writes.retry_delays = (0.05,)
         await label(pilot, "Irena Kostava", "p")
         await label(pilot, "Valmora", "g")
@@ -236,7 +236,7 @@ async def test_quitting_while_edits_wait_for_the_server_asks_twice(project: Proj
     _Outage(project, monkeypatch)
     app = CopydeskApp(project, "tester", open_document=doc)
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen))
+        await until(pilot, lambda: isinstance(app.screen, AnnotateScreen) and app.screen.loaded)
         app.writes.retry_delays = (0.05,)
         await label(pilot, "Irena Kostava", "p")
         await pilot.pause(0.1)

@@ -11,7 +11,14 @@ SQLite project), the app paints that document before the project is open, and op
 store, with SQLAlchemy) right after the first frame. The rule that keeps this invisible: no key
 or click is handled before the project is open. One that arrives earlier opens it first, then
 is handled as usual; so is anything that asks for `app.project`. Nothing waits in a queue of
-its own, and nothing is handled against a half-loaded screen.
+its own. Opening posts `ProjectOpened` (tui.app.messages) to the screens before the key is
+passed on, and the painted screen reads its rows in that handler, so the key finds them; were
+it ever handled first, the store still refuses an edit made on a text that has since changed
+(`_first_is_current`), and a key that needs the rows says they are still being read.
+
+Every other read that can be slow (a document opened from the queue, the queue and its
+search, the 3-second schema check) runs in a worker thread and comes back as a message: on a
+remote database the keys keep working while it waits.
 """
 
 from __future__ import annotations
@@ -32,11 +39,21 @@ from copydesk.projects.errors import (
 )
 from copydesk.projects.firstread import FirstScreen
 from copydesk.schema import Schema, SchemaError
+from copydesk.tui.app.messages import (
+    DatabaseBack,
+    DatabaseUnreachable,
+    ProjectOpened,
+    SchemaChecked,
+    SchemaReloaded,
+)
 from copydesk.tui.app.writes import WriteQueue
 from copydesk.tui.engine.text import safe_line
 from copydesk.tui.engine.wording import count_of
 
 if TYPE_CHECKING:
+    from textual.message import Message
+    from textual.worker import Worker
+
     from copydesk.projects.config import ProjectConfig
     from copydesk.projects.project import Project
 
@@ -76,6 +93,7 @@ class CopydeskApp(App[None]):
         self.doc_ids = doc_ids
         self._open_document = open_document
         self._schema_warned = False
+        self._schema_check: Worker[None] | None = None  # the poll's read, while it runs
         # The database's one-line error while it cannot be reached, else None (see
         # database_trouble); and whether ctrl+q was pressed once while edits wait for it.
         self.database_down: str | None = None
@@ -156,10 +174,30 @@ class CopydeskApp(App[None]):
         self._project = project
         for notice in project.notices:
             self.notify(notice, timeout=10)
+        self.tell_screens(ProjectOpened(current=self._first_is_current(project, first)))
+
+    @staticmethod
+    def _first_is_current(project: Project, first: FirstScreen) -> bool:
+        """Is the text painted from the first-frame read still the document's current version?
+
+        Checked here, on opening, before any key is handled, and told to the store: an edit
+        made on that text is saved only if it is still the current one. If the document was
+        corrected in the meantime, version 0 (which no document has) is marked as seen, so
+        every edit is refused (DocumentChanged) until the screen has shown the new text.
+        """
+        try:
+            version, digest = project.store.document_version(first.doc_id)
+        except StoreError:
+            return True  # gone or unreadable: the screen's own read says so
+        current = digest == first.content_hash
+        project.store.saw_version(first.doc_id, version if current else 0)
+        return current
+
+    def tell_screens(self, message: Message) -> None:
+        """Post `message` (one of `tui.app.messages`) to every screen on the stack; each
+        handles it on its own message loop, or ignores it."""
         for screen in self.screen_stack:
-            opened = getattr(screen, "store_opened", None)
-            if opened is not None:
-                opened()
+            screen.post_message(message)
 
     def close_project(self) -> None:
         """Close the project, if it was opened (an app started on a first-frame read may quit
@@ -173,6 +211,9 @@ class CopydeskApp(App[None]):
             self.finish_opening()
         await super().on_event(event)
 
+    # The write queue's two reports and `on_key` below call the screen directly, not through
+    # a message: they must run in order with the write callbacks and the keys (a message would
+    # be handled later, and a "Saving…" could overwrite the "Saved" that followed it).
     def _writes_waiting(self, count: int, what: str) -> None:
         tell = getattr(self.screen, "writes_waiting", None)
         if tell is not None:
@@ -224,10 +265,8 @@ class CopydeskApp(App[None]):
             self.notify(safe_line(f"The database is unreachable: {exc}. Your place is kept; "
                                   "edits wait in a queue and are saved when it is back."),
                         severity="warning", timeout=10)
-        tell = getattr(self.screen, "database_unreachable", None)
-        if tell is not None:
-            pending = self._writes.pending if self._writes is not None else 0
-            tell(pending, str(exc))
+        pending = self._writes.pending if self._writes is not None else 0
+        self.screen.post_message(DatabaseUnreachable(pending, str(exc)))
 
     def _database_back(self) -> None:
         self.database_down = None
@@ -235,14 +274,7 @@ class CopydeskApp(App[None]):
         self.notify("The database is reachable again.", timeout=5)
         if self._writes is not None and self._writes.pending:
             return  # the queued saves refresh the screen as each one lands
-        for screen in self.screen_stack:
-            back = getattr(screen, "database_back", None)
-            if back is not None:
-                try:
-                    back()
-                except StoreError as exc:
-                    self.database_trouble(exc)
-                    return
+        self.tell_screens(DatabaseBack())  # each re-reads in a worker, and says if it fails
 
     async def run_action(self, action: Any, default_namespace: Any = None,
                          namespaces: Any = None) -> bool:
@@ -328,40 +360,62 @@ class CopydeskApp(App[None]):
         os._exit(129)  # 128 + SIGHUP, as a shell reports a hangup
 
     def check_schema(self) -> None:
-        """Pick up a `copydesk schema apply` made while the app is open, without a restart."""
+        """Pick up a `copydesk schema apply` made while the app is open, without a restart.
+
+        The reads run in a worker thread (a remote database may take seconds to answer, or
+        not answer at all) and come back as a `SchemaChecked` message; while one check is
+        still waiting, the next poll does not start another."""
+        if self._schema_check is not None and self._schema_check.is_running:
+            return
+        project = self.project  # opened here if not yet (on the UI thread, never in a worker)
+        self._schema_check = self.run_worker(lambda: self._read_schema(project), thread=True,
+                                             group="schema-check", name="schema check")
+
+    def _read_schema(self, project: Project) -> None:
+        """In the worker: has the schema in the database changed, and if so, take it up."""
         # Imported here, not at the top: the first poll comes seconds after the first paint,
         # and schema diffing is not needed to draw it (start-up time, `-X importtime`).
         from copydesk.projects.migrate import reload_schema, schema_changed
 
+        reached = False
         try:
-            changed = schema_changed(self.project)
+            changed = schema_changed(project)
+            reached = True
+            result = SchemaChecked(reached=True,
+                                   schema=reload_schema(project) if changed else None)
         except (StoreUnavailable, StoreBusy) as exc:
-            self.database_trouble(exc)
+            result = SchemaChecked(reached=reached, error=exc)
+        except SchemaError as exc:
+            result = SchemaChecked(reached=True, invalid=exc)
+        self.post_message(result)
+
+    def on_schema_checked(self, message: SchemaChecked) -> None:
+        """The check's result: the database is back, or away, or has a new schema."""
+        if not message.reached and message.error is not None:
+            self.database_trouble(message.error)  # type: ignore[arg-type]
             return
         if self.database_down is not None:
             self._database_back()
-        if not changed:
+        if message.error is not None:
+            self.database_trouble(message.error)  # type: ignore[arg-type]
             return
-        try:
-            schema = reload_schema(self.project)
-        except (StoreUnavailable, StoreBusy) as exc:
-            self.database_trouble(exc)
-            return
-        except SchemaError as exc:
+        if message.invalid is not None:
             if not self._schema_warned:  # say it once, not every poll
                 self._schema_warned = True
-                message = exc.problems[0] if exc.problems else exc
+                exc = message.invalid
+                problems = getattr(exc, "problems", None)
+                shown = problems[0] if problems else exc
                 self.notify(safe_line("The schema file is invalid; still using the old "
-                                      f"one: {message}"),
+                                      f"one: {shown}"),
                             severity="error", timeout=10, markup=False)
             return
+        schema = message.schema
+        if not isinstance(schema, Schema):
+            return  # unchanged
         self._schema_warned = False
         self.notify(safe_line(f"Schema updated to {schema.name} {schema.version}"),
                     timeout=6, markup=False)
-        for screen in self.screen_stack:
-            refresh = getattr(screen, "schema_reloaded", None)
-            if refresh is not None:
-                refresh()
+        self.tell_screens(SchemaReloaded())
 
     def on_key(self, event: events.Key) -> None:
         """A search being typed takes its letters here, ahead of the bindings and in arrival

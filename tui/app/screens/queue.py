@@ -1,24 +1,33 @@
-"""The document queue: what to annotate next, and how far along this annotator is."""
+"""The document queue: what to annotate next, and how far along this annotator is.
+
+Its rows (and a search's matches) are read in a worker thread and come back as a `RowsRead`
+message: on a slow or remote database the table keeps its last rows and the keys keep working
+while the search runs. A read started after another makes the older one's result stale, and it
+is dropped.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
 
-from copydesk.projects.errors import StoreBusy, StoreUnavailable
+from copydesk.projects.errors import StoreBusy, StoreError, StoreUnavailable
 from copydesk.projects.suggest import MODEL
 from copydesk.projects.suggest.uncertainty import load_uncertainty
+from copydesk.tui.app.messages import DatabaseBack
 from copydesk.tui.engine.queue_filter import FilterError, QueueFilter, parse_filter
 from copydesk.tui.engine.text import safe_line, safe_text
 
 if TYPE_CHECKING:
-    from copydesk.projects.store import DocumentRow
+    from copydesk.projects.store import DocumentRow, Store
     from copydesk.tui.app.application import CopydeskApp
 
 STATUS_STYLE = {
@@ -29,6 +38,49 @@ STATUS_STYLE = {
     "flagged": "bold red",
 }
 UNDONE = ("todo", "in_progress")
+
+
+@dataclass
+class QueueRows:
+    """One read of the queue: every row, the rows the search line lets through, and whether
+    the model's uncertainty was found (for `u`)."""
+
+    all_rows: list[DocumentRow]
+    shown: list[DocumentRow]
+    uncertainty_known: bool = True
+
+
+def read_queue(store: Store, annotator: str, queue_ids: list[int] | None,
+               query: QueueFilter, uncertain_first: bool) -> QueueRows:
+    """The queue's rows, ordered and narrowed by the search line (label and status are this
+    annotator's unless `by:` names another). Runs in a worker thread."""
+    rows = store.queue(annotator, queue_ids)
+    known = True
+    if uncertain_first:
+        unsure = load_uncertainty(store, MODEL)
+        known = bool(unsure)
+        # documents the model has not seen go last, in stored order (sorted() is stable)
+        rows = sorted(rows, key=lambda row: -unsure.get(row.id, -1.0))
+    if query.empty:
+        return QueueRows(rows, rows, known)
+    ids = store.find_documents(
+        text=query.text, label=query.label, status=query.status,
+        needs_review=query.needs_review,
+        annotator=query.annotator or (annotator if (query.label or query.status
+                                                    or query.needs_review) else ""))
+    return QueueRows(rows, [row for row in rows if row.id in ids], known)
+
+
+class RowsRead(Message):
+    """A worker's read of the queue (`QueueScreen.reload`), back on the UI thread."""
+
+    bubble = False
+
+    def __init__(self, ticket: int, rows: QueueRows | None,
+                 error: StoreError | None = None, then_open_undone: bool = False) -> None:
+        super().__init__()
+        self.ticket, self.rows, self.error = ticket, rows, error
+        self.then_open_undone = then_open_undone
 
 
 class QueueScreen(Screen[None]):
@@ -62,55 +114,27 @@ class QueueScreen(Screen[None]):
         table.add_column("status", key="status")
         table.add_column("spans", key="spans")
         table.add_column("chars", key="chars")
-        self._reload_or_wait()
+        self.reload()
         table.focus()
 
     def on_screen_resume(self) -> None:
-        self._reload_or_wait()
+        self.reload()
 
-    def _reload_or_wait(self) -> None:
-        """The queue's rows; while the database is away, the app says so and the rows come
-        back when it answers (database_back), never an exit."""
-        try:
-            self.reload()
-        except (StoreUnavailable, StoreBusy) as exc:
-            self.app.database_trouble(exc)  # type: ignore[attr-defined]
-
-    def database_back(self) -> None:
-        self._reload_or_wait()
+    def on_database_back(self, message: DatabaseBack) -> None:
+        """The rows come back when the database answers (never an exit while it is away)."""
+        self.reload()
 
     _filter = QueueFilter()
     # Active learning: order by how unsure `suggest --model` was (most first), or stored order.
     uncertain_first = False
-
-    @property
-    def rows(self) -> list[DocumentRow]:
-        rows = self.app.project.store.queue(self.app.annotator, self.app.queue_ids())
-        if not self.uncertain_first:
-            return rows
-        unsure = load_uncertainty(self.app.project.store, MODEL)
-        # documents the model has not seen go last, in stored order (sorted() is stable)
-        return sorted(rows, key=lambda row: -unsure.get(row.id, -1.0))
+    _ticket = 0  # the latest read (see reload); an older one's result is dropped
+    _read: QueueRows | None = None  # the last rows read, redrawn on a resize
+    _tell_uncertainty = False  # `u` was pressed: say so if there is no uncertainty yet
 
     def action_sort_uncertain(self) -> None:
         self.uncertain_first = not self.uncertain_first
-        if self.uncertain_first and not load_uncertainty(self.app.project.store, MODEL):
-            self.notify("No uncertainty yet: run `copydesk suggest --model DIR` with a model "
-                        "from `copydesk train --attribution`.", title="Queue")
+        self._tell_uncertainty = self.uncertain_first
         self.reload()
-
-    def shown_rows(self) -> list[DocumentRow]:
-        """The queue's rows, narrowed by the search line (label and status are this
-        annotator's unless `by:` names another)."""
-        rows = self.rows
-        f = self._filter
-        if f.empty:
-            return rows
-        ids = self.app.project.store.find_documents(
-            text=f.text, label=f.label, status=f.status, needs_review=f.needs_review,
-            annotator=f.annotator or (self.app.annotator
-                                      if (f.label or f.status or f.needs_review) else ""))
-        return [row for row in rows if row.id in ids]
 
     def action_filter(self) -> None:
         box = self.query_one("#queue-filter", Input)
@@ -137,11 +161,50 @@ class QueueScreen(Screen[None]):
         self.reload()
 
     def on_resize(self, event: events.Resize) -> None:
-        self.reload()  # the title column takes what the other columns leave
+        # the title column takes what the other columns leave: redrawn, not read again
+        if self._read is not None:
+            self.show_rows(self._read)
 
-    def reload(self) -> None:
-        all_rows = self.rows
-        rows = all_rows if self._filter.empty else self.shown_rows()
+    def reload(self, *, then_open_undone: bool = False) -> None:
+        """Read the queue's rows (narrowed by the search line) in a worker; they are shown
+        when they come back (on_rows_read). `then_open_undone`: open the first undone one."""
+        self._ticket += 1
+        ticket, query, uncertain = self._ticket, self._filter, self.uncertain_first
+        app = self.app
+        store, annotator = app.project.store, app.annotator
+
+        def read() -> None:
+            try:
+                rows = read_queue(store, annotator, app.queue_ids(), query, uncertain)
+            except StoreError as exc:
+                self.post_message(RowsRead(ticket, None, exc))
+                return
+            self.post_message(RowsRead(ticket, rows, then_open_undone=then_open_undone))
+
+        self.run_worker(read, thread=True, exclusive=True, group="queue-read",
+                        name="read the queue")
+
+    def on_rows_read(self, message: RowsRead) -> None:
+        if message.ticket != self._ticket:
+            return  # a newer read (another search, a resize) was started since
+        if message.error is not None:
+            if isinstance(message.error, (StoreUnavailable, StoreBusy)):
+                self.app.database_trouble(message.error)  # the rows come back with it
+            else:
+                self.notify(safe_line(str(message.error)), severity="error", title="Queue")
+            return
+        assert message.rows is not None
+        self._read = message.rows
+        if self._tell_uncertainty and not message.rows.uncertainty_known:
+            self.notify("No uncertainty yet: run `copydesk suggest --model DIR` with a model "
+                        "from `copydesk train --attribution`.", title="Queue")
+        self._tell_uncertainty = False
+        self.show_rows(message.rows)
+        if message.then_open_undone:
+            self._open_undone(message.rows.all_rows)
+
+    def show_rows(self, read: QueueRows) -> None:
+        all_rows, rows = read.all_rows, read.shown
         table = self.query_one(DataTable)
         title_width = max(16, (self.size.width or 100) - 38)
         keep = table.cursor_row
@@ -185,7 +248,11 @@ class QueueScreen(Screen[None]):
                 self.app.open_document(int(row_key.value))
 
     def action_next_undone(self) -> None:
-        for row in self.rows:
+        """The first undone document, from a fresh read of the queue (in a worker)."""
+        self.reload(then_open_undone=True)
+
+    def _open_undone(self, rows: list[DocumentRow]) -> None:
+        for row in rows:
             if row.status in UNDONE:
                 self.app.open_document(row.id)
                 return

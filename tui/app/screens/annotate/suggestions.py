@@ -23,7 +23,7 @@ from copydesk.tui.engine.wording import count_of
 
 if TYPE_CHECKING:
     from copydesk.projects.suggest.decisions import Suggestion
-    from copydesk.tui.app.screens.annotate import AnnotateScreen
+    from copydesk.tui.app.screens.annotate.screen import AnnotateScreen
 
 KEYS_HINT = "+ accept · - reject · * accept all · , . previous/next suggestion"
 
@@ -48,6 +48,12 @@ class SuggestionActions:
             from copydesk.projects.suggest.decisions import pending
 
             self.suggestions = pending(self.store, self.doc_id, self.app.annotator)
+        self.show_suggestions(self.suggestions)
+
+    def show_suggestions(self: AnnotateScreen,  # type: ignore[misc]
+                         suggestions: list[Suggestion]) -> None:
+        """Show `suggestions` (read here, or in the screen's load worker) as ghosts."""
+        self.suggestions = suggestions
         ghosts: list[SpanView] = []
         owner: dict[int, Suggestion] = {}
         ghost_id = -1
@@ -93,6 +99,8 @@ class SuggestionActions:
 
     # ------------------------------------------------------------------ actions
     def action_accept_suggestion(self: AnnotateScreen) -> None:  # type: ignore[misc]
+        if self.still_loading():
+            return
         sug = self.suggestion_here()
         if sug is None:
             self.say("No suggestion under the cursor (. and , move between suggestions).",
@@ -101,12 +109,16 @@ class SuggestionActions:
         self._decide([sug], accepted=True)
 
     def action_accept_all_suggestions(self: AnnotateScreen) -> None:  # type: ignore[misc]
+        if self.still_loading():
+            return
         if not self.suggestions:
             self.say("No suggestions left in this document.", error=True)
             return
         self._decide(list(self.suggestions), accepted=True)
 
     def action_reject_suggestion(self: AnnotateScreen) -> None:  # type: ignore[misc]
+        if self.still_loading():
+            return
         sug = self.suggestion_here()
         if sug is None:
             self.say("No suggestion under the cursor (. and , move between suggestions).",
@@ -143,6 +155,8 @@ class SuggestionActions:
         self.save(run, done, "accept suggestion" if accepted else "reject suggestion")
 
     def action_next_suggestion(self: AnnotateScreen, step: int) -> None:  # type: ignore[misc]
+        if self.still_loading():
+            return
         if not self.suggestions:
             self.say("No suggestions in this document.")
             return

@@ -27,7 +27,7 @@ from copydesk.tui.engine.text import safe_text
 if TYPE_CHECKING:
     from copydesk.projects.errors import StoreError
     from copydesk.projects.models import Span
-    from copydesk.tui.app.screens.annotate import AnnotateScreen
+    from copydesk.tui.app.screens.annotate.screen import AnnotateScreen
 
 KEYS_HINT = "! keep this place · R re-select (R elsewhere: next span needing review)"
 
@@ -66,6 +66,8 @@ class VersionReviewActions:
         return next((s for s in self.spans_here() if getattr(s, "needs_review", False)), None)
 
     def action_confirm_review(self: AnnotateScreen) -> None:  # type: ignore[misc]
+        if self.still_loading():
+            return
         span = self._review_here()
         if span is None:
             self.say("No span needing review here (R goes to the next one).", error=True)
@@ -84,6 +86,8 @@ class VersionReviewActions:
                   f"confirm {span.label}")
 
     def action_reselect(self: AnnotateScreen) -> None:  # type: ignore[misc]
+        if self.still_loading():
+            return
         target = self.spans.get(self._reselect_id) if self._reselect_id is not None else None
         selected = self.view.selected_range()
         if target is not None and selected is not None:
@@ -130,17 +134,21 @@ class VersionReviewActions:
         self.save(lambda: self.store.reselect_span(span_id, annotator, start, end), done,
                   f"re-select {start}–{end}")
 
-    def remember_version(self: AnnotateScreen) -> None:  # type: ignore[misc]
-        """Tell the store which version is on screen, once it is open.
+    def remember_version(self: AnnotateScreen,  # type: ignore[misc]
+                         current: tuple[int, str]) -> bool:
+        """Tell the store which version is on screen, once it is open; False (and the new
+        version shown) when the text painted is no longer the current one.
 
         The first frame may come from a read without the store (projects.firstread); the
         content hash shown then says whether the text is still the current version.
+        `current` is the (version, content hash) read with the rows.
         """
-        version, digest = self.store.document_version(self.doc_id)
+        version, digest = current
         if digest == self.content_hash:
             self.store.saw_version(self.doc_id, version)
-        else:  # corrected between the first frame and now
-            self.document_changed(None)
+            return True
+        self.document_changed(None)  # corrected between the first frame and now
+        return False
 
     def document_changed(self: AnnotateScreen,  # type: ignore[misc]
                          exc: StoreError | None) -> None:
