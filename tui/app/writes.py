@@ -195,19 +195,21 @@ class WriteQueue:
                 tries += 1
                 self._stop.wait(delay)
                 continue
+            # The screen is told before the edit leaves the queue: `pending` reaching 0 means
+            # every outcome is on the screen (a test that waits for it read a stale line).
             except StoreError as exc:
-                self._pop(job)
                 self._report(job.failed, exc)
+                self._pop(job)
             except Exception as exc:  # a bug: say so on the screen rather than lose the edit
-                self._pop(job)
                 self._report(job.failed, StoreError(f"not saved: {type(exc).__name__}: {exc}"))
-            else:
                 self._pop(job)
+            else:
                 if result is _ALREADY_SAVED:
                     if job.already_saved is not None:
                         self._report(job.already_saved)
                 else:
                     self._report(job.done, result)
+                self._pop(job)
             tries = 0
             self.problem = None
             self.locked = False

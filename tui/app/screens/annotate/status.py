@@ -100,7 +100,14 @@ class ScreenStatus(AnnotateParts):
                 return
             self.say(f"Not saved: {exc}", error=True)
 
-        self.app.writes.submit(WriteJob(run, if_here(done), if_here(failed), what))
+        def already_saved() -> None:
+            # Its first attempt was committed but the answer was lost with the connection
+            # (tui.app.writes): not saved twice; the rows are re-read to show what is stored.
+            self.reload()
+            self.say(Text(f"Saved {what}", style="green"))
+
+        self.app.writes.submit(WriteJob(run, if_here(done), if_here(failed), what,
+                                        already_saved=if_here(already_saved)))
 
     def writes_waiting(self, count: int, what: str) -> None:
         """Edits wait: the database is locked by another process, or cannot be reached."""
