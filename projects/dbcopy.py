@@ -32,6 +32,7 @@ from sqlmodel import SQLModel
 
 from copydesk.projects.db import Database
 from copydesk.projects.errors import StoreError
+from copydesk.projects.schemalabels import refuse_unchecked_rows
 
 # Parents before children (foreign keys are checked row by row on PostgreSQL).
 TABLES: tuple[str, ...] = ("document", "schema_snapshot", "schema_label", "current_schema",
@@ -140,6 +141,7 @@ def copy_database(source: Database, target: Database,
                              "rerun with --replace to copy it again")
         report.replaced = True
     with source.engine.connect() as src:
+        refuse_unchecked_rows(src, source.location)
         last = source.backend.last_ids(src, _counted(TABLES))
 
         def write(session) -> None:  # type: ignore[no-untyped-def]

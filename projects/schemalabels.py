@@ -23,6 +23,7 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from copydesk.projects.errors import StoreError
 from copydesk.projects.models import SchemaLabel
 from copydesk.schema import Schema
 
@@ -79,3 +80,26 @@ def install_check(conn: Connection) -> None:
                 conn.exec_driver_sql(statement + "END;")
     elif conn.dialect.name == "postgresql":
         conn.execute(text(POSTGRES_CHECK))
+
+
+UNCHECKED = """
+SELECT s.id, s.set_id, s.layer, s.label, s.schema_id FROM span s
+WHERE NOT EXISTS (SELECT 1 FROM schema_label l WHERE l.snapshot_id = s.schema_id
+                  AND l.layer = s.layer AND l.name = s.label)
+ORDER BY s.id
+"""
+
+
+def refuse_unchecked_rows(conn: Connection, where: str) -> None:
+    """Refuse, naming the rows, a database holding spans its own label check would refuse:
+    rows typed in by hand before revision 0010 stay where they are (export skips and names
+    them), but a copy cannot carry them into a database that checks every row it is given."""
+    rows = conn.execute(text(UNCHECKED)).fetchmany(4)
+    if not rows:
+        return
+    named = ", ".join(f"span {r.id} ({r.layer} {r.label!r}, set {r.set_id}, snapshot "
+                      f"{r.schema_id})" for r in rows[:3])
+    more = " and more" if len(rows) > 3 else ""
+    raise StoreError(f"{where}: {named}{more} name a label their schema snapshot lacks (typed "
+                     "in by hand: copydesk never writes one), and the copy's label check "
+                     "refuses them; delete or relabel them in the source, then copy again")

@@ -121,3 +121,36 @@ def test_schema_changes_keep_every_row_valid_under_the_snapshot_it_names(
     undo_apply(project)
     assert [r[:3] for r in spans(project)] == [("DATE", "entity", first),
                                                ("Conflict.Attack", "event", first)]
+
+
+def test_db_copy_names_an_old_hand_typed_row_instead_of_failing_blind(
+        project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A row typed in before the check existed stays (export skips and names it), but a copy
+    would hand it to a database that refuses it: the copy says which row, and leaves nothing."""
+    from copydesk.tui.cli.main import main
+
+    doc = add_text(project, TEXT, "t")
+    span = project.store.add_span(doc, "ann", "GPE", *find(TEXT, "Hawija"))
+    project.store.add_span(doc, "ann", "PERSON", *find(TEXT, "police"))
+    con = connect(project)
+    try:  # as it was before revision 0010: no trigger to stop the hand edit
+        con.execute("DROP TRIGGER span_label_in_schema_update")
+        con.execute("UPDATE span SET label = 'WEAPONS_GRADE' WHERE id = ?", (span.id,))
+    finally:
+        con.close()
+    target = tmp_path / "copy.db"
+    code = main(["db", "copy", "-p", str(project.root), str(target)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"span {span.id} (entity 'WEAPONS_GRADE'" in err and "delete or relabel" in err
+    assert not any(p.name.startswith("copy.db") for p in tmp_path.iterdir())
+    # fixed in the source, the same command copies everything
+    con = connect(project)
+    try:
+        con.execute("DELETE FROM span WHERE id = ?", (span.id,))
+    finally:
+        con.close()
+    assert main(["db", "copy", "-p", str(project.root), str(target)]) == 0
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT label FROM span").fetchall() == [("PERSON",)]

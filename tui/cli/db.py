@@ -67,15 +67,17 @@ def run_copy(args: argparse.Namespace) -> int:
         # killed run leaves only FILE.partial (removed by the rerun), never a FILE that
         # looks like a project database.
         partial = _partial(target) if isinstance(target, Path) else None
-        if partial is not None:
-            for stale in _sqlite_files(partial):
-                stale.unlink(missing_ok=True)
+        _remove(partial)
         writing: str | Path = partial if partial is not None else target
         before = export_files(project.store, project.schema)
         target_db = Database(writing)
         try:
             report = copy_database(project.store.db, target_db, replace=args.replace)
             same_tables = table_digests(project.store.db) == table_digests(target_db)
+        except StoreError:
+            target_db.close()  # disposing twice (again below) is harmless
+            _remove(partial)  # a refused copy leaves nothing behind, not even FILE.partial
+            raise
         finally:
             target_db.close()
         copied = Store(writing, project.schema)
@@ -93,9 +95,7 @@ def run_copy(args: argparse.Namespace) -> int:
             cleared = " (an earlier, outdated copy cleared first)" if report.replaced else ""
             say(f"copied {rows} into {where}{cleared}")
         if changed or not same_tables:
-            if partial is not None:
-                for stale in _sqlite_files(partial):
-                    stale.unlink(missing_ok=True)
+            _remove(partial)
             what = (f"exports differ ({', '.join(changed[:5])})" if changed
                     else "exports match but table rows differ")
             raise StoreError(f"verification failed: {what}; the project still uses "
@@ -121,6 +121,12 @@ def run_copy(args: argparse.Namespace) -> int:
 
 def _partial(target: Path) -> Path:
     return target.with_name(target.name + ".partial")
+
+
+def _remove(partial: Path | None) -> None:
+    if partial is not None:
+        for stale in _sqlite_files(partial):
+            stale.unlink(missing_ok=True)
 
 
 def _sqlite_files(path: Path) -> list[Path]:
