@@ -6,10 +6,11 @@ and a fallback, and a typo (`atribution:`, `cues: {en: {verb: [...]}}`) is refus
 line instead of being silently ignored. Errors are one line, `file:line: settings.path what is
 accepted`: pydantic's error location is walked down the YAML node tree to the node's line.
 
-A person's preferences (keymap, label tags, right-to-left display) belong to that person's
-terminal and habits, not to the project, so a user file
+A person's preferences (keymap, label tags, right-to-left display, label colours) belong to
+that person's terminal, eyes and habits, not to the project, so a user file
 (`$XDG_CONFIG_HOME/copydesk/config.yaml`, by default `~/.config/copydesk/config.yaml`) may set
-the keys of `UserSettings`; they are laid over the project's (a keymap entry by entry). Keys
+the keys of `UserSettings`; they are laid over the project's (keymap and colours entry by
+entry). Keys
 that change what is stored or who may do what (`snap_to_tokens`, `allow_annotator_override`,
 `attribution`, ...) stay the project's: the user file refuses them with their line.
 
@@ -31,6 +32,7 @@ from pydantic import ValidationError as _ValidationError
 from pydantic_core import PydanticCustomError
 
 from copydesk.projects.errors import StoreError
+from copydesk.schema.validate import normalize_color
 
 __all__ = [
     "BIDI_DISPLAY_MODES", "CUE_EXTENTS", "CUE_KINDS", "PERSONAL_KEYS", "TAG_MODES",
@@ -46,7 +48,7 @@ CUE_KINDS = ("verbs", "according", "lemmas", "nominal")
 TITLE_KINDS = ("jobs", "honorifics")
 CUE_EXTENTS = ("verb", "phrase")
 # What a person may set in their own user file (the rest is the project's, the same for all).
-PERSONAL_KEYS = ("keymap", "tags", "bidi_display", "arabic_shaping")
+PERSONAL_KEYS = ("keymap", "tags", "bidi_display", "arabic_shaping", "colors")
 USER_FILE_KEYS = ("settings",)
 
 
@@ -82,6 +84,13 @@ def _keys(value: Any) -> Any:
     if not isinstance(value, str) or not value.strip():
         raise _refuse('must be one or more keys, e.g. "x" or "x,ctrl+d"')
     return value
+
+
+def _colour(value: Any) -> Any:
+    normal = normalize_color(value) if isinstance(value, str) else None
+    if normal is None:
+        raise _refuse('must be a colour: "#rrggbb", "#rgb" or a name such as red or teal')
+    return normal
 
 
 def _tags(value: Any) -> Any:
@@ -155,6 +164,11 @@ class AttributionConfig(_Strict):
 
 BidiDisplay = Literal["visual", "logical", "terminal"]
 TagMode = Annotated[Literal["auto", "on", "off"], BeforeValidator(_tags)]
+# A person's own label colours (one who cannot tell the schema's red from its green), laid over
+# the schema's when the screen draws; the schema, its hash and every export are unchanged.
+LabelColors = Annotated[dict[str, Annotated[str, BeforeValidator(_colour)]],
+                        BeforeValidator(_map_or_empty('map label names to colours, e.g. '
+                                                      '`PERSON: "#1f77b4"`'))]
 Keymap = Annotated[dict[str, Annotated[str, BeforeValidator(_keys)]],
                    BeforeValidator(_map_or_empty("map binding ids to keys, "
                                             "e.g. `cursor.next_word: l`"))]
@@ -200,6 +214,7 @@ class ProjectSettings(_Located):
         default_factory=dict)
     tags: TagMode = "auto"  # label tags under spans: on when the terminal has no colour
     keymap: Keymap = Field(default_factory=dict)  # binding id -> keys (comma-separated)
+    colors: LabelColors = Field(default_factory=dict)  # label -> colour on screen only
     # What `V` looks for; empty: the built-in English, Arabic and Sorani lists.
     speech_verbs: Annotated[dict[str, Words], BeforeValidator(_map_or_empty(
         "map a language to a list of words, e.g. `en: [said, told]`"))] = Field(
@@ -234,6 +249,7 @@ class UserSettings(_Strict):
     tags: TagMode = "auto"
     bidi_display: BidiDisplay = "visual"
     arabic_shaping: StrictBool = False
+    colors: LabelColors = Field(default_factory=dict)
 
 
 assert tuple(UserSettings.model_fields) == PERSONAL_KEYS
@@ -448,13 +464,15 @@ def read_user_settings(path: Path | None = None) -> tuple[UserSettings, yaml.Nod
 
 def layer(project: ProjectSettings,
           user: tuple[UserSettings, yaml.Node | None, Path] | None) -> ProjectSettings:
-    """The project's settings with the person's laid over them (keymap entry by entry)."""
+    """The project's settings with the person's laid over them (keymap and colours entry by
+    entry)."""
     if user is None:
         return project
     mine, root, path = user
     updates = mine.model_dump(exclude_unset=True)
-    if "keymap" in updates:
-        updates["keymap"] = {**project.keymap, **updates["keymap"]}
+    for entries in ("keymap", "colors"):
+        if entries in updates:
+            updates[entries] = {**getattr(project, entries), **updates[entries]}
     merged = project.model_copy(update=updates)
     merged._sources = [(str(path), root), *project._sources]
     merged._user_keys = frozenset(updates)

@@ -7,7 +7,8 @@ schema that reached this form has already passed every check in `schema.validate
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 ENTITY = "entity"
 EVENT = "event"
@@ -117,6 +118,15 @@ class Schema:
 
     def label(self, name: str) -> Label | None:
         return self._by_name.get(name)
+
+    def with_colors(self, colors: Mapping[str, str]) -> Schema:
+        """This schema drawn in a person's own colours (`settings.colors`): the same labels,
+        text and hash, so the store, its checks and every export see no difference."""
+        if not any(name in self._by_name for name in colors):
+            return self
+        labels = tuple(replace(label, color=colors[label.name]) if label.name in colors
+                       else label for label in self.labels)
+        return replace(self, labels=labels, _by_name={})
 
     def relation(self, name: str) -> Relation | None:
         for relation in self.relations:

@@ -1,8 +1,8 @@
 """Typed settings (issue 27, point 6): `copydesk.yaml`'s `settings:` and a person's user file.
 
 - every mistake is one line naming the file, the line and the key path, and what is accepted;
-- the person's user file (`$XDG_CONFIG_HOME/copydesk/config.yaml`) lays keymap, tags and the
-  right-to-left display over the project's, and refuses project-only keys with their line;
+- the person's user file (`$XDG_CONFIG_HOME/copydesk/config.yaml`) lays keymap, tags, colours
+  and the right-to-left display over the project's, and refuses project-only keys with their line;
 - the defaults are the ones copydesk used before the model, and old project files still read.
 """
 
@@ -64,8 +64,8 @@ def test_an_unknown_setting_is_named_with_its_line(tmp_path: Path) -> None:
     path = project_file(tmp_path, "settings:\n  snap_to_tokens: true\n  bidi_dislay: visual\n")
     assert refusal(path) == (f"{path}:7: settings.bidi_dislay is not a setting; known here: "
                              "snap_to_tokens, allow_annotator_override, bidi_display, "
-                             "arabic_shaping, text_direction, tags, keymap, speech_verbs, "
-                             "attribution")
+                             "arabic_shaping, text_direction, tags, keymap, colors, "
+                             "speech_verbs, attribution")
 
 
 def test_a_bad_value_says_what_is_accepted_on_its_line(tmp_path: Path) -> None:
@@ -109,8 +109,8 @@ def test_a_hostile_key_is_shown_escaped_and_commands_print_one_line(
     err = capsys.readouterr().err
     assert err == (f"copydesk: error: {path}:10: settings.'snap\\x1b]0;x\\x07' is not a "
                    "setting; known here: snap_to_tokens, allow_annotator_override, "
-                   "bidi_display, arabic_shaping, text_direction, tags, keymap, speech_verbs, "
-                   "attribution\n")
+                   "bidi_display, arabic_shaping, text_direction, tags, keymap, colors, "
+                   "speech_verbs, attribution\n")
 
 
 def test_an_unknown_top_level_key_is_named_with_its_line(tmp_path: Path) -> None:
@@ -303,4 +303,50 @@ async def test_the_app_uses_the_user_keymap_and_tags_over_the_project(
         await pilot.press("ctrl+t")  # the project's own keymap entry still holds
         await pilot.pause()
         assert not view.tag_mode
+    opened.close()
+
+
+# ------------------------------------------------------------------ a person's own colours
+
+def test_label_colours_are_checked_and_laid_over_entry_by_entry(tmp_path: Path,
+                                                                  user_file: Path) -> None:
+    bad = project_file(tmp_path, "settings:\n  colors:\n    PERSON: blurple\n")
+    message = refusal(bad)
+    assert message.startswith(f"{bad}:7: settings.colors.PERSON")
+    assert "must be a colour" in message
+    path = project_file(tmp_path, "settings:\n  colors:\n    PERSON: \"#abc\"\n"
+                                  "    GPE: teal\n")
+    user_file.write_text("settings:\n  colors:\n    GPE: \"#00FF00\"\n", encoding="utf-8")
+    colors = ProjectConfig.read(path).settings.colors
+    assert colors == {"PERSON": "#aabbcc", "GPE": "#00ff00"}  # the person's GPE wins
+
+
+async def test_the_screen_draws_labels_in_the_persons_colours_and_stores_none_of_them(
+        project: Project, user_file: Path) -> None:
+    """For an annotator who cannot tell two of the schema's colours apart: her own colours on
+    her screen, while the schema the database holds (text, hash) and the spans stay as
+    they were for everyone else."""
+    from conftest import add_text, find
+
+    from copydesk.tui.app.application import CopydeskApp
+    from copydesk.tui.app.widgets.article_view import ArticleView
+
+    text = "Gunmen attacked a checkpoint near Hawija on Sunday, police in Kirkuk said.\n"
+    doc = add_text(project, text, "checkpoint")
+    project.store.add_span(doc, "tester", "GPE", *find(text, "Hawija"))
+    stored = project.store.schema
+    assert stored.label("GPE").color != "#00ff00"
+    user_file.write_text("settings:\n  colors:\n    GPE: \"#00ff00\"\n    NO_SUCH: red\n",
+                         encoding="utf-8")
+    project.close()
+    opened = Project.open(project.root)
+    app = CopydeskApp(opened, "tester", open_document=doc)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one(ArticleView)
+        assert [(s.label, s.color) for s in view.spans] == [("GPE", "#00ff00")]
+        assert app.schema.label("GPE").color == "#00ff00"
+        assert app.schema.label("PERSON").color == stored.label("PERSON").color
+        assert app.schema.sha256 == opened.store.schema.sha256 == stored.sha256
+        assert opened.store.schema.label("GPE").color == stored.label("GPE").color
     opened.close()

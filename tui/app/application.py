@@ -82,6 +82,7 @@ class CopydeskApp(App[None]):
         super().__init__()
         self._first: FirstScreen | None = None
         self._project: Project | None = None
+        self._drawn: tuple[Schema, Schema] | None = None  # (schema, it in the person's colours)
         if isinstance(project, FirstScreen):
             self._first = project
             open_document = project.doc_id if open_document is None else open_document
@@ -119,10 +120,18 @@ class CopydeskApp(App[None]):
 
     @property
     def schema(self) -> Schema:
-        """The project's schema: the store's copy once open, else the first-frame read's."""
+        """The project's schema as the screens draw it: the store's copy once open, else the
+        first-frame read's, in the person's own label colours (`settings.colors`)."""
         if self._project is not None or self._first is None:
-            return self.project.store.schema
-        return self._first.schema
+            schema = self.project.store.schema
+        else:
+            schema = self._first.schema
+        colors = self.config.settings.colors
+        if not colors:
+            return schema
+        if self._drawn is None or self._drawn[0] is not schema:
+            self._drawn = (schema, schema.with_colors(colors))
+        return self._drawn[1]
 
     @property
     def writes(self) -> WriteQueue:

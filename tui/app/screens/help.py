@@ -101,7 +101,7 @@ class HelpScreen(ModalScreen[None]):
         return text
 
     def guidelines_text(self) -> Text:
-        schema = self.app.project.store.schema
+        schema = self.app.schema  # in the person's own colours, as the article shows them
         text = Text(f"\nSchema {schema.name} {schema.version}\n", style="bold underline")
         for layer in LAYERS:
             labels = schema.layer(layer)
