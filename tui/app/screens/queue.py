@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
@@ -18,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, ProgressBar, Static
+from textual.widgets.data_table import ColumnKey
 
 from copydesk.projects.errors import StoreBusy, StoreError, StoreUnavailable
 from copydesk.projects.suggest import MODEL
@@ -209,11 +211,18 @@ class QueueScreen(Screen[None]):
         title_width = max(16, (self.size.width or 100) - 38)
         keep = table.cursor_row
         table.clear()
-        for row in rows:
+        titles = [safe_text(row.title or row.external_id or f"document {row.id}",
+                            limit=title_width) for row in rows]
+        # The title column's width is set, not measured: DataTable measures new rows against
+        # the app console's width when idle, which right after start-up (a slow terminal,
+        # a loaded machine) can still be a few cells, and would cut every title to "Polic".
+        column = table.columns[ColumnKey("title")]
+        column.auto_width = False
+        column.width = max([cell_len(title.plain) for title in titles] + [len("title")])
+        for row, title in zip(rows, titles, strict=True):
             table.add_row(
                 str(row.id),
-                safe_text(row.title or row.external_id or f"document {row.id}",
-                          limit=title_width),
+                title,
                 Text(row.status, style=STATUS_STYLE.get(row.status, "")),
                 str(row.spans),
                 str(row.length),
