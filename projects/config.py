@@ -25,8 +25,8 @@ from copydesk.projects.settings import (  # noqa: F401  (re-exported: older impo
     layer,
     parse_project_settings,
     read_user_settings,
-    yaml_problem,
 )
+from copydesk.schema.loader import yaml_problem
 
 CONFIG_NAME = "copydesk.yaml"
 DB_NAME = "copydesk.db"
@@ -105,7 +105,7 @@ class ProjectConfig:
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise ProjectError(yaml_problem(path, exc)) from exc
+            raise ProjectError(str(yaml_problem(exc, text, str(path)))) from exc
         if not isinstance(data, dict):
             raise ProjectError(f"{path}: expected a mapping with at least `name` and `schema`")
         unknown = [key for key in data if key not in _KNOWN_KEYS]

@@ -32,6 +32,7 @@ from pydantic import ValidationError as _ValidationError
 from pydantic_core import PydanticCustomError
 
 from copydesk.projects.errors import StoreError
+from copydesk.schema.loader import yaml_problem
 from copydesk.schema.validate import normalize_color
 
 __all__ = [
@@ -417,14 +418,6 @@ def user_config_path(environ: Mapping[str, str] | None = None) -> Path:
     return folder / "copydesk" / "config.yaml"
 
 
-
-def yaml_problem(path: Path, exc: yaml.YAMLError) -> str:
-    """`file:line: problem` for a YAML syntax error: PyYAML's own message spans several lines
-    and quotes the text, and a user needs only where to look."""
-    mark = getattr(exc, "problem_mark", None)
-    line = f":{mark.line + 1}" if mark is not None else ""
-    return f"{path}{line}: {getattr(exc, 'problem', None) or 'malformed YAML'}"
-
 def read_user_settings(path: Path | None = None) -> tuple[UserSettings, yaml.Node | None,
                                                           Path] | None:
     """The person's own settings, their node tree and file; None when there is no file.
@@ -446,7 +439,7 @@ def read_user_settings(path: Path | None = None) -> tuple[UserSettings, yaml.Nod
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise SettingsError(yaml_problem(path, exc)) from None
+        raise SettingsError(str(yaml_problem(exc, text, str(path)))) from None
     root = compose(text)
     if data is None:
         return UserSettings(), root, path

@@ -71,7 +71,7 @@ class _SafeComposer(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
-def _yaml_problem(err: yaml.YAMLError, text: str, path: str) -> Problem:
+def yaml_problem(err: yaml.YAMLError, text: str, path: str) -> Problem:
     """Turn any PyYAML error into one Problem that names the line where reading stopped."""
     if isinstance(err, yaml.MarkedYAMLError):
         mark = err.problem_mark or err.context_mark
@@ -105,7 +105,7 @@ def _compose(text: str, path: str) -> tuple[Node | None, list[Problem], bool]:
             loader = _SafeComposer(text)
             root = loader.get_single_node()
         except yaml.YAMLError as err:
-            return None, [_yaml_problem(err, text, path)], False
+            return None, [yaml_problem(err, text, path)], False
         except RecursionError:
             return None, [Problem(path, 0, "YAML is nested too deeply to be a schema")], False
         finally:
