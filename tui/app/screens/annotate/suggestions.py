@@ -99,14 +99,7 @@ class SuggestionActions:
 
     # ------------------------------------------------------------------ actions
     def action_accept_suggestion(self: AnnotateScreen) -> None:  # type: ignore[misc]
-        if self.still_loading():
-            return
-        sug = self.suggestion_here()
-        if sug is None:
-            self.say("No suggestion under the cursor (. and , move between suggestions).",
-                     error=True)
-            return
-        self._decide([sug], accepted=True)
+        self._decide_here(accepted=True)
 
     def action_accept_all_suggestions(self: AnnotateScreen) -> None:  # type: ignore[misc]
         if self.still_loading():
@@ -117,6 +110,9 @@ class SuggestionActions:
         self._decide(list(self.suggestions), accepted=True)
 
     def action_reject_suggestion(self: AnnotateScreen) -> None:  # type: ignore[misc]
+        self._decide_here(accepted=False)
+
+    def _decide_here(self: AnnotateScreen, *, accepted: bool) -> None:  # type: ignore[misc]
         if self.still_loading():
             return
         sug = self.suggestion_here()
@@ -124,7 +120,7 @@ class SuggestionActions:
             self.say("No suggestion under the cursor (. and , move between suggestions).",
                      error=True)
             return
-        self._decide([sug], accepted=False)
+        self._decide([sug], accepted=accepted)
 
     def _decide(self: AnnotateScreen, chosen: list[Suggestion], *,  # type: ignore[misc]
                 accepted: bool) -> None:
