@@ -47,7 +47,7 @@ from copydesk.tui.app.messages import (
     SchemaReloaded,
 )
 from copydesk.tui.app.writes import WriteQueue
-from copydesk.tui.engine.text import safe_line
+from copydesk.tui.engine.text import one_line, safe_line
 from copydesk.tui.engine.wording import count_of
 
 if TYPE_CHECKING:
@@ -89,16 +89,17 @@ class CopydeskApp(App[None]):
         else:
             self._project = project
         self._writes: WriteQueue | None = None
-        self._quit_asked = False  # a quit waits for the write queue (see action_quit)
+        # A quit waits for the write queue; asked twice while edits wait for a database that
+        # does not answer, it leaves without them (see action_quit).
+        self._quit_asked = False
         self.annotator = annotator
         self.doc_ids = doc_ids
         self._open_document = open_document
         self._schema_warned = False
         self._schema_check: Worker[None] | None = None  # the poll's read, while it runs
         # The database's one-line error while it cannot be reached, else None (see
-        # database_trouble); and whether ctrl+q was pressed once while edits wait for it.
+        # database_trouble).
         self.database_down: str | None = None
-        self._quit_asked = False
         self.sub_title = f"{safe_line(self.config.name)} · {safe_line(annotator)}"
 
     # ------------------------------------------------------------------ the project
@@ -174,8 +175,6 @@ class CopydeskApp(App[None]):
                     and not is_sqlalchemy_error(exc):
                 raise
             from rich.text import Text
-
-            from copydesk.tui.engine.text import one_line, safe_line
 
             self._first = None
             self.exit(return_code=1, message=Text(safe_line(f"copydesk: error: {one_line(exc)}")))
