@@ -257,3 +257,24 @@ async def test_a_project_gone_between_the_first_read_and_the_open_ends_in_one_li
             await pilot.pause(0.05)
     assert app.return_code == 1
     assert not (project.root / "copydesk.db").exists()  # nothing made in its place
+
+
+def test_the_whole_command_line_parser_loads_no_database_code() -> None:
+    """`copydesk --help`, a typo, `copydesk import --help`: each builds the parser of every
+    command, and the format table the import and export commands list must not bring the
+    store and SQLAlchemy with it (0.7 s of start-up where 0.15 s does)."""
+    code = ("import sys\n"
+            "from copydesk.tui.cli.main import COMMAND_MODULES, build_parser\n"
+            "build_parser(COMMAND_MODULES).format_help()\n"
+            "import copydesk.exports\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('sqlalchemy', 'sqlmodel', 'alembic', 'textual')))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, cwd=REPO, check=True)
+    assert out.stdout.strip() == "[]"
+    # the package's run_export still comes when asked for
+    code = ("import copydesk.exports as e, sys\n"
+            "print(e.run_export.__module__, 'sqlalchemy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, cwd=REPO, check=True)
+    assert out.stdout.split() == ["copydesk.exports.run", "True"]
